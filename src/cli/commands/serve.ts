@@ -1,0 +1,41 @@
+import { startApp } from '../../app.js';
+import { compileServerOptions, optionsFromEnv } from '../../config.js';
+import { createLogger } from '../../log.js';
+import { parse } from '../args.js';
+
+export const summary = 'start the gRPC service on the embedded store (data directory)';
+
+const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
+                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
+                        [--workers N] [--max-upload-bytes N] [--training-concurrency N]
+Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
+RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
+    'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
+    backend: { type: 'string' }, workers: { type: 'string' }, 'max-upload-bytes': { type: 'string' },
+    'training-concurrency': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) { console.log(HELP); return 0; }
+  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const options = compileServerOptions(optionsFromEnv(), {
+    dataDir: values['data-dir'], host: values.host, port: n(values.port),
+    apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
+    backend: values.backend, workers: n(values.workers), maxUploadBytes: n(values['max-upload-bytes']),
+    trainingConcurrency: n(values['training-concurrency']),
+  });
+  const log = createLogger(options.logLevel);
+  const app = await startApp(options, log);
+  log.info({ dataDir: options.dataDir, port: app.port }, 'ready');
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      app.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  return 0;
+}

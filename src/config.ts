@@ -1,0 +1,127 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from './errors.js';
+
+/**
+ * Server options as a user gives them (flags, environment, or code). `compileServerOptions` is the one
+ * place that applies defaults and validates; everything downstream takes `CompiledServerOptions`.
+ */
+export interface ServerOptions {
+  /** Data directory (SQLite catalog + Arrow files). Env RECOMMENDER_DATA_DIR, default ./data. */
+  dataDir?: string;
+  /** Listen host (default 127.0.0.1; env RECOMMENDER_HOST) and port (default 50051; 0 = any free port). */
+  host?: string;
+  port?: number;
+  /** API keys; when non-empty every call but health needs `x-api-key` (or `authorization: Bearer`). Env RECOMMENDER_API_KEYS (comma separated). */
+  apiKeys?: string[];
+  /** TLS: PEM file paths. Both or neither. Env RECOMMENDER_TLS_CERT / RECOMMENDER_TLS_KEY. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Largest accepted upload (Arrow bytes of one ImportBatch), default 2 GiB. Env RECOMMENDER_MAX_UPLOAD_BYTES. */
+  maxUploadBytes?: number;
+  /** Graceful shutdown deadline before open calls are cancelled, default 10 s. */
+  shutdownGraceMs?: number;
+  /** Training jobs running at once (default 1); others queue. Env RECOMMENDER_TRAINING_CONCURRENCY. */
+  trainingConcurrency?: number;
+  /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu. Env RECOMMENDER_BACKEND. */
+  backend?: string;
+  /** CPU worker threads for training (default: cores). Env RECOMMENDER_WORKERS. */
+  workers?: number;
+  /** Webhook signing secret (`whsec_` + base64). Env RECOMMENDER_WEBHOOK_SECRET; generated and stored in the data dir when absent. */
+  webhookSecret?: string;
+  /** Retry schedule of webhook deliveries in ms (default 5s, 30s, 2m, 10m, 30m, 2h), and request timeout (default 15 s). */
+  webhookRetryScheduleMs?: number[];
+  webhookTimeoutMs?: number;
+  /** Hosts/CIDRs that callbacks may target even though they are private/loopback (tests: 127.0.0.1). Env RECOMMENDER_WEBHOOK_ALLOW. */
+  webhookAllowlist?: string[];
+  /** Memory budget of models held in memory for serving, default 2 GiB. */
+  modelCacheBytes?: number;
+  logLevel?: string;
+}
+
+export interface CompiledServerOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  apiKeys: string[];
+  tls?: { certFile: string; keyFile: string };
+  maxUploadBytes: number;
+  shutdownGraceMs: number;
+  trainingConcurrency: number;
+  backend: string;
+  workers: number;
+  webhookSecret?: string;
+  webhookRetryScheduleMs: number[];
+  webhookTimeoutMs: number;
+  webhookAllowlist: string[];
+  modelCacheBytes: number;
+  logLevel: string;
+}
+
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
+
+function list(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+function num(v: string | undefined): number | undefined {
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
+/** Options read from the environment (flags given in code or on the command line win). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOptions {
+  return {
+    dataDir: env.RECOMMENDER_DATA_DIR,
+    host: env.RECOMMENDER_HOST,
+    port: num(env.RECOMMENDER_PORT),
+    apiKeys: list(env.RECOMMENDER_API_KEYS),
+    tlsCertFile: env.RECOMMENDER_TLS_CERT,
+    tlsKeyFile: env.RECOMMENDER_TLS_KEY,
+    maxUploadBytes: num(env.RECOMMENDER_MAX_UPLOAD_BYTES),
+    trainingConcurrency: num(env.RECOMMENDER_TRAINING_CONCURRENCY),
+    backend: env.RECOMMENDER_BACKEND,
+    workers: num(env.RECOMMENDER_WORKERS),
+    webhookSecret: env.RECOMMENDER_WEBHOOK_SECRET,
+    webhookAllowlist: list(env.RECOMMENDER_WEBHOOK_ALLOW),
+    modelCacheBytes: num(env.RECOMMENDER_MODEL_CACHE_BYTES),
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number, min = 1): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { field: name });
+  return v;
+}
+
+export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
+  const o: ServerOptions = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
+    throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
+  }
+  const backend = o.backend ?? 'auto';
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError(`backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`, { field: 'backend' });
+  }
+  if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
+    throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });
+  }
+  return {
+    dataDir: resolve(o.dataDir ?? './data'),
+    host: o.host ?? '127.0.0.1',
+    port: positiveInt('port', o.port, 50051, 0),
+    apiKeys: o.apiKeys ?? [],
+    tls: o.tlsCertFile && o.tlsKeyFile ? { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } : undefined,
+    maxUploadBytes: positiveInt('maxUploadBytes', o.maxUploadBytes, 2 * 1024 ** 3),
+    shutdownGraceMs: positiveInt('shutdownGraceMs', o.shutdownGraceMs, 10_000, 0),
+    trainingConcurrency: positiveInt('trainingConcurrency', o.trainingConcurrency, 1),
+    backend,
+    workers: positiveInt('workers', o.workers, availableParallelism()),
+    webhookSecret: o.webhookSecret,
+    webhookRetryScheduleMs: o.webhookRetryScheduleMs ?? [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000],
+    webhookTimeoutMs: positiveInt('webhookTimeoutMs', o.webhookTimeoutMs, 15_000),
+    webhookAllowlist: o.webhookAllowlist ?? [],
+    modelCacheBytes: positiveInt('modelCacheBytes', o.modelCacheBytes, 2 * 1024 ** 3),
+    logLevel: o.logLevel ?? 'info',
+  };
+}

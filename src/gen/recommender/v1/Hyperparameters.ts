@@ -1,0 +1,46 @@
+// Original file: proto/recommender/v1/recommender.proto
+
+
+export interface Hyperparameters {
+  'factors'?: (number);
+  'regularization'?: (number | string);
+  'alpha'?: (number | string);
+  'iterations'?: (number);
+  'cg_steps'?: (number);
+  'seed'?: (number);
+  'type_weights'?: ({[key: string]: number | string});
+  'log_scaling'?: (boolean);
+  'log_epsilon'?: (number | string);
+  'backend'?: (string);
+  'workers'?: (number);
+  '_factors'?: "factors";
+  '_regularization'?: "regularization";
+  '_alpha'?: "alpha";
+  '_iterations'?: "iterations";
+  '_cg_steps'?: "cg_steps";
+  '_seed'?: "seed";
+  '_log_epsilon'?: "log_epsilon";
+  '_workers'?: "workers";
+}
+
+export interface Hyperparameters__Output {
+  'factors'?: (number);
+  'regularization'?: (number);
+  'alpha'?: (number);
+  'iterations'?: (number);
+  'cg_steps'?: (number);
+  'seed'?: (number);
+  'type_weights': ({[key: string]: number});
+  'log_scaling': (boolean);
+  'log_epsilon'?: (number);
+  'backend': (string);
+  'workers'?: (number);
+  '_factors'?: "factors";
+  '_regularization'?: "regularization";
+  '_alpha'?: "alpha";
+  '_iterations'?: "iterations";
+  '_cg_steps'?: "cg_steps";
+  '_seed'?: "seed";
+  '_log_epsilon'?: "log_epsilon";
+  '_workers'?: "workers";
+}

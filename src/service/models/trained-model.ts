@@ -1,0 +1,48 @@
+/**
+ * A trained model as served: factors with the user's own ids, the training interactions per source
+ * (for exclude_seen and fold-in), target popularity (for the cold-start fallback and the baseline), and
+ * a snapshot of entity attributes (type, metadata) taken at training time, for filters.
+ *
+ * Stored under `<dataDir>/models/<model_id>/<job_id>/` (see data/model-file.ts), written to a temp
+ * directory and renamed into place; the catalog's `models` row points at the served job only after.
+ */
+export interface ModelMeta {
+  modelId: string;
+  jobId: string;
+  trainedMs: number;
+  factors: number;
+  backend: string;
+  device: string;
+  batchIds: string[];
+  /** Effective hyperparameters (after defaults). */
+  hyperparameters: Record<string, unknown>;
+  lossCurve: number[];
+  lossKind: 'exact' | 'sampled';
+  trainSeconds: number;
+  /** Set when the job ran an evaluation. */
+  evaluation?: unknown;
+  /** Data counts of the selection. */
+  data: { interactions: number; pairs: number; sources: number; targets: number; entities: number; droppedByAge: number; droppedByFilter: number };
+}
+
+export interface EntitySnapshot {
+  /** null = the entity was never imported. */
+  type: Array<string | null>;
+  /** Raw JSON metadata strings (null = none). */
+  metadata: Array<string | null>;
+}
+
+export interface TrainedModel {
+  meta: ModelMeta;
+  sourceIds: string[];
+  targetIds: string[];
+  /** Row-major, sourceIds.length x factors / targetIds.length x factors. */
+  sourceFactors: Float32Array;
+  targetFactors: Float32Array;
+  /** Training interactions: CSR over sources (indices = target indices), with aggregated weights. */
+  seen: { indptr: Int32Array; indices: Int32Array; data: Float32Array };
+  /** Number of distinct sources that interacted with each target in training. */
+  targetPopularity: Float32Array;
+  sourceEntities: EntitySnapshot;
+  targetEntities: EntitySnapshot;
+}

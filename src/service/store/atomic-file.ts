@@ -1,0 +1,79 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Temp files are named `.tmp-<random>-<final name>` in the destination directory; `cleanTempFiles` removes leftovers. */
+export const TEMP_PREFIX = '.tmp-';
+
+export function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(finalPath)}`);
+}
+
+/** fsync a directory so a rename inside it is durable. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/**
+ * A file being written: appended to, then either committed (fsync, rename into place, fsync the
+ * directory) or aborted (deleted). Readers never see it before commit.
+ */
+export class AtomicFileWriter {
+  readonly tempPath: string;
+  bytesWritten = 0;
+  private constructor(readonly finalPath: string, private fh: FileHandle | undefined, tempPath: string) { this.tempPath = tempPath; }
+
+  static async create(finalPath: string): Promise<AtomicFileWriter> {
+    const tempPath = tempPathFor(finalPath);
+    const fh = await open(tempPath, 'wx');
+    return new AtomicFileWriter(finalPath, fh, tempPath);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.fh) throw new Error('write after commit/abort');
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
+      off += bytesWritten;
+    }
+    this.bytesWritten += chunk.byteLength;
+  }
+
+  async commit(): Promise<void> {
+    const fh = this.fh;
+    if (!fh) throw new Error('commit after commit/abort');
+    this.fh = undefined;
+    await fh.sync();
+    await fh.close();
+    await rename(this.tempPath, this.finalPath);
+    fsyncDir(dirname(this.finalPath));
+  }
+
+  async abort(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) await fh.close().catch(() => undefined);
+    await rm(this.tempPath, { force: true });
+  }
+}
+
+/** Writes a whole buffer atomically (temp, fsync, rename, fsync dir). */
+export function writeFileAtomicSync(finalPath: string, data: Uint8Array | string): void {
+  const tmp = tempPathFor(finalPath);
+  const fd = openSync(tmp, 'wx');
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, finalPath);
+  fsyncDir(dirname(finalPath));
+}

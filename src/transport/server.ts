@@ -1,0 +1,62 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { readFileSync } from 'node:fs';
+import type { CompiledServerOptions } from '../config.js';
+import type { RecommenderHandlers } from '../gen/recommender/v1/Recommender.js';
+import type { Logger } from '../log.js';
+import { apiKeyInterceptor } from './auth.js';
+import { loadProto } from './proto.js';
+
+export const SERVICE_NAME = 'recommender.v1.Recommender';
+
+export interface GrpcServer {
+  server: Server;
+  port: number;
+  health: HealthImplementation;
+  /** Health NOT_SERVING, then `tryShutdown` with a deadline, then force. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/**
+ * Binds the Recommender service (methods without an implementation answer UNIMPLEMENTED), health and
+ * reflection, with API-key auth when keys are configured and TLS when a certificate is.
+ */
+export async function startGrpcServer(options: CompiledServerOptions, handlers: Partial<RecommenderHandlers>, log: Logger): Promise<GrpcServer> {
+  const { packageDefinition, proto } = loadProto();
+  const server = new Server({
+    interceptors: [apiKeyInterceptor(options.apiKeys)],
+    // Uploads come in chunks well below this; the limit only guards against abuse.
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  server.addService(proto.recommender.v1.Recommender.service, handlers as RecommenderHandlers);
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }], false)
+    : ServerCredentials.createInsecure();
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  log.info({ address, port, tls: Boolean(options.tls), auth: options.apiKeys.length > 0 }, 'gRPC server listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs: number) => {
+    closing ??= new Promise<void>((resolve) => {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+      const timer = setTimeout(() => {
+        log.warn({ graceMs }, 'shutdown deadline passed: cancelling open calls');
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => { clearTimeout(timer); resolve(); });
+    });
+    return closing;
+  };
+  return { server, port, health, shutdown };
+}
