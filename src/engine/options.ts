@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * Training options as a caller gives them (all optional). `compileAlsOptions` is the one place that
+ * applies the engine's defaults and validates; the engine takes only `CompiledAlsOptions`.
+ * Error fields are named as in the request (`hyperparameters.<snake_case>`).
+ */
+export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
+export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
+
+export interface AlsOptions {
+  /** Latent factors k (1..1024, default 64). */
+  factors?: number;
+  /** L2 regularization lambda (>= 0, finite; default 10). */
+  regularization?: number;
+  /** Confidence c = 1 + alpha * w (>= 0, finite; default 1). */
+  alpha?: number;
+  /** Full sweeps (sources then targets), 1..1000, default 15. */
+  iterations?: number;
+  /** Conjugate-gradient steps per row solve, 1..1024, default 3. */
+  cgSteps?: number;
+  /** Seed of the factor initialisation (uint32, default 42). */
+  seed?: number;
+  /** When true, w is replaced by log(1 + w / logEpsilon) before confidence. */
+  logScaling?: boolean;
+  /** > 0, finite; default 1. */
+  logEpsilon?: number;
+  /** Backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu (default auto). */
+  backend?: string;
+  /** CPU worker threads for backends that shard rows (native-cpu); default: cores. */
+  workers?: number;
+  /**
+   * Padded nonzeros (row entries) processed per chunk of a half-sweep (default 262144). Peak engine
+   * memory is about chunkNonzeros * factors * 4 bytes plus the factor matrices.
+   */
+  chunkNonzeros?: number;
+  /** Minimum interval between progress reports within an iteration (ms, default 1000; 0 = every chunk). */
+  progressIntervalMs?: number;
+}
+
+export interface CompiledAlsOptions {
+  factors: number;
+  regularization: number;
+  alpha: number;
+  iterations: number;
+  cgSteps: number;
+  seed: number;
+  logScaling: boolean;
+  logEpsilon: number;
+  backend: EngineBackend;
+  workers: number;
+  chunkNonzeros: number;
+  progressIntervalMs: number;
+}
+
+export const ALS_DEFAULTS = {
+  factors: 64,
+  regularization: 10,
+  alpha: 1,
+  iterations: 15,
+  cgSteps: 3,
+  seed: 42,
+  logScaling: false,
+  logEpsilon: 1,
+  backend: 'auto' as EngineBackend,
+  chunkNonzeros: 262_144,
+  progressIntervalMs: 1000,
+};
+
+const F = 'hyperparameters.';
+
+function int(name: string, v: number | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}, got ${v}`, { field: F + name });
+  }
+  return v;
+}
+
+function real(name: string, v: number | undefined, dflt: number, min: number, exclusiveMin = false): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (exclusiveMin && v === min)) {
+    throw new InvalidArgumentError(`${name} must be a finite number ${exclusiveMin ? '>' : '>='} ${min}, got ${v}`, { field: F + name });
+  }
+  return v;
+}
+
+export function compileAlsOptions(o: AlsOptions = {}): CompiledAlsOptions {
+  const backend = (o.backend === undefined || o.backend === '' ? ALS_DEFAULTS.backend : o.backend) as EngineBackend;
+  if (!(ENGINE_BACKENDS as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError(`backend must be one of ${ENGINE_BACKENDS.join(', ')}, got "${o.backend}"`, { field: F + 'backend' });
+  }
+  if (o.logScaling !== undefined && typeof o.logScaling !== 'boolean') {
+    throw new InvalidArgumentError(`log_scaling must be a boolean`, { field: F + 'log_scaling' });
+  }
+  return {
+    factors: int('factors', o.factors, ALS_DEFAULTS.factors, 1, 1024),
+    regularization: real('regularization', o.regularization, ALS_DEFAULTS.regularization, 0),
+    alpha: real('alpha', o.alpha, ALS_DEFAULTS.alpha, 0),
+    iterations: int('iterations', o.iterations, ALS_DEFAULTS.iterations, 1, 1000),
+    cgSteps: int('cg_steps', o.cgSteps, ALS_DEFAULTS.cgSteps, 1, 1024),
+    seed: int('seed', o.seed, ALS_DEFAULTS.seed, 0, 0xffffffff),
+    logScaling: o.logScaling ?? ALS_DEFAULTS.logScaling,
+    logEpsilon: real('log_epsilon', o.logEpsilon, ALS_DEFAULTS.logEpsilon, 0, true),
+    backend,
+    workers: int('workers', o.workers, availableParallelism(), 1, 1024),
+    chunkNonzeros: int('chunk_nonzeros', o.chunkNonzeros, ALS_DEFAULTS.chunkNonzeros, 1024, 1 << 28),
+    progressIntervalMs: int('progress_interval_ms', o.progressIntervalMs, ALS_DEFAULTS.progressIntervalMs, 0, 3_600_000),
+  };
+}
