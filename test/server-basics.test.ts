@@ -1,20 +1,9 @@
-import { credentials, Metadata, status } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { loadPackageDefinition } from '@grpc/grpc-js';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { createClient } from '../src/transport/client.js';
+import { checkHealth as check, healthClient } from './helpers/health.js';
 
-function healthClient(address: string) {
-  const def = loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-  const pkg = loadPackageDefinition(def) as any;
-  return new pkg.grpc.health.v1.Health(address, credentials.createInsecure());
-}
-
-function check(client: any, service: string): Promise<string> {
-  return new Promise((resolve, reject) => client.Check({ service }, (err: Error | null, res: any) => (err ? reject(err) : resolve(res.status))));
-}
 
 describe('server basics', () => {
   let srv: TestServer | undefined;

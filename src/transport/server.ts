@@ -1,12 +1,13 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import { loadSync } from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { readFileSync } from 'node:fs';
 import type { CompiledServerOptions } from '../config.js';
 import type { RecommenderHandlers } from '../gen/recommender/v1/Recommender.js';
 import type { Logger } from '../log.js';
 import { apiKeyInterceptor } from './auth.js';
-import { loadProto } from './proto.js';
+import { loadProto, PROTO_LOADER_OPTIONS } from './proto.js';
 
 export const SERVICE_NAME = 'recommender.v1.Recommender';
 
@@ -33,7 +34,8 @@ export async function startGrpcServer(options: CompiledServerOptions, handlers: 
   server.addService(proto.recommender.v1.Recommender.service, handlers as RecommenderHandlers);
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection describes our service and health, so grpcurl needs neither proto file.
+  new ReflectionService({ ...loadSync(healthProtoPath, PROTO_LOADER_OPTIONS), ...packageDefinition }).addToServer(server);
 
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }], false)
