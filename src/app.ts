@@ -20,7 +20,10 @@ export interface App {
 
 export async function startApp(options: CompiledServerOptions, log: Logger = createLogger(options.logLevel)): Promise<App> {
   const db = openCatalog(options.dataDir);
+  /** Run after the transport has drained (stop services, in reverse order of creation). */
   const closers: Array<() => Promise<void> | void> = [];
+  /** Run when shutdown starts, before draining: end long-lived streams (WatchStatus, RecommendAll) so drain can finish. */
+  const beforeDrain: Array<() => Promise<void> | void> = [];
 
   const handlers: Partial<RecommenderHandlers> = {
   };
@@ -30,6 +33,8 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   const stop = (graceMs = options.shutdownGraceMs) => {
     stopping ??= (async () => {
       log.info({ graceMs }, 'shutting down');
+      grpc.health.setStatus('', 'NOT_SERVING');
+      for (const end of beforeDrain) await end();
       await grpc.shutdown(graceMs);
       for (const close of closers.reverse()) await close();
       db.close();
