@@ -1,0 +1,36 @@
+/**
+ * Seeded factor initialisation, shared by the tensor solver and the reference so that both start from
+ * the same point: uniform [0, 0.01) like benfred/implicit, drawn from mulberry32(seed) row by row.
+ * Rows without any data start (and stay) at zero, so they never contribute to X^T X.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `rowNnz[r]` = entries of row r; `stream` separates the two sides' random streams. */
+export function initFactors(rowNnz: ArrayLike<number>, factors: number, seed: number, stream: number): Float32Array {
+  const rows = rowNnz.length;
+  const out = new Float32Array(rows * factors);
+  const rand = mulberry32((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
+  for (let r = 0; r < rows; r++) {
+    for (let f = 0; f < factors; f++) {
+      const v = rand() * 0.01;
+      if (rowNnz[r] > 0) out[r * factors + f] = v;
+    }
+  }
+  return out;
+}
+
+export function rowCounts(indptr: Int32Array): Int32Array {
+  const n = indptr.length - 1;
+  const out = new Int32Array(n);
+  for (let r = 0; r < n; r++) out[r] = indptr[r + 1] - indptr[r];
+  return out;
+}

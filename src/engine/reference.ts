@@ -1,0 +1,142 @@
+/**
+ * Slow, obvious float64 reference of implicit-feedback ALS (Hu, Koren, Volinsky 2008,
+ * doi:10.1109/ICDM.2008.22), kept beside the tensor solver for tests and the quality anchor.
+ *
+ * Objective, with p_ui = 1 where (u, i) is a nonzero and 0 elsewhere, c_ui = 1 + alpha * r_ui
+ * (c_ui = 1 where there is no data):
+ *
+ *   L(X, Y) = sum_{u,i} c_ui (p_ui - x_u^T y_i)^2 + lambda (sum_u |x_u|^2 + sum_i |y_i|^2)
+ *
+ * Exact row update (eq. 4 of the paper), with C^u = diag(c_u.):
+ *
+ *   x_u = (Y^T Y + Y^T (C^u - I) Y + lambda I)^{-1} Y^T C^u p(u)
+ *
+ * and symmetrically for y_i with X. Y^T (C^u - I) Y and Y^T C^u p(u) only involve the nonzeros of row u.
+ * The k x k system is solved by our own Cholesky factorisation in float64. Rows without data get x_u = 0.
+ * `lossNormalized` divides L by sum_{u,i} c_ui (as benfred/implicit reports it).
+ */
+import { confidences } from './confidence.js';
+import { transposeCsr } from './csr.js';
+import { initFactors, rowCounts } from './init.js';
+import type { CompiledAlsOptions } from './options.js';
+import type { CsrMatrix } from './types.js';
+
+/** Solves A x = b in place for symmetric positive definite A (n x n, row-major); returns false if not SPD. */
+export function choleskySolve(a: Float64Array, b: Float64Array, n: number): boolean {
+  // A = L L^T, L stored in the lower triangle of a.
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let p = 0; p < j; p++) d -= a[j * n + p] * a[j * n + p];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let p = 0; p < j; p++) s -= a[i * n + p] * a[j * n + p];
+      a[i * n + j] = s / ljj;
+    }
+  }
+  for (let i = 0; i < n; i++) { // L z = b
+    let s = b[i];
+    for (let p = 0; p < i; p++) s -= a[i * n + p] * b[p];
+    b[i] = s / a[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) { // L^T x = z
+    let s = b[i];
+    for (let p = i + 1; p < n; p++) s -= a[p * n + i] * b[p];
+    b[i] = s / a[i * n + i];
+  }
+  return true;
+}
+
+/** Y^T Y of a row-major rows x k matrix, in float64. */
+export function gram(y: ArrayLike<number>, rows: number, k: number): Float64Array {
+  const g = new Float64Array(k * k);
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    for (let a = 0; a < k; a++) {
+      const ya = y[o + a];
+      if (ya === 0) continue;
+      for (let b = 0; b < k; b++) g[a * k + b] += ya * y[o + b];
+    }
+  }
+  return g;
+}
+
+/**
+ * Exact update of every row of X given Y (one half-sweep). `m` is the side being solved (rows = X's rows,
+ * cols = Y's rows); `conf` is the confidence of each nonzero of m. Returns the new X (float64).
+ */
+export function referenceHalfSweep(m: CsrMatrix, conf: ArrayLike<number>, y: ArrayLike<number>, k: number, lambda: number): Float64Array {
+  const yty = gram(y, m.cols, k);
+  const x = new Float64Array(m.rows * k);
+  const a = new Float64Array(k * k);
+  const b = new Float64Array(k);
+  for (let u = 0; u < m.rows; u++) {
+    const start = m.indptr[u], end = m.indptr[u + 1];
+    if (end === start) continue; // no data: x_u = 0
+    a.set(yty);
+    for (let d = 0; d < k; d++) a[d * k + d] += lambda;
+    b.fill(0);
+    for (let j = start; j < end; j++) {
+      const o = m.indices[j] * k;
+      const c = conf[j];
+      for (let p = 0; p < k; p++) {
+        const yp = y[o + p];
+        b[p] += c * yp; // Y^T C^u p(u), p_ui = 1 on nonzeros
+        for (let q = 0; q < k; q++) a[p * k + q] += (c - 1) * yp * y[o + q]; // Y^T (C^u - I) Y
+      }
+    }
+    if (!choleskySolve(a, b, k)) throw new Error(`reference: system of row ${u} is not positive definite (regularization 0?)`);
+    x.set(b, u * k);
+  }
+  return x;
+}
+
+/** L(X, Y) by the definition, summing over every (u, i) pair: O(rows * cols * k). Returns [L, sum c_ui]. */
+export function referenceLoss(m: CsrMatrix, conf: ArrayLike<number>, x: ArrayLike<number>, y: ArrayLike<number>, k: number, lambda: number): { loss: number; totalConfidence: number } {
+  let loss = 0, total = 0;
+  const row = new Float64Array(m.cols); // c_ui of this row (0 = no data)
+  for (let u = 0; u < m.rows; u++) {
+    row.fill(0);
+    for (let j = m.indptr[u]; j < m.indptr[u + 1]; j++) row[m.indices[j]] = conf[j];
+    for (let i = 0; i < m.cols; i++) {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += x[u * k + f] * y[i * k + f];
+      const c = row[i] > 0 ? row[i] : 1, p = row[i] > 0 ? 1 : 0;
+      loss += c * (p - s) * (p - s);
+      total += c;
+    }
+  }
+  let reg = 0;
+  for (let j = 0; j < m.rows * k; j++) reg += x[j] * x[j];
+  for (let j = 0; j < m.cols * k; j++) reg += y[j] * y[j];
+  return { loss: loss + lambda * reg, totalConfidence: total };
+}
+
+export interface ReferenceResult {
+  sourceFactors: Float64Array;
+  targetFactors: Float64Array;
+  /** L / sum c_ui after each iteration (only when `withLoss`; the dense loss is O(rows * cols * k)). */
+  lossCurve: number[];
+}
+
+/** Full reference training from the same initial point as the tensor solver (see init.ts). */
+export function referenceAls(m: CsrMatrix, o: Pick<CompiledAlsOptions, 'factors' | 'regularization' | 'alpha' | 'iterations' | 'seed' | 'logScaling' | 'logEpsilon'>, withLoss = false): ReferenceResult {
+  const k = o.factors;
+  const t = transposeCsr(m);
+  const confRows = confidences(m.data, o.alpha, o.logScaling, o.logEpsilon);
+  const confCols = confidences(t.data, o.alpha, o.logScaling, o.logEpsilon);
+  let x: Float64Array = Float64Array.from(initFactors(rowCounts(m.indptr), k, o.seed, 0));
+  let y: Float64Array = Float64Array.from(initFactors(rowCounts(t.indptr), k, o.seed, 1));
+  const lossCurve: number[] = [];
+  for (let it = 0; it < o.iterations; it++) {
+    x = referenceHalfSweep(m, confRows, y, k, o.regularization);
+    y = referenceHalfSweep(t, confCols, x, k, o.regularization);
+    if (withLoss) {
+      const { loss, totalConfidence } = referenceLoss(m, confRows, x, y, k, o.regularization);
+      lossCurve.push(loss / totalConfidence);
+    }
+  }
+  return { sourceFactors: x, targetFactors: y, lossCurve };
+}
