@@ -77,3 +77,35 @@ export function writeFileAtomicSync(finalPath: string, data: Uint8Array | string
   renameSync(tmp, finalPath);
   fsyncDir(dirname(finalPath));
 }
+
+/** Writes a whole buffer to `path` (a new file, e.g. inside a temp directory) and fsyncs it; no rename. */
+export async function writeFileSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Directory version of the temp -> rename dance: `tempDir` (fully written, files fsynced, created with
+ * `tempPathFor(finalDir)` so it sits beside it) is fsynced, renamed to `finalDir`, and the parent
+ * fsynced. An existing `finalDir` is first moved aside and removed after the swap (rename cannot
+ * replace a non-empty directory).
+ */
+export async function commitDirAtomic(tempDir: string, finalDir: string): Promise<void> {
+  fsyncDir(tempDir);
+  let aside: string | undefined;
+  try {
+    aside = tempPathFor(finalDir);
+    await rename(finalDir, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    aside = undefined;
+  }
+  await rename(tempDir, finalDir);
+  fsyncDir(dirname(finalDir));
+  if (aside) await rm(aside, { recursive: true, force: true });
+}

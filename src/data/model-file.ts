@@ -1,0 +1,178 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
+  tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector,
+} from 'apache-arrow';
+import type { EntitySnapshot, ModelMeta, TrainedModel } from '../service/models/trained-model.js';
+import { commitDirAtomic, tempPathFor, writeFileSynced } from '../service/store/atomic-file.js';
+
+/**
+ * On-disk form of a trained model: one directory, written to a temp directory beside it and renamed
+ * into place (so a reader sees either nothing or a complete model).
+ *
+ *   meta.json      ModelMeta + { formatVersion, sourceCount, targetCount }
+ *   sources.arrow  id Utf8, type Utf8?, metadata Utf8?, factors FixedSizeList<Float32>[k]
+ *   targets.arrow  id Utf8, type Utf8?, metadata Utf8?, factors FixedSizeList<Float32>[k], popularity Float32
+ *   seen.arrow     source_index Int32, target_index Int32, weight Float32 (rows sorted by source, the CSR's
+ *                  entries in order; indptr is rebuilt from source_index)
+ *
+ * Arrow IPC *file* format, one record batch per file.
+ */
+export const MODEL_FORMAT_VERSION = 1;
+const META = 'meta.json';
+const SOURCES = 'sources.arrow';
+const TARGETS = 'targets.arrow';
+const SEEN = 'seen.arrow';
+
+function factorsVector(values: Float32Array, rows: number, k: number): Vector {
+  const type = new FixedSizeList(k, new Field('item', new Float32(), false));
+  const child = makeData({ type: new Float32(), length: rows * k, nullCount: 0, data: values });
+  return makeVector(makeData({ type, length: rows, nullCount: 0, child }));
+}
+
+function entityTable(ids: string[], ent: EntitySnapshot, factors: Float32Array, k: number, popularity?: Float32Array): Table {
+  const n = ids.length;
+  const cols: Record<string, Vector> = {
+    id: vectorFromArray(ids, new Utf8()),
+    type: vectorFromArray(ent.type, new Utf8()),
+    metadata: vectorFromArray(ent.metadata, new Utf8()),
+    factors: factorsVector(factors, n, k),
+  };
+  if (popularity) cols.popularity = makeVector(popularity);
+  return tableFromVectors(cols, n);
+}
+
+function tableFromVectors(cols: Record<string, Vector>, length: number): Table {
+  const fields = Object.entries(cols).map(([name, v]) => new Field(name, v.type, name === 'type' || name === 'metadata'));
+  const schema = new Schema(fields);
+  const data = makeData({
+    type: new Struct(fields), length, nullCount: 0,
+    children: Object.values(cols).map((v) => v.data[0]!),
+  });
+  return new Table(schema, [new RecordBatch(schema, data)]);
+}
+
+function check(model: TrainedModel): void {
+  const k = model.meta.factors;
+  const m = model.sourceIds.length;
+  const n = model.targetIds.length;
+  const bad = (what: string) => { throw new Error(`writeModel: ${what}`); };
+  if (!Number.isInteger(k) || k < 1) bad(`factors ${k}`);
+  if (model.sourceFactors.length !== m * k) bad(`sourceFactors length ${model.sourceFactors.length} != ${m}x${k}`);
+  if (model.targetFactors.length !== n * k) bad(`targetFactors length ${model.targetFactors.length} != ${n}x${k}`);
+  if (model.seen.indptr.length !== m + 1) bad(`seen.indptr length ${model.seen.indptr.length} != ${m + 1}`);
+  if (model.targetPopularity.length !== n) bad(`targetPopularity length`);
+  if (model.sourceEntities.type.length !== m || model.sourceEntities.metadata.length !== m) bad('sourceEntities length');
+  if (model.targetEntities.type.length !== n || model.targetEntities.metadata.length !== n) bad('targetEntities length');
+}
+
+/** Writes `model` to `dir` atomically (temp dir beside it, files fsynced, rename, parent fsynced). */
+export async function writeModel(dir: string, model: TrainedModel): Promise<void> {
+  check(model);
+  const k = model.meta.factors;
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const tmp = tempPathFor(dir);
+  await mkdir(tmp);
+  try {
+    const { indptr, indices, data } = model.seen;
+    const nnz = indptr[model.sourceIds.length]!;
+    const srcIdx = new Int32Array(nnz);
+    for (let r = 0; r < model.sourceIds.length; r++) srcIdx.fill(r, indptr[r]!, indptr[r + 1]!);
+    const seen = tableFromVectors({
+      source_index: makeVector(srcIdx),
+      target_index: makeVector(indices.subarray(0, nnz)),
+      weight: makeVector(data.subarray(0, nnz)),
+    }, nnz);
+    await writeFileSynced(join(tmp, SOURCES), tableToIPC(entityTable(model.sourceIds, model.sourceEntities, model.sourceFactors, k), 'file'));
+    await writeFileSynced(join(tmp, TARGETS), tableToIPC(entityTable(model.targetIds, model.targetEntities, model.targetFactors, k, model.targetPopularity), 'file'));
+    await writeFileSynced(join(tmp, SEEN), tableToIPC(seen, 'file'));
+    const meta = { ...model.meta, formatVersion: MODEL_FORMAT_VERSION, sourceCount: model.sourceIds.length, targetCount: model.targetIds.length };
+    await writeFileSynced(join(tmp, META), JSON.stringify(meta, null, 1));
+    await commitDirAtomic(tmp, dir);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function utf8Column(t: Table, name: string): Array<string | null> {
+  const v = t.getChild(name);
+  if (!v) throw new Error(`model file: missing column ${name}`);
+  return v.toArray() as Array<string | null>;
+}
+
+function floatColumn(t: Table, name: string, length: number): Float32Array {
+  const v = t.getChild(name);
+  if (!v) throw new Error(`model file: missing column ${name}`);
+  const out = new Float32Array(length);
+  let off = 0;
+  for (const d of v.data) { out.set((d.values as Float32Array).subarray(d.offset, d.offset + d.length), off); off += d.length; }
+  return out;
+}
+
+function int32Column(t: Table, name: string, length: number): Int32Array {
+  const v = t.getChild(name);
+  if (!v) throw new Error(`model file: missing column ${name}`);
+  const out = new Int32Array(length);
+  let off = 0;
+  for (const d of v.data) { out.set((d.values as Int32Array).subarray(d.offset, d.offset + d.length), off); off += d.length; }
+  return out;
+}
+
+function factorsColumn(t: Table, rows: number, k: number): Float32Array {
+  const v = t.getChild('factors');
+  if (!v) throw new Error('model file: missing column factors');
+  const out = new Float32Array(rows * k);
+  let off = 0;
+  for (const d of v.data) {
+    const child = d.children[0]!;
+    const start = (d.offset + child.offset) * k;
+    out.set((child.values as Float32Array).subarray(start, start + d.length * k), off);
+    off += d.length * k;
+  }
+  return out;
+}
+
+/** Reads a model written by `writeModel`. */
+export async function readModel(dir: string): Promise<TrainedModel> {
+  const metaRaw = JSON.parse(await readFile(join(dir, META), 'utf8')) as ModelMeta & { formatVersion: number; sourceCount: number; targetCount: number };
+  if (metaRaw.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`model file: unsupported format version ${metaRaw.formatVersion}`);
+  const { formatVersion: _v, sourceCount: m, targetCount: n, ...meta } = metaRaw;
+  const k = meta.factors;
+  const [srcBuf, tgtBuf, seenBuf] = await Promise.all([SOURCES, TARGETS, SEEN].map((f) => readFile(join(dir, f))));
+  const src = tableFromIPC(srcBuf!);
+  const tgt = tableFromIPC(tgtBuf!);
+  const seenT = tableFromIPC(seenBuf!);
+  if (src.numRows !== m || tgt.numRows !== n) throw new Error(`model file: row counts ${src.numRows}/${tgt.numRows} != meta ${m}/${n}`);
+  const nnz = seenT.numRows;
+  const srcIdx = int32Column(seenT, 'source_index', nnz);
+  const indptr = new Int32Array(m + 1);
+  for (let i = 0; i < nnz; i++) indptr[srcIdx[i]! + 1]!++;
+  for (let r = 0; r < m; r++) indptr[r + 1]! += indptr[r]!;
+  return {
+    meta,
+    sourceIds: utf8Column(src, 'id') as string[],
+    targetIds: utf8Column(tgt, 'id') as string[],
+    sourceFactors: factorsColumn(src, m, k),
+    targetFactors: factorsColumn(tgt, n, k),
+    seen: { indptr, indices: int32Column(seenT, 'target_index', nnz), data: floatColumn(seenT, 'weight', nnz) },
+    targetPopularity: floatColumn(tgt, 'popularity', n),
+    sourceEntities: { type: utf8Column(src, 'type'), metadata: utf8Column(src, 'metadata') },
+    targetEntities: { type: utf8Column(tgt, 'type'), metadata: utf8Column(tgt, 'metadata') },
+  };
+}
+
+/** Approximate resident bytes of a loaded model (for the serving cache's budget). */
+export function modelBytes(model: TrainedModel): number {
+  let strings = 0;
+  for (const s of model.sourceIds) strings += 2 * s.length + 32;
+  for (const s of model.targetIds) strings += 2 * s.length + 32;
+  for (const e of [model.sourceEntities, model.targetEntities]) {
+    for (const t of e.type) strings += t ? 2 * t.length + 16 : 8;
+    for (const md of e.metadata) strings += md ? 2 * md.length + 16 : 8;
+  }
+  return strings + model.sourceFactors.byteLength + model.targetFactors.byteLength + model.seen.indptr.byteLength
+    + model.seen.indices.byteLength + model.seen.data.byteLength + model.targetPopularity.byteLength;
+}

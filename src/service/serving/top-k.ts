@@ -1,0 +1,78 @@
+/**
+ * Exact top-k selection over a dense score vector with a bounded min-heap: O(n log k), no full sort.
+ * Order: higher score first; equal scores -> lower index first. Entries whose score is NaN are
+ * excluded (callers mark filtered-out candidates with NaN).
+ */
+export interface TopK {
+  indices: Int32Array;
+  scores: Float64Array;
+}
+
+/** a is worse than b (belongs nearer the heap's root). */
+function worse(sa: number, ia: number, sb: number, ib: number): boolean {
+  return sa < sb || (sa === sb && ia > ib);
+}
+
+export class TopKHeap {
+  private readonly idx: Int32Array;
+  private readonly val: Float64Array;
+  size = 0;
+  constructor(readonly k: number) {
+    this.idx = new Int32Array(Math.max(k, 1));
+    this.val = new Float64Array(Math.max(k, 1));
+  }
+
+  reset(): void { this.size = 0; }
+
+  /** The score a candidate must beat to enter (when full), else -Infinity. */
+  get threshold(): number { return this.size < this.k ? -Infinity : this.val[0]!; }
+
+  push(i: number, s: number): void {
+    const { idx, val, k } = this;
+    if (k === 0 || s !== s) return;
+    if (this.size < k) {
+      let c = this.size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!worse(s, i, val[p]!, idx[p]!)) break;
+        idx[c] = idx[p]!; val[c] = val[p]!; c = p;
+      }
+      idx[c] = i; val[c] = s;
+      return;
+    }
+    if (!worse(val[0]!, idx[0]!, s, i)) return;
+    let c = 0;
+    const n = this.size;
+    for (;;) {
+      const l = 2 * c + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const w = r < n && worse(val[r]!, idx[r]!, val[l]!, idx[l]!) ? r : l;
+      if (!worse(val[w]!, idx[w]!, s, i)) break;
+      idx[c] = idx[w]!; val[c] = val[w]!; c = w;
+    }
+    idx[c] = i; val[c] = s;
+  }
+
+  /** The selected entries, best first. Leaves the heap empty. */
+  drain(): TopK {
+    const n = this.size;
+    const indices = new Int32Array(n);
+    const scores = new Float64Array(n);
+    const order = Array.from({ length: n }, (_, j) => j);
+    order.sort((a, b) => (worse(this.val[a]!, this.idx[a]!, this.val[b]!, this.idx[b]!) ? 1 : -1));
+    for (let j = 0; j < n; j++) { indices[j] = this.idx[order[j]!]!; scores[j] = this.val[order[j]!]!; }
+    this.size = 0;
+    return { indices, scores };
+  }
+}
+
+/** Top-k of `scores` (NaN = excluded). */
+export function topK(scores: ArrayLike<number>, k: number): TopK {
+  const heap = new TopKHeap(Math.min(k, scores.length));
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (s > heap.threshold || heap.size < heap.k) heap.push(i, s);
+  }
+  return heap.drain();
+}

@@ -1,0 +1,69 @@
+import type { TrainedModel } from '../src/service/models/trained-model.js';
+
+/** Seeded uniform [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FixtureOptions {
+  sources: number;
+  targets: number;
+  factors: number;
+  /** Probability of an interaction per (source, target). */
+  density?: number;
+  seed?: number;
+  modelId?: string;
+  jobId?: string;
+  /** Target entity types cycle through these (null = never imported). */
+  targetTypes?: Array<string | null>;
+  sourceTypes?: Array<string | null>;
+  hyperparameters?: Record<string, unknown>;
+}
+
+/** A synthetic model with random factors, random interactions, entity snapshots and popularity. */
+export function syntheticModel(o: FixtureOptions): TrainedModel {
+  const r = rng(o.seed ?? 1);
+  const { sources: m, targets: n, factors: k } = o;
+  const sourceFactors = new Float32Array(m * k).map(() => r() * 2 - 1);
+  const targetFactors = new Float32Array(n * k).map(() => r() * 2 - 1);
+  const indptr = new Int32Array(m + 1);
+  const indices: number[] = [];
+  const data: number[] = [];
+  const pop = new Float32Array(n);
+  for (let u = 0; u < m; u++) {
+    for (let i = 0; i < n; i++) {
+      if (r() < (o.density ?? 0.1)) { indices.push(i); data.push(1 + Math.floor(r() * 5)); pop[i]!++; }
+    }
+    indptr[u + 1] = indices.length;
+  }
+  const tt = o.targetTypes ?? ['movie', 'show', null];
+  const st = o.sourceTypes ?? ['user', 'admin'];
+  return {
+    meta: {
+      modelId: o.modelId ?? 'm', jobId: o.jobId ?? 'j1', trainedMs: 1_700_000_000_000, factors: k, backend: 'test', device: 'CPU',
+      batchIds: ['b1'], hyperparameters: o.hyperparameters ?? { factors: k, regularization: 0.1, alpha: 2, logScaling: false, logEpsilon: 1 },
+      lossCurve: [1, 0.5], lossKind: 'exact', trainSeconds: 0.1,
+      data: { interactions: indices.length, pairs: indices.length, sources: m, targets: n, entities: m + n, droppedByAge: 0, droppedByFilter: 0 },
+    },
+    sourceIds: Array.from({ length: m }, (_, i) => `u${i}`),
+    targetIds: Array.from({ length: n }, (_, i) => `t${i}`),
+    sourceFactors, targetFactors,
+    seen: { indptr, indices: Int32Array.from(indices), data: Float32Array.from(data) },
+    targetPopularity: pop,
+    sourceEntities: {
+      type: Array.from({ length: m }, (_, i) => st[i % st.length]!),
+      metadata: Array.from({ length: m }, (_, i) => (i % 3 === 0 ? null : JSON.stringify({ country: i % 2 ? 'fr' : 'de' }))),
+    },
+    targetEntities: {
+      type: Array.from({ length: n }, (_, i) => tt[i % tt.length]!),
+      metadata: Array.from({ length: n }, (_, i) => (i % 5 === 4 ? null : JSON.stringify({ genre: ['drama', 'comedy', 'action'][i % 3], year: 2000 + (i % 4), kids: i % 2 === 0 }))),
+    },
+  };
+}
