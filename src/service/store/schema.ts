@@ -39,4 +39,72 @@ export const MIGRATIONS: Migration[] = [
     CREATE INDEX batch_tags_by_tag ON batch_tags (tag, batch_id);
     `,
   },
+  // Webhook deliveries (service/webhooks/delivery-repo.ts): one row per callback, id = the webhook-id header;
+  // body is the exact JSON re-sent on every retry; pending rows are resumed at start.
+  {
+    name: '010_webhook_deliveries',
+    sql: `
+    CREATE TABLE webhook_deliveries (
+      id TEXT PRIMARY KEY,
+      job_id TEXT NOT NULL,
+      model_id TEXT NOT NULL,
+      url TEXT NOT NULL,
+      body TEXT NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'stopped')),
+      attempts INTEGER NOT NULL DEFAULT 0,
+      last_http_status INTEGER,
+      last_error TEXT,
+      next_attempt_ms INTEGER,
+      created_ms INTEGER NOT NULL,
+      updated_ms INTEGER NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_by_job ON webhook_deliveries (job_id, created_ms);
+    CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (next_attempt_ms) WHERE state = 'pending';
+    `,
+  },
+  // Training jobs (service/jobs/job-repo.ts): one row per Train call; request_id unique (AIP-155);
+  // progress snapshots are throttled, final states always written. `models`: one row per model_id, job_id =
+  // the served job (NULL until a first job completes); switched in the same transaction that completes a job.
+  {
+    name: '020_jobs',
+    sql: `
+    CREATE TABLE jobs (
+      job_id TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      request_id TEXT UNIQUE,
+      status TEXT NOT NULL CHECK (status IN ('QUEUED', 'RUNNING', 'COMPLETED', 'ERROR', 'CANCELLED')),
+      create_ms INTEGER NOT NULL,
+      start_ms INTEGER,
+      end_ms INTEGER,
+      error TEXT NOT NULL DEFAULT '',
+      progress REAL NOT NULL DEFAULT 0,
+      iteration INTEGER NOT NULL DEFAULT 0,
+      total_iterations INTEGER NOT NULL DEFAULT 0,
+      loss REAL,
+      backend TEXT NOT NULL DEFAULT '',
+      device TEXT NOT NULL DEFAULT '',
+      data_json TEXT,
+      batch_ids_json TEXT NOT NULL DEFAULT '[]',
+      callback_url TEXT NOT NULL DEFAULT '',
+      request_json TEXT NOT NULL,
+      evaluation_json TEXT,
+      loss_curve_json TEXT NOT NULL DEFAULT '[]',
+      sequence INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX jobs_by_model ON jobs (model_id, create_ms);
+    CREATE INDEX jobs_active ON jobs (status) WHERE status IN ('QUEUED', 'RUNNING');
+    `,
+  },
+  {
+    name: '021_models',
+    sql: `
+    CREATE TABLE models (
+      model_id TEXT PRIMARY KEY,
+      job_id TEXT REFERENCES jobs (job_id),
+      trained_ms INTEGER,
+      meta_json TEXT,
+      created_ms INTEGER NOT NULL
+    );
+    `,
+  },
 ];

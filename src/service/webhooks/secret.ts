@@ -1,0 +1,76 @@
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../../errors.js';
+import { fsyncDir, tempPathFor } from '../store/atomic-file.js';
+import { SECRET_PREFIX, secretKey } from './signer.js';
+
+/** File (in the data dir) holding the generated secret when none is configured. */
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+
+/** `whsec_` + base64 of 32 random bytes. */
+export function generateWebhookSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+function check(secret: string, field: string): string {
+  try {
+    secretKey(secret);
+  } catch (err) {
+    throw new InvalidArgumentError(`${field}: ${(err as Error).message}`, { field, cause: err });
+  }
+  return secret;
+}
+
+/**
+ * The signing secret: the configured one (options.webhookSecret) when given, else the one stored in
+ * `<dataDir>/webhook-secret`, else a new one generated and stored there (mode 0600, written to a temp
+ * file, fsynced, then hard-linked into place so two processes racing never overwrite each other's
+ * secret; the loser reads the winner's). The value is never logged, only where it lives.
+ */
+export function loadOrCreateWebhookSecret(opts: { dataDir: string; configured?: string; log?: Logger }): string {
+  if (opts.configured !== undefined) {
+    opts.log?.info({ source: 'config' }, 'webhook signing secret taken from configuration');
+    return check(opts.configured, 'webhookSecret');
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const path = join(opts.dataDir, WEBHOOK_SECRET_FILE);
+  const existing = readIfExists(path);
+  if (existing !== undefined) {
+    opts.log?.info({ path }, 'webhook signing secret loaded from the data directory');
+    return check(existing, path);
+  }
+  const secret = generateWebhookSecret();
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    const buf = Buffer.from(secret + '\n');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    rmSync(tmp, { force: true });
+    opts.log?.info({ path }, 'webhook signing secret loaded from the data directory');
+    return check(readIfExists(path) ?? '', path);
+  }
+  rmSync(tmp, { force: true });
+  fsyncDir(opts.dataDir);
+  opts.log?.info({ path }, 'generated a webhook signing secret and stored it in the data directory (mode 0600); receivers need it to verify signatures');
+  return secret;
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
