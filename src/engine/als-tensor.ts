@@ -1,0 +1,191 @@
+/**
+ * Implicit ALS (Hu, Koren, Volinsky 2008) with conjugate-gradient row solves (Takacs, Pilaszy, Tikk 2011)
+ * as tfjs-core ops, the one code path of every tfjs backend (tensorflow, webgpu, wasm, cpu). Only kernels
+ * all of them implement are used: GatherNd, BatchMatMul, Reshape, Concat, Sum and elementwise ops.
+ *
+ * One iteration = solve every source row given the targets, then every target row given the sources.
+ * Each half-sweep is cut into chunks (see plan.ts); per chunk the other side's factor rows are gathered
+ * once into [B, L, k] and the CG steps run on that block (cg-solve.ts). The new rows of all chunks are
+ * concatenated and put back in row order by one gather. Departures from the paper: CG instead of the
+ * exact solve (as Takacs et al.), float32 throughout, rows without data fixed at zero.
+ *
+ * Loss (exact, not sampled) after each iteration, from the blocks already in hand:
+ *   L = sum(X^T X * Y^T Y) + sum_{nonzeros} [c (1 - s)^2 - s^2] + lambda (|X|^2 + |Y|^2),  s = x_u . y_i
+ * reported divided by sum_{u,i} c_ui (as benfred/implicit reports it).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError, TrainingDivergedError } from '../errors.js';
+import { cgSolveChunk, sparseLossTerm } from './cg-solve.js';
+import { confidences } from './confidence.js';
+import { transposeCsr, validateCsr } from './csr.js';
+import { initFactors, rowCounts } from './init.js';
+import type { CompiledAlsOptions } from './options.js';
+import { planSide, type SidePlan } from './plan.js';
+import type { CsrMatrix, TrainHooks, TrainProgress } from './types.js';
+
+export interface TensorAlsResult {
+  sourceFactors: Float32Array;
+  targetFactors: Float32Array;
+  lossCurve: number[];
+}
+
+/** Tensors of one chunk kept on the device for the whole training (indices and confidences only). */
+interface DeviceChunk {
+  batch: number;
+  length: number;
+  rows: tf.Tensor2D; // [B, 1] int32
+  cols: tf.Tensor2D; // [B * L, 1] int32
+  conf: tf.Tensor3D; // [B, L, 1]
+}
+interface DeviceSide {
+  plan: SidePlan;
+  chunks: DeviceChunk[];
+  position: tf.Tensor2D; // [rows, 1] int32
+}
+
+function upload(plan: SidePlan): DeviceSide {
+  return {
+    plan,
+    chunks: plan.chunks.map((c) => ({
+      batch: c.batch,
+      length: c.length,
+      rows: tf.tensor2d(c.rows, [c.batch, 1], 'int32'),
+      cols: tf.tensor2d(c.cols, [c.batch * c.length, 1], 'int32'),
+      conf: tf.tensor3d(c.conf, [c.batch, c.length, 1], 'float32'),
+    })),
+    position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32'),
+  };
+}
+
+function disposeSide(s: DeviceSide): void {
+  for (const c of s.chunks) tf.dispose([c.rows, c.cols, c.conf]);
+  s.position.dispose();
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: TrainHooks = {}): Promise<TensorAlsResult> {
+  const started = performance.now();
+  const k = o.factors;
+  const { signal, onProgress } = hooks;
+  const checkAbort = () => {
+    if (signal?.aborted) throw new CancelledError('training cancelled', { cause: signal.reason });
+  };
+  const report = (p: Omit<TrainProgress, 'elapsedMs' | 'totalIterations' | 'etaMs'>) => {
+    if (!onProgress) return;
+    const elapsedMs = performance.now() - started;
+    const etaMs = p.fraction > 0 ? (elapsedMs / p.fraction) * (1 - p.fraction) : undefined;
+    onProgress({ ...p, totalIterations: o.iterations, elapsedMs, etaMs });
+  };
+
+  validateCsr(matrix);
+  report({ fraction: 0, iteration: 0, phase: 'setup' });
+  const transposed = transposeCsr(matrix);
+  const sourcePlan = planSide(matrix, confidences(matrix.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros);
+  const targetConf = confidences(transposed.data, o.alpha, o.logScaling, o.logEpsilon);
+  const targetPlan = planSide(transposed, targetConf, o.chunkNonzeros);
+  let totalConfidence = matrix.rows * matrix.cols - matrix.indices.length;
+  for (let j = 0; j < targetConf.length; j++) totalConfidence += targetConf[j];
+  const workPerIteration = sourcePlan.paddedNonzeros + targetPlan.paddedNonzeros || 1;
+
+  const sides: DeviceSide[] = [];
+  let x: tf.Tensor2D | undefined;
+  let y: tf.Tensor2D | undefined;
+  let lambdaEye: tf.Tensor2D | undefined;
+  try {
+    sides.push(upload(sourcePlan), upload(targetPlan));
+    x = tf.tensor2d(initFactors(rowCounts(matrix.indptr), k, o.seed, 0), [matrix.rows, k]);
+    y = tf.tensor2d(initFactors(rowCounts(transposed.indptr), k, o.seed, 1), [matrix.cols, k]);
+    lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), o.regularization) as tf.Tensor2D);
+    const lossCurve: number[] = [];
+    let lastLoss: number | undefined;
+    let lastReport = performance.now();
+
+    /** Solves all rows of `side` (current factors `mine`) given `other`; returns new factors (+ loss term). */
+    const halfSweep = async (side: DeviceSide, mine: tf.Tensor2D, other: tf.Tensor2D, iteration: number, phase: 'sources' | 'targets', workBefore: number, withLoss: boolean) => {
+      const areg = tf.tidy(() => tf.add(tf.matMul(other, other, true, false), lambdaEye!) as tf.Tensor2D);
+      const parts: tf.Tensor2D[] = [];
+      let lossSum: tf.Scalar | undefined = withLoss ? tf.scalar(0) : undefined;
+      let work = workBefore;
+      try {
+        for (const c of side.chunks) {
+          checkAbort();
+          const out = tf.tidy(() => {
+            const g = tf.reshape(tf.gatherND(other, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
+            const x0 = tf.gatherND(mine, c.rows) as tf.Tensor2D;
+            const { x: xs, gx } = cgSolveChunk(g, x0, c.conf, areg, o.cgSteps);
+            const term = lossSum ? tf.add(lossSum, sparseLossTerm(c.conf, gx)) as tf.Scalar : undefined;
+            return { xs, term };
+          });
+          parts.push(out.xs);
+          if (out.term) { lossSum!.dispose(); lossSum = out.term; }
+          work += c.batch * c.length;
+          const now = performance.now();
+          if (now - lastReport >= o.progressIntervalMs) {
+            lastReport = now;
+            report({ fraction: Math.min(1, (iteration - 1 + work / workPerIteration) / o.iterations), iteration, loss: lastLoss, lossKind: 'exact', phase });
+          }
+          await nextTurn(); // lets abort messages and timers in
+        }
+        const next = tf.tidy(() => {
+          const all = tf.concat([...parts, tf.zeros([1, k])], 0);
+          return tf.gatherND(all, side.position) as tf.Tensor2D;
+        });
+        const result = { next, lossSum };
+        lossSum = undefined;
+        return result;
+      } finally {
+        tf.dispose(parts);
+        areg.dispose();
+        lossSum?.dispose();
+      }
+    };
+
+    const diverged = (iteration: number, what: string) =>
+      new TrainingDivergedError(
+        `training diverged: ${what} contain NaN or Inf after iteration ${iteration}. ` +
+          `Likely cause: confidences too large for float32 (lower alpha, or enable log_scaling for large weights) ` +
+          `or regularization too small (raise regularization; current ${o.regularization})`,
+        { field: 'hyperparameters.regularization' },
+      );
+    const checkFinite = async (t: tf.Tensor2D, iteration: number, what: string) => {
+      const s = tf.sum(tf.abs(t));
+      const v = (await s.data())[0];
+      s.dispose();
+      if (!Number.isFinite(v)) throw diverged(iteration, what);
+    };
+
+    for (let it = 1; it <= o.iterations; it++) {
+      const rs = await halfSweep(sides[0], x, y, it, 'sources', 0, false);
+      x.dispose();
+      x = rs.next;
+      await checkFinite(x, it, 'source factors');
+      const rt = await halfSweep(sides[1], y, x, it, 'targets', sourcePlan.paddedNonzeros, true);
+      y.dispose();
+      y = rt.next;
+      await checkFinite(y, it, 'target factors');
+      const parts = tf.tidy(() => {
+        const xtx = tf.matMul(x!, x!, true, false);
+        const yty = tf.matMul(y!, y!, true, false);
+        const dense = tf.sum(tf.mul(xtx, yty));
+        const reg = tf.mul(tf.add(tf.sum(tf.mul(x!, x!)), tf.sum(tf.mul(y!, y!))), o.regularization);
+        return tf.stack([rt.lossSum!, dense, reg]);
+      });
+      rt.lossSum!.dispose();
+      const [sparse, dense, reg] = Array.from(await parts.data());
+      parts.dispose();
+      const loss = (sparse + dense + reg) / totalConfidence;
+      if (!Number.isFinite(loss)) throw diverged(it, 'the loss terms');
+      lossCurve.push(loss);
+      lastLoss = loss;
+      lastReport = performance.now();
+      report({ fraction: it / o.iterations, iteration: it, loss, lossKind: 'exact', phase: it === o.iterations ? 'done' : 'loss' });
+    }
+    const sourceFactors = new Float32Array(await x.data());
+    const targetFactors = new Float32Array(await y.data());
+    return { sourceFactors, targetFactors, lossCurve };
+  } finally {
+    for (const s of sides) disposeSide(s);
+    tf.dispose([x, y, lambdaEye].filter((t): t is tf.Tensor2D => t !== undefined));
+  }
+}

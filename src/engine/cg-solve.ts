@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Batched conjugate-gradient row solves (Takacs, Pilaszy, Tikk 2011, "Applications of the conjugate
+ * gradient method for implicit feedback collaborative filtering", RecSys), warm-started from the current
+ * factors and never forming the per-row k x k matrix. For a chunk of B rows u with gathered other-side
+ * factors G_u ([L, k], padded), confidences c_u ([L], 0 on padding) and w_u = c_u - 1 on real entries:
+ *
+ *   A_u x = (Y^T Y + lambda I) x + G_u^T (w_u * (G_u x))        b_u = G_u^T c_u
+ *   r = b - A x;  p = r
+ *   repeat s times:  a = r.r / p.A p;  x += a p;  r -= a A p;  p = r + (r'.r' / r.r) p
+ *
+ * (Y^T Y + lambda I) x is one [B, k] x [k, k] matmul; the sparse part is two batched mat-vecs over the
+ * [B, L, k] block: G x as [B, L, k] x [B, k, 1], and G^T v as [B, 1, L] x [B, L, k] (no transpose flag).
+ * Divisions use divNoNan, so a row that has converged exactly (p.Ap = 0) stops moving.
+ * Also returns G x for the final x (kept up to date with the same steps), used by the loss.
+ */
+export function cgSolveChunk(
+  g: tf.Tensor3D, // [B, L, k]
+  x0: tf.Tensor2D, // [B, k]
+  conf: tf.Tensor3D, // [B, L, 1]
+  areg: tf.Tensor2D, // [k, k] = Y^T Y + lambda I
+  steps: number,
+): { x: tf.Tensor2D; gx: tf.Tensor3D } {
+  const [B, L, k] = g.shape;
+  const w = tf.relu(tf.sub(conf, 1)); // c - 1 on real entries, 0 on padding (c = 0)
+  const gt = (v: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(v, [B, 1, L]), g), [B, k]) as tf.Tensor2D; // G^T v
+  const gdot = (v: tf.Tensor2D) => tf.matMul(g, tf.reshape(v, [B, k, 1])) as tf.Tensor3D; // G v
+  let x = x0;
+  let gx = gdot(x);
+  // r = G^T (c - w * Gx) - (YtY + lambda I) x
+  let r = tf.sub(gt(tf.sub(conf, tf.mul(w, gx))), tf.matMul(x, areg)) as tf.Tensor2D;
+  let p = r;
+  let rs = tf.sum(tf.mul(r, r), 1, true);
+  for (let s = 0; s < steps; s++) {
+    const gp = gdot(p);
+    const ap = tf.add(gt(tf.mul(w, gp)), tf.matMul(p, areg)) as tf.Tensor2D;
+    const a = tf.divNoNan(rs, tf.sum(tf.mul(p, ap), 1, true));
+    x = tf.add(x, tf.mul(a, p));
+    gx = tf.add(gx, tf.mul(tf.reshape(a, [B, 1, 1]), gp));
+    if (s === steps - 1) break;
+    r = tf.sub(r, tf.mul(a, ap));
+    const rsNew = tf.sum(tf.mul(r, r), 1, true);
+    p = tf.add(r, tf.mul(tf.divNoNan(rsNew, rs), p));
+    rs = rsNew;
+  }
+  return { x, gx };
+}
+
+/** Sum over the chunk's nonzeros of c (1 - s)^2 - s^2 with s = x_u . y_i (padding masked out). */
+export function sparseLossTerm(conf: tf.Tensor3D, gx: tf.Tensor3D): tf.Scalar {
+  const mask = tf.minimum(conf, 1); // 1 on real entries (c >= 1), 0 on padding
+  const one = tf.sub(1, gx);
+  return tf.sum(tf.sub(tf.mul(conf, tf.mul(one, one)), tf.mul(mask, tf.mul(gx, gx))));
+}
