@@ -17,6 +17,7 @@
  * Reading tensors: only `await t.data()` works on this backend (`dataSync` throws), so the engine reads
  * results asynchronously on every backend.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { FailedPreconditionError, errorMessage } from '../../errors.js';
 
@@ -62,7 +63,6 @@ interface Found {
 let dawn: Promise<typeof import('webgpu')> | undefined;
 /** GPU objects per Dawn flag set: created once per process (each `create` starts a Dawn instance). */
 const instances = new Map<string, GPU>();
-let probed: Promise<Found[]> | undefined;
 let initialised: Promise<WebGpuInitResult> | undefined;
 
 async function loadDawn(): Promise<typeof import('webgpu')> {
@@ -108,40 +108,59 @@ async function requestAdapter(gpu: GPU, options: GPURequestAdapterOptions & { fe
 
 /**
  * Every adapter Dawn offers, hardware first. Never throws: a missing libvulkan / EGL just yields fewer
- * adapters (Dawn prints a warning on stderr). Cached per process.
+ * adapters (Dawn prints a warning on stderr). Each Dawn backend is probed once per process.
  */
 export async function probeWebGpuAdapters(options: WebGpuOptions = {}): Promise<WebGpuAdapterSummary[]> {
   return (await probe(options)).map((f) => f.summary);
 }
 
+let probedDefault: Promise<Found | undefined> | undefined;
+let probedGles: Promise<Found | undefined> | undefined;
+
+/** A GPU that OpenGL ES could drive in hardware: a DRM render node or the NVIDIA driver's device files. */
+function gpuDeviceNodes(): boolean {
+  try {
+    return readdirSync('/dev/dri').some((n) => n.startsWith('renderD')) || existsSync('/dev/nvidia0');
+  } catch {
+    return existsSync('/dev/nvidia0');
+  }
+}
+
 async function probe(options: WebGpuOptions): Promise<Found[]> {
-  probed ??= (async () => {
-    let m: typeof import('webgpu');
-    try {
-      m = await loadDawn();
-    } catch {
-      return []; // the `webgpu` package (or its prebuilt dawn.node for this platform) is missing
-    }
-    const found: Found[] = [];
-    const dflt = instance(m.create, []);
-    const a = await requestAdapter(dflt, { powerPreference: 'high-performance' });
-    if (a) found.push({ adapter: a, gpu: dflt, summary: summarise(a, 'default', 'core') });
-    if (options.tryOpenGles !== false) {
+  let m: typeof import('webgpu');
+  try {
+    m = await loadDawn();
+  } catch {
+    return []; // the `webgpu` package (or its prebuilt dawn.node for this platform) is missing
+  }
+  probedDefault ??= (async () => {
+    const gpu = instance(m.create, []);
+    const a = await requestAdapter(gpu, { powerPreference: 'high-performance' });
+    return a ? { adapter: a, gpu, summary: summarise(a, 'default', 'core') } : undefined;
+  })();
+  const found: Found[] = [];
+  const d = await probedDefault;
+  if (d) found.push(d);
+  // Software GLES is of no use when software is refused and no GPU device node exists: skip starting llvmpipe.
+  const glesUseful = options.allowSoftware !== false || gpuDeviceNodes();
+  if (options.tryOpenGles !== false && (glesUseful || probedGles)) {
+    probedGles ??= (async () => {
       // Mesa's EGL needs a platform without a display server.
       process.env.EGL_PLATFORM ??= 'surfaceless';
-      const gles = instance(m.create, ['backend=opengles']);
-      const g = await requestAdapter(gles, { powerPreference: 'high-performance', featureLevel: 'compatibility' });
-      if (g) found.push({ adapter: g, gpu: gles, summary: summarise(g, 'opengles', 'compatibility') });
-    }
-    // Hardware before software, then the default (Vulkan) backend before GLES.
-    return found.sort((x, y) => Number(x.summary.software) - Number(y.summary.software));
-  })();
-  return probed;
+      const gpu = instance(m.create, ['backend=opengles']);
+      const g = await requestAdapter(gpu, { powerPreference: 'high-performance', featureLevel: 'compatibility' });
+      return g ? { adapter: g, gpu, summary: summarise(g, 'opengles', 'compatibility') } : undefined;
+    })();
+    const g = await probedGles;
+    if (g) found.push(g);
+  }
+  // Hardware before software; within each, the default (Vulkan) backend before GLES.
+  return found.sort((x, y) => Number(x.summary.software) - Number(y.summary.software));
 }
 
 /** The adapter `auto` would use: a hardware (non-software) one, or undefined. */
 export async function findHardwareWebGpuAdapter(): Promise<WebGpuAdapterSummary | undefined> {
-  return (await probeWebGpuAdapters()).find((a) => !a.software);
+  return (await probeWebGpuAdapters({ allowSoftware: false })).find((a) => !a.software);
 }
 
 export function describeAdapter(a: WebGpuAdapterSummary): string {
@@ -173,10 +192,10 @@ async function start(log: WebGpuLog | undefined, options: WebGpuOptions): Promis
     const seen = all.map((f) => describeAdapter(f.summary)).join('; ');
     throw new FailedPreconditionError(
       all.length === 0
-        ? 'backend "webgpu": no WebGPU adapter found. On an NVIDIA GPU install libvulkan1 and run with the driver\'s Vulkan ICD ' +
-            '(NVIDIA container runtime: NVIDIA_DRIVER_CAPABILITIES must include "graphics"); without a GPU install Mesa ' +
-            '(libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri) for the software adapter, or choose backend "wasm"'
-        : `backend "webgpu": only software adapters found (${seen}) and software adapters are not allowed here`,
+        ? `backend "webgpu": no ${allowSoftware ? '' : 'hardware '}WebGPU adapter found. On an NVIDIA GPU install libvulkan1 and run with ` +
+            'the driver\'s Vulkan ICD (NVIDIA container runtime: NVIDIA_DRIVER_CAPABILITIES must include "graphics"); without a GPU ' +
+            'install Mesa (libegl-dev libegl-mesa0 libgl1-mesa-dri) for the software adapter, or choose backend "wasm"'
+        : `backend "webgpu": no hardware WebGPU adapter found, only software ones (${seen}), which are not allowed here`,
       { field: 'backend' },
     );
   }
