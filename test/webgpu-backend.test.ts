@@ -13,6 +13,9 @@ import {
   probeWebGpuAdapters,
   type WebGpuAdapterSummary,
 } from '../src/engine/backends/webgpu.js';
+import { compileAlsOptions } from '../src/engine/options.js';
+import { trainAls } from '../src/engine/trainer.js';
+import { syntheticPowerLaw } from '../bench/gpu-synthetic.js';
 
 // Probed at collection time: decides whether the adapter tests run (they always do in CI).
 const adapters: WebGpuAdapterSummary[] = await probeWebGpuAdapters();
@@ -137,6 +140,33 @@ describe('webgpu backend', () => {
       expect(Math.abs((await out.data())[0] - expected) / expected).toBeLessThan(1e-4);
       out.dispose();
       expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('the ALS engine on webgpu agrees with wasm (same code path, same seed)', async () => {
+      const matrix = syntheticPowerLaw({ rows: 120, cols: 80, nnz: 1500, seed: 3 });
+      const options = (backend: string) => compileAlsOptions({ backend, factors: 8, iterations: 3, regularization: 1, seed: 7 });
+      const engineLogs: string[] = [];
+      const wasm = await trainAls(matrix, options('wasm'));
+      const gpu = await trainAls(matrix, options('webgpu'), { log: (m) => engineLogs.push(m) });
+      expect(wasm.backend).toBe('wasm');
+      expect(gpu.backend).toBe('webgpu');
+      expect(gpu.device).toMatch(/webgpu\//);
+      expect(engineLogs.some((l) => l.includes('engine backend webgpu on'))).toBe(true);
+      // Loss after each iteration: float32 on different hardware, so agreement to ~1e-3 relative.
+      expect(gpu.lossCurve).toHaveLength(3);
+      gpu.lossCurve.forEach((l, i) => expect(Math.abs(l - wasm.lossCurve[i]) / wasm.lossCurve[i]).toBeLessThan(1e-3));
+      // Factors: relative Frobenius distance (measured ~2e-3 on llvmpipe).
+      const rel = (a: Float32Array, b: Float32Array) => {
+        let num = 0;
+        let den = 0;
+        for (let i = 0; i < a.length; i++) {
+          num += (a[i] - b[i]) ** 2;
+          den += a[i] ** 2;
+        }
+        return Math.sqrt(num / den);
+      };
+      expect(rel(wasm.sourceFactors, gpu.sourceFactors)).toBeLessThan(2e-2);
+      expect(rel(wasm.targetFactors, gpu.targetFactors)).toBeLessThan(2e-2);
     });
   });
 });
