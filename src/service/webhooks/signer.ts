@@ -12,11 +12,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export const SECRET_PREFIX = 'whsec_';
 
-export interface WebhookHeaders {
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The HMAC key of a `whsec_<base64>` secret. Throws RangeError when it is not one. */
 export function secretKey(secret: string): Buffer {
