@@ -1,0 +1,133 @@
+/**
+ * One shared memory region holds everything the row solvers touch, so that worker threads (and a
+ * WebAssembly kernel, whose linear memory it can be) share it zero-copy. All offsets are in bytes,
+ * 16-byte aligned, and fit in 32 bits (wasm32 addressing); `planLayout` refuses larger problems.
+ *
+ *   user side (solve X given Y): uIndptr (m+1 i32), uIndices (N i32), uConf (N f32)
+ *   item side (solve Y given X): iIndptr (n+1 i32), iIndices (N i32), iConf (N f32)
+ *   X (m*k f32), Y (n*k f32)
+ *   gram (k*k f32): A0 = G + lambda*I of the fixed side, read by every row solve
+ *   gramPartials (GRAM_BLOCKS * k*k f64): per fixed block of rows, summed in block order (deterministic)
+ *   lossPartials (maxChunks f64): per chunk, summed in chunk order (deterministic)
+ *   uChunks / iChunks (chunk row boundaries, i32)
+ *   control (CONTROL_INTS i32): work counters, rows done, abort flag
+ *   scratch (maxWorkers * SCRATCH_VECTORS * k f32): per-worker CG vectors (wasm kernel)
+ */
+
+export const GRAM_BLOCKS = 32;
+export const CONTROL_INTS = 16;
+export const SCRATCH_VECTORS = 4;
+/** control[] slots */
+export const CTL_NEXT = 0; // next chunk / block to claim
+export const CTL_ROWS_DONE = 1; // rows finished in the current half-sweep
+export const CTL_ABORT = 2; // 1 = stop at the next chunk boundary
+
+export interface Region {
+  offset: number;
+  length: number; // elements
+}
+
+export interface Layout {
+  rows: number; // m
+  cols: number; // n
+  nnz: number; // N
+  k: number;
+  maxWorkers: number;
+  uChunkCount: number;
+  iChunkCount: number;
+  uIndptr: Region;
+  uIndices: Region;
+  uConf: Region;
+  iIndptr: Region;
+  iIndices: Region;
+  iConf: Region;
+  X: Region;
+  Y: Region;
+  gram: Region;
+  gramPartials: Region;
+  lossPartials: Region;
+  uChunks: Region;
+  iChunks: Region;
+  control: Region;
+  scratch: Region;
+  /** first byte after the layout (the size of the region, or where a wasm kernel's own data ends) */
+  end: number;
+}
+
+export function planLayout(
+  p: { rows: number; cols: number; nnz: number; k: number; maxWorkers: number; uChunkCount: number; iChunkCount: number },
+  base = 0,
+): Layout {
+  let at = align(base);
+  const take = (length: number, bytesPer: number): Region => {
+    const r = { offset: at, length };
+    at = align(at + length * bytesPer);
+    return r;
+  };
+  const { rows: m, cols: n, nnz: N, k } = p;
+  const l: Omit<Layout, 'end'> = {
+    ...p,
+    uIndptr: take(m + 1, 4),
+    uIndices: take(N, 4),
+    uConf: take(N, 4),
+    iIndptr: take(n + 1, 4),
+    iIndices: take(N, 4),
+    iConf: take(N, 4),
+    X: take(m * k, 4),
+    Y: take(n * k, 4),
+    gram: take(k * k, 4),
+    gramPartials: take(GRAM_BLOCKS * k * k, 8),
+    lossPartials: take(Math.max(p.uChunkCount, p.iChunkCount), 8),
+    uChunks: take(p.uChunkCount + 1, 4),
+    iChunks: take(p.iChunkCount + 1, 4),
+    control: take(CONTROL_INTS, 4),
+    scratch: take(p.maxWorkers * SCRATCH_VECTORS * k, 4),
+  };
+  return { ...l, end: at };
+}
+
+function align(x: number): number {
+  return Math.ceil(x / 64) * 64;
+}
+
+/** Typed-array views of a layout over one buffer (SharedArrayBuffer or a shared wasm memory's buffer). */
+export interface Views {
+  uIndptr: Int32Array;
+  uIndices: Int32Array;
+  uConf: Float32Array;
+  iIndptr: Int32Array;
+  iIndices: Int32Array;
+  iConf: Float32Array;
+  X: Float32Array;
+  Y: Float32Array;
+  gram: Float32Array;
+  gramPartials: Float64Array;
+  lossPartials: Float64Array;
+  uChunks: Int32Array;
+  iChunks: Int32Array;
+  control: Int32Array;
+  scratch: Float32Array;
+}
+
+export function views(buf: ArrayBufferLike, l: Layout): Views {
+  const i32 = (r: Region) => new Int32Array(buf, r.offset, r.length);
+  const f32 = (r: Region) => new Float32Array(buf, r.offset, r.length);
+  const f64 = (r: Region) => new Float64Array(buf, r.offset, r.length);
+  return {
+    uIndptr: i32(l.uIndptr),
+    uIndices: i32(l.uIndices),
+    uConf: f32(l.uConf),
+    iIndptr: i32(l.iIndptr),
+    iIndices: i32(l.iIndices),
+    iConf: f32(l.iConf),
+    X: f32(l.X),
+    Y: f32(l.Y),
+    gram: f32(l.gram),
+    gramPartials: f64(l.gramPartials),
+    lossPartials: f64(l.lossPartials),
+    uChunks: i32(l.uChunks),
+    iChunks: i32(l.iChunks),
+    control: i32(l.control),
+    scratch: f32(l.scratch),
+  };
+}
