@@ -3,6 +3,20 @@ import type { RecommenderHandlers } from './gen/recommender/v1/Recommender.js';
 import { createLogger, type Logger } from './log.js';
 import { openCatalog, type Db } from './service/store/catalog.js';
 import { startGrpcServer, type GrpcServer } from './transport/server.js';
+import { BatchRepo } from './service/store/batch-repo.js';
+import { createWebhookDispatcher } from './service/webhooks/index.js';
+import { JobManager } from './service/jobs/job-manager.js';
+import { trainHandler } from './transport/handlers/train.js';
+import { getStatusHandler } from './transport/handlers/get-status.js';
+import { watchStatusHandler } from './transport/handlers/watch-status.js';
+import { cancelTrainingHandler } from './transport/handlers/cancel-training.js';
+import { listModelsHandler } from './transport/handlers/list-models.js';
+import { getModelHandler } from './transport/handlers/get-model.js';
+import { describeDatasetHandler } from './transport/handlers/describe-dataset.js';
+import { ModelCache } from './service/models/model-cache.js';
+import { recommendHandlers } from './transport/handlers/recommend.js';
+import { recommendAllHandlers } from './transport/handlers/recommend-all.js';
+import { similarItemsHandlers } from './transport/handlers/similar-items.js';
 
 /**
  * The composition root: opens the store, builds the services, binds the transport. The only module
@@ -25,7 +39,34 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   /** Run when shutdown starts, before draining: end long-lived streams (WatchStatus, RecommendAll) so drain can finish. */
   const beforeDrain: Array<() => Promise<void> | void> = [];
 
+  // Webhooks (callbacks of training jobs) and training jobs.
+  const dispatcher = createWebhookDispatcher({ options, db, log });
+  dispatcher.start();
+  closers.push(() => dispatcher.stop());
+  const jobs = new JobManager({ options, db, log: log.child({ component: 'jobs' }), batches: new BatchRepo(db, options.dataDir), dispatcher, onModelSwap: (modelId) => modelCache.invalidate(modelId) });
+  await jobs.start();
+  beforeDrain.push(() => jobs.endWatchers());
+  closers.push(() => jobs.stop());
+
+  // Serving: models loaded lazily from the store, swapped when the catalog points at a new job.
+  const modelCache: ModelCache = new ModelCache({
+    resolveServed: (modelId) => jobs.servedModel(modelId),
+    hasAnyJob: (modelId) => jobs.hasAnyJob(modelId),
+    budgetBytes: options.modelCacheBytes,
+    log: log.child({ component: 'serving' }),
+  });
+
   const handlers: Partial<RecommenderHandlers> = {
+    Train: trainHandler(log, jobs),
+    GetStatus: getStatusHandler(log, jobs),
+    WatchStatus: watchStatusHandler(log, jobs),
+    CancelTraining: cancelTrainingHandler(log, jobs),
+    ListModels: listModelsHandler(log, jobs),
+    GetModel: getModelHandler(log, jobs),
+    DescribeDataset: describeDatasetHandler(log, jobs),
+    ...recommendHandlers(log, modelCache),
+    ...recommendAllHandlers(log, modelCache),
+    ...similarItemsHandlers(log, modelCache),
   };
 
   const grpc = await startGrpcServer(options, handlers, log);

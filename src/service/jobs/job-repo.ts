@@ -1,0 +1,111 @@
+import type { Db } from '../store/catalog.js';
+import type { JobRecord, JobState } from './job-record.js';
+
+/** Tables `jobs` and `models` (migrations 020_jobs, 021_models in store/schema.ts). */
+interface JobRow {
+  job_id: string; model_id: string; request_id: string | null; status: JobState; create_ms: number; start_ms: number | null;
+  end_ms: number | null; error: string; progress: number; iteration: number; total_iterations: number; loss: number | null;
+  backend: string; device: string; data_json: string | null; batch_ids_json: string; callback_url: string; request_json: string;
+  evaluation_json: string | null; loss_curve_json: string; sequence: number;
+}
+
+export interface ModelRow {
+  modelId: string;
+  /** The served job, undefined until one completes. */
+  jobId?: string;
+  trainedMs?: number;
+  /** ModelMeta JSON of the served job. */
+  meta?: unknown;
+  createdMs: number;
+}
+
+function toRecord(r: JobRow): JobRecord {
+  return {
+    jobId: r.job_id, modelId: r.model_id, requestId: r.request_id ?? undefined, status: r.status, createMs: r.create_ms,
+    startMs: r.start_ms ?? undefined, endMs: r.end_ms ?? undefined, error: r.error, progress: r.progress, iteration: r.iteration,
+    totalIterations: r.total_iterations, loss: r.loss ?? undefined, backend: r.backend, device: r.device,
+    data: r.data_json ? JSON.parse(r.data_json) : undefined, batchIds: JSON.parse(r.batch_ids_json) as string[],
+    callbackUrl: r.callback_url, requestJson: r.request_json, evaluation: r.evaluation_json ? JSON.parse(r.evaluation_json) : undefined,
+    lossCurve: JSON.parse(r.loss_curve_json) as number[], sequence: r.sequence,
+  };
+}
+
+function toParams(j: JobRecord): Record<string, unknown> {
+  return {
+    job_id: j.jobId, model_id: j.modelId, request_id: j.requestId || null, status: j.status, create_ms: j.createMs,
+    start_ms: j.startMs ?? null, end_ms: j.endMs ?? null, error: j.error, progress: j.progress, iteration: j.iteration,
+    total_iterations: j.totalIterations, loss: j.loss ?? null, backend: j.backend, device: j.device,
+    data_json: j.data ? JSON.stringify(j.data) : null, batch_ids_json: JSON.stringify(j.batchIds), callback_url: j.callbackUrl,
+    request_json: j.requestJson, evaluation_json: j.evaluation === undefined ? null : JSON.stringify(j.evaluation),
+    loss_curve_json: JSON.stringify(j.lossCurve), sequence: j.sequence,
+  };
+}
+
+export class JobRepo {
+  private readonly ins; private readonly upd; private readonly byId; private readonly byReq; private readonly latest;
+  private readonly active; private readonly modelIns; private readonly modelGet; private readonly modelServe;
+
+  constructor(private readonly db: Db) {
+    const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence';
+    this.ins = db.prepare(`INSERT INTO jobs (${cols}) VALUES (${cols.split(', ').map((c) => '@' + c).join(', ')})`);
+    this.upd = db.prepare(`UPDATE jobs SET ${cols.split(', ').filter((c) => c !== 'job_id').map((c) => `${c} = @${c}`).join(', ')} WHERE job_id = @job_id`);
+    this.byId = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
+    this.byReq = db.prepare('SELECT * FROM jobs WHERE request_id = ?');
+    this.latest = db.prepare('SELECT * FROM jobs WHERE model_id = ? ORDER BY create_ms DESC, rowid DESC LIMIT 1');
+    this.active = db.prepare("SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY create_ms, rowid");
+    this.modelIns = db.prepare('INSERT OR IGNORE INTO models (model_id, created_ms) VALUES (?, ?)');
+    this.modelGet = db.prepare('SELECT * FROM models WHERE model_id = ?');
+    this.modelServe = db.prepare('UPDATE models SET job_id = ?, trained_ms = ?, meta_json = ? WHERE model_id = ?');
+  }
+
+  /** Inserts a new job and its model row (if new) in one transaction. */
+  insert(job: JobRecord): void {
+    this.db.transaction(() => {
+      this.modelIns.run(job.modelId, job.createMs);
+      this.ins.run(toParams(job));
+    })();
+  }
+
+  update(job: JobRecord): void {
+    this.upd.run(toParams(job));
+  }
+
+  /** Marks the job completed and points the model at it, atomically (the swap). */
+  completeAndServe(job: JobRecord, meta: unknown): void {
+    this.db.transaction(() => {
+      this.upd.run(toParams(job));
+      this.modelServe.run(job.jobId, job.endMs ?? Date.now(), JSON.stringify(meta), job.modelId);
+    })();
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    const r = this.byId.get(jobId) as JobRow | undefined;
+    return r && toRecord(r);
+  }
+
+  byRequestId(requestId: string): JobRecord | undefined {
+    const r = this.byReq.get(requestId) as JobRow | undefined;
+    return r && toRecord(r);
+  }
+
+  latestForModel(modelId: string): JobRecord | undefined {
+    const r = this.latest.get(modelId) as JobRow | undefined;
+    return r && toRecord(r);
+  }
+
+  activeJobs(): JobRecord[] {
+    return (this.active.all() as JobRow[]).map(toRecord);
+  }
+
+  model(modelId: string): ModelRow | undefined {
+    const r = this.modelGet.get(modelId) as { model_id: string; job_id: string | null; trained_ms: number | null; meta_json: string | null; created_ms: number } | undefined;
+    if (!r) return undefined;
+    return { modelId: r.model_id, jobId: r.job_id ?? undefined, trainedMs: r.trained_ms ?? undefined, meta: r.meta_json ? JSON.parse(r.meta_json) : undefined, createdMs: r.created_ms };
+  }
+
+  /** Models in model_id order after `afterId`, at most `limit`. */
+  models(afterId: string, limit: number): ModelRow[] {
+    const rows = this.db.prepare('SELECT * FROM models WHERE model_id > ? ORDER BY model_id LIMIT ?').all(afterId, limit) as { model_id: string; job_id: string | null; trained_ms: number | null; meta_json: string | null; created_ms: number }[];
+    return rows.map((r) => ({ modelId: r.model_id, jobId: r.job_id ?? undefined, trainedMs: r.trained_ms ?? undefined, meta: r.meta_json ? JSON.parse(r.meta_json) : undefined, createdMs: r.created_ms }));
+  }
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import type { CompiledServerOptions } from '../../config.js';
+import { compileDataFilters, type CompiledDataFilters } from '../../data/filters.js';
+import { validateMaxAgeDays, validateTypeWeights } from '../../data/selection.js';
+import { compileAlsOptions, type AlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.js';
+import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
+import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
+import type { TagMatchMode } from '../store/batch-record.js';
+
+/** A Train (or DescribeDataset) request, validated: everything a job needs to run later. */
+export interface DataSelectionParams {
+  tags: string[];
+  tagMatch: TagMatchMode;
+  maxAgeDays?: number;
+  /** The call time the age is relative to (epoch ms). */
+  nowMs: number;
+  filters: CompiledDataFilters;
+}
+
+export interface TrainParams extends DataSelectionParams {
+  modelId: string;
+  als: CompiledAlsOptions;
+  typeWeights?: Record<string, number>;
+  evaluation?: { holdoutFraction: number; seed: number; k: number };
+}
+
+export const MODEL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function generateModelId(): string {
+  return `model-${randomBytes(5).toString('hex')}`;
+}
+
+export function validateModelId(id: string, field = 'model_id'): string {
+  if (!MODEL_ID_RE.test(id)) {
+    throw new InvalidArgumentError(`${field} must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got "${id}"`, { field });
+  }
+  return id;
+}
+
+export function tagMatchOf(v: string | number | undefined): TagMatchMode {
+  if (v === 'TAG_MATCH_ANY' || v === 2) return 'any';
+  if (v === undefined || v === 'TAG_MATCH_ALL' || v === 'TAG_MATCH_UNSPECIFIED' || v === 1 || v === 0) return 'all';
+  throw new InvalidArgumentError(`tag_match: unknown value ${String(v)}`, { field: 'tag_match' });
+}
+
+export function validateTags(tags: readonly string[] | undefined, field = 'data_tags'): string[] {
+  const out = [...(tags ?? [])];
+  out.forEach((t, i) => { if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${field}[${i}] must not be empty`, { field: `${field}[${i}]` }); });
+  return [...new Set(out)];
+}
+
+export function selectionParams(req: { data_tags?: string[]; tag_match?: string | number; maximum_interaction_age_days?: number; data_filters?: DataFilters__Output | null }, nowMs: number): DataSelectionParams {
+  return {
+    tags: validateTags(req.data_tags),
+    tagMatch: tagMatchOf(req.tag_match),
+    maxAgeDays: validateMaxAgeDays(req.maximum_interaction_age_days),
+    nowMs,
+    filters: compileDataFilters(req.data_filters),
+  };
+}
+
+export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, server: CompiledServerOptions): AlsOptions {
+  return {
+    factors: h?.factors ?? undefined,
+    regularization: h?.regularization ?? undefined,
+    alpha: h?.alpha ?? undefined,
+    iterations: h?.iterations ?? undefined,
+    cgSteps: h?.cg_steps ?? undefined,
+    seed: h?.seed ?? undefined,
+    logScaling: h?.log_scaling ?? undefined,
+    logEpsilon: h?.log_epsilon ?? undefined,
+    backend: h?.backend ? h.backend : server.backend,
+    workers: h?.workers ?? server.workers,
+  };
+}
+
+/** Validates the whole Train request (throws InvalidArgumentError naming the field). */
+export function compileTrainParams(req: TrainRequest__Output, server: CompiledServerOptions, nowMs: number): TrainParams {
+  const modelId = req.model_id ? validateModelId(req.model_id) : generateModelId();
+  const sel = selectionParams(req, nowMs);
+  const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server));
+  const typeWeights = validateTypeWeights(req.hyperparameters?.type_weights);
+  let evaluation: TrainParams['evaluation'];
+  const ev = req.evaluation;
+  if (ev && Number(ev.holdout_fraction) !== 0) {
+    const f = Number(ev.holdout_fraction);
+    if (!(f > 0 && f < 1)) throw new InvalidArgumentError(`evaluation.holdout_fraction must be in (0, 1), got ${ev.holdout_fraction}`, { field: 'evaluation.holdout_fraction' });
+    const k = ev.k ?? 10;
+    if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InvalidArgumentError(`evaluation.k must be an integer in 1..1000, got ${k}`, { field: 'evaluation.k' });
+    evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
+  }
+  return { ...sel, modelId, als, typeWeights, evaluation };
+}

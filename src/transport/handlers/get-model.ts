@@ -1,0 +1,43 @@
+import type { handleUnaryCall } from '@grpc/grpc-js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import type { GetModelRequest__Output } from '../../gen/recommender/v1/GetModelRequest.js';
+import type { Model } from '../../gen/recommender/v1/Model.js';
+import type { Logger } from '../../log.js';
+import type { JobManager } from '../../service/jobs/job-manager.js';
+import type { ModelRow } from '../../service/jobs/job-repo.js';
+import type { CompiledAlsOptions } from '../../engine/options.js';
+import type { ModelMeta } from '../../service/models/trained-model.js';
+import { unary } from '../call.js';
+import { jobStatusMessage, timestamp } from './job-status-message.js';
+
+/** Served model's metadata (from the `models` row) + the latest job. */
+export function modelMessage(jobs: JobManager, row: ModelRow): Model {
+  const latest = jobs.latestJob(row.modelId);
+  const meta = row.meta as ModelMeta | undefined;
+  const msg: Model = {
+    model_id: row.modelId, serving: Boolean(row.jobId && meta), latest_job: latest ? jobStatusMessage(latest, jobs.callbackState(latest.jobId)) : null,
+  };
+  if (row.jobId && meta) {
+    const h = meta.hyperparameters as Partial<CompiledAlsOptions> & { typeWeights?: Record<string, number> };
+    Object.assign(msg, {
+      job_id: row.jobId, trained_time: timestamp(meta.trainedMs), factors: meta.factors, source_count: meta.data.sources,
+      target_count: meta.data.targets, backend: meta.backend, device: meta.device, batch_ids: meta.batchIds,
+      hyperparameters: {
+        factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
+        type_weights: h.typeWeights ?? {}, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
+        backend: String(h.backend ?? ''), workers: h.workers,
+      },
+      evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds,
+    } satisfies Partial<Model>);
+  }
+  return msg;
+}
+
+export function getModelHandler(log: Logger, jobs: JobManager): handleUnaryCall<GetModelRequest__Output, Model> {
+  return unary(log, 'GetModel', async (req: GetModelRequest__Output) => {
+    if (!req.model_id) throw new InvalidArgumentError('model_id is required', { field: 'model_id' });
+    const row = jobs.model(req.model_id);
+    if (!row) throw new NotFoundError(`no model "${req.model_id}"`, { field: 'model_id' });
+    return modelMessage(jobs, row);
+  });
+}
