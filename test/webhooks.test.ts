@@ -178,14 +178,14 @@ describe('WebhookDispatcher with a real HTTP receiver', () => {
 
   it('counts a timeout as a failed attempt and retries', async () => {
     const rx = await receiver(sequence(() => { /* never answers */ }, ok));
-    const d = dispatcher(open(tempDir()), { secret: generateWebhookSecret(), timeoutMs: 200 });
+    const d = dispatcher(open(tempDir()), { secret: generateWebhookSecret(), timeoutMs: 400 });
     const seen: string[] = [];
     d.onChange((j) => { const s = d.statusForJob(j)!; if (s.lastError) seen.push(s.lastError); });
     const t0 = Date.now();
     const rec = d.enqueue({ jobId: 'job-t', modelId: 'm', url: rx.url, event: event('job-t') });
     expect(await d.settled(rec.id)).toMatchObject({ state: 'delivered', attempts: 2, lastHttpStatus: 200 });
-    expect(seen[0]).toMatch(/timed out after 200 ms/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(seen[0]).toMatch(/timed out after 400 ms/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(rx.received).toHaveLength(2);
   });
 
