@@ -55,6 +55,8 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     budgetBytes: options.modelCacheBytes,
     log: log.child({ component: 'serving' }),
   });
+  const servingShutdown = new AbortController();
+  beforeDrain.push(() => servingShutdown.abort());
 
   const handlers: Partial<RecommenderHandlers> = {
     Train: trainHandler(log, jobs),
@@ -65,7 +67,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     GetModel: getModelHandler(log, jobs),
     DescribeDataset: describeDatasetHandler(log, jobs),
     ...recommendHandlers(log, modelCache),
-    ...recommendAllHandlers(log, modelCache),
+    ...recommendAllHandlers(log, modelCache, servingShutdown.signal),
     ...similarItemsHandlers(log, modelCache),
   };
 

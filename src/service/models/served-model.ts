@@ -1,0 +1,74 @@
+import { gram } from '../../engine/reference.js';
+import type { TrainedModel } from './trained-model.js';
+
+/**
+ * A loaded model plus what serving derives from it once: id -> index maps, the popularity order,
+ * and lazily Y^T Y (fold-in) and target norms (cosine). Immutable once built: a request holds one
+ * reference for its whole duration, so a swap never mixes factors of two models.
+ */
+export class ServedModel {
+  readonly sourceIndex: Map<string, number>;
+  readonly targetIndex: Map<string, number>;
+  /** Target indices by training popularity, descending; ties -> lower index first. */
+  readonly popularityOrder: Int32Array;
+  readonly k: number;
+  readonly bytes: number;
+  private yty?: Float64Array;
+  private norms?: Float32Array;
+  /** Small per-model cache of candidate masks by filter key (see serving/candidates.ts). */
+  readonly maskCache = new Map<string, Uint8Array | null>();
+
+  constructor(readonly model: TrainedModel, bytes: number) {
+    this.k = model.meta.factors;
+    this.bytes = bytes;
+    this.sourceIndex = new Map(model.sourceIds.map((id, i) => [id, i]));
+    this.targetIndex = new Map(model.targetIds.map((id, i) => [id, i]));
+    const pop = model.targetPopularity;
+    this.popularityOrder = Int32Array.from({ length: model.targetIds.length }, (_, i) => i)
+      .sort((a, b) => pop[b]! - pop[a]! || a - b);
+    sortSeenRows(model.seen);
+  }
+
+  get modelId(): string { return this.model.meta.modelId; }
+  get jobId(): string { return this.model.meta.jobId; }
+  get sourceCount(): number { return this.model.sourceIds.length; }
+  get targetCount(): number { return this.model.targetIds.length; }
+
+  /** Y^T Y (k x k, float64), computed on first use. */
+  gramian(): Float64Array {
+    this.yty ??= gram(this.model.targetFactors, this.targetCount, this.k);
+    return this.yty;
+  }
+
+  /** |y_i| per target, computed on first use. */
+  targetNorms(): Float32Array {
+    if (!this.norms) {
+      const { targetFactors: Y } = this.model;
+      const k = this.k;
+      const out = new Float32Array(this.targetCount);
+      for (let i = 0; i < out.length; i++) {
+        let s = 0;
+        for (let f = 0; f < k; f++) { const v = Y[i * k + f]!; s += v * v; }
+        out[i] = Math.sqrt(s);
+      }
+      this.norms = out;
+    }
+    return this.norms;
+  }
+}
+
+/** Serving walks seen rows in target order; make sure each row is sorted (a no-op for CSR built by the data layer). */
+function sortSeenRows(seen: TrainedModel['seen']): void {
+  const { indptr, indices, data } = seen;
+  for (let r = 0; r + 1 < indptr.length; r++) {
+    const a = indptr[r]!, b = indptr[r + 1]!;
+    let sorted = true;
+    for (let e = a + 1; e < b; e++) if (indices[e - 1]! > indices[e]!) { sorted = false; break; }
+    if (sorted) continue;
+    const order = Array.from({ length: b - a }, (_, j) => a + j).sort((x, y) => indices[x]! - indices[y]!);
+    const idx = order.map((e) => indices[e]!);
+    const val = order.map((e) => data[e]!);
+    indices.set(idx, a);
+    data.set(val, a);
+  }
+}

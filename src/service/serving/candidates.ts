@@ -1,0 +1,106 @@
+import { entityPasses, type CompiledEntityFilter, type MetadataPredicate } from '../../data/filters.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { EntityFilter__Output } from '../../gen/recommender/v1/EntityFilter.js';
+import type { ServedModel } from '../models/served-model.js';
+
+/**
+ * Which targets a serving request may return, from `target_type`, `target_filter`, `include_target_ids`
+ * and `exclude_target_ids`. Entity attributes come from the snapshot stored in the model (taken at
+ * training time), with the training filters' semantics (data/filters.ts): type in the set; every
+ * metadata condition's top-level key equal (by string form) to one of its values. A target whose
+ * entity was never imported has no type and no metadata, so it fails any non-empty type or metadata
+ * condition. Ids in the include / exclude lists that the model does not know are ignored (they could
+ * never be returned anyway).
+ */
+export interface TargetSelection {
+  /** Type + metadata filter (target_type is folded into `types`); undefined = none. */
+  entity?: CompiledEntityFilter;
+  include?: string[];
+  exclude?: string[];
+  /** Cache key of the entity part. */
+  key: string;
+}
+
+export interface Candidates {
+  /** 1 = may be returned; null = every target. */
+  mask: Uint8Array | null;
+  /** When include ids were given: the allowed target indices, ascending (score only these). */
+  list: Int32Array | null;
+}
+
+const MAX_IDS = 100_000;
+
+function ids(v: readonly string[] | undefined, field: string): string[] | undefined {
+  if (!v || v.length === 0) return undefined;
+  if (v.length > MAX_IDS) throw new InvalidArgumentError(`${field} lists ${v.length} ids; at most ${MAX_IDS}`, { field });
+  v.forEach((id, i) => { if (!id) throw new InvalidArgumentError(`${field}[${i}] must not be empty`, { field: `${field}[${i}]` }); });
+  return [...v];
+}
+
+/** Validates and compiles the selection fields of a request (error fields named as in the request). */
+export function compileTargetSelection(req: {
+  target_type?: string; target_filter?: EntityFilter__Output | null; include_target_ids?: string[]; exclude_target_ids?: string[];
+}): TargetSelection {
+  const f = req.target_filter;
+  const types = new Set<string>();
+  (f?.types ?? []).forEach((t, i) => {
+    if (!t) throw new InvalidArgumentError(`target_filter.types[${i}] must be a non-empty type`, { field: `target_filter.types[${i}]` });
+    types.add(t);
+  });
+  let typeSet: Set<string> | undefined = types.size > 0 ? types : undefined;
+  if (req.target_type) typeSet = typeSet ? new Set(typeSet.has(req.target_type) ? [req.target_type] : []) : new Set([req.target_type]);
+  const metadata: MetadataPredicate[] = (f?.metadata ?? []).map((c, i) => {
+    const p = `target_filter.metadata[${i}]`;
+    if (!c.key) throw new InvalidArgumentError(`${p}.key must not be empty`, { field: `${p}.key` });
+    if (!c.values || c.values.length === 0) throw new InvalidArgumentError(`${p}.values must list at least one value`, { field: `${p}.values` });
+    return { key: c.key, values: new Set(c.values) };
+  });
+  const entity = typeSet || metadata.length > 0 ? { types: typeSet, metadata } : undefined;
+  const key = entity ? JSON.stringify([typeSet ? [...typeSet].sort() : null, metadata.map((m) => [m.key, [...m.values].sort()])]) : '';
+  return { entity, include: ids(req.include_target_ids, 'include_target_ids'), exclude: ids(req.exclude_target_ids, 'exclude_target_ids'), key };
+}
+
+const MASK_CACHE_SIZE = 32;
+
+function entityMask(served: ServedModel, sel: TargetSelection): Uint8Array | null {
+  if (!sel.entity) return null;
+  const cached = served.maskCache.get(sel.key);
+  if (cached !== undefined) {
+    served.maskCache.delete(sel.key);
+    served.maskCache.set(sel.key, cached);
+    return cached;
+  }
+  const { type, metadata } = served.model.targetEntities;
+  const mask = new Uint8Array(served.targetCount);
+  for (let i = 0; i < mask.length; i++) mask[i] = entityPasses(sel.entity, type[i] ?? null, metadata[i] ?? null) ? 1 : 0;
+  served.maskCache.set(sel.key, mask);
+  if (served.maskCache.size > MASK_CACHE_SIZE) served.maskCache.delete(served.maskCache.keys().next().value!);
+  return mask;
+}
+
+/** The candidates of one request on one model. Masks of the entity part are cached per model. */
+export function candidatesFor(served: ServedModel, sel: TargetSelection): Candidates {
+  const base = entityMask(served, sel);
+  if (sel.include) {
+    const set = new Set<number>();
+    for (const id of sel.include) {
+      const i = served.targetIndex.get(id);
+      if (i !== undefined && (!base || base[i])) set.add(i);
+    }
+    for (const id of sel.exclude ?? []) {
+      const i = served.targetIndex.get(id);
+      if (i !== undefined) set.delete(i);
+    }
+    const list = Int32Array.from(set).sort();
+    const mask = new Uint8Array(served.targetCount);
+    for (const i of list) mask[i] = 1;
+    return { mask, list };
+  }
+  if (!sel.exclude) return { mask: base, list: null };
+  const mask = base ? base.slice() : new Uint8Array(served.targetCount).fill(1);
+  for (const id of sel.exclude) {
+    const i = served.targetIndex.get(id);
+    if (i !== undefined) mask[i] = 0;
+  }
+  return { mask, list: null };
+}
