@@ -149,7 +149,7 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
         { field: 'hyperparameters.regularization' },
       );
     const checkFinite = async (t: tf.Tensor2D, iteration: number, what: string) => {
-      const s = tf.sum(tf.abs(t));
+      const s = tf.tidy(() => tf.sum(tf.abs(t)));
       const v = (await s.data())[0];
       s.dispose();
       if (!Number.isFinite(v)) throw diverged(iteration, what);

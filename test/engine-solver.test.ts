@@ -1,0 +1,128 @@
+/**
+ * The tensor ALS (als-tensor.ts) against the float64 reference, on the wasm and cpu tfjs backends.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { CancelledError, TrainingDivergedError } from '../src/errors.js';
+import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
+import { referenceAls } from '../src/engine/reference.js';
+import { trainAls } from '../src/engine/trainer.js';
+import type { CsrMatrix } from '../src/engine/types.js';
+import { csrFromTriples, plantedClusters, randomCsr } from './helpers/engine-data.js';
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, s = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  return d / s;
+}
+
+const train = (m: CsrMatrix, o: AlsOptions, hooks = {}) => trainAls(m, compileAlsOptions(o), hooks);
+
+// 60 x 40, with an empty row and an empty column added.
+const base = randomCsr(60, 40, 0.15, 3);
+const small = (() => {
+  const t: Array<[number, number, number]> = [];
+  for (let r = 0; r < base.rows; r++) for (let j = base.indptr[r]; j < base.indptr[r + 1]; j++) t.push([r, base.indices[j], base.data[j]]);
+  return csrFromTriples(61, 41, t); // row 60 and column 40 have no data
+})();
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`tensor ALS on ${backend}`, () => {
+    it('with cg_steps = factors matches the exact reference row solves', async () => {
+      const o = { factors: 8, cgSteps: 8, iterations: 2, regularization: 0.5, alpha: 2, seed: 7, backend };
+      const r = await train(small, o);
+      const ref = referenceAls(small, compileAlsOptions(o), true);
+      expect(r.backend).toBe(backend);
+      expect(maxRelDiff(r.sourceFactors, ref.sourceFactors)).toBeLessThan(2e-3);
+      expect(maxRelDiff(r.targetFactors, ref.targetFactors)).toBeLessThan(2e-3);
+      for (let i = 0; i < 2; i++) expect(r.lossCurve[i]).toBeCloseTo(ref.lossCurve[i], 4);
+      // rows and columns without data stay at zero
+      expect(Array.from(r.sourceFactors.subarray(60 * 8))).toEqual(new Array(8).fill(0));
+      expect(Array.from(r.targetFactors.subarray(40 * 8))).toEqual(new Array(8).fill(0));
+    });
+
+    it('with 3 CG steps the (exact) loss decreases monotonically and tensors do not leak', async () => {
+      const before = tf.memory().numTensors;
+      const counts: number[] = [];
+      const r = await train(small, { factors: 16, cgSteps: 3, iterations: 8, regularization: 0.1, backend, progressIntervalMs: 0 }, {
+        onProgress: (p: { phase: string }) => { if (p.phase === 'loss' || p.phase === 'done') counts.push(tf.memory().numTensors); },
+      });
+      expect(r.lossKind).toBe('exact');
+      for (let i = 1; i < r.lossCurve.length; i++) expect(r.lossCurve[i]).toBeLessThan(r.lossCurve[i - 1]);
+      expect(new Set(counts).size).toBe(1); // flat across iterations
+      expect(tf.memory().numTensors).toBe(before); // all freed at the end
+    });
+
+    it('recovers planted clusters far above a popularity baseline', async () => {
+      const { train: m, test } = plantedClusters(240, 160, 4, 0.25, 0.01, 0.2, 11);
+      const r = await train(m, { factors: 8, iterations: 6, regularization: 1, alpha: 5, backend });
+      const k = 8;
+      const pop = new Float64Array(m.cols);
+      for (let j = 0; j < m.indices.length; j++) pop[m.indices[j]]++;
+      let hitsAls = 0, hitsPop = 0, denom = 0;
+      for (let u = 0; u < m.rows; u++) {
+        if (test[u].size === 0) continue;
+        const seen = new Set(m.indices.subarray(m.indptr[u], m.indptr[u + 1]));
+        const cands = [...Array(m.cols).keys()].filter((i) => !seen.has(i));
+        const score = (i: number) => { let s = 0; for (let f = 0; f < k; f++) s += r.sourceFactors[u * k + f] * r.targetFactors[i * k + f]; return s; };
+        const top = (f: (i: number) => number) => [...cands].sort((a, b) => f(b) - f(a)).slice(0, 10);
+        hitsAls += top(score).filter((i) => test[u].has(i)).length;
+        hitsPop += top((i) => pop[i]).filter((i) => test[u].has(i)).length;
+        denom += Math.min(10, test[u].size);
+      }
+      const pAls = hitsAls / denom, pPop = hitsPop / denom;
+      // ~2 held-out items among ~30 unseen same-cluster candidates: a perfect cluster ranking scores ~0.33
+      expect(pAls).toBeGreaterThan(0.22);
+      expect(pAls).toBeGreaterThan(2.5 * pPop);
+    });
+
+    it('NaN/Inf in the factors ends training with TrainingDivergedError naming the cause', async () => {
+      const huge = { ...small, data: small.data.map((w) => w * 1e15) };
+      const err = await train(huge, { factors: 8, iterations: 3, regularization: 0, alpha: 1e20, backend }).catch((e) => e);
+      expect(err).toBeInstanceOf(TrainingDivergedError);
+      expect(err.message).toMatch(/regularization|alpha/);
+      // weights whose confidence overflows float32 are refused before training
+      const inf = { ...small, data: small.data.map((w) => w * 1e30) };
+      const err2 = await train(inf, { factors: 8, iterations: 1, alpha: 1e10, backend }).catch((e) => e);
+      expect(err2).toBeInstanceOf(TrainingDivergedError);
+      expect(err2.message).toMatch(/lower alpha|log_scaling/);
+    });
+
+    it('cancellation stops within one chunk and frees the tensors', async () => {
+      const before = tf.memory().numTensors;
+      const ac = new AbortController();
+      let chunksAfterAbort = 0;
+      const err = await train(small, { factors: 8, iterations: 50, chunkNonzeros: 1024, progressIntervalMs: 0, backend }, {
+        signal: ac.signal,
+        onProgress: (p: { iteration: number; phase: string }) => {
+          if (ac.signal.aborted) chunksAfterAbort++;
+          if (p.iteration === 2 && p.phase === 'sources') ac.abort();
+        },
+      }).catch((e) => e);
+      expect(err).toBeInstanceOf(CancelledError);
+      expect(chunksAfterAbort).toBeLessThanOrEqual(1);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+}
+
+describe('backends agree', () => {
+  it('wasm and cpu give the same model within float32 tolerance', async () => {
+    const o = { factors: 16, iterations: 4, regularization: 0.3, seed: 3 };
+    const a = await train(small, { ...o, backend: 'wasm' });
+    const b = await train(small, { ...o, backend: 'cpu' });
+    // 3-step CG amplifies float32 rounding differences a little over iterations
+    expect(maxRelDiff(a.sourceFactors, b.sourceFactors)).toBeLessThan(1e-2);
+    expect(maxRelDiff(a.targetFactors, b.targetFactors)).toBeLessThan(1e-2);
+    for (let i = 0; i < o.iterations; i++) expect(a.lossCurve[i]).toBeCloseTo(b.lossCurve[i], 5);
+  });
+
+  it('is deterministic for a seed on a backend, and the seed matters', async () => {
+    const o = { factors: 8, iterations: 2, backend: 'wasm' };
+    const a = await train(small, { ...o, seed: 1 });
+    const b = await train(small, { ...o, seed: 1 });
+    const c = await train(small, { ...o, seed: 2 });
+    expect(Array.from(a.sourceFactors)).toEqual(Array.from(b.sourceFactors));
+    expect(Array.from(a.sourceFactors)).not.toEqual(Array.from(c.sourceFactors));
+  });
+});
