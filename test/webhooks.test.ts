@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -275,6 +278,37 @@ describe('WebhookDispatcher with a real HTTP receiver', () => {
     expect(await d.settled(rec.id)).toMatchObject({ state: 'delivered', attempts: 1 });
     expect(lookups).toBe(1);
     expect(rx.received[0].headers.host).toBe(`hooks.pinned.invalid:${rx.port}`);
+  });
+
+  it('https: pins the checked address yet keeps SNI and certificate verification on the original host name', async () => {
+    const dir = tempDir();
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=hooks.pinned.invalid', '-addext', 'subjectAltName=DNS:hooks.pinned.invalid'], { stdio: 'ignore' });
+    const sni: (string | false | null)[] = [];
+    const bodies: string[] = [];
+    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      sni.push((req.socket as TLSSocket).servername);
+      let b = '';
+      req.on('data', (c) => (b += c));
+      req.on('end', () => { bodies.push(b); res.writeHead(204); res.end(); });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const port = (server.address() as { port: number }).port;
+    const lookup = async () => [{ address: '127.0.0.1', family: 4 }];
+    const secret = generateWebhookSecret();
+    const d = dispatcher(open(tempDir()), { secret, lookup, ca: readFileSync(cert), retryScheduleMs: [] });
+    const rec = d.enqueue({ jobId: 'job-tls', modelId: 'm', url: `https://hooks.pinned.invalid:${port}/hook`, event: event('job-tls') });
+    expect(await d.settled(rec.id)).toMatchObject({ state: 'delivered', attempts: 1, lastHttpStatus: 204 });
+    expect(sni).toEqual(['hooks.pinned.invalid']);
+    // Same address under a name the certificate does not cover: verification fails, nothing is delivered.
+    const bad = d.enqueue({ jobId: 'job-tls2', modelId: 'm', url: `https://other.pinned.invalid:${port}/hook`, event: event('job-tls2') });
+    const done = await d.settled(bad.id);
+    expect(done).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(done.lastError).toMatch(/altnames|certificate/i);
+    expect(bodies).toHaveLength(1);
   });
 
   it('rejects non-http(s) and credential URLs at enqueue with InvalidArgumentError naming callback_url', () => {

@@ -35,6 +35,8 @@ export interface WebhookDispatcherOptions {
   random?: () => number;
   /** DNS resolution (all addresses); default node's dns.lookup. */
   lookup?: LookupAll;
+  /** Extra CA certificates (PEM) trusted for https receivers; default: the system's (or NODE_EXTRA_CA_CERTS). */
+  ca?: string | Buffer;
 }
 
 export interface EnqueueRequest {
@@ -209,7 +211,7 @@ export class WebhookDispatcher {
       const url = validateCallbackUrl(d.url);
       const target = await resolveAndCheck(url, this.allow, { lookup: this.opts.lookup });
       if (signal.aborted) return;
-      res = await postOnce({ url, addresses: target.addresses, headers, body: d.body, timeoutMs: this.opts.timeoutMs, signal });
+      res = await postOnce({ url, addresses: target.addresses, headers, body: d.body, timeoutMs: this.opts.timeoutMs, signal, ca: this.opts.ca });
     } catch (err) {
       if (err instanceof WebhookAbortedError || signal.aborted) return; // shutting down: not an attempt
       error = errorMessage(err);

@@ -54,6 +54,8 @@ export function postOnce(o: {
   body: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Extra trusted CA (PEM) for https. */
+  ca?: string | Buffer;
 }): Promise<SendResult> {
   return new Promise<SendResult>((resolve, reject) => {
     const payload = Buffer.from(o.body);
@@ -83,6 +85,7 @@ export function postOnce(o: {
       headers: { ...o.headers, 'content-length': String(payload.length) },
       lookup: pinnedLookup(o.addresses),
       agent: false,
+      ...(o.ca !== undefined && o.url.protocol === 'https:' ? { ca: o.ca } : {}),
     });
     const timer = setTimeout(() => finish(new WebhookTimeoutError(o.timeoutMs)), o.timeoutMs);
     if (o.signal?.aborted) return finish(new WebhookAbortedError());
