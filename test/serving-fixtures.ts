@@ -67,3 +67,46 @@ export function syntheticModel(o: FixtureOptions): TrainedModel {
     },
   };
 }
+
+import { writeModel } from '../src/data/model-file.js';
+import { modelDir } from '../src/service/jobs/job-manager.js';
+import { JobRepo } from '../src/service/jobs/job-repo.js';
+import type { JobRecord } from '../src/service/jobs/job-record.js';
+import type { TestServer } from './helpers/server.js';
+
+function jobRecord(modelId: string, jobId: string, status: JobRecord['status']): JobRecord {
+  const now = Date.now();
+  return {
+    jobId, modelId, status, createMs: now, startMs: now, endMs: status === 'COMPLETED' ? now : undefined, error: '', progress: status === 'COMPLETED' ? 100 : 0,
+    iteration: 0, totalIterations: 1, backend: 'test', device: 'CPU', batchIds: [], callbackUrl: '', requestJson: '{}', lossCurve: [], sequence: 1,
+  };
+}
+
+/**
+ * Puts `model` behind a running server the way a completed training job does: writes the model
+ * directory under the data dir, records a completed job and points the `models` row at it (the swap).
+ */
+export async function serveModel(srv: TestServer, model: TrainedModel): Promise<void> {
+  const { modelId, jobId } = model.meta;
+  await writeModel(modelDir(srv.dataDir, modelId, jobId), model);
+  const repo = new JobRepo(srv.app.db);
+  const job = jobRecord(modelId, jobId, 'COMPLETED');
+  if (!repo.get(jobId)) repo.insert(job);
+  repo.completeAndServe(job, model.meta);
+}
+
+/** Records a job that has not completed (the model exists, nothing to serve yet). */
+export function recordPendingJob(srv: TestServer, modelId: string, jobId: string): void {
+  new JobRepo(srv.app.db).insert(jobRecord(modelId, jobId, 'QUEUED'));
+}
+
+/** Reference ranking: scores in float64, filter, sort by score desc then index asc. */
+export function bruteForce(scores: number[], allowed: (i: number) => boolean, count: number): Array<{ i: number; s: number }> {
+  return scores.map((s, i) => ({ i, s })).filter(({ i }) => allowed(i)).sort((a, b) => b.s - a.s || a.i - b.i).slice(0, count);
+}
+
+export function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, k: number): number {
+  let s = 0;
+  for (let f = 0; f < k; f++) s += a[ao + f]! * b[bo + f]!;
+  return s;
+}

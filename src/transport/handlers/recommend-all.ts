@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js';
 import { recommendAll } from '../../service/serving/recommend-all.js';
 import type { ModelSource } from '../../service/serving/recommender.js';
 import { serverStreaming, writeWithBackpressure } from '../call.js';
+import { toServiceError } from '../grpc-status.js';
 
 /**
  * Streams chunks, pulling the next one only after the previous was accepted by the transport
@@ -16,8 +17,11 @@ export function recommendAllHandlers(log: Logger, models: ModelSource, shutdown?
       try {
         for await (const msg of recommendAll(models, call.request, signal)) await writeWithBackpressure(call, msg);
       } catch (err) {
-        if (shutdown?.aborted) throw new UnavailableError('server shutting down; RecommendAll stopped', { cause: err });
-        throw err;
+        const e = shutdown?.aborted && !ctx.signal.aborted ? new UnavailableError('server shutting down; RecommendAll stopped', { cause: err }) : err;
+        // grpc-js sends a server stream's status from an 'error' event (call.destroy(err) does not reach
+        // the client: see the report on transport/call.ts); the wrapper then logs the failure.
+        if (!call.cancelled) call.emit('error', toServiceError(e));
+        throw e;
       }
     }),
   };
