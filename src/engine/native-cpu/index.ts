@@ -11,7 +11,9 @@ import { CancelledError, TrainingDivergedError } from '../../errors.js';
 import type { CompiledAlsOptions } from '../options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../types.js';
 import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout } from './layout.js';
-import { checkMatrix, chunkBounds, confidences, initFactors, transpose } from './prepare.js';
+import { confidences } from '../confidence.js';
+import { initFactors, rowCounts } from '../init.js';
+import { checkMatrix, chunkBounds, transpose } from './prepare.js';
 import { WorkerPool } from './pool.js';
 import type { KernelKind, WorkerInit } from './protocol.js';
 import { createSharedMemory, loadWasmModule, WASM_BASE, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from './kernel-wasm.js';
@@ -57,8 +59,10 @@ export async function trainNativeCpu(
 
   // Chunks depend on the data only (not on the worker count): results are the same for any count.
   const uChunks = chunkBounds(matrix.indptr, m, k, chunkNonzeros);
-  const uConfTmp = new Float32Array(nnz);
-  const sumC = confidences(matrix.data, nnz, options, uConfTmp);
+  // Same confidence rule (and float32-overflow error) and same initial factors as the tensor path.
+  const uConfTmp = confidences(matrix.data.subarray(0, nnz), options.alpha, options.logScaling, options.logEpsilon);
+  let sumC = 0;
+  for (let j = 0; j < nnz; j++) sumC += uConfTmp[j];
   const iIndptrTmp = new Int32Array(n + 1);
   const iIndices = new Int32Array(nnz);
   const iConf = new Float32Array(nnz);
@@ -101,8 +105,8 @@ export async function trainNativeCpu(
     v.X.set(tuning.initial.sourceFactors);
     v.Y.set(tuning.initial.targetFactors);
   } else {
-    initFactors(v.X, options.seed);
-    initFactors(v.Y, (options.seed ^ 0x9e3779b9) >>> 0);
+    v.X.set(initFactors(rowCounts(matrix.indptr), k, options.seed, 0));
+    v.Y.set(initFactors(rowCounts(iIndptrTmp), k, options.seed, 1));
   }
   hooks.log?.('native-cpu backend', { kernel, workers, rows: m, cols: n, nnz, factors: k, sharedBytes: layout.end });
 

@@ -13,6 +13,12 @@ function workerSpec(): { entry: URL; workerData: { url: string; ts: boolean } } 
   return { entry: new URL('./worker-entry.mjs', import.meta.url), workerData: { url, ts } };
 }
 
+let live = 0;
+/** Worker threads of all native-cpu pools that have not exited yet (tests check it returns to 0). */
+export function liveWorkers(): number {
+  return live;
+}
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private pending: { left: number; resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -28,6 +34,8 @@ export class WorkerPool {
     for (let w = 0; w < count; w++) {
       const worker = new Worker(spec.entry, { workerData: spec.workerData, execArgv: [] });
       pool.workers.push(worker);
+      live++;
+      worker.once('exit', () => live--);
       ready.push(
         new Promise<void>((resolve, reject) => {
           const onMsg = (m: WorkerReply) => {

@@ -1,16 +1,10 @@
 /**
- * Setup of a native-cpu training run: checks the CSR, turns weights into confidences (once), builds the
- * item-side (transposed) CSR, splits both sides into chunks of about equal work, and draws the seeded
- * initial factors. All of it is O(N + (m + n) k) and runs once.
+ * Setup of a native-cpu training run: checks the CSR, builds the
+ * item-side (transposed) CSR and splits both sides into chunks of about equal work. O(N), once.
+ * (Confidences and initial factors come from ../confidence.ts and ../init.ts, shared with the tensor path.)
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { CsrMatrix } from '../types.js';
-
-export interface ConfidenceRule {
-  alpha: number;
-  logScaling: boolean;
-  logEpsilon: number;
-}
 
 export function checkMatrix(m: CsrMatrix): void {
   const { rows, cols, indptr, indices, data } = m;
@@ -33,19 +27,6 @@ export function checkMatrix(m: CsrMatrix): void {
     const w = data[j];
     if (!Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`weight ${w} at entry ${j} is not a finite non-negative number`, { field: 'matrix.data' });
   }
-}
-
-/** c = 1 + alpha w, or 1 + alpha log(1 + w / eps) with log scaling; written into `out`. Returns sum c. */
-export function confidences(data: Float32Array, nnz: number, rule: ConfidenceRule, out: Float32Array): number {
-  const { alpha, logScaling, logEpsilon } = rule;
-  let sum = 0;
-  for (let j = 0; j < nnz; j++) {
-    const w = data[j];
-    const c = 1 + alpha * (logScaling ? Math.log1p(w / logEpsilon) : w);
-    out[j] = c;
-    sum += out[j];
-  }
-  return sum;
 }
 
 /** Transposes (indptr, indices, conf) of a rows x cols CSR into the cols x rows CSR given as out*. */
@@ -94,16 +75,4 @@ export function chunkBounds(indptr: Int32Array, rows: number, k: number, chunkNo
   }
   if (bounds[bounds.length - 1] !== rows) bounds.push(rows);
   return Int32Array.from(bounds);
-}
-
-/** Seeded uniform [0, scale) initial factors (mulberry32); a given seed always gives the same factors. */
-export function initFactors(out: Float32Array, seed: number, scale = 0.01): void {
-  let s = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * scale;
-  }
 }

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const dir = new URL('../src/engine/native-cpu/', import.meta.url).pathname;
+
+function hasWasmClang(): boolean {
+  try {
+    return execFileSync('clang', ['--print-targets'], { encoding: 'utf8' }).includes('wasm32') && !!execFileSync('sh', ['-c', 'command -v wasm-ld'], { encoding: 'utf8' }).trim();
+  } catch {
+    return false;
+  }
+}
+
+describe('native-cpu kernel.wasm', () => {
+  it('is a valid module that imports a shared memory and exports the two kernels', () => {
+    const bytes = readFileSync(join(dir, 'kernel.wasm'));
+    const mod = new WebAssembly.Module(bytes);
+    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['gram_block', 'solve_rows']);
+  });
+
+  // The committed binary must be what kernel.c builds to. Runs wherever clang + wasm-ld are installed
+  // (`apt-get install clang lld`); elsewhere the committed binary is used as is (CI needs no compiler).
+  it.runIf(hasWasmClang())('matches a fresh build of kernel.c (build-wasm.sh)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'kernel-wasm-'));
+    try {
+      execFileSync('sh', [join(dir, 'build-wasm.sh'), join(tmp, 'kernel.wasm')]);
+      expect(readFileSync(join(tmp, 'kernel.wasm')).equals(readFileSync(join(dir, 'kernel.wasm')))).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
