@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+interface WasmDesc { module?: string; name: string; kind: string }
+const WA = (globalThis as unknown as {
+  WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): WasmDesc[]; exports(m: object): WasmDesc[] } };
+}).WebAssembly;
 const dir = new URL('../src/engine/native-cpu/', import.meta.url).pathname;
 
 function hasWasmClang(): boolean {
@@ -17,9 +21,9 @@ function hasWasmClang(): boolean {
 describe('native-cpu kernel.wasm', () => {
   it('is a valid module that imports a shared memory and exports the two kernels', () => {
     const bytes = readFileSync(join(dir, 'kernel.wasm'));
-    const mod = new WebAssembly.Module(bytes);
-    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WebAssembly.Module.exports(mod).map((e) => e.name).sort()).toEqual(['gram_block', 'solve_rows']);
+    const mod = new WA.Module(bytes);
+    expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['gram_block', 'solve_rows']);
   });
 
   // The committed binary must be what kernel.c builds to. Runs wherever clang + wasm-ld are installed
