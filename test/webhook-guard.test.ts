@@ -206,6 +206,9 @@ describe('webhook secret', () => {
     const configured = generateWebhookSecret();
     expect(loadOrCreateWebhookSecret({ dataDir: dir, configured })).toBe(configured);
     expect(() => statSync(join(dir, WEBHOOK_SECRET_FILE))).toThrow();
+    const rotating = `${generateWebhookSecret()} ${configured}`;
+    expect(loadOrCreateWebhookSecret({ dataDir: dir, configured: rotating })).toBe(rotating);
+    expect(fieldOf(() => loadOrCreateWebhookSecret({ dataDir: dir, configured: `${configured} whsec_!!` })).field).toBe('webhookSecret');
     const e = fieldOf(() => loadOrCreateWebhookSecret({ dataDir: dir, configured: 'whsec_!!notbase64' }));
     expect(e.name).toBe('InvalidArgumentError');
     expect(e.field).toBe('webhookSecret');

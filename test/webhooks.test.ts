@@ -311,6 +311,29 @@ describe('WebhookDispatcher with a real HTTP receiver', () => {
     expect(bodies).toHaveLength(1);
   });
 
+  it('signs with every configured secret during rotation; the receiver may hold either', async () => {
+    const [oldS, newS] = [generateWebhookSecret(), generateWebhookSecret()];
+    const rx = await receiver(ok);
+    const d = dispatcher(open(tempDir()), { secret: `${newS} ${oldS}` });
+    const rec = d.enqueue({ jobId: 'job-rot', modelId: 'm', url: rx.url, event: event('job-rot') });
+    await d.settled(rec.id);
+    const g = rx.received[0];
+    expect(String(g.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifyWebhook(oldS, g.headers, g.body).id).toBe(rec.id);
+    expect(verifyWebhook(newS, g.headers, g.body).id).toBe(rec.id);
+  });
+
+  it('rejects a bad retry schedule or timeout naming the option', () => {
+    const db = open(tempDir());
+    for (const [o, field] of [[{ retryScheduleMs: [100, -1] }, 'webhookRetryScheduleMs'], [{ retryScheduleMs: [1.5] }, 'webhookRetryScheduleMs'], [{ timeoutMs: 0 }, 'webhookTimeoutMs']] as const) {
+      let err: unknown;
+      try { dispatcher(db, { secret: generateWebhookSecret(), ...o }); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).field).toBe(field);
+    }
+    expect(() => dispatcher(db, { secret: 'whsec_###' })).toThrow();
+  });
+
   it('rejects non-http(s) and credential URLs at enqueue with InvalidArgumentError naming callback_url', () => {
     const d = dispatcher(open(tempDir()), { secret: generateWebhookSecret() });
     for (const url of ['ftp://example.com/x', 'https://u:p@example.com/x']) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../store/catalog.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, InvalidArgumentError } from '../../errors.js';
 import { DeliveryRepo, type DeliveryRecord, type DeliveryState } from './delivery-repo.js';
 import { postOnce, WebhookAbortedError, type SendResult } from './http-sender.js';
 import { maxAttempts, nextDelayMs, parseRetryAfterMs } from './retry-policy.js';
@@ -20,7 +20,7 @@ import { compileAllowlist, type Allowlist } from './ip-policy.js';
  */
 export interface WebhookDispatcherOptions {
   db: Db;
-  /** `whsec_...`; several (rotation) sign each attempt with each. */
+  /** `whsec_...`; several (an array, or one string with space-separated secrets, for rotation) sign each attempt with each. */
   secret: string | readonly string[];
   /** Per-attempt timeout (options.webhookTimeoutMs). */
   timeoutMs: number;
@@ -61,6 +61,14 @@ export interface CallbackDeliveryStatus {
 }
 
 const USER_AGENT = 'recommender-webhooks/1';
+/** setTimeout's largest delay (~24.8 days); longer waits are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkSchedule(schedule: readonly number[]): void {
+  if (!Array.isArray(schedule) || schedule.length > 50 || !schedule.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(`webhookRetryScheduleMs must be a list of at most 50 integer delays >= 0 ms, got ${JSON.stringify(schedule)}`, { field: 'webhookRetryScheduleMs' });
+  }
+}
 
 export function toDeliveryStatus(d: DeliveryRecord): CallbackDeliveryStatus {
   return {
@@ -91,8 +99,12 @@ export class WebhookDispatcher {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.allow = compileAllowlist(opts.allowlist);
-    this.secrets = typeof opts.secret === 'string' ? [opts.secret] : opts.secret;
+    this.secrets = typeof opts.secret === 'string' ? opts.secret.split(/\s+/).filter(Boolean) : opts.secret;
     webhookHeaders(this.secrets, 'msg_check', 0, ''); // fail fast on a malformed secret
+    checkSchedule(opts.retryScheduleMs);
+    if (!(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
+      throw new InvalidArgumentError(`webhookTimeoutMs must be > 0, got ${opts.timeoutMs}`, { field: 'webhookTimeoutMs' });
+    }
   }
 
   /**
@@ -176,8 +188,9 @@ export class WebhookDispatcher {
     if (this.stopped || this.timers.has(id) || this.inFlight.has(id)) return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.run(id);
-    }, delayMs);
+      if (delayMs > MAX_TIMER_MS) this.schedule(id, delayMs - MAX_TIMER_MS);
+      else this.run(id);
+    }, Math.min(delayMs, MAX_TIMER_MS));
     timer.unref?.();
     this.timers.set(id, timer);
   }

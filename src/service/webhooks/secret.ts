@@ -14,9 +14,12 @@ export function generateWebhookSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
+/** Checks a secret (or several, space-separated, while rotating: all sign, receivers accept any). */
 function check(secret: string, field: string): string {
   try {
-    secretKey(secret);
+    const parts = secret.split(/\s+/).filter(Boolean);
+    if (parts.length === 0) throw new RangeError('empty webhook secret');
+    for (const p of parts) secretKey(p);
   } catch (err) {
     throw new InvalidArgumentError(`${field}: ${(err as Error).message}`, { field, cause: err });
   }
