@@ -6,6 +6,8 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.js'),
+  recommend: () => import('./commands/recommend.js'),
+  evaluate: () => import('./commands/evaluate.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,49 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import type { RecommendResponse__Output } from '../../gen/recommender/v1/RecommendResponse.js';
+import { createClient } from '../../transport/client.js';
+import { CLIENT_FLAGS, parse } from '../args.js';
+
+export const summary = 'recommendations for one or more sources of a trained model';
+
+const HELP = `usage: recommender recommend --model-id M --source-id S [--source-id S2 ...] [--k 10]
+                           [--target-type T] [--include-seen] [--strict] [--json]
+                           [--server host:port] [--api-key K] [--tls] [--ca-file F]
+Prints rank, target id, score (and the strategy: model, fold_in or popularity for an unknown source).`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    ...CLIENT_FLAGS,
+    'model-id': { type: 'string' }, 'source-id': { type: 'string', multiple: true }, k: { type: 'string', default: '10' },
+    'target-type': { type: 'string' }, 'include-seen': { type: 'boolean', default: false }, strict: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  if (values.help) { console.log(HELP); return 0; }
+  const sources = values['source-id'] ?? [];
+  if (!values['model-id'] || sources.length === 0) { console.error(`recommender recommend: --model-id and --source-id are required\n${HELP}`); return 2; }
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) { console.error('recommender recommend: --k must be a positive integer'); return 2; }
+  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
+  try {
+    const res = await new Promise<RecommendResponse__Output>((resolve, reject) => {
+      client.Recommend({
+        model_id: values['model-id'], source_ids: sources, max_recommendations: k, exclude_seen: !values['include-seen'],
+        target_type: values['target-type'] ?? '', strict: values.strict,
+      }, (err: ServiceError | null, r?: RecommendResponse__Output) => (err ? reject(err) : resolve(r!)));
+    });
+    if (values.json) { console.log(JSON.stringify(res, null, 2)); return 0; }
+    console.log(`model ${res.model_id} (job ${res.job_id})`);
+    for (const r of res.results) {
+      console.log(`\nsource ${r.source_id} [${r.strategy}]`);
+      for (const x of r.recommendations) console.log(`${String(x.rank).padStart(4)}  ${x.target_id.padEnd(24)} ${x.score.toFixed(4)}`);
+      if (r.recommendations.length === 0) console.log('  (no candidates)');
+    }
+    return 0;
+  } catch (err) {
+    const e = err as ServiceError;
+    const field = e.metadata?.get('field')[0];
+    console.error(`recommender recommend: ${e.details ?? e.message}${field ? ` (field ${String(field)})` : ''}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
