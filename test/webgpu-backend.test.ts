@@ -54,11 +54,21 @@ describe('webgpu backend', () => {
     if (hw) expect(hw.software).toBe(false);
   });
 
-  it('refuses cleanly when no acceptable adapter exists', async () => {
-    // Software-only machine (this one): forbidding software adapters leaves none. No adapter at all: any call fails.
+  it('refuses software adapters when told to (what auto does), and fails cleanly with no adapter', async () => {
+    const hardware = adapters.some((a) => !a.software);
+    // No adapter at all: even an explicit request fails. Otherwise: refuse software ones.
     const allowSoftware = adapters.length === 0;
-    if (adapters.some((a) => !a.software)) return expect(adapters.some((a) => !a.software)).toBe(true); // GPU machine: covered by the next tests
-    const err = await initWebGpuBackend(undefined, { allowSoftware }).catch((e: unknown) => e);
+    const outcome = await initWebGpuBackend(undefined, { allowSoftware }).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    if (hardware) {
+      // GPU machine: a hardware adapter is accepted.
+      expect(outcome.ok && outcome.r.software).toBe(false);
+      return;
+    }
+    expect(outcome.ok).toBe(false);
+    const err = (outcome as { err: unknown }).err;
     expect(err).toBeInstanceOf(FailedPreconditionError);
     expect((err as FailedPreconditionError).field).toBe('backend');
     expect((err as Error).message).toMatch(adapters.length === 0 ? /no WebGPU adapter found.*libvulkan1/ : /no hardware WebGPU adapter found, only software ones \(software: /);
