@@ -82,6 +82,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     workers: num(env.RECOMMENDER_WORKERS),
     webhookSecret: env.RECOMMENDER_WEBHOOK_SECRET,
     webhookAllowlist: list(env.RECOMMENDER_WEBHOOK_ALLOW),
+    webhookRetryScheduleMs: list(env.RECOMMENDER_WEBHOOK_RETRY_SCHEDULE_MS)?.map(Number),
+    webhookTimeoutMs: num(env.RECOMMENDER_WEBHOOK_TIMEOUT_MS),
     modelCacheBytes: num(env.RECOMMENDER_MODEL_CACHE_BYTES),
     logLevel: env.LOG_LEVEL,
   };
@@ -118,7 +120,7 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     backend,
     workers: positiveInt('workers', o.workers, availableParallelism()),
     webhookSecret: o.webhookSecret,
-    webhookRetryScheduleMs: o.webhookRetryScheduleMs ?? [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000],
+    webhookRetryScheduleMs: (o.webhookRetryScheduleMs ?? [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000]).map((d, i) => positiveInt(`webhookRetryScheduleMs[${i}]`, d, 0, 0)),
     webhookTimeoutMs: positiveInt('webhookTimeoutMs', o.webhookTimeoutMs, 15_000),
     webhookAllowlist: o.webhookAllowlist ?? [],
     modelCacheBytes: positiveInt('modelCacheBytes', o.modelCacheBytes, 2 * 1024 ** 3),
