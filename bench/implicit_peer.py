@@ -10,6 +10,7 @@ num_threads=2 (or --threads), calculate_training_loss=False (its default).
 
 Timing: fit(callback=...) reports each iteration's wall time (both half-sweeps, measured by implicit around
 its two solver calls); we report the median over iterations, the first one included in 'all'.
+CPU s/iteration: process user+system time (all threads) between callbacks (the first includes setup).
 Peak RSS: resource.getrusage(RUSAGE_SELF).ru_maxrss after fit (KiB on Linux), whole process.
 
 Run with OPENBLAS_NUM_THREADS=1 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/speed.ts does):
@@ -54,6 +55,12 @@ def main() -> None:
     m = sp.csr_matrix((conf, indices, indptr), shape=(h["rows"], h["cols"]))
 
     times = []
+    cpu = []
+
+    def on_iteration(_it, elapsed, _loss):
+        times.append(elapsed)
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        cpu.append(r.ru_utime + r.ru_stime)
     with threadpool_limits(limits=1, user_api="blas"):
         model = AlternatingLeastSquares(
             factors=a.factors,
@@ -67,8 +74,10 @@ def main() -> None:
             random_state=a.seed,
         )
         model.cg_steps = a.cg_steps
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu0 = r0.ru_utime + r0.ru_stime
         t0 = time.perf_counter()
-        model.fit(m, show_progress=False, callback=lambda it, elapsed, loss: times.append(elapsed))
+        model.fit(m, show_progress=False, callback=on_iteration)
         total = time.perf_counter() - t0
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -85,6 +94,9 @@ def main() -> None:
                 "s_per_iter_median": statistics.median(times),
                 "s_per_iter_all": times,
                 "fit_s": total,
+                "cpu_s_per_iter_median": statistics.median(
+                    [c - (cpu[i - 1] if i else cpu0) for i, c in enumerate(cpu)]
+                ),
                 "peak_rss_mib": rss_kib / 1024.0,
             }
         )

@@ -46,7 +46,7 @@ describe('native-cpu ALS', () => {
   const medium = generate({ users: 3000, items: 1200, nnz: 40_000, seed: 5 });
 
   it('1 and 2 workers give the same factors; JS and wasm kernels agree; loss falls monotonically with 3 CG steps', async () => {
-    const o = { ...base, factors: 16, iterations: 8, cgSteps: 3, chunkNonzeros: 4096 };
+    const o = { ...base, factors: 16, iterations: 5, cgSteps: 3, chunkNonzeros: 4096 };
     const one = await trainNativeCpu(medium, { ...o, workers: 1 });
     const two = await trainNativeCpu(medium, { ...o, workers: 2 });
     expect(two.sourceFactors).toEqual(one.sourceFactors); // per-row solves are independent: bit-identical
@@ -55,7 +55,7 @@ describe('native-cpu ALS', () => {
     for (let i = 1; i < one.lossCurve.length; i++) expect(one.lossCurve[i]).toBeLessThan(one.lossCurve[i - 1]);
     const js = await trainNativeCpu(medium, { ...o, workers: 2 }, {}, { kernel: 'js' });
     expect(maxRelDiff(js.targetFactors, one.targetFactors)).toBeLessThan(5e-3);
-    expect(Math.abs(js.lossCurve[7] / one.lossCurve[7] - 1)).toBeLessThan(1e-4);
+    expect(Math.abs(js.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
   });
 
   it('reports progress within and after iterations, with loss, elapsed and ETA', async () => {

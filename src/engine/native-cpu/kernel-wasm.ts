@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SCRATCH_VECTORS, type Layout } from './layout.js';
+import { SCRATCH_VECTORS, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays } from './kernel-js.js';
 
 /** Minimal typings of the WebAssembly JS API (tsconfig's lib has none). */
@@ -32,7 +32,7 @@ export function loadWasmModule(): Promise<WasmModule> {
   return cached;
 }
 
-type GramFn = (Y: number, start: number, end: number, k: number, out: number) => void;
+type GramFn = (Y: number, start: number, end: number, k: number, out: number, tile: number) => void;
 type SolveFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, steps: number, withLoss: number, scratch: number,
@@ -50,12 +50,12 @@ export class WasmKernel {
   static async create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): Promise<WasmKernel> {
     if (layout.k % 4 !== 0) throw new Error('the wasm kernel needs factors % 4 == 0');
     const inst = new WA.Instance(module, { env: { memory } });
-    const scratch = layout.scratch.offset + workerIndex * SCRATCH_VECTORS * layout.k * 4;
+    const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k) * 4;
     return new WasmKernel(inst.exports.gram_block as GramFn, inst.exports.solve_rows as SolveFn, layout.k, scratch);
   }
 
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
-    this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
+    this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8, this.scratch + SCRATCH_VECTORS * this.k * 4);
   }
 
   solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number {

@@ -11,12 +11,16 @@
  *   lossPartials (maxChunks f64): per chunk, summed in chunk order (deterministic)
  *   uChunks / iChunks (chunk row boundaries, i32)
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
- *   scratch (maxWorkers * SCRATCH_VECTORS * k f32): per-worker CG vectors (wasm kernel)
+ *   scratch (maxWorkers * (SCRATCH_VECTORS * k + k * k) f32): per-worker CG vectors and Gram tile (wasm kernel)
  */
 
 export const GRAM_BLOCKS = 32;
 export const CONTROL_INTS = 16;
 export const SCRATCH_VECTORS = 4;
+/** floats of per-worker scratch: CG vectors plus a k x k float32 tile for the Gram kernel */
+export function scratchFloats(k: number): number {
+  return SCRATCH_VECTORS * k + k * k;
+}
 /** control[] slots */
 export const CTL_NEXT = 0; // next chunk / block to claim
 export const CTL_ROWS_DONE = 1; // rows finished in the current half-sweep
@@ -81,7 +85,7 @@ export function planLayout(
     uChunks: take(p.uChunkCount + 1, 4),
     iChunks: take(p.iChunkCount + 1, 4),
     control: take(CONTROL_INTS, 4),
-    scratch: take(p.maxWorkers * SCRATCH_VECTORS * k, 4),
+    scratch: take(p.maxWorkers * scratchFloats(k), 4),
   };
   return { ...l, end: at };
 }
