@@ -15,12 +15,12 @@ interface Got { headers: IncomingHttpHeaders; body: string }
 
 async function startReceiver() {
   const got: Got[] = [];
-  /** Answer to request n: codes[n], else dflt. */
+  /** Answer to request n: codes[n], else dflt; 0 = hold the request unanswered. */
   const state = { codes: [] as number[], dflt: 500 };
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
-    req.on('end', () => { got.push({ headers: req.headers, body }); res.writeHead(state.codes[got.length - 1] ?? state.dflt); res.end(); });
+    req.on('end', () => { got.push({ headers: req.headers, body }); const code = state.codes[got.length - 1] ?? state.dflt; if (code) { res.writeHead(code); res.end(); } /* 0: never answer */ });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -30,8 +30,8 @@ async function startReceiver() {
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
-async function server(dataDir: string, schedule: number[]): Promise<TestServer> {
-  const srv = await startTestServer({ dataDir, webhookRetryScheduleMs: schedule, webhookTimeoutMs: 3000 });
+async function server(dataDir: string, schedule: number[], webhookTimeoutMs = 3000): Promise<TestServer> {
+  const srv = await startTestServer({ dataDir, webhookRetryScheduleMs: schedule, webhookTimeoutMs });
   cleanups.push(() => srv.stop());
   return srv;
 }
@@ -99,5 +99,32 @@ describe('training callbacks end to end', () => {
     expect(new Set(rx.got.map((g) => g.headers['webhook-id']))).toEqual(new Set([st.callback!.webhook_id]));
     for (const g of rx.got) verifyWebhook(secret, g.headers, g.body);
     expect(rx.got.at(-1)!.body).toBe(rx.got[0].body);
+  });
+
+  it('a job interrupted by a stop gets a training.error callback, delivered after the restart', async () => {
+    const rx = await startReceiver();
+    rx.state.dflt = 0; // the receiver hangs until the restart: the attempt is in flight when the server stops
+    cleanups.push(rx.close);
+    const dataDir = tempDataDir('wh-e2e-');
+    const srv1 = await server(dataDir, [300, 300, 300], 60_000);
+    await importBatch(srv1, 'INTERACTIONS', randomRows(200, 300, 20), []);
+    const long = { factors: 8, iterations: 1000 };
+    const a = await train(srv1, { model_id: 'busy', hyperparameters: long });
+    const b = await train(srv1, { model_id: 'queued', callback_url: rx.url, hyperparameters: long });
+    await waitFor(async () => (await getStatus(srv1.client, { job_id: a.job_id })).status === 'RUNNING', 20_000, 'job a running');
+    // The stop marks the queued job ERROR "interrupted" and enqueues its callback; the first attempt (if it
+    // started) hangs on the receiver and is aborted by the stop: not counted, the delivery stays pending.
+    await srv1.stop();
+    rx.state.dflt = 200;
+    const srv2 = await server(dataDir, [300, 300, 300]);
+    await waitFor(async () => (await getStatus(srv2.client, { job_id: b.job_id })).callback?.state === 'delivered', 15_000, 'callback after restart');
+    const st = await getStatus(srv2.client, { job_id: b.job_id });
+    expect(st.status).toBe('ERROR');
+    expect(st.callback).toMatchObject({ state: 'delivered', attempts: 1, last_http_status: 200 });
+    expect(new Set(rx.got.map((g) => g.headers['webhook-id']))).toEqual(new Set([st.callback!.webhook_id]));
+    const ev = JSON.parse(rx.got.at(-1)!.body);
+    expect(ev).toMatchObject({ type: 'training.error', data: { model_id: 'queued', job_id: b.job_id, status: 'ERROR' } });
+    expect(ev.data.error).toMatch(/interrupted/);
+    verifyWebhook(readFileSync(join(dataDir, WEBHOOK_SECRET_FILE), 'utf8').trim(), rx.got.at(-1)!.headers, rx.got.at(-1)!.body);
   });
 });
