@@ -1,0 +1,187 @@
+import { makeData, RecordBatch, RecordBatchReader, Struct, type Data } from 'apache-arrow';
+import { CancelledError, InvalidArgumentError, RecommenderError, errorMessage } from '../errors.js';
+import type { BatchKindName } from './layout.js';
+import { STORED_BATCH_ROWS } from './layout.js';
+import { checkSchema, type IngestPlan } from './ingest-schema.js';
+import { nullFloat32, nullFloat64, nullUtf8, toTimestampMs, toUtf8, toWeight } from './ingest-normalize.js';
+import { StatsAccumulator, type IngestStats } from './ingest-stats.js';
+import { storedSchemaOf } from './stored-schema.js';
+import { IpcStreamEncoder } from './ipc-encoder.js';
+
+/**
+ * Import of one upload: Arrow IPC *stream* bytes in chunks with arbitrary boundaries -> the normalized
+ * stored stream (layout.ts) written to `out` while reading, plus stats. Memory is bounded by the largest
+ * record batch of the upload (Arrow decodes whole messages), never the whole upload.
+ *
+ * Rules (each violation is an InvalidArgumentError naming the column and/or the 0-based row):
+ *   - no bytes at all, garbage, the Arrow *file* format, a truncated stream (no end-of-stream marker),
+ *     compressed (LZ4/ZSTD) buffers: rejected;
+ *   - schema checked (ingest-schema.ts) before the first record batch;
+ *   - ids (source_id, target_id / id) non-null and non-empty; weights finite; dictionary indices in range;
+ *   - metadata is stored as given (not parsed: filters treat invalid JSON as "no metadata");
+ *   - a schema-only stream (zero rows) is a valid, empty batch.
+ */
+export interface IngestOptions {
+  signal?: AbortSignal;
+}
+export interface ByteSink {
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+
+/** Counts bytes, keeps the first and last few, and stops with CancelledError when the signal aborts. */
+class InputTap implements AsyncIterable<Uint8Array> {
+  bytes = 0;
+  readonly head: number[] = [];
+  private tail = new Uint8Array(8);
+  private tailLen = 0;
+  private readonly it: AsyncIterator<Uint8Array>;
+  private prefix: Uint8Array[] = [];
+  done = false;
+
+  constructor(source: AsyncIterable<Uint8Array>, private readonly signal?: AbortSignal) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  async pull(): Promise<Uint8Array | undefined> {
+    if (this.done) return undefined;
+    if (this.signal?.aborted) throw new CancelledError('upload cancelled by the client', { cause: this.signal.reason });
+    const next = this.signal ? await raceAbort(this.it.next(), this.signal) : await this.it.next();
+    if (next.done) { this.done = true; return undefined; }
+    const c = next.value;
+    this.bytes += c.byteLength;
+    for (let i = 0; i < c.byteLength && this.head.length < 8; i++) this.head.push(c[i]!);
+    if (c.byteLength >= 8) { this.tail.set(c.subarray(c.byteLength - 8)); this.tailLen = 8; }
+    else {
+      const keep = Math.min(this.tailLen, 8 - c.byteLength);
+      this.tail.copyWithin(0, this.tailLen - keep, this.tailLen);
+      this.tail.set(c, keep);
+      this.tailLen = keep + c.byteLength;
+    }
+    return c;
+  }
+
+  /** Reads until at least n bytes were seen (for sniffing), keeping the chunks to replay. */
+  async peek(n: number): Promise<void> {
+    while (this.head.length < n) {
+      const c = await this.pull();
+      if (!c) return;
+      this.prefix.push(c);
+    }
+  }
+
+  endsWithEos(): boolean {
+    // The 8-byte end-of-stream marker (continuation + 0 length). Pre-0.15 (2019) legacy streams that end
+    // with a bare 4-byte 0 are not accepted: body padding is zeros too, so truncation would go unnoticed.
+    return this.tailLen === 8 && EOS.every((b, i) => this.tail[i] === b);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    while (this.prefix.length > 0) yield this.prefix.shift()!;
+    for (;;) {
+      const c = await this.pull();
+      if (!c) return;
+      if (c.byteLength > 0) yield c;
+    }
+  }
+
+  async drain(): Promise<void> {
+    while (await this.pull()) { /* counts bytes and tail */ }
+  }
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError('upload cancelled by the client', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
+}
+
+function arrowError(err: unknown, rowBase: number): RecommenderError {
+  if (err instanceof RecommenderError) return err;
+  const msg = errorMessage(err);
+  if (/compressed/i.test(msg)) {
+    return new InvalidArgumentError('the Arrow stream uses compressed buffers (LZ4/ZSTD), which are not supported: write it uncompressed', { field: 'arrow_chunk', cause: err });
+  }
+  return new InvalidArgumentError(`invalid Arrow IPC stream after ${rowBase} rows: ${msg}`, { field: 'arrow_chunk', cause: err });
+}
+
+function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats: StatsAccumulator): Data[] {
+  const n = batch.numRows;
+  const input = batch.data.children as Data[];
+  const children: Data[] = [];
+  for (const field of storedSchemaOf(plan.kind).fields) {
+    const src = plan.columns.get(field.name);
+    if (!src) {
+      children.push(field.name === 'timestamp_ms' ? nullFloat64(n) : field.name === 'weight' ? nullFloat32(n) : nullUtf8(n));
+      if (field.name === 'timestamp_ms') stats.untimestamped += n;
+      continue;
+    }
+    const d = input[src.index]!;
+    if (src.as === 'string') {
+      const required = !field.nullable;
+      const out = toUtf8(d, src.from, src.column, rowBase, required);
+      children.push(out.data);
+      if (field.name === 'source_id' || field.name === 'id') stats.sources.addUtf8(out.offsets, out.bytes, n);
+      else if (field.name === 'target_id') stats.targets.addUtf8(out.offsets, out.bytes, n);
+    } else if (src.as === 'timestamp') {
+      const t = toTimestampMs(d, src.from);
+      stats.timestamps(t.min, t.max, t.nulls);
+      children.push(t.data);
+    } else {
+      children.push(toWeight(d, src.from, src.column, rowBase));
+    }
+  }
+  return children;
+}
+
+/** Reads the upload, writes the normalized stream to `out`, returns the stats. Throws domain errors. */
+export async function ingestArrowStream(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, opts: IngestOptions = {}): Promise<IngestStats> {
+  const tap = new InputTap(source, opts.signal);
+  const stats = new StatsAccumulator();
+  const schema = storedSchemaOf(kind);
+  await tap.peek(8);
+  if (tap.bytes === 0) throw new InvalidArgumentError('the upload has no Arrow bytes (send arrow_chunk messages after the header)', { field: 'arrow_chunk' });
+  if (FILE_MAGIC.every((b, i) => tap.head[i] === b)) {
+    throw new InvalidArgumentError('this is the Arrow IPC *file* format; send the IPC *stream* format', { field: 'arrow_chunk' });
+  }
+  let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
+  try {
+    reader = await RecordBatchReader.from(tap);
+    await reader.open();
+  } catch (err) {
+    throw arrowError(err, 0);
+  }
+  if (!reader.schema) throw new InvalidArgumentError('invalid Arrow IPC stream: no schema message', { field: 'arrow_chunk' });
+  const plan = checkSchema(reader.schema, kind);
+
+  const encoder = new IpcStreamEncoder(schema);
+  await out.write(encoder.start());
+  const structType = new Struct(schema.fields);
+  try {
+    for await (const batch of reader as AsyncIterable<RecordBatch>) {
+      const n = batch.numRows;
+      const children = normalize(plan, batch, stats.rows, stats);
+      const normalized = new RecordBatch(schema, makeData({ type: structType, length: n, nullCount: 0, children }));
+      for (let a = 0; a < n; a += STORED_BATCH_ROWS) {
+        await out.write(encoder.encode(n <= STORED_BATCH_ROWS ? normalized : normalized.slice(a, Math.min(n, a + STORED_BATCH_ROWS))));
+      }
+      stats.rows += n;
+      stats.inputBatches++;
+    }
+  } catch (err) {
+    throw arrowError(err, stats.rows);
+  }
+  await tap.drain();
+  if (!tap.endsWithEos()) {
+    throw new InvalidArgumentError(`the Arrow stream is truncated or has trailing bytes (no end-of-stream marker at its end; ${stats.rows} rows read)`, { field: 'arrow_chunk' });
+  }
+  await out.write(encoder.end());
+  stats.inputBytes = tap.bytes;
+  return stats.result();
+}
