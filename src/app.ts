@@ -28,6 +28,8 @@ export interface App {
   db: Db;
   grpc: GrpcServer;
   port: number;
+  /** Training jobs (tests read `jobs.hub.listenerCount()`). */
+  jobs: JobManager;
   /** Graceful stop: health NOT_SERVING, drain calls within the grace period, stop services, close the store. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -85,5 +87,5 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     })();
     return stopping;
   };
-  return { options, log, db, grpc, port: grpc.port, stop };
+  return { options, log, db, grpc, port: grpc.port, jobs, stop };
 }

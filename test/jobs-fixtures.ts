@@ -108,9 +108,10 @@ export function watchAll(c: RecommenderClient, req: WatchStatusRequest): Promise
   return new Promise((resolve) => {
     const messages: TrainingStatus__Output[] = [];
     const stream = c.WatchStatus(req);
-    stream.on('data', (m: TrainingStatus__Output) => messages.push(m));
+    stream.on('data', (m: TrainingStatus__Output) => { messages.push(m); if (process.env.DBG) console.log('W', m.status, m.sequence); });
+    stream.on('status', (s: unknown) => { if (process.env.DBG) console.log('WS', (s as {code:number}).code, (s as {details:string}).details); });
     stream.on('error', (error: ServiceError) => resolve({ messages, error }));
-    stream.on('end', () => resolve({ messages }));
+    stream.on('end', () => { if (process.env.DBG) console.log('WEND'); resolve({ messages }); });
   });
 }
 

@@ -1,5 +1,6 @@
 import type { handleServerStreamingCall, ServerWritableStream } from '@grpc/grpc-js';
-import { InvalidArgumentError } from '../../errors.js';
+import { errorMessage, InvalidArgumentError } from '../../errors.js';
+import { grpcCodeOf, toServiceError } from '../grpc-status.js';
 import type { TrainingStatus } from '../../gen/recommender/v1/TrainingStatus.js';
 import type { WatchStatusRequest__Output } from '../../gen/recommender/v1/WatchStatusRequest.js';
 import type { Logger } from '../../log.js';
@@ -16,15 +17,17 @@ export const MIN_HEARTBEAT_MS = 100;
  * nothing was sent for heartbeat_ms; ends after sending the terminal state. Backpressure: at most one
  * pending status per watcher (the latest); older unsent ones are dropped, never queued.
  */
+function validate(req: WatchStatusRequest__Output, jobs: JobManager): { heartbeatMs: number; first: JobRecord } {
+  const heartbeatMs = req.heartbeat_ms || DEFAULT_HEARTBEAT_MS;
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < MIN_HEARTBEAT_MS) {
+    throw new InvalidArgumentError(`heartbeat_ms must be an integer >= ${MIN_HEARTBEAT_MS}, got ${req.heartbeat_ms}`, { field: 'heartbeat_ms' });
+  }
+  return { heartbeatMs: Math.min(heartbeatMs, 3_600_000), first: jobs.resolve(req) };
+}
+
 export function watchStatusHandler(log: Logger, jobs: JobManager): handleServerStreamingCall<WatchStatusRequest__Output, TrainingStatus> {
-  return serverStreaming(log, 'WatchStatus', async (call: ServerWritableStream<WatchStatusRequest__Output, TrainingStatus>, ctx) => {
-    const req = call.request;
-    let heartbeatMs = req.heartbeat_ms || DEFAULT_HEARTBEAT_MS;
-    if (!Number.isInteger(heartbeatMs) || heartbeatMs < MIN_HEARTBEAT_MS) {
-      throw new InvalidArgumentError(`heartbeat_ms must be an integer >= ${MIN_HEARTBEAT_MS}, got ${req.heartbeat_ms}`, { field: 'heartbeat_ms' });
-    }
-    heartbeatMs = Math.min(heartbeatMs, 3_600_000);
-    const first = jobs.resolve(req);
+  const stream = serverStreaming(log, 'WatchStatus', async (call: ServerWritableStream<WatchStatusRequest__Output, TrainingStatus>, ctx) => {
+    const { heartbeatMs, first } = validate(call.request, jobs);
     const jobId = first.jobId;
 
     await new Promise<void>((resolve) => {
@@ -80,4 +83,16 @@ export function watchStatusHandler(log: Logger, jobs: JobManager): handleServerS
       pump();
     });
   });
+  // Bad requests are answered here with their status: the `serverStreaming` wrapper's `call.destroy(err)`
+  // does not send the error's status to the client (grpc-js sends a status only via emit('error') / end()).
+  return (call) => {
+    try {
+      validate(call.request, jobs);
+    } catch (err) {
+      log.info({ method: 'WatchStatus', code: grpcCodeOf(err), err: errorMessage(err) }, 'call failed');
+      call.emit('error', toServiceError(err));
+      return;
+    }
+    stream(call);
+  };
 }
