@@ -4,7 +4,7 @@
  * (layout.ts). The calling thread only coordinates (atomics + messages) and stays responsive.
  *
  * Kernel: WebAssembly SIMD (kernel-wasm.ts, built from kernel.c) when it loads and the problem fits in
- * wasm32 memory, else the pure-JS kernel (kernel-js.ts); both compute the same formulas.
+ * wasm32 memory (4 GiB), else the pure-JS kernel (kernel-js.ts); both compute the same formulas.
  */
 import { availableParallelism } from 'node:os';
 import { CancelledError, TrainingDivergedError } from '../../errors.js';
@@ -43,7 +43,9 @@ export async function trainNativeCpu(
   if (signal?.aborted) throw cancelled();
   checkMatrix(matrix);
 
-  const k = options.factors;
+  // Rows are padded to a multiple of 4 floats (the SIMD width); padded coordinates stay exactly 0.
+  const k0 = options.factors;
+  const k = Math.ceil(k0 / 4) * 4;
   const m = matrix.rows, n = matrix.cols, nnz = matrix.indptr[m];
   const lambda = options.regularization;
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 256));
@@ -78,7 +80,6 @@ export async function trainNativeCpu(
   let buffer: SharedArrayBuffer;
   if (kernel === 'wasm') {
     try {
-      if (k % 4 !== 0) throw new Error(`factors ${k} is not a multiple of 4`);
       if (layout.end > WASM_MAX_BYTES) throw new Error(`needs ${layout.end} bytes, more than wasm32 allows`);
       module = await loadWasmModule();
       memory = createSharedMemory(layout.end);
@@ -102,13 +103,13 @@ export async function trainNativeCpu(
   v.uChunks.set(uChunks);
   v.iChunks.set(iChunks);
   if (tuning.initial) {
-    v.X.set(tuning.initial.sourceFactors);
-    v.Y.set(tuning.initial.targetFactors);
+    pad(tuning.initial.sourceFactors, k0, v.X, k);
+    pad(tuning.initial.targetFactors, k0, v.Y, k);
   } else {
-    v.X.set(initFactors(rowCounts(matrix.indptr), k, options.seed, 0));
-    v.Y.set(initFactors(rowCounts(iIndptrTmp), k, options.seed, 1));
+    pad(initFactors(rowCounts(matrix.indptr), k0, options.seed, 0), k0, v.X, k);
+    pad(initFactors(rowCounts(iIndptrTmp), k0, options.seed, 1), k0, v.Y, k);
   }
-  hooks.log?.('native-cpu backend', { kernel, workers, rows: m, cols: n, nnz, factors: k, sharedBytes: layout.end });
+  hooks.log?.('native-cpu backend', { kernel, workers, rows: m, cols: n, nnz, factors: k0, sharedBytes: layout.end });
 
   const ctl = v.control;
   let pool: WorkerPool | undefined;
@@ -169,9 +170,9 @@ export async function trainNativeCpu(
       emit({ fraction: it / options.iterations, iteration: it, loss, lossKind: 'exact', phase: it === options.iterations ? 'done' : 'targets' });
     }
     return {
-      factors: k,
-      sourceFactors: v.X.slice(),
-      targetFactors: v.Y.slice(),
+      factors: k0,
+      sourceFactors: unpad(v.X, k, k0),
+      targetFactors: unpad(v.Y, k, k0),
       lossCurve,
       lossKind: 'exact',
       iterations: options.iterations,
@@ -187,4 +188,19 @@ export async function trainNativeCpu(
     signal?.removeEventListener('abort', onAbort);
     await pool?.terminate();
   }
+}
+
+/** Copies rows of width k0 into rows of width k >= k0 (the rest stays 0). */
+function pad(src: Float32Array, k0: number, dst: Float32Array, k: number): void {
+  if (k0 === k) return dst.set(src);
+  const rows = src.length / k0;
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * k0, (r + 1) * k0), r * k);
+}
+
+function unpad(src: Float32Array, k: number, k0: number): Float32Array {
+  if (k0 === k) return src.slice();
+  const rows = src.length / k;
+  const out = new Float32Array(rows * k0);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * k, r * k + k0), r * k0);
+  return out;
 }

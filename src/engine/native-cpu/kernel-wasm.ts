@@ -48,7 +48,7 @@ export class WasmKernel {
   ) {}
 
   static async create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): Promise<WasmKernel> {
-    if (layout.k % 4 !== 0) throw new Error('the wasm kernel needs factors % 4 == 0');
+    if (layout.k % 4 !== 0) throw new Error('the wasm kernel needs rows padded to a multiple of 4 floats');
     const inst = new WA.Instance(module, { env: { memory } });
     const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k) * 4;
     return new WasmKernel(inst.exports.gram_block as GramFn, inst.exports.solve_rows as SolveFn, layout.k, scratch);
