@@ -32,3 +32,28 @@ describe('exact top-k', () => {
     expect(topK([1, 2, 3], 0).indices.length).toBe(0);
   });
 });
+
+import { dotAll } from '../src/service/serving/scores.js';
+import { WasmScorer } from '../src/service/serving/wasm-scorer.js';
+
+describe('scoring kernels', () => {
+  it('wasm SIMD and JS kernels agree with a float64 reference (k = 64, 12, 7)', () => {
+    for (const k of [64, 12, 7]) {
+      const r = rng(k);
+      const n = 333;
+      const Y = new Float32Array(n * k).map(() => r() - 0.5);
+      const x = new Float32Array(k).map(() => r() - 0.5);
+      const ref = Array.from({ length: n }, (_, i) => { let s = 0; for (let f = 0; f < k; f++) s += x[f]! * Y[i * k + f]!; return s; });
+      const js = new Float64Array(n);
+      dotAll(x, Y, k, js);
+      const scorer = WasmScorer.create(Y, n, k);
+      expect(scorer, 'WebAssembly SIMD available').toBeDefined();
+      expect(scorer!.targetFactors).toEqual(Y);
+      const w = scorer!.scores(x);
+      for (let i = 0; i < n; i++) {
+        expect(js[i]).toBeCloseTo(ref[i]!, 10);
+        expect(w[i]).toBeCloseTo(ref[i]!, 5);
+      }
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { gram } from '../../engine/reference.js';
+import { WasmScorer } from '../serving/wasm-scorer.js';
 import type { TrainedModel } from './trained-model.js';
 
 /**
@@ -18,8 +19,15 @@ export class ServedModel {
   /** Small per-model cache of candidate masks by filter key (see serving/candidates.ts). */
   readonly maskCache = new Map<string, Uint8Array | null>();
 
-  constructor(readonly model: TrainedModel, bytes: number) {
+  /** SIMD scoring kernel over the target factors (undefined: plain JS kernel). */
+  readonly scorer?: WasmScorer;
+  readonly model: TrainedModel;
+
+  constructor(model: TrainedModel, bytes: number) {
     this.k = model.meta.factors;
+    this.scorer = WasmScorer.create(model.targetFactors, model.targetIds.length, this.k);
+    // The scorer holds the target factors; serve from its copy so they are stored once.
+    this.model = this.scorer ? { ...model, targetFactors: this.scorer.targetFactors } : model;
     this.bytes = bytes;
     this.sourceIndex = new Map(model.sourceIds.map((id, i) => [id, i]));
     this.targetIndex = new Map(model.targetIds.map((id, i) => [id, i]));

@@ -29,8 +29,9 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
     return heap.drain();
   }
   const n = served.targetCount;
-  const scores = scoreBuffer(n);
-  dotAll(x, Y, k, scores, n);
+  let scores: Float64Array | Float32Array;
+  if (served.scorer) scores = served.scorer.scores(x);
+  else { scores = scoreBuffer(n); dotAll(x, Y, k, scores, n); }
   if (seen) for (let j = 0; j < seen.length; j++) scores[seen[j]!] = NaN;
   const mask = cand.mask;
   for (let i = 0; i < n; i++) {

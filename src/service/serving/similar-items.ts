@@ -39,12 +39,13 @@ export async function similarItems(models: ModelSource, req: SimilarItemsRequest
     }
   } else {
     const n = served.targetCount;
-    if (buf.length < n) buf = new Float64Array(n);
-    dotAll(y, Y, k, buf, n);
+    let dots: Float64Array | Float32Array;
+    if (served.scorer) dots = served.scorer.scores(Float64Array.from(y));
+    else { if (buf.length < n) buf = new Float64Array(n); dotAll(y, Y, k, buf, n); dots = buf; }
     const mask = cand.mask;
     for (let i = 0; i < n; i++) {
       if (i === t || (mask && !mask[i])) continue;
-      const s = cos(i, buf[i]!);
+      const s = cos(i, dots[i]!);
       if (heap.size < count || s > heap.threshold) heap.push(i, s);
     }
   }

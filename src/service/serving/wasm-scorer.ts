@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Scores of all targets for one source vector with the WebAssembly SIMD kernel in wasm/scores.c
+ * (float32, ~4x the plain JS loop). Each loaded model gets its own memory holding its target factors
+ * (the model's targetFactors then *is* a view on that memory, so nothing is stored twice) and scratch
+ * for x and the scores. The memory never grows, so the views stay valid. Scoring is synchronous, so
+ * the scratch is never shared by two requests at once.
+ *
+ * Layout: [x: k floats][scores: n floats][Y: n*k floats], each 16-byte aligned.
+ */
+/** The few WebAssembly APIs used (the project's lib settings carry no WebAssembly types). */
+interface WasmMemory { buffer: ArrayBuffer }
+interface WasmInstance { exports: Record<string, unknown> }
+type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (d: { initial: number; maximum: number }) => WasmMemory;
+  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: WasmModule | null | undefined;
+function wasmModule(): WasmModule | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WA.Module(readFileSync(new URL('./wasm/scores.wasm', import.meta.url)));
+    } catch {
+      compiled = null; // no SIMD support: callers use the JS kernel
+    }
+  }
+  return compiled ?? null;
+}
+
+const align = (b: number) => Math.ceil(b / 16) * 16;
+const MAX_BYTES = 2 ** 32 - 65536;
+
+export class WasmScorer {
+  readonly targetFactors: Float32Array;
+  private readonly x: Float32Array;
+  private readonly out: Float32Array;
+  private readonly fn: (y: number, n: number, k: number, x: number, out: number) => void;
+  private readonly yPtr: number;
+  private readonly xPtr: number;
+  private readonly outPtr: number;
+
+  private constructor(readonly n: number, readonly k: number, memory: WasmMemory, instance: WasmInstance, xPtr: number, outPtr: number, yPtr: number) {
+    this.fn = instance.exports.scores as WasmScorer['fn'];
+    this.xPtr = xPtr; this.outPtr = outPtr; this.yPtr = yPtr;
+    this.x = new Float32Array(memory.buffer, xPtr, k);
+    this.out = new Float32Array(memory.buffer, outPtr, n);
+    this.targetFactors = new Float32Array(memory.buffer, yPtr, n * k);
+  }
+
+  /** A scorer holding a copy of `targetFactors` (n x k), or undefined when wasm is unavailable or it would not fit. */
+  static create(targetFactors: Float32Array, n: number, k: number): WasmScorer | undefined {
+    const mod = wasmModule();
+    if (!mod || n === 0) return undefined;
+    const xPtr = 16; // keep 0 free
+    const outPtr = align(xPtr + 4 * k);
+    const yPtr = align(outPtr + 4 * n);
+    const total = yPtr + 4 * n * k;
+    if (total > MAX_BYTES) return undefined;
+    const pages = Math.ceil(total / 65536);
+    const memory = new WA.Memory({ initial: pages, maximum: pages });
+    const instance = new WA.Instance(mod, { env: { memory } });
+    const s = new WasmScorer(n, k, memory, instance, xPtr, outPtr, yPtr);
+    s.targetFactors.set(targetFactors.subarray(0, n * k));
+    return s;
+  }
+
+  /** Scores of every target for x (length k). The returned view is scratch: valid until the next call. */
+  scores(x: ArrayLike<number>): Float32Array {
+    for (let f = 0; f < this.k; f++) this.x[f] = x[f]!;
+    this.fn(this.yPtr, this.n, this.k, this.xPtr, this.outPtr);
+    return this.out;
+  }
+}
