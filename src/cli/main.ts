@@ -6,6 +6,8 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.js'),
+  train: () => import('./commands/train.js'),
+  status: () => import('./commands/status.js'),
   recommend: () => import('./commands/recommend.js'),
   evaluate: () => import('./commands/evaluate.js'),
 };

@@ -1,0 +1,55 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
+import { createClient } from '../../transport/client.js';
+import { CLIENT_FLAGS, parse } from '../args.js';
+
+export const summary = "a training job's status (a model's latest job, or --job-id)";
+
+const HELP = `usage: recommender status <model_id> | --job-id J [--json] [--server host:port] [--api-key K] [--tls] [--ca-file F]
+Exit code 0 when the job completed, 3 when it is still queued or running, 1 on error/cancelled.`;
+
+function time(t: { seconds: string; nanos: number } | null): string {
+  return t ? new Date(Number(t.seconds) * 1000 + t.nanos / 1e6).toISOString() : '-';
+}
+
+export function formatStatus(s: TrainingStatus__Output): string {
+  const lines = [
+    `model ${s.model_id}  job ${s.job_id}  ${s.status}${s.error ? `: ${s.error}` : ''}`,
+    `progress ${s.progress.toFixed(1)}%  iteration ${s.iteration}/${s.total_iterations}${s.loss !== undefined ? `  loss ${s.loss.toPrecision(6)}` : ''}${s.eta_seconds !== undefined ? `  eta ${s.eta_seconds.toFixed(0)} s` : ''}`,
+    `created ${time(s.create_time)}  started ${time(s.start_time)}  ended ${time(s.end_time)}`,
+  ];
+  if (s.backend) lines.push(`backend ${s.backend} (${s.device})`);
+  if (s.data) {
+    const d = s.data;
+    lines.push(`data: ${d.interactions} interactions, ${d.pairs} pairs, ${d.sources} sources, ${d.targets} targets, ${d.entities} entities; dropped ${d.dropped_by_age} by age, ${d.dropped_by_filter} by filters`);
+  }
+  if (s.batch_ids.length) lines.push(`batches: ${s.batch_ids.join(', ')}`);
+  if (s.callback) lines.push(`callback ${s.callback.url}: ${s.callback.state} (${s.callback.attempts} attempts${s.callback.last_http_status ? `, last HTTP ${s.callback.last_http_status}` : ''})`);
+  if (s.evaluation?.model) {
+    const e = s.evaluation;
+    lines.push(`evaluation@${e.k}: precision ${e.model!.precision_at_k.toFixed(4)} (baseline ${e.baseline?.precision_at_k.toFixed(4)}), ndcg ${e.model!.ndcg_at_k.toFixed(4)} (baseline ${e.baseline?.ndcg_at_k.toFixed(4)})`);
+  }
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...CLIENT_FLAGS, 'job-id': { type: 'string' }, json: { type: 'boolean', default: false } });
+  if (values.help) { console.log(HELP); return 0; }
+  const modelId = positionals[0];
+  if (!modelId && !values['job-id']) { console.error(`recommender status: give a model id or --job-id\n${HELP}`); return 2; }
+  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
+  try {
+    const s = await new Promise<TrainingStatus__Output>((resolve, reject) => {
+      client.GetStatus({ model_id: modelId ?? '', job_id: values['job-id'] ?? '' }, (err: ServiceError | null, r?: TrainingStatus__Output) => (err ? reject(err) : resolve(r!)));
+    });
+    console.log(values.json ? JSON.stringify(s, null, 2) : formatStatus(s));
+    return s.status === 'COMPLETED' ? 0 : s.status === 'QUEUED' || s.status === 'RUNNING' ? 3 : 1;
+  } catch (err) {
+    const e = err as ServiceError;
+    const field = e.metadata?.get('field')[0];
+    console.error(`recommender status: ${e.details ?? e.message}${field ? ` (field ${String(field)})` : ''}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
