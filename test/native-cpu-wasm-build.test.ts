@@ -19,11 +19,11 @@ function hasWasmClang(): boolean {
 }
 
 describe('native-cpu kernel.wasm', () => {
-  it('is a valid module that imports a shared memory and exports the two kernels', () => {
+  it('is a valid module that imports a shared memory and exports the two kernels and its stack pointer (set per worker)', () => {
     const bytes = readFileSync(join(dir, 'kernel.wasm'));
     const mod = new WA.Module(bytes);
     expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-    expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['gram_block', 'solve_rows']);
+    expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['__stack_pointer', 'gram_block', 'solve_rows']);
   });
 
   // The committed binary must be what kernel.c builds to. Runs wherever clang + wasm-ld are installed

@@ -6,8 +6,8 @@
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/kernel.wasm}"
-clang --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -nostdlib -ffreestanding \
+clang --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -mmutable-globals -nostdlib -ffreestanding \
   -fno-builtin -Wall -Werror \
   -Wl,--no-entry -Wl,--import-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
-  -Wl,--strip-all -Wl,-z,stack-size=0 \
+  -Wl,--strip-all -Wl,-z,stack-size=0 -Wl,--export=__stack_pointer \
   -o "$out" "$here/kernel.c"

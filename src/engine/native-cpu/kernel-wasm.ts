@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SCRATCH_VECTORS, scratchFloats, type Layout } from './layout.js';
+import { SCRATCH_VECTORS, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays } from './kernel-js.js';
 
 /** Minimal typings of the WebAssembly JS API (tsconfig's lib has none). */
@@ -50,6 +50,9 @@ export class WasmKernel {
   static async create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): Promise<WasmKernel> {
     if (layout.k % 4 !== 0) throw new Error('the wasm kernel needs rows padded to a multiple of 4 floats');
     const inst = new WA.Instance(module, { env: { memory } });
+    // Each instance has its own globals: point its stack (growing down) at this worker's stack region.
+    const sp = inst.exports.__stack_pointer as { value: number };
+    sp.value = layout.stacks.offset + (workerIndex + 1) * STACK_BYTES;
     const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k) * 4;
     return new WasmKernel(inst.exports.gram_block as GramFn, inst.exports.solve_rows as SolveFn, layout.k, scratch);
   }

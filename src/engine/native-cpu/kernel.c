@@ -1,9 +1,10 @@
 /*
  * WebAssembly SIMD (f32x4) row solvers of the native-cpu backend: the same formulas as kernel-js.ts
  * (see the comment there: Hu/Koren/Volinsky 2008 objective, Takacs/Pilaszy/Tikk 2011 CG row solves).
- * Built by scripts in build-wasm.sh into kernel.wasm (committed); the module imports a shared memory
- * (env.memory) laid out by layout.ts and uses no stack and no data of its own, so instances in several
- * worker threads can share one memory. Pointers are byte offsets into that memory.
+ * Built by build-wasm.sh into kernel.wasm (committed); the module imports a shared memory (env.memory)
+ * laid out by layout.ts and has no data of its own; its small C stack lives in a per-worker region
+ * (each instance sets its exported __stack_pointer), so instances in several worker threads can share
+ * one memory. Pointers are byte offsets into that memory.
  * Departure from kernel-js.ts: the CG vectors r, p, Ap are float32 here (float64 in JS), like implicit.
  */
 #include <wasm_simd128.h>
@@ -34,31 +35,52 @@ static inline void axpy(float s, const float *x, float *y, int k) {
     wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(sv, wasm_v128_load(x + i))));
 }
 
-/* out = A x (A k x k symmetric, row-major, so column a == row a): register-blocked over 16 outputs */
-static inline void matvec(const float *A, const float *x, float *out, int k) {
+/*
+ * o_q = A x_q for 4 vectors at once (A symmetric, so column a == row a): each 8-wide strip of A's
+ * columns is loaded once for the 4 rows, which keeps k = 128 (A = 64 KiB, beyond L1) compute-bound.
+ */
+static inline void matvec4(const float *A, const float *const *x, float *const *o, int k) {
+  const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   int i = 0;
-  for (; i + 16 <= k; i += 16) {
-    v o0 = wasm_f32x4_splat(0), o1 = o0, o2 = o0, o3 = o0;
+  for (; i + 8 <= k; i += 8) {
+    v z = wasm_f32x4_splat(0);
+    v a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
     const float *col = A + i;
     for (int a = 0; a < k; a++, col += k) {
-      v xa = wasm_f32x4_splat(x[a]);
-      o0 = wasm_f32x4_add(o0, wasm_f32x4_mul(xa, wasm_v128_load(col)));
-      o1 = wasm_f32x4_add(o1, wasm_f32x4_mul(xa, wasm_v128_load(col + 4)));
-      o2 = wasm_f32x4_add(o2, wasm_f32x4_mul(xa, wasm_v128_load(col + 8)));
-      o3 = wasm_f32x4_add(o3, wasm_f32x4_mul(xa, wasm_v128_load(col + 12)));
+      v c0 = wasm_v128_load(col), c1 = wasm_v128_load(col + 4);
+      v s0 = wasm_f32x4_splat(x0[a]), s1 = wasm_f32x4_splat(x1[a]), s2 = wasm_f32x4_splat(x2[a]), s3 = wasm_f32x4_splat(x3[a]);
+      a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, c0));
+      a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, c1));
+      a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, c0));
+      a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, c1));
+      a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, c0));
+      a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, c1));
+      a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, c0));
+      a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, c1));
     }
-    wasm_v128_store(out + i, o0);
-    wasm_v128_store(out + i + 4, o1);
-    wasm_v128_store(out + i + 8, o2);
-    wasm_v128_store(out + i + 12, o3);
+    wasm_v128_store(o[0] + i, a00); wasm_v128_store(o[0] + i + 4, a01);
+    wasm_v128_store(o[1] + i, a10); wasm_v128_store(o[1] + i + 4, a11);
+    wasm_v128_store(o[2] + i, a20); wasm_v128_store(o[2] + i + 4, a21);
+    wasm_v128_store(o[3] + i, a30); wasm_v128_store(o[3] + i + 4, a31);
   }
   for (; i < k; i += 4) {
-    v o0 = wasm_f32x4_splat(0);
+    v z = wasm_f32x4_splat(0);
+    v a0 = z, a1 = z, a2 = z, a3 = z;
     const float *col = A + i;
-    for (int a = 0; a < k; a++, col += k) o0 = wasm_f32x4_add(o0, wasm_f32x4_mul(wasm_f32x4_splat(x[a]), wasm_v128_load(col)));
-    wasm_v128_store(out + i, o0);
+    for (int a = 0; a < k; a++, col += k) {
+      v c0 = wasm_v128_load(col);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(x0[a]), c0));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_splat(x1[a]), c0));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_splat(x2[a]), c0));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_splat(x3[a]), c0));
+    }
+    wasm_v128_store(o[0] + i, a0); wasm_v128_store(o[1] + i, a1);
+    wasm_v128_store(o[2] + i, a2); wasm_v128_store(o[3] + i, a3);
   }
 }
+
+/* R[q] for the first g rows, else a dummy output */
+static inline float *q_or(float **arr, int q, int g, float *dummy) { return q < g ? arr[q] : dummy; }
 
 /* two dots sharing b: *d0 = a0.b, *d1 = a1.b */
 static inline void dot2(const float *a0, const float *a1, const float *b, int k, float *d0, float *d1) {
@@ -128,53 +150,97 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
     for (int b = 0; b < a; b++) out[a * k + b] = out[b * k + a];
 }
 
+/* r += sum_j (c_j - (c_j - 1) y_j.x) y_j over the row's entries (the data part of b - A x) */
+static inline void residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k) {
+  int j = e0;
+  for (; j + 2 <= e1; j += 2) {
+    float c0 = conf[j], c1 = conf[j + 1], d0, d1;
+    const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
+    dot2(y0, y1, x, k, &d0, &d1);
+    axpy2(c0 - (c0 - 1) * d0, y0, c1 - (c1 - 1) * d1, y1, r, k);
+  }
+  if (j < e1) {
+    float c = conf[j];
+    const float *y = Y + (long)idx[j] * k;
+    axpy(c - (c - 1) * dot(y, x, k), y, r, k);
+  }
+}
+
+/* ap += sum_j (c_j - 1)(y_j.p) y_j */
+static inline void hessian_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *p, float *ap, int k) {
+  int j = e0;
+  for (; j + 2 <= e1; j += 2) {
+    const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
+    float d0, d1;
+    dot2(y0, y1, p, k, &d0, &d1);
+    axpy2((conf[j] - 1) * d0, y0, (conf[j + 1] - 1) * d1, y1, ap, k);
+  }
+  if (j < e1) {
+    const float *y = Y + (long)idx[j] * k;
+    axpy((conf[j] - 1) * dot(y, p, k), y, ap, k);
+  }
+}
+
 /*
- * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I);
- * scratch: 3k floats. Returns the chunk's loss part when with_loss (see kernel-js.ts).
+ * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I), four
+ * non-empty rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
+ * exactly the single-row algorithm (its own scalars and stopping test). scratch: 16k floats.
+ * Returns the chunk's loss part when with_loss (see kernel-js.ts).
  */
 __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, const int *indices, const float *conf,
                                                             float *X, const float *Y, const float *A, int k, int start,
                                                             int end, int steps, int with_loss, float *scratch) {
-  float *r = scratch, *p = scratch + k, *ap = scratch + 2 * k;
+  float *R[4], *P[4], *AP[4];
+  float *dummy_in = scratch + 12 * k, *dummy_out = scratch + 13 * k;
+  for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
   double loss = 0;
-  for (int u = start; u < end; u++) {
-    float *x = X + (long)u * k;
-    int e0 = indptr[u], e1 = indptr[u + 1];
-    if (e0 == e1) {
-      for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
-      continue;
+  int u = start;
+  while (u < end) {
+    int rows[4], g = 0;
+    while (u < end && g < 4) {
+      int e0 = indptr[u], e1 = indptr[u + 1];
+      if (e0 == e1) {
+        float *x = X + (long)u * k;
+        for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      } else {
+        rows[g++] = u;
+      }
+      u++;
     }
-    matvec(A, x, r, k);
-    for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(r + i)));
-    int j = e0;
-    for (; j + 2 <= e1; j += 2) {
-      float c0 = conf[j], c1 = conf[j + 1], d0, d1;
-      const float *y0 = Y + (long)indices[j] * k, *y1 = Y + (long)indices[j + 1] * k;
-      dot2(y0, y1, x, k, &d0, &d1);
-      axpy2(c0 - (c0 - 1) * d0, y0, c1 - (c1 - 1) * d1, y1, r, k);
+    if (g == 0) continue;
+    const float *xs[4];
+    float *ps_in[4];
+    float rs[4];
+    int done[4];
+    for (int q = 0; q < 4; q++) {
+      R[q] = scratch + (3 * q) * k;
+      P[q] = scratch + (3 * q + 1) * k;
+      AP[q] = scratch + (3 * q + 2) * k;
+      xs[q] = q < g ? X + (long)rows[q] * k : dummy_in;
     }
-    if (j < e1) {
-      float c = conf[j];
-      const float *y = Y + (long)indices[j] * k;
-      axpy(c - (c - 1) * dot(y, x, k), y, r, k);
+    float *outs[4] = {q_or(R, 0, g, dummy_out), q_or(R, 1, g, dummy_out), q_or(R, 2, g, dummy_out), q_or(R, 3, g, dummy_out)};
+    matvec4(A, xs, outs, k);
+    for (int q = 0; q < g; q++) {
+      float *r = R[q], *p = P[q];
+      const float *x = xs[q];
+      for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(r + i)));
+      residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k);
+      for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
+      rs[q] = dot(r, r, k);
+      done[q] = !(rs[q] >= 1e-20f);
     }
-    for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
-    float rs = dot(r, r, k);
-    if (rs >= 1e-20f) {
-      for (int it = 0; it < steps; it++) {
-        matvec(A, p, ap, k);
-        int j = e0;
-        for (; j + 2 <= e1; j += 2) {
-          const float *y0 = Y + (long)indices[j] * k, *y1 = Y + (long)indices[j + 1] * k;
-          float d0, d1;
-          dot2(y0, y1, p, k, &d0, &d1);
-          axpy2((conf[j] - 1) * d0, y0, (conf[j + 1] - 1) * d1, y1, ap, k);
-        }
-        if (j < e1) {
-          const float *y = Y + (long)indices[j] * k;
-          axpy((conf[j] - 1) * dot(y, p, k), y, ap, k);
-        }
-        float alpha = rs / dot(p, ap, k);
+    for (int q = 0; q < 4; q++) ps_in[q] = q < g ? P[q] : dummy_in;
+    float *aps[4] = {q_or(AP, 0, g, dummy_out), q_or(AP, 1, g, dummy_out), q_or(AP, 2, g, dummy_out), q_or(AP, 3, g, dummy_out)};
+    for (int it = 0; it < steps; it++) {
+      int active = 0;
+      for (int q = 0; q < g; q++) active += !done[q];
+      if (!active) break;
+      matvec4(A, (const float *const *)ps_in, aps, k);
+      for (int q = 0; q < g; q++) {
+        if (done[q]) continue;
+        float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
+        hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k);
+        float alpha = rs[q] / dot(p, ap, k);
         v av = wasm_f32x4_splat(alpha);
         v acc = wasm_f32x4_splat(0);
         for (int i = 0; i < k; i += 4) {
@@ -184,21 +250,27 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
           acc = wasm_f32x4_add(acc, wasm_f32x4_mul(ri, ri));
         }
         float rsn = hsum(acc);
-        if (rsn < 1e-20f) break;
-        v bv = wasm_f32x4_splat(rsn / rs);
+        if (rsn < 1e-20f) {
+          done[q] = 1;
+          continue;
+        }
+        v bv = wasm_f32x4_splat(rsn / rs[q]);
         for (int i = 0; i < k; i += 4)
           wasm_v128_store(p + i, wasm_f32x4_add(wasm_v128_load(r + i), wasm_f32x4_mul(bv, wasm_v128_load(p + i))));
-        rs = rsn;
+        rs[q] = rsn;
       }
     }
     if (with_loss) {
-      matvec(A, x, ap, k);
-      double q = dot(x, ap, k);
-      for (int j = e0; j < e1; j++) {
-        double d = dot(Y + (long)indices[j] * k, x, k);
-        q += conf[j] * (1 - d) * (1 - d) - d * d;
+      matvec4(A, xs, aps, k);
+      for (int q = 0; q < g; q++) {
+        const float *x = xs[q];
+        double l = dot(x, AP[q], k);
+        for (int j = indptr[rows[q]]; j < indptr[rows[q] + 1]; j++) {
+          double d = dot(Y + (long)indices[j] * k, x, k);
+          l += conf[j] * (1 - d) * (1 - d) - d * d;
+        }
+        loss += l;
       }
-      loss += q;
     }
   }
   return loss;

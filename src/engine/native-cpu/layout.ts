@@ -11,12 +11,15 @@
  *   lossPartials (maxChunks f64): per chunk, summed in chunk order (deterministic)
  *   uChunks / iChunks (chunk row boundaries, i32)
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
+ *   stacks (maxWorkers * STACK_BYTES): the wasm kernel's C stack of each worker
  *   scratch (maxWorkers * (SCRATCH_VECTORS * k + k * k) f32): per-worker CG vectors and Gram tile (wasm kernel)
  */
 
 export const GRAM_BLOCKS = 32;
 export const CONTROL_INTS = 16;
-export const SCRATCH_VECTORS = 4;
+/** bytes of C stack per worker for the wasm kernel (it uses a few hundred) */
+export const STACK_BYTES = 16384;
+export const SCRATCH_VECTORS = 16;
 /** floats of per-worker scratch: CG vectors plus a k x k float32 tile for the Gram kernel */
 export function scratchFloats(k: number): number {
   return SCRATCH_VECTORS * k + k * k;
@@ -54,6 +57,8 @@ export interface Layout {
   iChunks: Region;
   control: Region;
   scratch: Region;
+  /** per-worker C stacks of the wasm kernel (bytes) */
+  stacks: Region;
   /** first byte after the layout (the size of the region, or where a wasm kernel's own data ends) */
   end: number;
 }
@@ -86,6 +91,7 @@ export function planLayout(
     iChunks: take(p.iChunkCount + 1, 4),
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k), 4),
+    stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
   return { ...l, end: at };
 }
