@@ -17,6 +17,10 @@ import { ModelCache } from './service/models/model-cache.js';
 import { recommendHandlers } from './transport/handlers/recommend.js';
 import { recommendAllHandlers } from './transport/handlers/recommend-all.js';
 import { similarItemsHandlers } from './transport/handlers/similar-items.js';
+import { BatchService } from './service/batches.js';
+import { importBatchHandler } from './transport/handlers/import-batch.js';
+import { listBatchesHandler } from './transport/handlers/list-batches.js';
+import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
 
 /**
  * The composition root: opens the store, builds the services, binds the transport. The only module
@@ -41,6 +45,9 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   /** Run when shutdown starts, before draining: end long-lived streams (WatchStatus, RecommendAll) so drain can finish. */
   const beforeDrain: Array<() => Promise<void> | void> = [];
 
+  // Data plane: batches (cleans leftovers of interrupted uploads at start).
+  const batchService = new BatchService(options, db, log.child({ component: 'batches' }));
+
   // Webhooks (callbacks of training jobs) and training jobs.
   const dispatcher = createWebhookDispatcher({ options, db, log });
   dispatcher.start();
@@ -61,6 +68,9 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   beforeDrain.push(() => servingShutdown.abort());
 
   const handlers: Partial<RecommenderHandlers> = {
+    ImportBatch: importBatchHandler(log, batchService),
+    ListBatches: listBatchesHandler(log, batchService),
+    DeleteBatches: deleteBatchesHandler(log, batchService),
     Train: trainHandler(log, jobs),
     GetStatus: getStatusHandler(log, jobs),
     WatchStatus: watchStatusHandler(log, jobs),

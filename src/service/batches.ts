@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CompiledServerOptions } from '../config.js';
+import type { BatchKindName } from '../data/layout.js';
+import { ingestArrowStream } from '../data/ingest.js';
+import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { AtomicFileWriter, TEMP_PREFIX } from './store/atomic-file.js';
+import type { BatchRecord, BatchSelector } from './store/batch-record.js';
+import { BatchRepo, batchFilePath, batchesDir, type BatchPage } from './store/batch-repo.js';
+import type { Db } from './store/catalog.js';
+
+/**
+ * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
+ *
+ * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
+ * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
+ * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
+ *
+ * Header rules: kind INTERACTIONS or ENTITIES; at most MAX_TAGS tags, each 1..MAX_TAG_LENGTH characters,
+ * no control characters, no leading/trailing whitespace (duplicates are dropped, order kept);
+ * request_id at most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
+ * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
+ */
+export const MAX_TAGS = 64;
+export const MAX_TAG_LENGTH = 128;
+export const MAX_REQUEST_ID_LENGTH = 128;
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface ImportHeader {
+  kind: BatchKindName | string | undefined;
+  tags: string[];
+  requestId?: string;
+}
+
+export interface ImportResult {
+  batch: BatchRecord;
+  /** True when the request_id matched an existing batch and nothing new was stored. */
+  deduplicated: boolean;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export function validateTags(tags: readonly string[], field = 'tags'): string[] {
+  if (tags.length > MAX_TAGS) throw new InvalidArgumentError(`at most ${MAX_TAGS} tags, got ${tags.length}`, { field });
+  tags.forEach((t, i) => {
+    const f = `${field}[${i}]`;
+    if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${f} is empty`, { field: f });
+    if (t.length > MAX_TAG_LENGTH) throw new InvalidArgumentError(`${f} is longer than ${MAX_TAG_LENGTH} characters`, { field: f });
+    if (CONTROL.test(t)) throw new InvalidArgumentError(`${f} contains a control character`, { field: f });
+    if (t.trim() !== t) throw new InvalidArgumentError(`${f} ("${t}") has leading or trailing whitespace`, { field: f });
+  });
+  return [...new Set(tags)];
+}
+
+function newBatchId(): string {
+  // Time-ordered (ms, base36) + 48 random bits.
+  return `b_${Date.now().toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`;
+}
+
+/** Counts bytes and stops with RESOURCE_EXHAUSTED once more than `max` arrived. */
+async function* limitBytes(source: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total > max) throw new ResourceExhaustedError(`upload exceeds the server's limit of ${max} bytes`, { field: 'arrow_chunk' });
+    yield chunk;
+  }
+}
+
+export class BatchService {
+  readonly repo: BatchRepo;
+  private readonly dir: string;
+
+  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger) {
+    this.repo = new BatchRepo(db, options.dataDir);
+    this.dir = batchesDir(options.dataDir);
+    mkdirSync(this.dir, { recursive: true });
+    this.cleanLeftovers();
+  }
+
+  /** Removes temp files of interrupted uploads and files without a catalog row (crash between rename and commit, or after a delete). */
+  cleanLeftovers(): { removed: string[] } {
+    const known = this.repo.fileNames();
+    const removed: string[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const path = join(this.dir, name);
+      if (name.startsWith(TEMP_PREFIX) || (name.endsWith('.arrow') && !known.has(path))) {
+        rmSync(path, { force: true, recursive: true });
+        removed.push(name);
+      }
+    }
+    if (removed.length > 0) this.log?.info({ removed }, 'removed leftover batch files');
+    return { removed };
+  }
+
+  validateHeader(h: ImportHeader): { kind: BatchKindName; tags: string[]; requestId?: string } {
+    if (h.kind !== 'INTERACTIONS' && h.kind !== 'ENTITIES') {
+      throw new InvalidArgumentError(`header.kind must be INTERACTIONS or ENTITIES, got ${h.kind || 'BATCH_KIND_UNSPECIFIED'}`, { field: 'header.kind' });
+    }
+    const tags = validateTags(h.tags ?? [], 'header.tags');
+    const requestId = h.requestId || undefined;
+    if (requestId && requestId.length > MAX_REQUEST_ID_LENGTH) {
+      throw new InvalidArgumentError(`header.request_id is longer than ${MAX_REQUEST_ID_LENGTH} characters`, { field: 'header.request_id' });
+    }
+    return { kind: h.kind, tags, requestId };
+  }
+
+  /** The batch stored under this idempotency key, if any (checked before reading the upload). */
+  existing(kind: BatchKindName, requestId: string | undefined): BatchRecord | undefined {
+    return requestId ? this.repo.findByRequestId(kind, requestId) : undefined;
+  }
+
+  /**
+   * Stores one upload. `chunks` are the Arrow bytes after the header. On any failure (bad bytes, limit,
+   * cancel) the temp file is removed and nothing becomes visible.
+   */
+  async importBatch(header: ImportHeader, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<ImportResult> {
+    const { kind, tags, requestId } = this.validateHeader(header);
+    const prior = this.existing(kind, requestId);
+    if (prior) return { batch: prior, deduplicated: true };
+
+    const batchId = newBatchId();
+    const path = batchFilePath(this.options.dataDir, batchId);
+    const file = await AtomicFileWriter.create(path);
+    let committed = false;
+    try {
+      const stats = await ingestArrowStream(limitBytes(chunks, this.options.maxUploadBytes), kind, file, { signal });
+      if (signal?.aborted) throw new CancelledError('upload cancelled by the client');
+      await file.commit();
+      committed = true;
+      const interactions = kind === 'INTERACTIONS';
+      const record: BatchRecord = {
+        batchId, kind, tags, createdMs: Date.now(), requestId, path, bytes: file.bytesWritten,
+        entityCount: interactions ? 0 : stats.rows, interactionCount: interactions ? stats.rows : 0,
+        minInteractionMs: stats.minInteractionMs, maxInteractionMs: stats.maxInteractionMs,
+        untimestampedCount: interactions ? stats.untimestampedCount : 0,
+        distinctSourceCount: interactions ? stats.distinctSourceCount : 0,
+        distinctTargetCount: interactions ? stats.distinctTargetCount : 0,
+      };
+      try {
+        this.repo.insert(record);
+      } catch (err) {
+        rmSync(path, { force: true });
+        // A concurrent upload with the same request_id won the race: return its batch.
+        const winner = this.existing(kind, requestId);
+        if (winner) return { batch: winner, deduplicated: true };
+        throw err;
+      }
+      this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes }, 'batch imported');
+      return { batch: record, deduplicated: false };
+    } catch (err) {
+      if (!committed) await file.abort();
+      throw err;
+    }
+  }
+
+  list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
+    if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags) };
+    let size = pageSize ?? 0;
+    if (size < 0) throw new InvalidArgumentError(`page_size must be >= 0, got ${size}`, { field: 'page_size' });
+    if (size === 0) size = DEFAULT_PAGE_SIZE;
+    size = Math.min(size, MAX_PAGE_SIZE);
+    return this.repo.select(selector, { pageSize: size, pageToken });
+  }
+
+  /**
+   * Deletes the batches matching the selectors (ids AND tags). At least one selector; an unknown id is
+   * NOT_FOUND (nothing deleted) unless `allowMissing`. Rows go first (one transaction), then the files.
+   */
+  delete(selector: { batchIds?: string[]; tags?: string[] }, allowMissing: boolean): string[] {
+    const batchIds = selector.batchIds ?? [];
+    const tags = selector.tags ? validateTags(selector.tags) : [];
+    if (batchIds.length === 0 && tags.length === 0) {
+      throw new InvalidArgumentError('give batch_ids and/or tags: deleting every batch needs an explicit selector', { field: 'batch_ids' });
+    }
+    const missing = batchIds.filter((id) => !this.repo.get(id));
+    if (missing.length > 0 && !allowMissing) {
+      throw new NotFoundError(`unknown batch ${missing.length === 1 ? 'id' : 'ids'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { field: 'batch_ids' });
+    }
+    const doomed = this.repo.selectAll({ batchIds: batchIds.length > 0 ? batchIds : undefined, tags });
+    if (batchIds.length > 0 && doomed.length === 0) return [];
+    const deleted = this.repo.delete(doomed.map((b) => b.batchId));
+    for (const b of doomed) rmSync(b.path, { force: true });
+    this.log?.info({ deleted }, 'batches deleted');
+    return deleted;
+  }
+}
