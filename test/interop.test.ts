@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
+import { batchFilePath } from '../src/service/store/batch-repo.js';
+
+const python = process.env.PYTHON ?? 'python3';
+function pythonDepsMissing(): string | undefined {
+  try { execFileSync(python, ['-c', 'import grpc, grpc_tools, pyarrow'], { stdio: 'ignore' }); return undefined; }
+  catch { return `${python} lacks grpcio/grpcio-tools/pyarrow (npm test installs them via scripts/install-python-deps.mjs)`; }
+}
+const missing = pythonDepsMissing();
+if (missing && process.env.CI === 'true') throw new Error(`CI: the Python interop test must run: ${missing}`);
+
+describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)', () => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startTestServer({ apiKeys: ['py-key'] }); });
+  afterAll(async () => { await s.dispose(); });
+
+  it('imports Arrow written by pyarrow over gRPC, then lists it', async () => {
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
+      // spawnSync would block the event loop the server runs on: run it async.
+      const child = spawn(python, [resolve('test/interop/python_import.py'), s.address, resolve('.'), 'py-key']);
+      let stdout = ''; let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d; });
+      child.stderr.on('data', (d: Buffer) => { stderr += d; });
+      child.on('close', (status: number | null) => res({ status, stdout, stderr }));
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { imported: Record<string, unknown>; listed: Record<string, unknown>[]; retry_same_id: boolean };
+    expect(out.imported).toMatchObject({ kind: 'INTERACTIONS', tags: ['python', 'interop'], interaction_count: '2500', distinct_source_count: '50', distinct_target_count: '300', untimestamped_count: '250', request_id: 'py-1' });
+    expect(out.retry_same_id).toBe(true);
+    expect(out.listed).toHaveLength(1);
+    expect(out.listed[0]!.batch_id).toBe(out.imported.batch_id);
+    expect(out.listed[0]!.min_interaction_time).toBe('2023-11-14T22:13:20.001Z');
+    const batches = [...readStoredBatch(batchFilePath(s.dataDir, out.imported.batch_id as string))];
+    expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(2500);
+    const c = interactionColumns(batches[0]!);
+    expect(c.sourceId[51]).toBe('py-user-1');
+    expect(c.targetId[299]).toBe('py-item-299');
+    expect(c.type.slice(0, 2)).toEqual([null, 'click']);
+    expect(c.timestampMs[1]).toBe(1_700_000_000_001);
+    expect(Number.isNaN(c.timestampMs[0])).toBe(true);
+    expect(c.weight[4]).toBe(4);
+  }, 60_000);
+});
