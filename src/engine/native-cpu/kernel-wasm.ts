@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { SCRATCH_VECTORS, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
+import { STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays } from './kernel-js.js';
 
 /** Minimal typings of the WebAssembly JS API (tsconfig's lib has none). */
@@ -32,7 +32,7 @@ export function loadWasmModule(): Promise<WasmModule> {
   return cached;
 }
 
-type GramFn = (Y: number, start: number, end: number, k: number, out: number, tile: number) => void;
+type GramFn = (Y: number, start: number, end: number, k: number, out: number) => void;
 type SolveFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, steps: number, withLoss: number, scratch: number,
@@ -58,7 +58,7 @@ export class WasmKernel {
   }
 
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
-    this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8, this.scratch + SCRATCH_VECTORS * this.k * 4);
+    this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
   }
 
   solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number {

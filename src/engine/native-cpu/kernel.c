@@ -111,40 +111,57 @@ static inline void axpy2(float s0, const float *x0, float s1, const float *x1, f
                                                          wasm_f32x4_mul(a1, wasm_v128_load(x1 + i)))));
 }
 
+static inline void flush(double *o, v acc) {
+  o[0] += wasm_f32x4_extract_lane(acc, 0);
+  o[1] += wasm_f32x4_extract_lane(acc, 1);
+  o[2] += wasm_f32x4_extract_lane(acc, 2);
+  o[3] += wasm_f32x4_extract_lane(acc, 3);
+}
+
 /*
- * out[0..k*k) (float64) = sum_{row in [start,end)} y y^T. Rows are taken 4 at a time into a float32
- * upper-triangle tile acc (k*k floats of scratch), which is flushed into the float64 out every 64 rows;
- * the lower triangle is mirrored at the end.
+ * out[0..k*k) (float64) = sum_{row in [start,end)} y y^T. Register-blocked: for each pair of rows a, a+1
+ * of the result and 16 columns b.., the products of up to 64 rows of Y are summed in float32 registers,
+ * then added into the float64 out. Only the upper triangle (by 4-column groups) is computed; the lower
+ * triangle is mirrored at the end.
  */
-__attribute__((export_name("gram_block"))) void gram_block(const float *Y, int start, int end, int k, double *out, float *acc) {
+__attribute__((export_name("gram_block"))) void gram_block(const float *Y, int start, int end, int k, double *out) {
   for (int i = 0; i < k * k; i++) out[i] = 0;
-  int row = start;
-  while (row < end) {
-    int stop = row + 64 < end ? row + 64 : end;
-    for (int i = 0; i < k * k; i += 4) wasm_v128_store(acc + i, wasm_f32x4_splat(0));
-    for (; row + 4 <= stop; row += 4) {
-      const float *y0 = Y + (long)row * k, *y1 = y0 + k, *y2 = y1 + k, *y3 = y2 + k;
-      for (int a = 0; a < k; a++) {
-        v a0 = wasm_f32x4_splat(y0[a]), a1 = wasm_f32x4_splat(y1[a]), a2 = wasm_f32x4_splat(y2[a]), a3 = wasm_f32x4_splat(y3[a]);
-        float *o = acc + a * k;
-        for (int b = a & ~3; b < k; b += 4) {
-          v t = wasm_f32x4_add(wasm_f32x4_mul(a0, wasm_v128_load(y0 + b)), wasm_f32x4_mul(a1, wasm_v128_load(y1 + b)));
-          t = wasm_f32x4_add(t, wasm_f32x4_add(wasm_f32x4_mul(a2, wasm_v128_load(y2 + b)), wasm_f32x4_mul(a3, wasm_v128_load(y3 + b))));
-          wasm_v128_store(o + b, wasm_f32x4_add(wasm_v128_load(o + b), t));
+  for (int row0 = start; row0 < end; row0 += 64) {
+    int row1 = row0 + 64 < end ? row0 + 64 : end;
+    for (int a = 0; a < k; a += 2) {
+      int b = a & ~3;
+      for (; b + 16 <= k; b += 16) {
+        v z = wasm_f32x4_splat(0);
+        v c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+        const float *y = Y + (long)row0 * k;
+        for (int r = row0; r < row1; r++, y += k) {
+          v s0 = wasm_f32x4_splat(y[a]), s1 = wasm_f32x4_splat(y[a + 1]);
+          v y0 = wasm_v128_load(y + b), y1 = wasm_v128_load(y + b + 4), y2 = wasm_v128_load(y + b + 8), y3 = wasm_v128_load(y + b + 12);
+          c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, y0));
+          c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, y1));
+          c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, y2));
+          c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, y3));
+          c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, y0));
+          c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, y1));
+          c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, y2));
+          c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, y3));
         }
+        double *o0 = out + a * k + b, *o1 = o0 + k;
+        flush(o0, c00); flush(o0 + 4, c01); flush(o0 + 8, c02); flush(o0 + 12, c03);
+        flush(o1, c10); flush(o1 + 4, c11); flush(o1 + 8, c12); flush(o1 + 12, c13);
+      }
+      for (; b < k; b += 4) {
+        v c0 = wasm_f32x4_splat(0), c1 = c0;
+        const float *y = Y + (long)row0 * k;
+        for (int r = row0; r < row1; r++, y += k) {
+          v yb = wasm_v128_load(y + b);
+          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(y[a]), yb));
+          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_f32x4_splat(y[a + 1]), yb));
+        }
+        flush(out + a * k + b, c0);
+        flush(out + (a + 1) * k + b, c1);
       }
     }
-    for (; row < stop; row++) {
-      const float *y0 = Y + (long)row * k;
-      for (int a = 0; a < k; a++) {
-        v a0 = wasm_f32x4_splat(y0[a]);
-        float *o = acc + a * k;
-        for (int b = a & ~3; b < k; b += 4)
-          wasm_v128_store(o + b, wasm_f32x4_add(wasm_v128_load(o + b), wasm_f32x4_mul(a0, wasm_v128_load(y0 + b))));
-      }
-    }
-    for (int a = 0; a < k; a++)
-      for (int b = a; b < k; b++) out[a * k + b] += acc[a * k + b];
   }
   for (int a = 0; a < k; a++)
     for (int b = 0; b < a; b++) out[a * k + b] = out[b * k + a];

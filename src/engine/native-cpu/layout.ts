@@ -12,7 +12,7 @@
  *   uChunks / iChunks (chunk row boundaries, i32)
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
  *   stacks (maxWorkers * STACK_BYTES): the wasm kernel's C stack of each worker
- *   scratch (maxWorkers * (SCRATCH_VECTORS * k + k * k) f32): per-worker CG vectors and Gram tile (wasm kernel)
+ *   scratch (maxWorkers * SCRATCH_VECTORS * k f32): per-worker CG vectors (wasm kernel)
  */
 
 export const GRAM_BLOCKS = 32;
@@ -20,9 +20,9 @@ export const CONTROL_INTS = 16;
 /** bytes of C stack per worker for the wasm kernel (it uses a few hundred) */
 export const STACK_BYTES = 16384;
 export const SCRATCH_VECTORS = 16;
-/** floats of per-worker scratch: CG vectors plus a k x k float32 tile for the Gram kernel */
+/** floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies (kernel.c) */
 export function scratchFloats(k: number): number {
-  return SCRATCH_VECTORS * k + k * k;
+  return SCRATCH_VECTORS * k;
 }
 /** control[] slots */
 export const CTL_NEXT = 0; // next chunk / block to claim
