@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledServerOptions } from '../../config.js';
@@ -107,6 +108,8 @@ export class JobManager {
 
   constructor(private readonly deps: JobManagerDeps) {
     this.repo = new JobRepo(deps.db);
+    // Every WatchStatus stream listens on it.
+    setMaxListeners(0, this.shutdownController.signal);
     deps.dispatcher?.onChange((change) => {
       const jobId = typeof change === 'string' ? change : (change as { jobId?: string } | undefined)?.jobId;
       if (!jobId) return;
