@@ -134,6 +134,9 @@ export async function selectTrainingData(
   };
   const inf = filters.interactions;
   const needMeta = inf !== undefined && inf.metadata.length > 0;
+  // Decode only the columns some rule reads.
+  const needType = (inf !== undefined && inf.types !== undefined) || typeWeights !== undefined;
+  const needTs = p.maxAgeDays !== undefined || (inf !== undefined && (inf.minTimestampMs !== undefined || inf.maxTimestampMs !== undefined));
   const sources = new IdIndex();
   const targets = new IdIndex();
   const coo = new CooBuilder();
@@ -145,16 +148,16 @@ export async function selectTrainingData(
       const n = rb.numRows;
       const src = utf8Column(rb, 'source_id');
       const tgt = utf8Column(rb, 'target_id');
-      const type = utf8Column(rb, 'type');
-      const ts = numberColumn(rb, 'timestamp_ms');
+      const type = needType ? utf8Column(rb, 'type') : undefined;
+      const ts = needTs ? numberColumn(rb, 'timestamp_ms') : undefined;
       const wt = numberColumn(rb, 'weight');
       const meta = needMeta ? utf8Column(rb, 'metadata') : undefined;
       for (let i = 0; i < n; i++) {
-        const t = ts[i]!;
+        const t = ts ? ts[i]! : NaN;
         const hasTs = !Number.isNaN(t);
         if (hasTs && t < cutoff) { droppedByAge++; continue; }
         const raw = Number.isNaN(wt[i]!) ? 1 : wt[i]!;
-        const ty = type[i] ?? null;
+        const ty = type ? type[i] ?? null : null;
         if (inf && !interactionPasses(inf, ty, hasTs ? t : null, raw, meta ? meta[i] ?? null : null)) { droppedByFilter++; continue; }
         const s = src[i]!, g = tgt[i]!;
         if (needEntityCheck && (!endPasses(s) || !endPasses(g))) { droppedByFilter++; continue; }
