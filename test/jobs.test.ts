@@ -4,6 +4,7 @@ import type { ListModelsResponse__Output } from '../src/gen/recommender/v1/ListM
 import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
+import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './jobs-fixtures.js';
 
@@ -11,6 +12,7 @@ import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTer
 let srv: TestServer;
 const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);
 const getModel = (model_id: string) => call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id });
+const recommendJob = async (model_id: string) => (await call<object, RecommendResponse__Output>(srv.client.Recommend.bind(srv.client), { model_id, source_id: 'u0', max_recommendations: 3 })).job_id;
 const cancel = (req: { job_id?: string; model_id?: string }) => call<object, TrainingStatus__Output>(srv.client.CancelTraining.bind(srv.client), req);
 const SMALL = { factors: 8, iterations: 3 };
 /** Long enough to be observed RUNNING and cancelled (never left to finish). */
@@ -50,6 +52,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     // Before completion: the model exists (a job) but serves nothing.
     const before = await getModel('rep');
     expect(before.latest_job?.job_id).toBe(first.job_id);
+    if (before.latest_job?.status !== 'COMPLETED') await expectCode(recommendJob('rep'), grpcStatus.FAILED_PRECONDITION);
     const done = await waitTerminal(srv.client, first.job_id);
     expect(done.status).toBe('COMPLETED');
     expect(done.progress).toBe(100);
@@ -69,6 +72,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     expect(m.loss_curve.length).toBe(3);
     expect(Number(m.source_count)).toBe(300);
     expect(m.hyperparameters?.iterations).toBe(3);
+    expect(await recommendJob('rep')).toBe(first.job_id);
 
     // A second training: while it runs the first stays served; a duplicate Train is ABORTED naming it.
     const second = await train({ model_id: 'rep', hyperparameters: LONG });
@@ -77,6 +81,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     expect(m.job_id).toBe(first.job_id);
     expect(m.latest_job?.job_id).toBe(second.job_id);
     expect(m.latest_job?.status).toBe('RUNNING');
+    expect(await recommendJob('rep')).toBe(first.job_id);
     const dup = await expectCode(train({ model_id: 'rep', hyperparameters: SMALL }), grpcStatus.ABORTED, 'model_id');
     expect(dup.details).toContain(second.job_id);
     // GetStatus by model_id -> latest job.
@@ -99,6 +104,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     m = await getModel('rep');
     expect(m.job_id).toBe(first.job_id);
     expect(m.latest_job?.status).toBe('ERROR');
+    expect(await recommendJob('rep')).toBe(first.job_id);
 
     // A new completed training replaces it.
     const third = await train({ model_id: 'rep', hyperparameters: { ...SMALL, seed: 7 } });
@@ -107,6 +113,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     expect(m.job_id).toBe(third.job_id);
     const row = srv.app.db.prepare('SELECT job_id FROM models WHERE model_id = ?').get('rep') as { job_id: string };
     expect(row.job_id).toBe(third.job_id);
+    expect(await recommendJob('rep')).toBe(third.job_id);
   }, 60_000);
 
   it('a retried Train with the same request_id returns the same job; generated model ids; bad ids and hyperparameters', async () => {
@@ -131,6 +138,20 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     await expectCode(getStatus(srv.client, {}), grpcStatus.INVALID_ARGUMENT);
     await expectCode(getModel('nope'), grpcStatus.NOT_FOUND, 'model_id');
   }, 60_000);
+
+  it('evaluation: a holdout model is trained too; metrics in the status and GetModel', async () => {
+    const st = await train({ model_id: 'eval', hyperparameters: SMALL, evaluation: { holdout_fraction: 0.2, seed: 3, k: 5 } });
+    expect(st.total_iterations).toBe(6);
+    const done = await waitTerminal(srv.client, st.job_id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.evaluation?.k).toBe(5);
+    expect(Number(done.evaluation?.test_interactions)).toBeGreaterThan(0);
+    expect(done.evaluation?.model?.precision_at_k).toBeGreaterThanOrEqual(0);
+    expect(done.evaluation?.baseline).not.toBeNull();
+    const m = await getModel('eval');
+    expect(m.evaluation?.k).toBe(5);
+    expect(m.evaluation?.model?.ndcg_at_k).toBe(done.evaluation?.model?.ndcg_at_k);
+  }, 30_000);
 
   it('ListModels pages through every model that has a job', async () => {
     const all: string[] = [];
