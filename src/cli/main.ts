@@ -6,6 +6,8 @@ type Command = { summary: string; run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.js'),
+  import: () => import('./commands/import.js'),
+  batches: () => import('./commands/batches.js'),
   train: () => import('./commands/train.js'),
   status: () => import('./commands/status.js'),
   recommend: () => import('./commands/recommend.js'),
