@@ -79,6 +79,9 @@ static inline void matvec4(const float *A, const float *const *x, float *const *
   }
 }
 
+/* rows whose fixed-side factor rows exceed this many floats (128 KiB) are solved alone, not in lockstep */
+#define HEAVY_FLOATS 32768
+
 /* R[q] for the first g rows, else a dummy output */
 static inline float *q_or(float **arr, int q, int g, float *dummy) { return q < g ? arr[q] : dummy; }
 
@@ -200,7 +203,7 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
 
 /*
  * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I), four
- * non-empty rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
+ * non-empty light rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
  * exactly the single-row algorithm (its own scalars and stopping test). scratch: 16k floats.
  * Returns the chunk's loss part when with_loss (see kernel-js.ts).
  */
@@ -219,6 +222,11 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       if (e0 == e1) {
         float *x = X + (long)u * k;
         for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      } else if ((long)(e1 - e0) * k > HEAVY_FLOATS) {
+        /* a heavy row is solved alone: its fixed-side rows then stay in cache across its CG steps */
+        if (g > 0) break;
+        rows[g++] = u++;
+        break;
       } else {
         rows[g++] = u;
       }
