@@ -93,6 +93,37 @@ function spawnServer(dataDir: string): Promise<{ child: ChildProcess; port: numb
 }
 
 describe('crash safety', () => {
+  it('a graceful stop ends watch streams promptly and marks the running and queued jobs ERROR "interrupted"', async () => {
+    const dataDir = tempDataDir();
+    try {
+      let srv = await startTestServer({ dataDir, webhookSecret: SECRET });
+      await importBatch(srv, 'INTERACTIONS', randomRows(300, 100, 10), ['g']);
+      const run = await call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), { model_id: 'g1', callback_url: hookUrl, hyperparameters: { factors: 8, iterations: 1000 } });
+      const queued = await call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), { model_id: 'g2', hyperparameters: { factors: 8, iterations: 3 } });
+      await waitFor(async () => (await getStatus(srv.client, { job_id: run.job_id })).iteration >= 1, 30_000, 'running');
+      const watch = srv.client.WatchStatus({ job_id: run.job_id });
+      watch.on('data', () => undefined);
+      const ended = new Promise<string>((resolve) => { watch.on('end', () => resolve('end')); watch.on('error', (e) => resolve(`error ${(e as Error).message}`)); });
+      const t0 = Date.now();
+      await srv.stop();
+      expect(Date.now() - t0).toBeLessThan(1900); // below the 2 s grace: nothing hung until the deadline
+      expect(await ended).toBeDefined();
+      srv = await startTestServer({ dataDir, webhookSecret: SECRET });
+      try {
+        for (const j of [run, queued]) {
+          const s = await getStatus(srv.client, { job_id: j.job_id });
+          expect(s.status).toBe('ERROR');
+          expect(s.error).toBe('interrupted: the server stopped while this job was running');
+        }
+        await waitFor(() => eventFor(run.job_id) !== undefined, 15_000, 'callback of the interrupted job');
+      } finally {
+        await srv.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('a server killed during training: after restart the job is ERROR "interrupted", its callback is delivered, the previous model still serves', async () => {
     const dataDir = tempDataDir();
     try {
