@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { trainAls } from '../src/engine/trainer.js';
 import { initBackend } from '../src/engine/backend.js';
-import { probeWebGpuAdapters, describeAdapter } from '../src/engine/backends/webgpu.js';
+import { describeAdapter, initWebGpuBackend, probeWebGpuAdapters } from '../src/engine/backends/webgpu.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../src/engine/types.js';
 import { LASTFM_360K, scaled, syntheticPowerLaw } from './gpu-synthetic.js';
 
@@ -126,7 +126,15 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   const m: CsrMatrix = syntheticPowerLaw(shape);
   const nnz = m.indices.length;
   say(`generated ${nnz} interactions`);
-  const chunk = Number(flag('chunk', small ? '262144' : '1048576'));
+  let chunk = Number(flag('chunk', small ? '262144' : '1048576'));
+  if (backend === 'webgpu') {
+    // A chunk's gathered [B, L, k] float32 block must fit in one storage-buffer binding of the device.
+    const { limits } = await initWebGpuBackend();
+    const cap = 2 ** Math.floor(Math.log2(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / (k * 4)));
+    if (chunk > cap) say(`chunk ${chunk} -> ${cap}: the device binds at most ${limits.maxStorageBufferBindingSize} bytes per buffer`);
+    chunk = Math.min(chunk, cap);
+    summary.webgpuLimits = limits;
+  }
   const options = compileAlsOptions({ backend, factors: k, iterations, cgSteps: 3, regularization: 1, chunkNonzeros: chunk, progressIntervalMs: 5000 });
   const ends: number[] = [];
   let lastProgress: TrainProgress | undefined;

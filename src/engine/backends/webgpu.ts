@@ -43,6 +43,8 @@ export interface WebGpuInitResult {
   device: string;
   software: boolean;
   adapter: WebGpuAdapterSummary;
+  /** Device limits that bound one tensor: a chunk's [B, L, k] float32 block must fit in a storage binding. */
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
 }
 
 export interface WebGpuOptions {
@@ -240,7 +242,13 @@ async function start(log: WebGpuLog | undefined, options: WebGpuOptions): Promis
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new FailedPreconditionError(`backend "webgpu": tfjs could not start on ${describeAdapter(summary)}`, { field: 'backend' });
 
-  const result: WebGpuInitResult = { backend: 'webgpu', device: describeAdapter(summary), software: summary.software, adapter: summary };
+  const result: WebGpuInitResult = {
+    backend: 'webgpu',
+    device: describeAdapter(summary),
+    software: summary.software,
+    adapter: summary,
+    limits: { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize },
+  };
   log?.('webgpu backend ready', {
     device: result.device,
     software: summary.software,
