@@ -13,7 +13,7 @@ import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../types.j
 import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout } from './layout.js';
 import { confidences } from '../confidence.js';
 import { initFactors, rowCounts } from '../init.js';
-import { checkMatrix, chunkBounds, transpose } from './prepare.js';
+import { checkMatrix, chunkBounds, claimOrder, transpose } from './prepare.js';
 import { WorkerPool } from './pool.js';
 import type { KernelKind, WorkerInit } from './protocol.js';
 import { createSharedMemory, loadWasmModule, WASM_BASE, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from './kernel-wasm.js';
@@ -102,6 +102,8 @@ export async function trainNativeCpu(
   v.iConf.set(iConf);
   v.uChunks.set(uChunks);
   v.iChunks.set(iChunks);
+  v.uOrder.set(claimOrder(matrix.indptr, uChunks, k));
+  v.iOrder.set(claimOrder(iIndptrTmp, iChunks, k));
   if (tuning.initial) {
     pad(tuning.initial.sourceFactors, k0, v.X, k);
     pad(tuning.initial.targetFactors, k0, v.Y, k);

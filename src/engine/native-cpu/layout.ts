@@ -9,7 +9,8 @@
  *   gram (k*k f32): A0 = G + lambda*I of the fixed side, read by every row solve
  *   gramPartials (GRAM_BLOCKS * k*k f64): per fixed block of rows, summed in block order (deterministic)
  *   lossPartials (maxChunks f64): per chunk, summed in chunk order (deterministic)
- *   uChunks / iChunks (chunk row boundaries, i32)
+ *   uChunks / iChunks (chunk row boundaries, i32), uOrder / iOrder (the order chunks are claimed in:
+ *   most work first, so one heavy chunk does not keep a worker busy after the others are done)
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
  *   stacks (maxWorkers * STACK_BYTES): the wasm kernel's C stack of each worker
  *   scratch (maxWorkers * SCRATCH_VECTORS * k f32): per-worker CG vectors (wasm kernel)
@@ -55,6 +56,8 @@ export interface Layout {
   lossPartials: Region;
   uChunks: Region;
   iChunks: Region;
+  uOrder: Region;
+  iOrder: Region;
   control: Region;
   scratch: Region;
   /** per-worker C stacks of the wasm kernel (bytes) */
@@ -89,6 +92,8 @@ export function planLayout(
     lossPartials: take(Math.max(p.uChunkCount, p.iChunkCount), 8),
     uChunks: take(p.uChunkCount + 1, 4),
     iChunks: take(p.iChunkCount + 1, 4),
+    uOrder: take(p.uChunkCount, 4),
+    iOrder: take(p.iChunkCount, 4),
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k), 4),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
@@ -115,6 +120,8 @@ export interface Views {
   lossPartials: Float64Array;
   uChunks: Int32Array;
   iChunks: Int32Array;
+  uOrder: Int32Array;
+  iOrder: Int32Array;
   control: Int32Array;
   scratch: Float32Array;
 }
@@ -137,6 +144,8 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
     lossPartials: f64(l.lossPartials),
     uChunks: i32(l.uChunks),
     iChunks: i32(l.iChunks),
+    uOrder: i32(l.uOrder),
+    iOrder: i32(l.iOrder),
     control: i32(l.control),
     scratch: f32(l.scratch),
   };

@@ -76,3 +76,11 @@ export function chunkBounds(indptr: Int32Array, rows: number, k: number, chunkNo
   if (bounds[bounds.length - 1] !== rows) bounds.push(rows);
   return Int32Array.from(bounds);
 }
+
+/** Chunk ids by descending work (ties by id): the claim order (longest processing time first). */
+export function claimOrder(indptr: Int32Array, bounds: Int32Array, k: number): Int32Array {
+  const n = bounds.length - 1;
+  const cost = new Float64Array(n);
+  for (let c = 0; c < n; c++) cost[c] = indptr[bounds[c + 1]] - indptr[bounds[c]] + ((bounds[c + 1] - bounds[c]) * (k / 2 + 1));
+  return Int32Array.from({ length: n }, (_, c) => c).sort((a, b) => cost[b] - cost[a] || a - b);
+}

@@ -49,10 +49,12 @@ function run(task: WorkerTask): void {
   const s = side(task.side);
   const chunks = task.side === 'u' ? v.uChunks : v.iChunks;
   const chunkCount = task.side === 'u' ? layout.uChunkCount : layout.iChunkCount;
+  const order = task.side === 'u' ? v.uOrder : v.iOrder;
   for (;;) {
     if (Atomics.load(ctl, CTL_ABORT)) return;
-    const c = Atomics.add(ctl, CTL_NEXT, 1);
-    if (c >= chunkCount) return;
+    const next = Atomics.add(ctl, CTL_NEXT, 1);
+    if (next >= chunkCount) return;
+    const c = order[next]; // heaviest chunks first
     const start = chunks[c], end = chunks[c + 1];
     v.lossPartials[c] = kernel.solveRows(s, start, end, task.steps, task.withLoss);
     Atomics.add(ctl, CTL_ROWS_DONE, end - start);
