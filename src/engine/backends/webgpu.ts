@@ -54,7 +54,7 @@ export interface WebGpuOptions {
   tryOpenGles?: boolean;
 }
 
-const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software|warp|microsoft basic render/i;
+const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|swrast|software|\bwarp\b|microsoft basic render/i;
 
 interface Found {
   adapter: GPUAdapter;
