@@ -1,5 +1,6 @@
 import { RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
 import { createReadStream } from 'node:fs';
+import { stringColumn } from './batch-reader.js';
 
 /**
  * Fast column access to the stored (normalized) Arrow files described in layout.ts: strings decoded
@@ -13,8 +14,13 @@ function isValidAt(bitmap: Uint8Array | undefined | null, offset: number, i: num
   return ((bitmap[j >> 3]! >> (j & 7)) & 1) === 1;
 }
 
-/** Decodes a Utf8 column (missing column -> all null). */
+/** Decodes a Utf8 column (missing column -> all null): batch-reader's decoder (one latin1 decode when ASCII). */
 export function utf8Column(batch: RecordBatch, name: string): Utf8Col {
+  return stringColumn(batch, name);
+}
+
+/** Per-value decoding (reference for utf8Column). */
+export function utf8ColumnPerValue(batch: RecordBatch, name: string): Utf8Col {
   const vec = batch.getChild(name) as Vector | null;
   const out: Utf8Col = new Array(batch.numRows);
   if (!vec) { out.fill(null); return out; }
