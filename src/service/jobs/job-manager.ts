@@ -7,7 +7,7 @@ import { writeModel } from '../../data/model-file.js';
 import { selectTrainingData, type Selection, type StoredBatchRef } from '../../data/selection.js';
 import { trainInWorker } from '../../engine/worker-trainer.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../../engine/types.js';
-import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
@@ -167,7 +167,7 @@ export class JobManager {
   // Calls
 
   train(request: TrainRequest__Output): JobRecord {
-    if (this.stopping) throw new FailedPreconditionError('the server is shutting down');
+    if (this.stopping) throw new UnavailableError('the server is shutting down; retry with the same request_id');
     if (request.request_id) {
       const existing = this.repo.byRequestId(request.request_id);
       if (existing) return this.get(existing.jobId)!;
