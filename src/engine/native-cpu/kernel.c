@@ -171,19 +171,24 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
 }
 
 /* r += sum_j (c_j - (c_j - 1) y_j.x) y_j over the row's entries (the data part of b - A x) */
-static inline void residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k) {
+static inline double residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k) {
+  double cd = 0;
   int j = e0;
   for (; j + 2 <= e1; j += 2) {
     float c0 = conf[j], c1 = conf[j + 1], d0, d1;
     const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
     dot2(y0, y1, x, k, &d0, &d1);
     axpy2(c0 - (c0 - 1) * d0, y0, c1 - (c1 - 1) * d1, y1, r, k);
+    cd += (double)c0 * d0 + (double)c1 * d1;
   }
   if (j < e1) {
     float c = conf[j];
     const float *y = Y + (long)idx[j] * k;
-    axpy(c - (c - 1) * dot(y, x, k), y, r, k);
+    float d = dot(y, x, k);
+    axpy(c - (c - 1) * d, y, r, k);
+    cd += (double)c * d;
   }
+  return cd; /* sum_j c_j y_j.x = b.x */
 }
 
 /* ap += sum_j (c_j - 1)(y_j.p) y_j */
@@ -204,14 +209,14 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
 /*
  * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I), four
  * non-empty light rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
- * exactly the single-row algorithm (its own scalars and stopping test). scratch: 16k floats.
+ * exactly the single-row algorithm (its own scalars and stopping test). scratch: 22k floats.
  * Returns the chunk's loss part when with_loss (see kernel-js.ts).
  */
 __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, const int *indices, const float *conf,
                                                             float *X, const float *Y, const float *A, int k, int start,
                                                             int end, int steps, int with_loss, float *scratch) {
-  float *R[4], *P[4], *AP[4];
-  float *dummy_in = scratch + 12 * k, *dummy_out = scratch + 13 * k;
+  float *R[4], *P[4], *AP[4], *R0[4], *X0[4];
+  float *dummy_in = scratch + 20 * k, *dummy_out = scratch + 21 * k;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
   double loss = 0;
   int u = start;
@@ -237,10 +242,13 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
     float *ps_in[4];
     float rs[4];
     int done[4];
+    double xb[4]; /* b.x of the row's current x (loss only) */
     for (int q = 0; q < 4; q++) {
-      R[q] = scratch + (3 * q) * k;
-      P[q] = scratch + (3 * q + 1) * k;
-      AP[q] = scratch + (3 * q + 2) * k;
+      R[q] = scratch + (5 * q) * k;
+      P[q] = scratch + (5 * q + 1) * k;
+      AP[q] = scratch + (5 * q + 2) * k;
+      R0[q] = scratch + (5 * q + 3) * k;
+      X0[q] = scratch + (5 * q + 4) * k;
       xs[q] = q < g ? X + (long)rows[q] * k : dummy_in;
     }
     float *outs[4] = {q_or(R, 0, g, dummy_out), q_or(R, 1, g, dummy_out), q_or(R, 2, g, dummy_out), q_or(R, 3, g, dummy_out)};
@@ -249,8 +257,13 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       float *r = R[q], *p = P[q];
       const float *x = xs[q];
       for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(r + i)));
-      residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k);
+      xb[q] = residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k);
       for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
+      if (with_loss)
+        for (int i = 0; i < k; i += 4) {
+          wasm_v128_store(R0[q] + i, wasm_v128_load(r + i));
+          wasm_v128_store(X0[q] + i, wasm_v128_load(x + i));
+        }
       rs[q] = dot(r, r, k);
       done[q] = !(rs[q] >= 1e-20f);
     }
@@ -266,6 +279,8 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
         float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
         hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k);
         float alpha = rs[q] / dot(p, ap, k);
+        /* x += alpha p changes b.x by alpha p.b = alpha (p.r0 + (A p).x0), since b = r0 + A x0 */
+        if (with_loss) xb[q] += (double)alpha * ((double)dot(p, R0[q], k) + (double)dot(ap, X0[q], k));
         v av = wasm_f32x4_splat(alpha);
         v acc = wasm_f32x4_splat(0);
         for (int i = 0; i < k; i += 4) {
@@ -286,15 +301,15 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       }
     }
     if (with_loss) {
-      matvec4(A, xs, aps, k);
+      /*
+       * Row loss without another pass over the data (departure from kernel-js.ts, same value):
+       *   x^T A0 x + sum_j [c_j (1 - d_j)^2 - d_j^2] = sum_j c_j - 2 x.b + x^T A x,  A = A0 + sum (c_j - 1) y_j y_j^T
+       * and A x = b - r (r: CG's residual), so it equals sum_j c_j - x.b - x.r, with x.b tracked above.
+       */
       for (int q = 0; q < g; q++) {
-        const float *x = xs[q];
-        double l = dot(x, AP[q], k);
-        for (int j = indptr[rows[q]]; j < indptr[rows[q] + 1]; j++) {
-          double d = dot(Y + (long)indices[j] * k, x, k);
-          l += conf[j] * (1 - d) * (1 - d) - d * d;
-        }
-        loss += l;
+        double sc = 0;
+        for (int j = indptr[rows[q]]; j < indptr[rows[q] + 1]; j++) sc += conf[j];
+        loss += sc - xb[q] - (double)dot(xs[q], R[q], k);
       }
     }
   }

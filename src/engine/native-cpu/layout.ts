@@ -20,7 +20,7 @@ export const GRAM_BLOCKS = 32;
 export const CONTROL_INTS = 16;
 /** bytes of C stack per worker for the wasm kernel (it uses a few hundred) */
 export const STACK_BYTES = 16384;
-export const SCRATCH_VECTORS = 16;
+export const SCRATCH_VECTORS = 24;
 /** floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies (kernel.c) */
 export function scratchFloats(k: number): number {
   return SCRATCH_VECTORS * k;
