@@ -1,0 +1,135 @@
+/**
+ * Serving benchmark (issue 5): Recommend over loopback gRPC, driven by ghz (github.com/bojand/ghz, a Go
+ * load generator; `go install github.com/bojand/ghz/cmd/ghz@latest`, binary in ~/go/bin).
+ *
+ * The model is synthetic: random factors written with writeModel into a fresh data dir and registered
+ * as a completed job (as a training job would), so the figures isolate serving. Sources have ~20 seen
+ * targets each (exclude_seen on), 10 results per request, source ids round-robin over 1000 known users.
+ *
+ *   npx tsx bench/serving.ts [--targets 20000] [--sources 10000] [--factors 64] [--concurrency 8]
+ *                            [--duration 15s] [--rps 0] [--total N] [--ghz ~/go/bin/ghz]
+ * Run under `flock /tmp/bench.lock` on the shared machine.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startApp } from '../src/app.js';
+import { compileServerOptions } from '../src/config.js';
+import { writeModel } from '../src/data/model-file.js';
+import { createLogger } from '../src/log.js';
+import { modelDir } from '../src/service/jobs/job-manager.js';
+import { JobRepo } from '../src/service/jobs/job-repo.js';
+import type { TrainedModel } from '../src/service/models/trained-model.js';
+import { createClient } from '../src/transport/client.js';
+
+const { values: a } = parseArgs({
+  options: {
+    targets: { type: 'string', default: '20000' }, sources: { type: 'string', default: '10000' }, factors: { type: 'string', default: '64' },
+    concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '15s' }, rps: { type: 'string', default: '0' },
+    total: { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+  },
+});
+const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors), seenPer = Number(a.seen);
+
+function rand(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = Math.imul(s ^ (s >>> 15), s | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+
+function syntheticModel(): TrainedModel {
+  const r = rand(1);
+  const sourceFactors = new Float32Array(m * k);
+  for (let j = 0; j < sourceFactors.length; j++) sourceFactors[j] = (r() - 0.5) * 0.2;
+  const targetFactors = new Float32Array(n * k);
+  for (let j = 0; j < targetFactors.length; j++) targetFactors[j] = (r() - 0.5) * 0.2;
+  const indptr = new Int32Array(m + 1);
+  const indices = new Int32Array(m * seenPer);
+  for (let u = 0; u < m; u++) {
+    const row = new Set<number>();
+    while (row.size < Math.min(seenPer, n)) row.add(Math.floor(r() * n));
+    indices.set(Int32Array.from(row).sort(), u * seenPer);
+    indptr[u + 1] = (u + 1) * seenPer;
+  }
+  const pop = new Float32Array(n);
+  for (const i of indices) pop[i]!++;
+  return {
+    meta: {
+      modelId: 'bench', jobId: 'bench-job', trainedMs: Date.now(), factors: k, backend: 'synthetic', device: 'none', batchIds: [],
+      hyperparameters: { factors: k, regularization: 10, alpha: 1 }, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
+      data: { interactions: indices.length, pairs: indices.length, sources: m, targets: n, entities: 0, droppedByAge: 0, droppedByFilter: 0 },
+    },
+    sourceIds: Array.from({ length: m }, (_, i) => `user-${i}`),
+    targetIds: Array.from({ length: n }, (_, i) => `item-${i}`),
+    sourceFactors, targetFactors, seen: { indptr, indices, data: new Float32Array(indices.length).fill(1) }, targetPopularity: pop,
+    sourceEntities: { type: new Array(m).fill(null), metadata: new Array(m).fill(null) },
+    targetEntities: { type: new Array(n).fill(null), metadata: new Array(n).fill(null) },
+  };
+}
+
+/**
+ * ghz's proto parser predates proto3 `optional` (and the server's reflection descriptor lacks the Timestamp
+ * import), so ghz gets a copy of the contract with `optional` dropped: same field numbers and types,
+ * so the same bytes on the wire for the fields the bench sets.
+ */
+function writeProtoForGhz(dir: string): string {
+  const text = readFileSync(new URL('../proto/recommender/v1/recommender.proto', import.meta.url), 'utf8').replace(/\boptional /g, '');
+  writeFileSync(join(dir, 'recommender.proto'), text);
+  return join(dir, 'recommender.proto');
+}
+
+function runGhz(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(a.ghz!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ghz exited ${code}`))));
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
+try {
+  // The server first (its start-up removes model directories no job points at), then the model.
+  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: 'warn', backend: 'wasm', workers: 1 }), createLogger('warn'));
+  let t0 = performance.now();
+  const model = syntheticModel();
+  await writeModel(modelDir(dataDir, 'bench', 'bench-job'), model);
+  const writeS = (performance.now() - t0) / 1000;
+  const repo = new JobRepo(app.db);
+  const now = Date.now();
+  const job = { jobId: 'bench-job', modelId: 'bench', status: 'COMPLETED' as const, createMs: now, startMs: now, endMs: now, error: '', progress: 100, iteration: 1, totalIterations: 1, backend: 'synthetic', device: 'none', batchIds: [], callbackUrl: '', requestJson: '{}', lossCurve: [], sequence: 1 };
+  repo.insert(job);
+  repo.completeAndServe(job, model.meta);
+  const address = `127.0.0.1:${app.port}`;
+  // First request loads the model into the cache (reported separately).
+  const client = createClient({ address });
+  t0 = performance.now();
+  await new Promise<void>((resolve, reject) => client.Recommend({ model_id: 'bench', source_id: 'user-0' }, (err) => (err ? reject(err) : resolve())));
+  const loadS = (performance.now() - t0) / 1000;
+  client.close();
+
+  const dataFile = join(dataDir, 'requests.json');
+  const r = rand(9);
+  writeFileSync(dataFile, JSON.stringify(Array.from({ length: 1000 }, () => ({ model_id: 'bench', source_id: `user-${Math.floor(r() * m)}`, max_recommendations: 10 }))));
+  const outFile = join(dataDir, 'ghz.json');
+  const args = ['--insecure', '--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile, '-c', a.concurrency!, '--connections', '1',
+    '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
+  await runGhz(args);
+  const rep = JSON.parse(readFileSync(outFile, 'utf8')) as {
+    count: number; rps: number; average: number; fastest: number; slowest: number;
+    latencyDistribution: Array<{ percentage: number; latency: number }>; statusCodeDistribution: Record<string, number>;
+  };
+  const pct = (p: number) => (rep.latencyDistribution.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6;
+  const result = {
+    targets: n, sources: m, factors: k, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
+    requests: rep.count, rps: Math.round(rep.rps), p50ms: +pct(50).toFixed(2), p90ms: +pct(90).toFixed(2), p99ms: +pct(99).toFixed(2),
+    avgMs: +(rep.average / 1e6).toFixed(2), maxMs: +(rep.slowest / 1e6).toFixed(2), statuses: rep.statusCodeDistribution,
+    modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
+  };
+  console.log(JSON.stringify(result));
+  await app.stop(1000);
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
