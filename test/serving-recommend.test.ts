@@ -7,6 +7,7 @@ import type { RecommendAllRequest } from '../src/gen/recommender/v1/RecommendAll
 import type { SimilarItemsRequest } from '../src/gen/recommender/v1/SimilarItemsRequest.js';
 import type { SimilarItemsResponse__Output } from '../src/gen/recommender/v1/SimilarItemsResponse.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { setWasmScoring } from '../src/service/serving/wasm-scorer.js';
 import { bruteForce, dot, recordPendingJob, serveModel, syntheticModel } from './serving-fixtures.js';
 
 let srv: TestServer;
@@ -221,5 +222,28 @@ describe('RecommendAll', () => {
     expect(got.n).toBeLessThan(60);
     const ok = await recommend({ model_id: 'm1', source_id: 'u1' });
     expect(ok.results).toHaveLength(1);
+  });
+});
+
+describe('plain JS scoring path (no WebAssembly kernel)', () => {
+  it('Recommend, SimilarItems and RecommendAll give the same answers', async () => {
+    setWasmScoring(false);
+    try {
+      await serveModel(srv, { ...M, meta: { ...M.meta, modelId: 'm1js', jobId: 'job-js' } });
+      for (const u of [0, 5, 33]) {
+        const r = await recommend({ model_id: 'm1js', source_id: `u${u}`, max_recommendations: 9, exclude_target_ids: ['t2'] });
+        expectRanked(r, 0, expected(u, 9, (i) => i !== 2));
+      }
+      const a = await similar({ model_id: 'm1', target_id: 't17', max_results: 8 });
+      const b = await similar({ model_id: 'm1js', target_id: 't17', max_results: 8 });
+      expect(b.similar.map((x) => x.target_id)).toEqual(a.similar.map((x) => x.target_id));
+      const all = (await recommendAll({ model_id: 'm1js', max_recommendations: 5, chunk_size: 25, target_type: 'movie' })).flatMap((m) => m.results);
+      expect(all.map((r) => r.source_id)).toEqual(M.sourceIds);
+      for (const [u, r] of all.entries()) {
+        expect(r.recommendations.map((x) => x.target_id)).toEqual(expected(u, 5, (i) => M.targetEntities.type[i] === 'movie').map(({ i }) => M.targetIds[i]));
+      }
+    } finally {
+      setWasmScoring(true);
+    }
   });
 });

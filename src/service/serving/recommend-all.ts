@@ -12,7 +12,8 @@ const SLICE_MS = 8;
 
 /**
  * RecommendAll: every source of the model (only those whose entity type is `source_type`, when given),
- * in index order, `chunk_size` sources per message. Each chunk is scored as a blocked product: target
+ * in index order, `chunk_size` sources per message. With the SIMD kernel (wasm-scorer.ts) each source is
+ * scored in one pass into an n-float scratch. Without it, each chunk is scored as a blocked product: target
  * factors are walked in blocks of ~256 KiB, and every source of the chunk is scored against a block
  * while it is in cache, keeping a bounded top-k heap per source. Memory: chunk_size heaps of
  * max_recommendations entries, independent of the catalog size. The generator is pulled one message
@@ -47,7 +48,26 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
     for (; u < m && chunk.length < chunkSize; u++) if (!req.source_type || types[u] === req.source_type) chunk.push(u);
     if (chunk.length === 0) break;
     seenPos.fill(0);
-    for (let t0 = 0; t0 < n; t0 += block) {
+    if (served.scorer) {
+      // SIMD kernel: one pass over the target factors per source (scratch of n floats, reused).
+      for (let s = 0; s < chunk.length; s++) {
+        const src = chunk[s]!;
+        const scores = served.scorer.scores(X.subarray(src * k, (src + 1) * k));
+        if (excludeSeen) for (const i of seenOf(served, src)) scores[i] = NaN;
+        const heap = heaps[s]!;
+        for (let i = 0; i < n; i++) {
+          const d = scores[i]!;
+          if (d !== d || (mask && !mask[i])) continue;
+          if (heap.size < count || d > heap.threshold) heap.push(i, d);
+        }
+        if (performance.now() - last > SLICE_MS) {
+          await yieldToLoop();
+          last = performance.now();
+          if (signal.aborted) throw new CancelledError('RecommendAll cancelled by the client');
+        }
+      }
+    }
+    for (let t0 = 0; !served.scorer && t0 < n; t0 += block) {
       const t1 = Math.min(n, t0 + block);
       for (let s = 0; s < chunk.length; s++) {
         const src = chunk[s]!;

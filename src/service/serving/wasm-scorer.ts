@@ -32,6 +32,10 @@ function wasmModule(): WasmModule | null {
   return compiled ?? null;
 }
 
+let enabled = process.env.RECOMMENDER_WASM_SCORING !== '0';
+/** Turns the SIMD kernel off/on for models loaded from now on (env RECOMMENDER_WASM_SCORING=0; tests of the JS path). */
+export function setWasmScoring(on: boolean): void { enabled = on; }
+
 const align = (b: number) => Math.ceil(b / 16) * 16;
 const MAX_BYTES = 2 ** 32 - 65536;
 
@@ -55,7 +59,7 @@ export class WasmScorer {
   /** A scorer holding a copy of `targetFactors` (n x k), or undefined when wasm is unavailable or it would not fit. */
   static create(targetFactors: Float32Array, n: number, k: number): WasmScorer | undefined {
     const mod = wasmModule();
-    if (!mod || n === 0) return undefined;
+    if (!enabled || !mod || n === 0) return undefined;
     const xPtr = 16; // keep 0 free
     const outPtr = align(xPtr + 4 * k);
     const yPtr = align(outPtr + 4 * n);
