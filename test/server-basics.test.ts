@@ -37,4 +37,16 @@ describe('server basics', () => {
     expect(await check(h, '')).toBe('SERVING');
     h.close(); noKey.close(); wrongKey.close();
   });
+
+  it('server-streaming calls deliver domain errors as their status (not CANCELLED)', async () => {
+    srv = await startTestServer();
+    const stream = srv.client.RecommendAll({ model_id: 'no-such-model' });
+    const err: any = await new Promise((resolve) => {
+      stream.on('data', () => undefined);
+      stream.on('error', resolve);
+      stream.on('end', () => resolve(new Error('stream ended without a status error')));
+    });
+    expect(err.code).toBe(status.NOT_FOUND);
+    expect(err.details).toMatch(/no-such-model/);
+  });
 });

@@ -64,7 +64,8 @@ export function serverStreaming<Req, Res>(log: Logger, method: string, fn: (call
     const started = performance.now();
     fn(call, ctx).then(
       () => { logEnd(ctx, started); if (!call.cancelled) call.end(); },
-      (err) => { logEnd(ctx, started, err); if (!call.cancelled) call.destroy(toServiceError(err) as Error); },
+      // grpc-js sends a status for an 'error' event on a server stream; destroy() would lose it.
+      (err) => { logEnd(ctx, started, err); if (!call.cancelled) call.emit('error', toServiceError(err)); },
     );
   };
 }
