@@ -68,6 +68,29 @@ describe('callbacks', () => {
     await waitFor(async () => { st = await getStatus(srv.client, { job_id: ok.job_id }); return st.callback?.state === 'delivered'; }, 10_000, 'delivered state');
     expect(st.callback).toMatchObject({ url: hookUrl, state: 'delivered', attempts: 1, last_http_status: 200, webhook_id: e1.headers['webhook-id'] });
   }, 60_000);
+
+  it('a finished job whose callback was never enqueued (process died in between) gets it at the next start', async () => {
+    const job = await train({ model_id: 'cb-lost', callback_url: hookUrl, hyperparameters: { factors: 8, iterations: 2 } });
+    await waitTerminal(srv.client, job.job_id);
+    await waitFor(() => eventFor(job.job_id), 15_000, 'first callback');
+    const dataDir = srv.dataDir;
+    await srv.stop();
+    // Simulate the crash window: the terminal job row is committed, its delivery row is not.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(`${dataDir}/catalog.sqlite`);
+    expect(db.prepare('DELETE FROM webhook_deliveries WHERE job_id = ?').run(job.job_id).changes).toBe(1);
+    db.close();
+    received.splice(0);
+    srv = await startTestServer({ dataDir, webhookSecret: SECRET, webhookRetryScheduleMs: [100, 200] });
+    await waitFor(() => eventFor(job.job_id), 15_000, 'callback after restart');
+    const e = eventFor(job.job_id)!;
+    expectSigned(e);
+    expect(e.headers['webhook-id']).toBe(`msg_${job.job_id}`);
+    expect(e.event).toMatchObject({ type: 'training.completed', data: { model_id: 'cb-lost', status: 'COMPLETED' } });
+    // Jobs whose delivery exists are not sent again.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.filter((r) => r.event.data.job_id !== job.job_id)).toEqual([]);
+  }, 60_000);
 });
 
 function spawnServer(dataDir: string): Promise<{ child: ChildProcess; port: number }> {

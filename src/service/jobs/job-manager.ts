@@ -45,7 +45,7 @@ export const INTERRUPTED = 'interrupted: the server stopped while this job was r
 
 /** The parts of H5's WebhookDispatcher the jobs use. */
 export interface CallbackDispatcher {
-  enqueue(d: { jobId: string; modelId: string; url: string; event: TrainingEvent }): unknown;
+  enqueue(d: { jobId: string; modelId: string; url: string; event: TrainingEvent; webhookId?: string }): unknown;
   statusForJob(jobId: string): CallbackState | undefined;
   onChange(listener: (change: unknown) => void): unknown;
 }
@@ -139,6 +139,11 @@ export class JobManager {
       this.repo.update(job);
       this.deps.log.warn({ jobId: job.jobId, modelId: job.modelId }, 'job interrupted by a previous stop; marked ERROR');
       this.enqueueCallback(job);
+    }
+    // A process that died between a job's terminal row and its enqueue left no delivery: enqueue it now
+    // (the webhook id is derived from the job id, so this is idempotent).
+    for (const job of this.repo.terminalJobsWithCallback()) {
+      if (this.deps.dispatcher && !this.deps.dispatcher.statusForJob(job.jobId)) this.enqueueCallback(job);
     }
     await this.cleanModelDirs();
   }
@@ -425,7 +430,7 @@ export class JobManager {
         modelId: job.modelId, jobId: job.jobId, status: job.status as TerminalJobStatus, error: job.error || undefined,
         startTime: job.startMs ?? null, endTime: job.endMs ?? null, progress: job.progress, batchIds: job.batchIds,
       });
-      this.deps.dispatcher.enqueue({ jobId: job.jobId, modelId: job.modelId, url: job.callbackUrl, event });
+      this.deps.dispatcher.enqueue({ jobId: job.jobId, modelId: job.modelId, url: job.callbackUrl, event, webhookId: `msg_${job.jobId}` });
     } catch (err) {
       this.deps.log.error({ jobId: job.jobId, err: errorMessage(err) }, 'could not enqueue the callback');
     }

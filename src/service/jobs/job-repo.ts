@@ -93,6 +93,13 @@ export class JobRepo {
     return r && toRecord(r);
   }
 
+  /** Finished jobs that asked for a callback (to find ones whose delivery was never enqueued). */
+  terminalJobsWithCallback(): JobRecord[] {
+    // Reads the webhook deliveries table (010_webhook_deliveries) so the scan stays small as jobs accumulate.
+    return (this.db.prepare(`SELECT * FROM jobs j WHERE j.status IN ('COMPLETED', 'ERROR', 'CANCELLED') AND j.callback_url != ''
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.job_id = j.job_id) ORDER BY j.create_ms, j.rowid`).all() as JobRow[]).map(toRecord);
+  }
+
   activeJobs(): JobRecord[] {
     return (this.active.all() as JobRow[]).map(toRecord);
   }
