@@ -36,6 +36,7 @@ interface DeviceChunk {
   rows: tf.Tensor2D; // [B, 1] int32
   cols: tf.Tensor2D; // [B * L, 1] int32
   conf: tf.Tensor3D; // [B, L, 1]
+  w: tf.Tensor3D; // [B, L, 1] c - 1 on real entries, 0 on padding
 }
 interface DeviceSide {
   plan: SidePlan;
@@ -52,13 +53,14 @@ function upload(plan: SidePlan): DeviceSide {
       rows: tf.tensor2d(c.rows, [c.batch, 1], 'int32'),
       cols: tf.tensor2d(c.cols, [c.batch * c.length, 1], 'int32'),
       conf: tf.tensor3d(c.conf, [c.batch, c.length, 1], 'float32'),
+      w: tf.tensor3d(c.conf.map((v) => (v > 0 ? v - 1 : 0)), [c.batch, c.length, 1], 'float32'),
     })),
     position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32'),
   };
 }
 
 function disposeSide(s: DeviceSide): void {
-  for (const c of s.chunks) tf.dispose([c.rows, c.cols, c.conf]);
+  for (const c of s.chunks) tf.dispose([c.rows, c.cols, c.conf, c.w]);
   s.position.dispose();
 }
 
@@ -121,8 +123,8 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
           const out = tf.tidy(() => {
             const g = tf.reshape(tf.gatherND(other, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
             const x0 = tf.gatherND(mine, c.rows) as tf.Tensor2D;
-            const { x: xs, gx } = cgSolveChunk(g, x0, c.conf, areg, o.cgSteps);
-            const term = lossSum ? tf.add(lossSum, sparseLossTerm(c.conf, gx)) as tf.Scalar : undefined;
+            const { x: xs, gx } = cgSolveChunk(g, x0, c.conf, c.w, areg, o.cgSteps, withLoss);
+            const term = lossSum && gx ? tf.add(lossSum, sparseLossTerm(c.conf, gx)) as tf.Scalar : undefined;
             return { xs, term };
           });
           parts.push(out.xs);

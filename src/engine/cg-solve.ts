@@ -13,19 +13,22 @@ import * as tf from '@tensorflow/tfjs-core';
  * (Y^T Y + lambda I) x is one [B, k] x [k, k] matmul; the sparse part is two batched mat-vecs over the
  * [B, L, k] block: G x as [B, L, k] x [B, k, 1], and G^T v as [B, 1, L] x [B, L, k] (no transpose flag).
  * Divisions use divNoNan, so a row that has converged exactly (p.Ap = 0) stops moving.
- * Also returns G x for the final x (kept up to date with the same steps), used by the loss.
+ * With `trackGx`, also returns G x for the final x (kept up to date with the same steps), used by the loss.
  */
 export function cgSolveChunk(
   g: tf.Tensor3D, // [B, L, k]
   x0: tf.Tensor2D, // [B, k]
   conf: tf.Tensor3D, // [B, L, 1]
+  w: tf.Tensor3D, // [B, L, 1] = c - 1 on real entries, 0 on padding
   areg: tf.Tensor2D, // [k, k] = Y^T Y + lambda I
   steps: number,
-): { x: tf.Tensor2D; gx: tf.Tensor3D } {
+  trackGx: boolean,
+): { x: tf.Tensor2D; gx?: tf.Tensor3D } {
   const [B, L, k] = g.shape;
-  const w = tf.relu(tf.sub(conf, 1)); // c - 1 on real entries, 0 on padding (c = 0)
-  const gt = (v: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(v, [B, 1, L]), g), [B, k]) as tf.Tensor2D; // G^T v
-  const gdot = (v: tf.Tensor2D) => tf.matMul(g, tf.reshape(v, [B, k, 1])) as tf.Tensor3D; // G v
+  // G^T v as [B, 1, L] x [B, L, k] and G v as [B, L, k] x [B, k, 1]. (Broadcast multiply + sum was
+  // faster in isolation on wasm for small L but slower over a whole training: not used.)
+  const gt = (v: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(v, [B, 1, L]), g), [B, k]) as tf.Tensor2D;
+  const gdot = (v: tf.Tensor2D) => tf.matMul(g, tf.reshape(v, [B, k, 1])) as tf.Tensor3D;
   let x = x0;
   let gx = gdot(x);
   // r = G^T (c - w * Gx) - (YtY + lambda I) x
@@ -37,14 +40,14 @@ export function cgSolveChunk(
     const ap = tf.add(gt(tf.mul(w, gp)), tf.matMul(p, areg)) as tf.Tensor2D;
     const a = tf.divNoNan(rs, tf.sum(tf.mul(p, ap), 1, true));
     x = tf.add(x, tf.mul(a, p));
-    gx = tf.add(gx, tf.mul(tf.reshape(a, [B, 1, 1]), gp));
+    if (trackGx) gx = tf.add(gx, tf.mul(tf.reshape(a, [B, 1, 1]), gp));
     if (s === steps - 1) break;
     r = tf.sub(r, tf.mul(a, ap));
     const rsNew = tf.sum(tf.mul(r, r), 1, true);
     p = tf.add(r, tf.mul(tf.divNoNan(rsNew, rs), p));
     rs = rsNew;
   }
-  return { x, gx };
+  return { x, gx: trackGx ? gx : undefined };
 }
 
 /** Sum over the chunk's nonzeros of c (1 - s)^2 - s^2 with s = x_u . y_i (padding masked out). */
