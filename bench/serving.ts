@@ -92,7 +92,7 @@ function runGhz(args: string[]): Promise<string> {
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
-  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: 'warn', backend: 'wasm', workers: 1 }), createLogger('warn'));
+  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1 }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
   let t0 = performance.now();
   const model = syntheticModel();
   await writeModel(modelDir(dataDir, 'bench', 'bench-job'), model);
@@ -116,7 +116,11 @@ try {
   const outFile = join(dataDir, 'ghz.json');
   const args = ['--insecure', '--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile, '-c', a.concurrency!, '--connections', '1',
     '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   await runGhz(args);
+  const cpu = process.cpuUsage(cpu0);
+  const wallS = (performance.now() - wall0) / 1000;
   const rep = JSON.parse(readFileSync(outFile, 'utf8')) as {
     count: number; rps: number; average: number; fastest: number; slowest: number;
     latencyDistribution: Array<{ percentage: number; latency: number }>; statusCodeDistribution: Record<string, number>;
@@ -127,6 +131,8 @@ try {
     requests: rep.count, rps: Math.round(rep.rps), p50ms: +pct(50).toFixed(2), p90ms: +pct(90).toFixed(2), p99ms: +pct(99).toFixed(2),
     avgMs: +(rep.average / 1e6).toFixed(2), maxMs: +(rep.slowest / 1e6).toFixed(2), statuses: rep.statusCodeDistribution,
     modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
+    // CPU of the server process (user + system) per request, and its share of one core during the run
+    serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3), serverCores: +((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2),
   };
   console.log(JSON.stringify(result));
   await app.stop(1000);

@@ -15,7 +15,26 @@ void scores(const float *Y, int n, int k, const float *x, float *out) {
     }
     return;
   }
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+  if ((k & 7) == 0) {
+    /* two rows at a time, four independent accumulators: each x chunk is loaded once for both rows */
+    for (; i + 2 <= n; i += 2) {
+      const float *y0 = Y + (long)i * k, *y1 = y0 + k;
+      v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, b0 = a0, b1 = a0;
+      for (int f = 0; f < k; f += 8) {
+        v128_t x0 = wasm_v128_load(x + f), x1 = wasm_v128_load(x + f + 4);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x0, wasm_v128_load(y0 + f)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x1, wasm_v128_load(y0 + f + 4)));
+        b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(x0, wasm_v128_load(y1 + f)));
+        b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(x1, wasm_v128_load(y1 + f + 4)));
+      }
+      a0 = wasm_f32x4_add(a0, a1);
+      b0 = wasm_f32x4_add(b0, b1);
+      out[i] = wasm_f32x4_extract_lane(a0, 0) + wasm_f32x4_extract_lane(a0, 1) + wasm_f32x4_extract_lane(a0, 2) + wasm_f32x4_extract_lane(a0, 3);
+      out[i + 1] = wasm_f32x4_extract_lane(b0, 0) + wasm_f32x4_extract_lane(b0, 1) + wasm_f32x4_extract_lane(b0, 2) + wasm_f32x4_extract_lane(b0, 3);
+    }
+  }
+  for (; i < n; i++) {
     const float *y = Y + (long)i * k;
     v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0;
     int f = 0;
