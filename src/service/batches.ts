@@ -127,10 +127,13 @@ export class BatchService {
     const path = batchFilePath(this.options.dataDir, batchId);
     const file = await AtomicFileWriter.create(path);
     let committed = false;
+    const t0 = performance.now();
     try {
       const stats = await ingestArrowStream(limitBytes(chunks, this.options.maxUploadBytes), kind, file, { signal });
       if (signal?.aborted) throw new CancelledError('upload cancelled by the client');
+      const t1 = performance.now();
       await file.commit();
+      const t2 = performance.now();
       committed = true;
       const interactions = kind === 'INTERACTIONS';
       const record: BatchRecord = {
@@ -150,7 +153,9 @@ export class BatchService {
         if (winner) return { batch: winner, deduplicated: true };
         throw err;
       }
-      this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes }, 'batch imported');
+      const ms = (a: number, b: number) => Math.round(b - a);
+      this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes,
+        read_ms: ms(t0, t1), fsync_ms: ms(t1, t2), commit_ms: ms(t2, performance.now()) }, 'batch imported');
       return { batch: record, deduplicated: false };
     } catch (err) {
       if (!committed) await file.abort();
