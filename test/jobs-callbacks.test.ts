@@ -72,7 +72,7 @@ describe('callbacks', () => {
   it('a finished job whose callback was never enqueued (process died in between) gets it at the next start', async () => {
     const job = await train({ model_id: 'cb-lost', callback_url: hookUrl, hyperparameters: { factors: 8, iterations: 2 } });
     await waitTerminal(srv.client, job.job_id);
-    await waitFor(() => eventFor(job.job_id), 15_000, 'first callback');
+    await waitFor(() => Boolean(eventFor(job.job_id)), 15_000, 'first callback');
     const dataDir = srv.dataDir;
     await srv.stop();
     // Simulate the crash window: the terminal job row is committed, its delivery row is not.
@@ -82,7 +82,7 @@ describe('callbacks', () => {
     db.close();
     received.splice(0);
     srv = await startTestServer({ dataDir, webhookSecret: SECRET, webhookRetryScheduleMs: [100, 200] });
-    await waitFor(() => eventFor(job.job_id), 15_000, 'callback after restart');
+    await waitFor(() => Boolean(eventFor(job.job_id)), 15_000, 'callback after restart');
     const e = eventFor(job.job_id)!;
     expectSigned(e);
     expect(e.headers['webhook-id']).toBe(`msg_${job.job_id}`);
