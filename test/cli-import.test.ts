@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
@@ -62,6 +62,25 @@ describe('recommender import / batches (CLI against a real server)', () => {
     expect(ls.stdout).toContain(b.batch_id);
     expect(ls.stdout).toMatch(/100000\s+610/);
     expect(ls.stdout).toMatch(/1 batch$/m);
+  }, 60_000);
+
+  it('imports MovieLens ratings.csv as is with --map and --timestamp-unit s', async () => {
+    const ratings = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
+    if (!existsSync(ratings)) {
+      if (process.env.CI === 'true') throw new Error(`${ratings} is missing`);
+      return; // data not laid out on this machine, and not in CI
+    }
+    const r = await cli(['import', ratings, '--tags', 'movielens', '--map', 'userId=source_id,movieId=target_id,rating=weight',
+      '--timestamp-unit', 's', '--server', s.address, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const b = JSON.parse(r.stdout) as Batch__Output;
+    expect(b).toMatchObject({ interaction_count: '100836', distinct_source_count: '610', distinct_target_count: '9724', untimestamped_count: '0' });
+    // First rating of the file: 1,1,4.0,964982703 (seconds).
+    const c = interactionColumns(storedRows(b.batch_id)[0]!);
+    expect([c.sourceId[0], c.targetId[0], c.weight[0], c.timestampMs[0]]).toEqual(['1', '1', 4, 964_982_703_000]);
+    const bad = await cli(['import', ratings, '--map', 'userId=user', '--server', s.address]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--map target "user" is not a column/);
   }, 60_000);
 
   it('imports .arrow (stream and file) and .parquet; reports a bad CSV and a server refusal', async () => {

@@ -121,9 +121,33 @@ async function* records(input: AsyncIterable<Buffer | string>): AsyncGenerator<s
   }
 }
 
+/** How a CSV that does not use the layout's names maps onto it. */
+export interface CsvMapping {
+  /** CSV header name -> layout column name, e.g. { userId: 'source_id', movieId: 'target_id', rating: 'weight' }. */
+  rename?: Record<string, string>;
+  /** Unit of integer timestamps: 'ms' (default) or 's' (multiplied by 1000). */
+  timestampUnit?: 'ms' | 's';
+}
+
+/** Parses `a=b,c=d` (the CLI's --map flag) into a rename table. */
+export function parseRename(spec: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new CsvError(`--map entries look like csvName=layoutName, got "${pair}"`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 /** The record batches of a CSV stream (at least one, possibly empty, so the schema is always known). */
-export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, kind: BatchKindName, batchRows = 65_536): AsyncGenerator<RecordBatch> {
+export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, kind: BatchKindName, batchRows = 65_536, mapping: CsvMapping = {}): AsyncGenerator<RecordBatch> {
   const specs = specsOf(kind);
+  const rename = mapping.rename ?? {};
+  for (const target of Object.values(rename)) {
+    if (!specs.some((s) => s.name === target)) throw new CsvError(`--map target "${target}" is not a column of the ${kind.toLowerCase()} layout (${specs.map((s) => s.name).join(', ')})`);
+  }
+  const tsScale = mapping.timestampUnit === 's' ? 1000 : 1;
   let header: string[] | undefined;
   let present: { spec: ColumnSpec; at: number }[] = [];
   let schema: Schema | undefined;
@@ -161,7 +185,7 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, k
   for await (const rec of records(input)) {
     line++;
     if (!header) {
-      header = rec.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
+      header = rec.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1')).map((h) => rename[h] ?? h);
       present = specs.filter((s) => header!.includes(s.name)).map((spec) => ({ spec, at: header!.indexOf(spec.name) }));
       const required = kind === 'INTERACTIONS' ? ['source_id', 'target_id'] : ['id'];
       const missing = required.filter((r) => !header!.includes(r));
@@ -182,7 +206,7 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, k
       } else if (raw !== '') {
         let v: number;
         if (spec.kind === 'timestamp') {
-          v = /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+          v = /^-?\d+$/.test(raw) ? Number(raw) * tsScale : Date.parse(raw);
           if (!Number.isFinite(v)) throw new CsvError(`line ${line}: timestamp "${raw}" is neither epoch milliseconds nor an ISO-8601 date-time`);
           ts[n] = v; tsValid[n >> 3]! |= 1 << (n & 7);
         } else {

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import type { BatchKindName } from '../../data/layout.js';
 import { IpcStreamEncoder } from '../../data/ipc-encoder.js';
-import { csvRecordBatches } from './csv-arrow.js';
+import { csvRecordBatches, type CsvMapping } from './csv-arrow.js';
 
 /**
  * A local file as Arrow IPC *stream* bytes for ImportBatch, plus progress callbacks.
@@ -39,7 +39,7 @@ async function* encodeBatches(batches: AsyncIterable<RecordBatch> | Iterable<Rec
   if (enc) yield enc.end();
 }
 
-export function fileSource(path: string, kind: BatchKindName, batchRows = 65_536): FileSource {
+export function fileSource(path: string, kind: BatchKindName, batchRows = 65_536, csv: CsvMapping = {}): FileSource {
   const totalBytes = statSync(path).size;
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') {
@@ -48,7 +48,7 @@ export function fileSource(path: string, kind: BatchKindName, batchRows = 65_536
       pieces: (onInput, onRows) => {
         const stream = createReadStream(path, { highWaterMark: 1 << 20 });
         stream.on('data', (c) => onInput(c.length));
-        return encodeBatches(csvRecordBatches(stream as AsyncIterable<Buffer>, kind, batchRows), onRows);
+        return encodeBatches(csvRecordBatches(stream as AsyncIterable<Buffer>, kind, batchRows, csv), onRows);
       },
     };
   }
