@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,7 +60,22 @@ describe('server lifecycle', () => {
     expect(names).toContain('recommender.v1.Recommender');
     expect(names).toContain('grpc.health.v1.Health');
     const file = await reflectionRequest(srv.address, { file_containing_symbol: 'recommender.v1.Recommender' });
-    expect(file.file_descriptor_response.file_descriptor_proto.length).toBeGreaterThan(0);
+    const protos: Buffer[] = file.file_descriptor_response.file_descriptor_proto;
+    expect(protos.length).toBeGreaterThan(0);
+    // The descriptors must link the way protoc-based clients (grpcurl, ghz) link them: declared
+    // dependencies (google.protobuf.Timestamp) and protoc's map entry names. Python's upb pool is as strict.
+    const dir = mkdtempSync(join(tmpdir(), 'rec-refl-'));
+    dirs.push(dir);
+    const paths = protos.map((b, i) => { const p = join(dir, `${i}.pb`); writeFileSync(p, b); return p; });
+    let out: string;
+    try {
+      out = execFileSync(process.env.PYTHON ?? 'python3', [join(import.meta.dirname, 'interop', 'descriptor_check.py'), ...paths], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { stderr?: string; code?: string };
+      if (process.env.CI !== 'true' && (e.code === 'ENOENT' || /No module named/.test(String(e.stderr)))) return; // python deps absent outside CI
+      throw new Error(`descriptor check failed: ${e.stderr ?? err}`);
+    }
+    expect(out.trim()).toBe('ok 13');
   });
 
   it('serves over TLS with a configured certificate and refuses plaintext', async () => {

@@ -8,6 +8,7 @@ import type { RecommenderHandlers } from '../gen/recommender/v1/Recommender.js';
 import type { Logger } from '../log.js';
 import { apiKeyInterceptor } from './auth.js';
 import { loadProto, PROTO_LOADER_OPTIONS } from './proto.js';
+import { withDeclaredDependencies } from './reflection-descriptors.js';
 
 export const SERVICE_NAME = 'recommender.v1.Recommender';
 
@@ -35,7 +36,7 @@ export async function startGrpcServer(options: CompiledServerOptions, handlers: 
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   // Reflection describes our service and health, so grpcurl needs neither proto file.
-  new ReflectionService({ ...loadSync(healthProtoPath, PROTO_LOADER_OPTIONS), ...packageDefinition }).addToServer(server);
+  new ReflectionService(withDeclaredDependencies({ ...loadSync(healthProtoPath, PROTO_LOADER_OPTIONS), ...packageDefinition })).addToServer(server);
 
   const credentials = options.tls
     ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }], false)
