@@ -100,6 +100,8 @@ export class JobManager {
   private readonly live = new Map<string, JobRecord>();
   private readonly queue: string[] = [];
   private readonly running = new Map<string, Running>();
+  /** Last resolved served-model pointer per model (servedModel); replaced when the catalog names another job. */
+  private readonly servedPointers = new Map<string, { jobId: string; dir: string }>();
   private readonly runPromises = new Set<Promise<void>>();
   private stopping = false;
   /** Aborted at shutdown: watch streams end on it. */
@@ -252,8 +254,15 @@ export class JobManager {
 
   /** The served job of a model and its directory (for the model cache); undefined when none completed yet. */
   servedModel(modelId: string): { jobId: string; dir: string } | undefined {
-    const jobId = this.repo.model(modelId)?.jobId;
-    return jobId ? { jobId, dir: modelDir(this.deps.options.dataDir, modelId, jobId) } : undefined;
+    // Asked on every Recommend: the catalog stays the source of truth (one indexed single-column read, so a
+    // swap by any writer is seen by the next call); only the resolved pointer object is reused.
+    const jobId = this.repo.servedJobId(modelId);
+    if (!jobId) return undefined;
+    const last = this.servedPointers.get(modelId);
+    if (last?.jobId === jobId) return last;
+    const p = { jobId, dir: modelDir(this.deps.options.dataDir, modelId, jobId) };
+    this.servedPointers.set(modelId, p);
+    return p;
   }
   hasAnyJob(modelId: string): boolean {
     return this.repo.latestForModel(modelId) !== undefined;

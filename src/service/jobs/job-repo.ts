@@ -44,6 +44,7 @@ function toParams(j: JobRecord): Record<string, unknown> {
 export class JobRepo {
   private readonly ins; private readonly upd; private readonly byId; private readonly byReq; private readonly latest;
   private readonly active; private readonly modelIns; private readonly modelGet; private readonly modelServe;
+  private readonly servedJob;
 
   constructor(private readonly db: Db) {
     const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence';
@@ -56,6 +57,8 @@ export class JobRepo {
     this.modelIns = db.prepare('INSERT OR IGNORE INTO models (model_id, created_ms) VALUES (?, ?)');
     this.modelGet = db.prepare('SELECT * FROM models WHERE model_id = ?');
     this.modelServe = db.prepare('UPDATE models SET job_id = ?, trained_ms = ?, meta_json = ? WHERE model_id = ?');
+    // Serving asks this on every Recommend: one column, no JSON (the model row's meta_json is parsed only by model()).
+    this.servedJob = db.prepare('SELECT job_id FROM models WHERE model_id = ?').pluck();
   }
 
   /** Inserts a new job and its model row (if new) in one transaction. */
@@ -108,6 +111,11 @@ export class JobRepo {
     const r = this.modelGet.get(modelId) as { model_id: string; job_id: string | null; trained_ms: number | null; meta_json: string | null; created_ms: number } | undefined;
     if (!r) return undefined;
     return { modelId: r.model_id, jobId: r.job_id ?? undefined, trainedMs: r.trained_ms ?? undefined, meta: r.meta_json ? JSON.parse(r.meta_json) : undefined, createdMs: r.created_ms };
+  }
+
+  /** The job a model serves (undefined: no such model, or none completed yet). */
+  servedJobId(modelId: string): string | undefined {
+    return (this.servedJob.get(modelId) as string | null | undefined) ?? undefined;
   }
 
   /** Models in model_id order after `afterId`, at most `limit`. */

@@ -33,11 +33,28 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
   if (served.scorer) scores = served.scorer.scores(x);
   else { scores = scoreBuffer(n); dotAll(x, Y, k, scores, n); }
   if (seen) for (let j = 0; j < seen.length; j++) scores[seen[j]!] = NaN;
+  if (count <= 0) return heap.drain();
   const mask = cand.mask;
-  for (let i = 0; i < n; i++) {
+  // Fill the heap with the first `count` candidates, then scan against a local threshold: targets come in
+  // ascending index, so a score equal to the threshold loses its tie and `s > thr` is the whole test (NaN
+  // marks seen targets and never passes it).
+  let i = 0;
+  for (; i < n && heap.size < count; i++) {
     const s = scores[i]!;
     if (s !== s || (mask && !mask[i])) continue;
-    if (heap.size < count || s > heap.threshold) heap.push(i, s);
+    heap.push(i, s);
+  }
+  let thr = heap.threshold;
+  if (mask) {
+    for (; i < n; i++) {
+      const s = scores[i]!;
+      if (s > thr && mask[i]) { heap.push(i, s); thr = heap.threshold; }
+    }
+  } else {
+    for (; i < n; i++) {
+      const s = scores[i]!;
+      if (s > thr) { heap.push(i, s); thr = heap.threshold; }
+    }
   }
   return heap.drain();
 }
