@@ -9,6 +9,7 @@
  * Deterministic for a seed. Linear time: O(nnz log targets) draws plus a per-row sort.
  */
 import type { CsrMatrix } from '../src/engine/types.js';
+import { mulberry32 } from '../src/util/random.js';
 
 export interface SyntheticShape {
   rows: number;
@@ -21,17 +22,8 @@ export interface SyntheticShape {
 
 export const LASTFM_360K: SyntheticShape = { rows: 358_868, cols: 292_385, nnz: 17_500_000 };
 
-/** mulberry32: a tiny seeded 32-bit PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) (mulberry32). */
+export const rng = mulberry32;
 
 /** Cumulative Zipf weights (r + 1)^-s over n ranks, normalised to end at 1. */
 function zipfCdf(n: number, s: number): Float64Array {

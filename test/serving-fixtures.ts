@@ -1,16 +1,7 @@
 import type { TrainedModel } from '../src/service/models/trained-model.js';
 
 /** Seeded uniform [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export interface FixtureOptions {
   sources: number;
@@ -73,6 +64,7 @@ import { modelDir } from '../src/service/jobs/job-manager.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
 import type { JobRecord } from '../src/service/jobs/job-record.js';
 import type { TestServer } from './helpers/server.js';
+import { mulberry32 } from '../src/util/random.js';
 
 function jobRecord(modelId: string, jobId: string, status: JobRecord['status']): JobRecord {
   const now = Date.now();

@@ -3,16 +3,7 @@
  * the same point: uniform [0, 0.01) like benfred/implicit, drawn from mulberry32(seed) row by row.
  * Rows without any data start (and stay) at zero, so they never contribute to X^T X.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/random.js';
 
 /** `rowNnz[r]` = entries of row r; `stream` separates the two sides' random streams. */
 export function initFactors(rowNnz: ArrayLike<number>, factors: number, seed: number, stream: number): Float32Array {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../src/engine/init.js';
+import { mulberry32 } from '../../src/util/random.js';
 import type { CsrMatrix } from '../../src/engine/types.js';
 
 /** COO triples -> CSR (sorted, duplicates summed). */

@@ -1,16 +1,6 @@
 import type { CsrMatrix } from '../../engine/types.js';
+import { mulberry32 } from '../../util/random.js';
 
-/** Seeded uniform [0, 1) generator (mulberry32): same seed -> same split on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Per-interaction holdout split of an aggregated matrix (one entry per (source, target) pair): each
@@ -19,7 +9,7 @@ export function seededRandom(seed: number): () => number {
  */
 export function splitHoldout(csr: CsrMatrix, fraction: number, seed: number): { train: CsrMatrix; test: CsrMatrix } {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdout fraction must be in (0, 1), got ${fraction}`);
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   const nnz = csr.indptr[csr.rows]!;
   const toTest = new Uint8Array(nnz);
   let testNnz = 0;

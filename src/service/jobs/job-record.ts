@@ -1,16 +1,10 @@
+import type { SelectionCounts } from '../../data/selection.js';
 /** A training job as the service holds it (table `jobs`). Times are epoch ms. */
 export type JobState = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'ERROR', 'CANCELLED']);
 
-export interface DataCountsRecord {
-  interactions: number;
-  pairs: number;
-  sources: number;
-  targets: number;
-  entities: number;
-  droppedByAge: number;
-  droppedByFilter: number;
-}
+/** The selection's counts, as stored with the job. */
+export type DataCountsRecord = SelectionCounts;
 
 export interface JobRecord {
   jobId: string;
