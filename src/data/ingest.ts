@@ -23,6 +23,8 @@ import { IpcStreamEncoder } from './ipc-encoder.js';
  */
 export interface IngestOptions {
   signal?: AbortSignal;
+  /** Rows after which distinct ids are counted on a worker thread (ingest-stats.ts; default DISTINCT_OFFLOAD_AFTER_ROWS). */
+  distinctOffloadAfterRows?: number;
 }
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
@@ -127,8 +129,8 @@ function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats:
       const required = !field.nullable;
       const out = toUtf8(d, src.from, src.column, rowBase, required);
       children.push(out.data);
-      if (field.name === 'source_id' || field.name === 'id') stats.sources.addUtf8(out.offsets, out.bytes, n);
-      else if (field.name === 'target_id') stats.targets.addUtf8(out.offsets, out.bytes, n);
+      if (field.name === 'source_id' || field.name === 'id') stats.ids('sources', out.offsets, out.bytes, n);
+      else if (field.name === 'target_id') stats.ids('targets', out.offsets, out.bytes, n);
     } else if (src.as === 'timestamp') {
       const t = toTimestampMs(d, src.from);
       stats.timestamps(t.min, t.max, t.nulls);
@@ -142,8 +144,16 @@ function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats:
 
 /** Reads the upload, writes the normalized stream to `out`, returns the stats. Throws domain errors. */
 export async function ingestArrowStream(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, opts: IngestOptions = {}): Promise<IngestStats> {
+  const stats = new StatsAccumulator(opts.distinctOffloadAfterRows);
+  try {
+    return await ingest(source, kind, out, opts, stats);
+  } finally {
+    await stats.close();
+  }
+}
+
+async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, opts: IngestOptions, stats: StatsAccumulator): Promise<IngestStats> {
   const tap = new InputTap(source, opts.signal);
-  const stats = new StatsAccumulator();
   const schema = storedSchemaOf(kind);
   await tap.peek(8);
   if (tap.bytes === 0) throw new InvalidArgumentError('the upload has no Arrow bytes (send arrow_chunk messages after the header)', { field: 'arrow_chunk' });
@@ -173,6 +183,7 @@ export async function ingestArrowStream(source: AsyncIterable<Uint8Array>, kind:
       }
       stats.rows += n;
       stats.inputBatches++;
+      await stats.keepUp();
     }
   } catch (err) {
     throw arrowError(err, stats.rows);
