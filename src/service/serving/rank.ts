@@ -2,6 +2,7 @@ import type { ServedModel } from '../models/served-model.js';
 import type { Candidates } from './candidates.js';
 import { dotAll } from './scores.js';
 import { TopKHeap, type TopK } from './top-k.js';
+import { SCORE_BLOCK } from './wasm-scorer.js';
 
 /** Reused score buffer (scoring is synchronous, so one buffer per process is enough). */
 let buf = new Float64Array(0);
@@ -30,14 +31,16 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
   }
   const n = served.targetCount;
   let scores: Float64Array | Float32Array;
-  if (served.scorer) scores = served.scorer.scores(x);
+  let maxima: Float32Array | undefined;
+  if (served.scorer) { scores = served.scorer.scores(x); maxima = served.scorer.blockMaxima(); }
   else { scores = scoreBuffer(n); dotAll(x, Y, k, scores, n); }
   if (seen) for (let j = 0; j < seen.length; j++) scores[seen[j]!] = NaN;
   if (count <= 0) return heap.drain();
   const mask = cand.mask;
   // Fill the heap with the first `count` candidates, then scan against a local threshold: targets come in
   // ascending index, so a score equal to the threshold loses its tie and `s > thr` is the whole test (NaN
-  // marks seen targets and never passes it).
+  // marks seen targets and never passes it). With the block maxima (an upper bound per SCORE_BLOCK targets,
+  // taken before the seen targets were marked), a block whose maximum does not beat the threshold is skipped.
   let i = 0;
   for (; i < n && heap.size < count; i++) {
     const s = scores[i]!;
@@ -45,16 +48,25 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
     heap.push(i, s);
   }
   let thr = heap.threshold;
-  if (mask) {
-    for (; i < n; i++) {
-      const s = scores[i]!;
-      if (s > thr && mask[i]) { heap.push(i, s); thr = heap.threshold; }
+  let b = maxima ? Math.ceil(i / SCORE_BLOCK) : 0;
+  for (;;) {
+    const end = maxima ? Math.min(n, b * SCORE_BLOCK) : n;
+    if (mask) {
+      for (; i < end; i++) {
+        const s = scores[i]!;
+        if (s > thr && mask[i]) { heap.push(i, s); thr = heap.threshold; }
+      }
+    } else {
+      for (; i < end; i++) {
+        const s = scores[i]!;
+        if (s > thr) { heap.push(i, s); thr = heap.threshold; }
+      }
     }
-  } else {
-    for (; i < n; i++) {
-      const s = scores[i]!;
-      if (s > thr) { heap.push(i, s); thr = heap.threshold; }
-    }
+    if (!maxima || i >= n) break;
+    while (b < maxima.length && !(maxima[b]! > thr)) b++;
+    if (b >= maxima.length) break;
+    i = b * SCORE_BLOCK;
+    b++;
   }
   return heap.drain();
 }

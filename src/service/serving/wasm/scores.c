@@ -47,3 +47,26 @@ void scores(const float *Y, int n, int k, const float *x, float *out) {
     out[i] = wasm_f32x4_extract_lane(a0, 0) + wasm_f32x4_extract_lane(a0, 1) + wasm_f32x4_extract_lane(a0, 2) + wasm_f32x4_extract_lane(a0, 3);
   }
 }
+
+/*
+ * out[b] = max of s[b*64 .. b*64+63] (the last block may be shorter), NaN entries ignored (-inf when a block
+ * has only NaN). The top-k scan skips every block whose maximum cannot beat its current threshold.
+ */
+__attribute__((export_name("block_max")))
+void block_max(const float *s, int n, float *out) {
+  int nb = (n + 63) / 64;
+  for (int b = 0; b < nb; b++) {
+    int a = b * 64, e = a + 64 < n ? a + 64 : n;
+    v128_t m = wasm_f32x4_splat(-__builtin_inff());
+    int i = a;
+    /* pmax(m, v) = m < v ? v : m: a NaN in v never replaces m */
+    for (; i + 4 <= e; i += 4) m = wasm_f32x4_pmax(m, wasm_v128_load(s + i));
+    float r = wasm_f32x4_extract_lane(m, 0);
+    float l1 = wasm_f32x4_extract_lane(m, 1), l2 = wasm_f32x4_extract_lane(m, 2), l3 = wasm_f32x4_extract_lane(m, 3);
+    if (r < l1) r = l1;
+    if (r < l2) r = l2;
+    if (r < l3) r = l3;
+    for (; i < e; i++) if (r < s[i]) r = s[i];
+    out[b] = r;
+  }
+}
