@@ -21,7 +21,7 @@ export interface IngestStats {
  * Uploads larger than this many rows count their distinct ids on a worker thread (the second core on the
  * 2-core target), the first rows having been counted here; smaller ones never start a worker.
  */
-export const DISTINCT_OFFLOAD_AFTER_ROWS = 1 << 20;
+export const DISTINCT_OFFLOAD_AFTER_ROWS = 1 << 18;
 /** Rows sent to the worker and not yet counted by it before `keepUp()` waits (bounds the queued copies: ~24 bytes a row). */
 const MAX_PENDING_ROWS = 4 << 20;
 

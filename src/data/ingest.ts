@@ -28,6 +28,30 @@ export interface IngestOptions {
 }
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
+  /** Optional gather write of consecutive pieces (else they are concatenated and given to write()). */
+  writev?(chunks: Uint8Array[]): Promise<void>;
+}
+
+/**
+ * Writes record batches one ahead: the write of batch k runs (libuv thread pool) while batch k+1 is
+ * decoded; at most one write is in flight and writes stay in order. `settle()` waits for it.
+ */
+class WriteAhead {
+  private inflight: Promise<void> | undefined;
+  constructor(private readonly out: ByteSink) {}
+
+  async write(pieces: Uint8Array[]): Promise<void> {
+    await this.settle();
+    const p = this.out.writev ? this.out.writev(pieces) : this.out.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+    p.catch(() => undefined); // observed by the next write() / settle()
+    this.inflight = p;
+  }
+
+  async settle(): Promise<void> {
+    const p = this.inflight;
+    this.inflight = undefined;
+    if (p) await p;
+  }
 }
 
 const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
@@ -145,14 +169,16 @@ function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats:
 /** Reads the upload, writes the normalized stream to `out`, returns the stats. Throws domain errors. */
 export async function ingestArrowStream(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, opts: IngestOptions = {}): Promise<IngestStats> {
   const stats = new StatsAccumulator(opts.distinctOffloadAfterRows);
+  const writer = new WriteAhead(out);
   try {
-    return await ingest(source, kind, out, opts, stats);
+    return await ingest(source, kind, out, writer, opts, stats);
   } finally {
+    await writer.settle().catch(() => undefined); // never leave a write running on a file the caller may abort
     await stats.close();
   }
 }
 
-async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, opts: IngestOptions, stats: StatsAccumulator): Promise<IngestStats> {
+async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, out: ByteSink, writer: WriteAhead, opts: IngestOptions, stats: StatsAccumulator): Promise<IngestStats> {
   const tap = new InputTap(source, opts.signal);
   const schema = storedSchemaOf(kind);
   await tap.peek(8);
@@ -179,7 +205,7 @@ async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, ou
       const children = normalize(plan, batch, stats.rows, stats);
       const normalized = new RecordBatch(schema, makeData({ type: structType, length: n, nullCount: 0, children }));
       for (let a = 0; a < n; a += STORED_BATCH_ROWS) {
-        await out.write(encoder.encode(n <= STORED_BATCH_ROWS ? normalized : normalized.slice(a, Math.min(n, a + STORED_BATCH_ROWS))));
+        await writer.write(encoder.encodePieces(n <= STORED_BATCH_ROWS ? normalized : normalized.slice(a, Math.min(n, a + STORED_BATCH_ROWS))));
       }
       stats.rows += n;
       stats.inputBatches++;
@@ -192,6 +218,7 @@ async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, ou
   if (!tap.endsWithEos()) {
     throw new InvalidArgumentError(`the Arrow stream is truncated or has trailing bytes (no end-of-stream marker at its end; ${stats.rows} rows read)`, { field: 'arrow_chunk' });
   }
+  await writer.settle();
   await out.write(encoder.end());
   stats.inputBytes = tap.bytes;
   return stats.result();

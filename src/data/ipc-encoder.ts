@@ -15,6 +15,13 @@ class CollectingSink extends AsyncByteQueue {
     this.size = 0;
     return out;
   }
+  /** The pieces as emitted (views of the batch's buffers: no copy); they stay valid, the writer allocates anew for every message. */
+  takePieces(): Uint8Array[] {
+    const out = this.chunks;
+    this.chunks = [];
+    this.size = 0;
+    return out;
+  }
 }
 
 /**
@@ -34,6 +41,12 @@ export class IpcStreamEncoder {
   encode(batch: RecordBatch): Uint8Array {
     this.writer.write(batch);
     return this.sink.take();
+  }
+
+  /** Like encode(), as the pieces the writer emitted (metadata, body buffers, padding) to write with writev: no concatenation copy. */
+  encodePieces(batch: RecordBatch): Uint8Array[] {
+    this.writer.write(batch);
+    return this.sink.takePieces();
   }
 
   end(): Uint8Array {

@@ -41,6 +41,24 @@ export class AtomicFileWriter {
     this.bytesWritten += chunk.byteLength;
   }
 
+  /** Appends consecutive pieces with one gather write (no concatenation copy); a short write is finished piece by piece. */
+  async writev(chunks: Uint8Array[]): Promise<void> {
+    if (!this.fh) throw new Error('write after commit/abort');
+    const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+    const { bytesWritten } = await this.fh.writev(chunks);
+    if (bytesWritten < total) {
+      let skip = bytesWritten;
+      for (const c of chunks) {
+        if (skip >= c.byteLength) { skip -= c.byteLength; continue; }
+        await this.write(c.subarray(skip)); // counts its own bytes
+        skip = 0;
+      }
+      this.bytesWritten += bytesWritten;
+      return;
+    }
+    this.bytesWritten += total;
+  }
+
   async commit(): Promise<void> {
     const fh = this.fh;
     if (!fh) throw new Error('commit after commit/abort');
