@@ -109,7 +109,7 @@ function fmix32(h: number): number {
  * inserted into its partition's own Hash64Set only when full (or when `size` is read). Each partition's
  * table is 1/2^PARTITION_BITS of the whole (1M distinct ids: ~64 KiB each, cache-resident), so the
  * inserts hit the cache instead of one random DRAM/TLB miss per row on a table of tens of MiB (measured
- * ~5x faster at 1M distinct on the 2-core VM). A hash lives in exactly one partition (chosen by its own
+ * 3-7x faster at 1M distinct on the 2-core VM). A hash lives in exactly one partition (chosen by its own
  * bits), so the sum of the partitions' sizes is the count of distinct hashes: the result is identical
  * to one Hash64Set. Memory: the tables as before plus 2^PARTITION_BITS x BUFFER_PAIRS x 8 bytes (8 MiB).
  */
