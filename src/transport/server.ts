@@ -27,7 +27,8 @@ export interface GrpcServer {
 export async function startGrpcServer(options: CompiledServerOptions, handlers: Partial<RecommenderHandlers>, log: Logger): Promise<GrpcServer> {
   const { packageDefinition, proto } = loadProto();
   const server = new Server({
-    interceptors: [apiKeyInterceptor(options.apiKeys)],
+    // No keys configured: no interceptor at all (it would wrap every call for nothing).
+    interceptors: options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys)] : [],
     // Uploads come in chunks well below this; the limit only guards against abuse.
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
