@@ -7,6 +7,24 @@
  *
  * All arithmetic stays in int32 so V8 never boxes a number (uint32 above 2^30 would be heap numbers).
  */
+/** The two halves of the last `hashUtf8` result (module scratch, so hashing allocates nothing). */
+let hashHi = 0;
+let hashLo = 0;
+
+/** 64-bit hash of bytes[a..b) into hashHi / hashLo. */
+function hashUtf8(bytes: Uint8Array, a: number, b: number): void {
+  let h1 = (0x811c9dc5 ^ (b - a)) | 0;
+  let h2 = 0x2545f491;
+  for (let k = a; k < b; k++) {
+    const c = bytes[k]!;
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  hashHi = fmix32(h1);
+  hashLo = fmix32(h2 ^ (b - a));
+}
+
 export class Hash64Set {
   private table: Int32Array;
   private mask: number;
@@ -79,17 +97,8 @@ export class Hash64Set {
   addUtf8(offsets: Int32Array, bytes: Uint8Array, length: number, validity?: Uint8Array): void {
     for (let i = 0; i < length; i++) {
       if (validity !== undefined && (validity[i >> 3]! & (1 << (i & 7))) === 0) continue;
-      const a = offsets[i]!;
-      const b = offsets[i + 1]!;
-      let h1 = (0x811c9dc5 ^ (b - a)) | 0;
-      let h2 = 0x2545f491;
-      for (let k = a; k < b; k++) {
-        const c = bytes[k]!;
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-        h2 ^= h2 >>> 15;
-      }
-      this.add(fmix32(h1), fmix32(h2 ^ (b - a)));
+      hashUtf8(bytes, offsets[i]!, offsets[i + 1]!);
+      this.add(hashHi, hashLo);
     }
   }
 }
@@ -185,18 +194,9 @@ export class PartitionedHash64Set {
     const fill = this.fill;
     for (let i = 0; i < length; i++) {
       if (validity !== undefined && (validity[i >> 3]! & (1 << (i & 7))) === 0) continue;
-      const a = offsets[i]!;
-      const b = offsets[i + 1]!;
-      let h1 = (0x811c9dc5 ^ (b - a)) | 0;
-      let h2 = 0x2545f491;
-      for (let k = a; k < b; k++) {
-        const c = bytes[k]!;
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-        h2 ^= h2 >>> 15;
-      }
-      const hi = fmix32(h1);
-      const lo = fmix32(h2 ^ (b - a));
+      hashUtf8(bytes, offsets[i]!, offsets[i + 1]!);
+      const hi = hashHi;
+      const lo = hashLo;
       const p = hi >>> (32 - PARTITION_BITS);
       const f = fill[p]!;
       const at = (p * BUFFER_PAIRS + f) * 2;

@@ -1,7 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { RecommendResponse__Output } from '../../gen/recommender/v1/RecommendResponse.js';
 import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse } from '../args.js';
+import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
 
 export const summary = 'recommendations for one or more sources of a trained model';
 
@@ -39,9 +39,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    const e = err as ServiceError;
-    const field = e.metadata?.get('field')[0];
-    console.error(`recommender recommend: ${e.details ?? e.message}${field ? ` (field ${String(field)})` : ''}`);
+    reportCallError('recommend', err);
     return 1;
   } finally {
     client.close();

@@ -1,7 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
 import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse } from '../args.js';
+import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
 
 export const summary = "a training job's status (a model's latest job, or --job-id)";
 
@@ -45,9 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(s, null, 2) : formatStatus(s));
     return s.status === 'COMPLETED' ? 0 : s.status === 'QUEUED' || s.status === 'RUNNING' ? 3 : 1;
   } catch (err) {
-    const e = err as ServiceError;
-    const field = e.metadata?.get('field')[0];
-    console.error(`recommender status: ${e.details ?? e.message}${field ? ` (field ${String(field)})` : ''}`);
+    reportCallError('status', err);
     return 1;
   } finally {
     client.close();

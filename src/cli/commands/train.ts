@@ -2,7 +2,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../../gen/recommender/v1/TrainRequest.js';
 import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse } from '../args.js';
+import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
 import { formatStatus } from './status.js';
 
 export const summary = 'start a training job (optionally --watch its progress until it ends)';
@@ -94,9 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(final, null, 2) : formatStatus(final));
     return final.status === 'COMPLETED' ? 0 : 1;
   } catch (err) {
-    const e = err as ServiceError;
-    const field = e.metadata?.get('field')[0];
-    console.error(`recommender train: ${e.details ?? e.message}${field ? ` (field ${String(field)})` : ''}`);
+    reportCallError('train', err);
     return 1;
   } finally {
     client.close();
