@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { writeModel } from '../src/data/model-file.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
 import { recommend } from '../src/service/serving/recommender.js';
-import type { TrainedModel } from '../src/service/models/trained-model.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
 
 const { values: a } = parseArgs({ options: { targets: { type: 'string', default: '20000,1000000' }, factors: { type: 'string', default: '64' } } });
 const k = Number(a.factors);

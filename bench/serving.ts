@@ -21,7 +21,7 @@ import { writeModel } from '../src/data/model-file.js';
 import { createLogger } from '../src/log.js';
 import { modelDir } from '../src/service/jobs/job-manager.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
-import type { TrainedModel } from '../src/service/models/trained-model.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
 import { createClient } from '../src/transport/client.js';
 
 const { values: a } = parseArgs({

@@ -1,4 +1,4 @@
-import type { TrainedModel } from '../src/service/models/trained-model.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
 
 /** Seeded uniform [0, 1) (mulberry32). */
 export const rng = mulberry32;

@@ -5,7 +5,7 @@ import { referenceAls, referenceHalfSweep } from '../src/engine/reference.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
-import type { TrainedModel } from '../src/service/models/trained-model.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { dot, rng, serveModel, syntheticModel } from './serving-fixtures.js';
 

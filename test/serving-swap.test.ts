@@ -9,7 +9,7 @@ import type { RecommendResponse__Output } from '../src/gen/recommender/v1/Recomm
 import { modelDir } from '../src/service/jobs/job-manager.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
-import type { TrainedModel } from '../src/service/models/trained-model.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { serveModel, syntheticModel } from './serving-fixtures.js';
 

@@ -6,7 +6,7 @@ import type { BatchKindName } from '../data/layout.js';
 import { ingestArrowStream } from '../data/ingest.js';
 import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { AtomicFileWriter, TEMP_PREFIX } from './store/atomic-file.js';
+import { AtomicFileWriter, TEMP_PREFIX } from '../util/atomic-file.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, batchFilePath, batchesDir, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';

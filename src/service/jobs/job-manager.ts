@@ -11,10 +11,10 @@ import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, In
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
-import type { ModelMeta, TrainedModel } from '../models/trained-model.js';
+import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
 import type { BatchRepo } from '../store/batch-repo.js';
 import type { Db } from '../store/catalog.js';
-import { TEMP_PREFIX } from '../store/atomic-file.js';
+import { TEMP_PREFIX } from '../../util/atomic-file.js';
 import { buildTrainingEvent, type TerminalJobStatus, type TrainingEvent } from '../webhooks/event.js';
 import { validateCallbackUrl } from '../webhooks/url-guard.js';
 import { isTerminal, type JobRecord } from './job-record.js';

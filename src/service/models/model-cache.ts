@@ -2,7 +2,7 @@ import { modelBytes, readModel } from '../../data/model-file.js';
 import { FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ServedModel } from './served-model.js';
-import type { TrainedModel } from './trained-model.js';
+import type { TrainedModel } from '../../data/trained-model.js';
 
 export interface ModelCacheOptions {
   /** The served job of a model and its directory; undefined when no completed job serves it (yet). */

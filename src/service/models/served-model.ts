@@ -1,6 +1,6 @@
 import { gram } from '../../engine/reference.js';
 import { WasmScorer } from '../serving/wasm-scorer.js';
-import type { TrainedModel } from './trained-model.js';
+import type { TrainedModel } from '../../data/trained-model.js';
 
 /**
  * A loaded model plus what serving derives from it once: id -> index maps, the popularity order,

@@ -8,7 +8,7 @@ export type Db = Database.Database;
 /**
  * The SQLite catalog of the embedded store (`<dataDir>/catalog.sqlite`), in WAL mode with full sync so
  * a committed row survives power loss. Arrow files live beside it; a row is committed only after its
- * file is durable (see atomic-file.ts), so the catalog never points at a half-written file.
+ * file is durable (see src/util/atomic-file.ts), so the catalog never points at a half-written file.
  */
 export function openCatalog(dataDir: string, migrations: Migration[] = MIGRATIONS): Db {
   mkdirSync(dataDir, { recursive: true });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InvalidArgumentError } from '../../errors.js';
-import { fsyncDir, tempPathFor } from '../store/atomic-file.js';
+import { fsyncDir, tempPathFor } from '../../util/atomic-file.js';
 import { SECRET_PREFIX, secretKey } from './signer.js';
 
 /** File (in the data dir) holding the generated secret when none is configured. */

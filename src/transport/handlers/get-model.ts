@@ -6,7 +6,7 @@ import type { Logger } from '../../log.js';
 import type { JobManager } from '../../service/jobs/job-manager.js';
 import type { ModelRow } from '../../service/jobs/job-repo.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
-import type { ModelMeta } from '../../service/models/trained-model.js';
+import type { ModelMeta } from '../../data/trained-model.js';
 import { unary } from '../call.js';
 import { jobStatusMessage, timestamp } from './job-status-message.js';
 
