@@ -4,8 +4,8 @@ import {
   Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
   tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector,
 } from 'apache-arrow';
-import type { EntitySnapshot, ModelMeta, TrainedModel } from '../service/models/trained-model.js';
-import { commitDirAtomic, tempPathFor, writeFileSynced } from '../service/store/atomic-file.js';
+import type { EntitySnapshot, ModelMeta, TrainedModel } from './trained-model.js';
+import { commitDirAtomic, tempPathFor, writeFileSynced } from '../util/atomic-file.js';
 
 /**
  * On-disk form of a trained model: one directory, written to a temp directory beside it and renamed
