@@ -36,10 +36,13 @@ const DOMAIN: Record<string, DomainErrorClass> = {
   InternalError: errors.InternalError,
 };
 
-/** The same domain error class as in the worker; anything else becomes an InternalError. */
-export function deserializeError(e: SerializedError): Error {
+/**
+ * The same domain error class as in the worker; anything else becomes an InternalError. `where` names the
+ * worker in messages and stacks (any worker thread of the service may use this pair).
+ */
+export function deserializeError(e: SerializedError, where = 'training worker'): Error {
   const Cls = DOMAIN[e.name];
-  const err = Cls ? new Cls(e.message, { field: e.field }) : new errors.InternalError(`training worker failed: ${e.name}: ${e.message}`);
-  if (e.stack) err.stack = `${err.name}: ${err.message}\n    (in training worker)\n${e.stack.split('\n').slice(1).join('\n')}`;
+  const err = Cls ? new Cls(e.message, { field: e.field }) : new errors.InternalError(`${where} failed: ${e.name}: ${e.message}`);
+  if (e.stack) err.stack = `${err.name}: ${err.message}\n    (in ${where})\n${e.stack.split('\n').slice(1).join('\n')}`;
   return err;
 }

@@ -4,7 +4,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledServerOptions } from '../../config.js';
 import { writeModel } from '../../data/model-file.js';
-import { selectTrainingData, type Selection, type StoredBatchRef } from '../../data/selection.js';
+import { selectInWorker } from '../../data/select-in-worker.js';
+import type { Selection, StoredBatchRef } from '../../data/selection.js';
 import { trainInWorker } from '../../engine/worker-trainer.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../../engine/types.js';
 import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
@@ -286,10 +287,10 @@ export class JobManager {
     try { return this.deps.dispatcher?.statusForJob(jobId); } catch { return undefined; }
   }
 
-  /** The selection a Train with these parameters would see (DescribeDataset). */
+  /** The selection a Train with these parameters would see (DescribeDataset); runs in a worker thread like Train's. */
   async describe(p: DataSelectionParams, signal?: AbortSignal): Promise<Selection> {
     const { interactions, entities } = this.selectBatches(p);
-    return selectTrainingData(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
+    return selectInWorker(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
   }
 
   static selectionParams = selectionParams;
@@ -339,7 +340,7 @@ export class JobManager {
       const stored = JSON.parse(job.requestJson) as StoredRequest;
       const params: TrainParams = compileTrainParams({ ...stored.request, model_id: stored.modelId }, this.deps.options, stored.nowMs);
       const { interactions, entities } = this.selectBatches(params);
-      const sel = await selectTrainingData(interactions, entities, {
+      const sel = await selectInWorker(interactions, entities, {
         nowMs: params.nowMs, maxAgeDays: params.maxAgeDays, filters: params.filters, typeWeights: params.typeWeights, signal,
       });
       job.data = { ...sel.counts };

@@ -1,0 +1,95 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetDescription__Output } from '../src/gen/recommender/v1/DatasetDescription.js';
+import type { DescribeDatasetRequest } from '../src/gen/recommender/v1/DescribeDatasetRequest.js';
+import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
+import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
+import { batchFilePath } from '../src/service/store/batch-repo.js';
+import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+
+/**
+ * The data selection of Train and DescribeDataset runs in a worker thread: the server's event loop keeps
+ * ticking while a few hundred thousand rows are selected, and cancelling during the selection stops it.
+ * (The server runs in this process, so a setInterval here measures the server's event loop.)
+ */
+let srv: TestServer;
+const USERS = 3000, ITEMS = 4000, PER_USER = 100; // 300k rows
+const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);
+const cancel = (req: { job_id?: string }) => call<object, TrainingStatus__Output>(srv.client.CancelTraining.bind(srv.client), req);
+const describe_ = (req: DescribeDatasetRequest) => call<DescribeDatasetRequest, DatasetDescription__Output>(srv.client.DescribeDataset.bind(srv.client), req);
+
+/** Largest gap between setInterval(…, 10) ticks while `work` runs. */
+async function maxTickGap<T>(work: () => Promise<T>): Promise<{ gapMs: number; value: T }> {
+  let last = performance.now();
+  let gap = 0;
+  const timer = setInterval(() => { const t = performance.now(); gap = Math.max(gap, t - last); last = t; }, 10);
+  try {
+    const value = await work();
+    return { gapMs: Math.max(gap, performance.now() - last), value };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+beforeAll(async () => {
+  srv = await startTestServer();
+  await importBatch(srv, 'INTERACTIONS', randomRows(USERS, ITEMS, PER_USER, 7), ['big']);
+}, 120_000);
+afterAll(async () => { await srv?.dispose(); });
+
+describe('selection in a worker thread', () => {
+  it('the event loop keeps ticking while a Train selects 300k rows; the counts are those of DescribeDataset', async () => {
+    const { gapMs, value: done } = await maxTickGap(async () => {
+      const job = await train({ model_id: 'lag', data_tags: ['big'], hyperparameters: { factors: 4, iterations: 1 } });
+      return waitTerminal(srv.client, job.job_id, 120_000);
+    });
+    expect(done.status, done.error).toBe('COMPLETED');
+    expect(Number(done.data?.interactions)).toBe(USERS * PER_USER);
+    expect(gapMs).toBeLessThan(250);
+    const { gapMs: dGap, value: d } = await maxTickGap(() => describe_({ data_tags: ['big'] }));
+    expect(Number(d.interaction_count)).toBe(USERS * PER_USER);
+    expect(Number(d.pair_count)).toBe(Number(done.data?.pairs));
+    expect(Number(d.distinct_source_count)).toBe(USERS);
+    expect(dGap).toBeLessThan(250);
+  }, 120_000);
+
+  it('a CancelTraining during the selection ends the job CANCELLED promptly', async () => {
+    const job = await train({ model_id: 'cancel-sel', data_tags: ['big'], hyperparameters: { factors: 4, iterations: 1 } });
+    await waitFor(async () => (await getStatus(srv.client, { job_id: job.job_id })).status === 'RUNNING', 10_000, 'RUNNING');
+    const t0 = Date.now();
+    await cancel({ job_id: job.job_id });
+    const end = await waitTerminal(srv.client, job.job_id, 10_000);
+    expect(end.status).toBe('CANCELLED');
+    expect(end.data).toBeNull(); // stopped before the selection reported its counts
+    expect(Date.now() - t0).toBeLessThan(2000);
+  }, 60_000);
+
+  it('an error inside the worker comes back (INTERNAL naming the cause for DescribeDataset, ERROR for a Train); bad input is still rejected up front with its field', async () => {
+    try {
+      await describe_({ data_tags: ['big'], maximum_interaction_age_days: -1 });
+      throw new Error('expected an error');
+    } catch (err) {
+      expect(grpcCode(err), (err as ServiceError).message).toBe(grpcStatus.INVALID_ARGUMENT);
+      expect(fieldOf(err)).toBe('maximum_interaction_age_days');
+    }
+    const gone = await importBatch(srv, 'INTERACTIONS', randomRows(5, 5, 2), ['gone']);
+    // A stored file damaged on disk: Arrow's reader throws inside the worker.
+    writeFileSync(batchFilePath(srv.dataDir, gone), Buffer.from('not an arrow stream at all '.repeat(10)));
+    try {
+      await describe_({ data_tags: ['gone'] });
+      throw new Error('expected an error');
+    } catch (err) {
+      expect(grpcCode(err), (err as ServiceError).message).toBe(grpcStatus.INTERNAL);
+      expect((err as ServiceError).details).toMatch(/selection worker failed: \w*Error: /);
+    }
+    const job = await train({ model_id: 'gone', data_tags: ['gone'], hyperparameters: { factors: 4, iterations: 1 } });
+    const end = await waitTerminal(srv.client, job.job_id, 10_000);
+    expect(end.status).toBe('ERROR');
+    expect(end.error).toMatch(/selection worker failed: \w*Error: /);
+    // The server is still up and selects the other batches.
+    expect(Number((await describe_({ data_tags: ['big'] })).interaction_count)).toBe(USERS * PER_USER);
+  }, 60_000);
+});
