@@ -12,11 +12,11 @@ import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTer
 
 /**
  * The data selection of Train and DescribeDataset runs in a worker thread: the server's event loop keeps
- * ticking while a few hundred thousand rows are selected, and cancelling during the selection stops it.
+ * ticking while half a million rows are selected, and cancelling during the selection stops it.
  * (The server runs in this process, so a setInterval here measures the server's event loop.)
  */
 let srv: TestServer;
-const USERS = 3000, ITEMS = 4000, PER_USER = 100; // 300k rows
+const USERS = 50_000, ITEMS = 20_000, PER_USER = 10; // 500k rows, many distinct ids (the id maps are the costly part)
 const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);
 const cancel = (req: { job_id?: string }) => call<object, TrainingStatus__Output>(srv.client.CancelTraining.bind(srv.client), req);
 const describe_ = (req: DescribeDatasetRequest) => call<DescribeDatasetRequest, DatasetDescription__Output>(srv.client.DescribeDataset.bind(srv.client), req);
@@ -41,19 +41,25 @@ beforeAll(async () => {
 afterAll(async () => { await srv?.dispose(); });
 
 describe('selection in a worker thread', () => {
-  it('the event loop keeps ticking while a Train selects 300k rows; the counts are those of DescribeDataset', async () => {
-    const { gapMs, value: done } = await maxTickGap(async () => {
-      const job = await train({ model_id: 'lag', data_tags: ['big'], hyperparameters: { factors: 4, iterations: 1 } });
-      return waitTerminal(srv.client, job.job_id, 120_000);
+  it('the event loop keeps ticking while a Train selects 500k rows; the counts are those of DescribeDataset', async () => {
+    // The probe covers Train -> the job reports its selection counts (the selection only; the model write after
+    // training is another matter). On the 2-core VM: ~240 ms with the selection on the main thread, ~50 ms in
+    // the worker (receiving the 70k id strings).
+    let jobId = '';
+    const { gapMs } = await maxTickGap(async () => {
+      jobId = (await train({ model_id: 'lag', data_tags: ['big'], hyperparameters: { factors: 4, iterations: 1 } })).job_id;
+      await waitFor(async () => (await getStatus(srv.client, { job_id: jobId })).data !== null, 60_000, 'selection counts');
     });
+    const done = await waitTerminal(srv.client, jobId, 120_000);
     expect(done.status, done.error).toBe('COMPLETED');
     expect(Number(done.data?.interactions)).toBe(USERS * PER_USER);
-    expect(gapMs).toBeLessThan(250);
+    expect(gapMs).toBeLessThan(150);
     const { gapMs: dGap, value: d } = await maxTickGap(() => describe_({ data_tags: ['big'] }));
     expect(Number(d.interaction_count)).toBe(USERS * PER_USER);
     expect(Number(d.pair_count)).toBe(Number(done.data?.pairs));
     expect(Number(d.distinct_source_count)).toBe(USERS);
-    expect(dGap).toBeLessThan(250);
+    expect(Number(d.distinct_target_count)).toBe(Number(done.data?.targets));
+    expect(dGap).toBeLessThan(150);
   }, 120_000);
 
   it('a CancelTraining during the selection ends the job CANCELLED promptly', async () => {
