@@ -1,6 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetDescription__Output } from '../src/gen/recommender/v1/DatasetDescription.js';
 import type { DescribeDatasetRequest } from '../src/gen/recommender/v1/DescribeDatasetRequest.js';
@@ -97,5 +97,20 @@ describe('selection in a worker thread', () => {
     expect(end.error).toMatch(/selection worker failed: \w*Error: /);
     // The server is still up and selects the other batches.
     expect(Number((await describe_({ data_tags: ['big'] })).interaction_count)).toBe(USERS * PER_USER);
+
+    // A selected batch whose file is gone (deleted underneath a selection) is an error naming it, not 0 rows.
+    const missing = await importBatch(srv, 'INTERACTIONS', randomRows(5, 5, 2), ['missing']);
+    rmSync(batchFilePath(srv.dataDir, missing));
+    try {
+      await describe_({ data_tags: ['missing'] });
+      throw new Error('expected an error');
+    } catch (err) {
+      expect(grpcCode(err), (err as ServiceError).message).toBe(grpcStatus.NOT_FOUND);
+      expect((err as ServiceError).details).toContain(`batch ${missing} was deleted`);
+    }
+    const job2 = await train({ model_id: 'missing', data_tags: ['missing'], hyperparameters: { factors: 4, iterations: 1 } });
+    const end2 = await waitTerminal(srv.client, job2.job_id, 10_000);
+    expect(end2.status).toBe('ERROR');
+    expect(end2.error).toContain(`batch ${missing} was deleted`);
   }, 60_000);
 });

@@ -1,9 +1,12 @@
 import type { CsrMatrix } from '../engine/types.js';
-import { InvalidArgumentError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import type { RecordBatch } from 'apache-arrow';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { readStoredBatch } from './batch-reader.js';
 import { CooBuilder } from './csr-builder.js';
 import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
 import { IdIndex } from './id-index.js';
-import { numberColumn, readStoredBatches, utf8Column } from './stored-columns.js';
+import { numberColumn, utf8Column } from './stored-columns.js';
 
 /**
  * Turns the selected stored batches into the training matrix.
@@ -89,12 +92,21 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
+/**
+ * A selected batch's record batches, read synchronously (selection runs in a worker thread). A file that
+ * is gone (the batch was deleted after it was selected) is an error naming the batch, never 0 rows.
+ */
+function storedBatch(b: StoredBatchRef): Generator<RecordBatch> {
+  if (!existsSync(b.path)) throw new NotFoundError(`batch ${b.batchId} was deleted while this selection was reading it (file ${b.path} is gone)`);
+  return readStoredBatch(b.path);
+}
+
 /** Reads the entity batches; the latest import of an id wins. */
 export async function loadEntities(batches: readonly StoredBatchRef[], signal?: AbortSignal): Promise<Map<string, EntityRow>> {
   const sorted = [...batches].sort((a, b) => a.createdMs - b.createdMs || (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
   const map = new Map<string, EntityRow>();
   for (const b of sorted) {
-    for await (const rb of readStoredBatches(b.path)) {
+    for (const rb of storedBatch(b)) {
       throwIfAborted(signal);
       const id = utf8Column(rb, 'id');
       const type = utf8Column(rb, 'type');
@@ -143,7 +155,7 @@ export async function selectTrainingData(
   let interactions = 0, droppedByAge = 0, droppedByFilter = 0;
 
   for (const b of interactionBatches) {
-    for await (const rb of readStoredBatches(b.path)) {
+    for (const rb of storedBatch(b)) {
       throwIfAborted(signal);
       const n = rb.numRows;
       const src = utf8Column(rb, 'source_id');

@@ -1,5 +1,4 @@
-import { RecordBatchReader, type RecordBatch, type Vector } from 'apache-arrow';
-import { createReadStream } from 'node:fs';
+import type { RecordBatch, Vector } from 'apache-arrow';
 import { stringColumn } from './batch-reader.js';
 
 /**
@@ -49,10 +48,4 @@ export function numberColumn(batch: RecordBatch, name: string): Float64Array {
     for (let i = 0; i < d.length; i++) out[k++] = isValidAt(bitmap, d.offset, i) ? Number(values[i]) : NaN;
   }
   return out;
-}
-
-/** The record batches of a stored Arrow IPC stream file, read incrementally. */
-export async function* readStoredBatches(path: string): AsyncGenerator<RecordBatch> {
-  const reader = await RecordBatchReader.from(createReadStream(path, { highWaterMark: 1 << 20 }));
-  for await (const batch of reader) yield batch;
 }
