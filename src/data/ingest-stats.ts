@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../util/module-worker.js';
 import { PartitionedHash64Set } from './hash64-set.js';
 import type { DistinctWorkerIn, DistinctWorkerOut } from './distinct-worker.js';
 
@@ -65,7 +66,7 @@ class DistinctCounter {
   }
 
   private startWorker(): void {
-    const w = new Worker(new URL('./distinct-worker-boot.mjs', import.meta.url));
+    const w = startModuleWorker(import.meta.url, 'distinct-worker');
     this.worker = w;
     const sources = this.sources!.snapshot();
     const targets = this.targets!.snapshot();

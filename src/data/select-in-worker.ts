@@ -1,17 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../util/module-worker.js';
 import { deserializeError } from '../engine/worker-protocol.js';
 import { InternalError } from '../errors.js';
 import type { Selection, SelectionParams, StoredBatchRef } from './selection.js';
 import type { SelectionWorkerIn, SelectionWorkerOut } from './selection-worker.js';
-
-/** The worker loads through a small .mjs bootstrap that registers tsx's loader when the entry is TypeScript source. */
-function workerEntry(): { url: URL; entry: string } {
-  const fromTs = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL('./selection-worker-boot.mjs', import.meta.url),
-    entry: new URL(fromTs ? './selection-worker.ts' : './selection-worker.js', import.meta.url).href,
-  };
-}
 
 function abortError(signal: AbortSignal): Error {
   // What selectTrainingData throws when it sees the abort itself.
@@ -31,8 +22,7 @@ export async function selectInWorker(
 ): Promise<Selection> {
   const { signal, ...params } = p;
   if (signal?.aborted) throw abortError(signal);
-  const { url, entry } = workerEntry();
-  const worker = new Worker(url, { workerData: { entry } });
+  const worker = startModuleWorker(import.meta.url, 'selection-worker');
   return new Promise<Selection>((resolve, reject) => {
     let settled = false;
     const finish = (err: Error | undefined, result?: Selection) => {

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../util/module-worker.js';
 import { CancelledError, InternalError } from '../errors.js';
 import type { CompiledAlsOptions } from './options.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from './types.js';
@@ -9,18 +9,6 @@ export interface WorkerTrainOptions {
   transfer?: boolean;
   /** After an abort, how long the worker may take to stop by itself before it is terminated (ms, default 2000). */
   abortGraceMs?: number;
-}
-
-/**
- * The worker runs a small .mjs bootstrap that registers tsx's loader when the entry is TypeScript source
- * (workers do not inherit the parent's loader, under vitest nor under bin/recommender.mjs).
- */
-function workerEntry(): { url: URL; entry: string } {
-  const fromTs = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL('./train-worker-bootstrap.mjs', import.meta.url),
-    entry: new URL(fromTs ? './train-worker.ts' : './train-worker.js', import.meta.url).href,
-  };
 }
 
 /**
@@ -35,8 +23,7 @@ export async function trainInWorker(matrix: CsrMatrix, options: CompiledAlsOptio
   const m: CsrMatrix = wo.transfer
     ? matrix
     : { rows: matrix.rows, cols: matrix.cols, indptr: matrix.indptr.slice(), indices: matrix.indices.slice(), data: matrix.data.slice() };
-  const { url, entry } = workerEntry();
-  const worker = new Worker(url, { workerData: { entry } });
+  const worker = startModuleWorker(import.meta.url, 'train-worker');
   return new Promise<AlsResult>((resolve, reject) => {
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;

@@ -3,15 +3,10 @@
  * every worker (they share the work through an atomic counter) and resolves when all report done.
  * `terminate` ends the threads at once (used on abort and at the end of training).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 import type { WorkerInit, WorkerReply, WorkerTask } from './protocol.js';
 
-/** The worker module's URL, and whether it must be loaded through tsx (running from TypeScript sources). */
-function workerSpec(): { entry: URL; workerData: { url: string; ts: boolean } } {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(ts ? './worker.ts' : './worker.js', import.meta.url).href;
-  return { entry: new URL('./worker-entry.mjs', import.meta.url), workerData: { url, ts } };
-}
 
 let live = 0;
 /** Worker threads of all native-cpu pools that have not exited yet (tests check it returns to 0). */
@@ -29,10 +24,9 @@ export class WorkerPool {
 
   static async start(count: number, init: (index: number) => WorkerInit): Promise<WorkerPool> {
     const pool = new WorkerPool();
-    const spec = workerSpec();
     const ready: Promise<void>[] = [];
     for (let w = 0; w < count; w++) {
-      const worker = new Worker(spec.entry, { workerData: spec.workerData, execArgv: [] });
+      const worker = startModuleWorker(import.meta.url, 'worker', { execArgv: [] });
       pool.workers.push(worker);
       live++;
       worker.once('exit', () => live--);
