@@ -2,11 +2,10 @@ import type { CsrMatrix } from '../engine/types.js';
 import { existsSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import { readStoredBatch } from './batch-reader.js';
+import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from './batch-reader.js';
 import { CooBuilder } from './csr-builder.js';
 import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
 import { IdIndex } from './id-index.js';
-import { numberColumn, utf8Column } from './stored-columns.js';
 
 /**
  * Turns the selected stored batches into the training matrix.
@@ -108,9 +107,9 @@ export async function loadEntities(batches: readonly StoredBatchRef[], signal?: 
   for (const b of sorted) {
     for (const rb of storedBatch(b)) {
       throwIfAborted(signal);
-      const id = utf8Column(rb, 'id');
-      const type = utf8Column(rb, 'type');
-      const meta = utf8Column(rb, 'metadata');
+      const id = stringColumn(rb, 'id');
+      const type = stringColumn(rb, 'type');
+      const meta = stringColumn(rb, 'metadata');
       for (let i = 0; i < rb.numRows; i++) {
         const k = id[i];
         if (k !== null && k !== undefined) map.set(k, { type: type[i] ?? null, metadata: meta[i] ?? null });
@@ -158,12 +157,12 @@ export async function selectTrainingData(
     for (const rb of storedBatch(b)) {
       throwIfAborted(signal);
       const n = rb.numRows;
-      const src = utf8Column(rb, 'source_id');
-      const tgt = utf8Column(rb, 'target_id');
-      const type = needType ? utf8Column(rb, 'type') : undefined;
-      const ts = needTs ? numberColumn(rb, 'timestamp_ms') : undefined;
-      const wt = numberColumn(rb, 'weight');
-      const meta = needMeta ? utf8Column(rb, 'metadata') : undefined;
+      const src = stringColumn(rb, 'source_id');
+      const tgt = stringColumn(rb, 'target_id');
+      const type = needType ? stringColumn(rb, 'type') : undefined;
+      const ts = needTs ? timestampMsColumn(rb) : undefined;
+      const wt = weightColumn(rb);
+      const meta = needMeta ? stringColumn(rb, 'metadata') : undefined;
       for (let i = 0; i < n; i++) {
         const t = ts ? ts[i]! : NaN;
         const hasTs = !Number.isNaN(t);
