@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { ENGINE_BACKENDS } from './engine/options.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -58,7 +59,6 @@ export interface CompiledServerOptions {
   logLevel: string;
 }
 
-export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
 
 function list(v: string | undefined): string[] | undefined {
   return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -102,8 +102,8 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
   }
   const backend = o.backend ?? 'auto';
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new InvalidArgumentError(`backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`, { field: 'backend' });
+  if (!(ENGINE_BACKENDS as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError(`backend must be one of ${ENGINE_BACKENDS.join(', ')}, got "${backend}"`, { field: 'backend' });
   }
   if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
     throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });

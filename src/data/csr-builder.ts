@@ -62,8 +62,3 @@ export class CooBuilder {
     return { rows, cols, indptr, indices: indices.slice(0, nnz), data: Float32Array.from(sum.subarray(0, nnz)) };
   }
 }
-
-/** Distinct (row, col) pairs without building weights (DescribeDataset). */
-export function countDistinctPairs(builder: CooBuilder, rows: number, cols: number): number {
-  return builder.toCsr(rows, cols).indices.length;
-}
