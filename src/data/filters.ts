@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { DataFilters__Output } from '../gen/recommender/v1/DataFilters.js';
+import type { EntityFilter__Output } from '../gen/recommender/v1/EntityFilter.js';
 import type { MetadataCondition__Output } from '../gen/recommender/v1/MetadataCondition.js';
 import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
 
@@ -79,6 +80,11 @@ function finiteOrUndefined(v: number | undefined, field: string): number | undef
   return n;
 }
 
+/** Validates and compiles an entity filter (training's `data_filters.entities`, serving's `target_filter`); errors name `${field}.…`. */
+export function compileEntityFilter(e: EntityFilter__Output, field: string): CompiledEntityFilter {
+  return { types: compileTypes(e.types, `${field}.types`), metadata: compileMetadata(e.metadata, `${field}.metadata`) };
+}
+
 const P = 'data_filters';
 
 /** Validates and compiles; throws InvalidArgumentError naming the field (e.g. `data_filters.interactions.min_weight`). */
@@ -112,8 +118,7 @@ export function compileDataFilters(f: DataFilters__Output | null | undefined): C
   }
   const e = f?.entities;
   if (e) {
-    const F = `${P}.entities`;
-    const compiled: CompiledEntityFilter = { types: compileTypes(e.types, `${F}.types`), metadata: compileMetadata(e.metadata, `${F}.metadata`) };
+    const compiled = compileEntityFilter(e, `${P}.entities`);
     if (compiled.types || compiled.metadata.length > 0) out.entities = compiled;
   }
   return out;

@@ -1,4 +1,4 @@
-import { entityPasses, type CompiledEntityFilter, type MetadataPredicate } from '../../data/filters.js';
+import { compileEntityFilter, entityPasses, type CompiledEntityFilter } from '../../data/filters.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { EntityFilter__Output } from '../../gen/recommender/v1/EntityFilter.js';
 import type { ServedModel } from '../models/served-model.js';
@@ -41,20 +41,10 @@ function ids(v: readonly string[] | undefined, field: string): string[] | undefi
 export function compileTargetSelection(req: {
   target_type?: string; target_filter?: EntityFilter__Output | null; include_target_ids?: string[]; exclude_target_ids?: string[];
 }): TargetSelection {
-  const f = req.target_filter;
-  const types = new Set<string>();
-  (f?.types ?? []).forEach((t, i) => {
-    if (!t) throw new InvalidArgumentError(`target_filter.types[${i}] must be a non-empty type`, { field: `target_filter.types[${i}]` });
-    types.add(t);
-  });
-  let typeSet: Set<string> | undefined = types.size > 0 ? types : undefined;
+  const f = req.target_filter ? compileEntityFilter(req.target_filter, 'target_filter') : { types: undefined, metadata: [] };
+  let typeSet = f.types;
   if (req.target_type) typeSet = typeSet ? new Set(typeSet.has(req.target_type) ? [req.target_type] : []) : new Set([req.target_type]);
-  const metadata: MetadataPredicate[] = (f?.metadata ?? []).map((c, i) => {
-    const p = `target_filter.metadata[${i}]`;
-    if (!c.key) throw new InvalidArgumentError(`${p}.key must not be empty`, { field: `${p}.key` });
-    if (!c.values || c.values.length === 0) throw new InvalidArgumentError(`${p}.values must list at least one value`, { field: `${p}.values` });
-    return { key: c.key, values: new Set(c.values) };
-  });
+  const metadata = f.metadata;
   const entity = typeSet || metadata.length > 0 ? { types: typeSet, metadata } : undefined;
   const key = entity ? JSON.stringify([typeSet ? [...typeSet].sort() : null, metadata.map((m) => [m.key, [...m.values].sort()])]) : '';
   return { entity, include: ids(req.include_target_ids, 'include_target_ids'), exclude: ids(req.exclude_target_ids, 'exclude_target_ids'), key };
