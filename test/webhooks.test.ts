@@ -13,7 +13,7 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from '../src/service
 import { buildTrainingEvent } from '../src/service/webhooks/event.js';
 import { generateWebhookSecret } from '../src/service/webhooks/secret.js';
 import { verifyWebhook, WebhookVerificationError } from '../src/service/webhooks/signer.js';
-import { toCallbackStatusMessage } from '../src/service/webhooks/callback-status.js';
+import { callbackMessage } from '../src/transport/handlers/job-status-message.js';
 
 /** A real HTTP receiver on 127.0.0.1; `reply` decides each answer (n = 0-based request number). */
 interface Received { path: string; headers: IncomingHttpHeaders; body: string; atMs: number }
@@ -104,7 +104,7 @@ describe('WebhookDispatcher with a real HTTP receiver', () => {
     expect(st).toMatchObject({ url: rx.url, state: 'delivered', attempts: 1, lastHttpStatus: 200, webhookId: rec.id });
     expect(st.lastError).toBeUndefined();
     expect(st.nextAttemptMs).toBeUndefined();
-    expect(toCallbackStatusMessage(st)).toEqual({ url: rx.url, state: 'delivered', attempts: 1, last_http_status: 200, last_error: '', next_attempt_time: null, webhook_id: rec.id });
+    expect(callbackMessage(st, rx.url)).toEqual({ url: rx.url, state: 'delivered', attempts: 1, last_http_status: 200, last_error: '', next_attempt_time: null, webhook_id: rec.id });
     expect(changes.length).toBeGreaterThanOrEqual(2);
     expect(new Set(changes)).toEqual(new Set(['job-1']));
     expect(d.statusForJob('no-such-job')).toBeUndefined();

@@ -1,7 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Batch__Output } from '../../gen/recommender/v1/Batch.js';
 import type { ListBatchesResponse__Output } from '../../gen/recommender/v1/ListBatchesResponse.js';
-import type { Timestamp__Output } from '../../gen/google/protobuf/Timestamp.js';
+import { timestampToIso as iso } from '../../transport/timestamp.js';
 import { createClient } from '../../transport/client.js';
 import { CLIENT_FLAGS, parse } from '../args.js';
 
@@ -11,9 +11,6 @@ const HELP = `usage: recommender batches [--tags a,b] [--kind interactions|entit
                           [--server host:port] [--api-key K] [--tls] [--ca-file F]
 Lists every batch carrying all the given tags (all pages), oldest first.`;
 
-function iso(t: Timestamp__Output | null | undefined): string {
-  return t ? new Date(Number(t.seconds) * 1000 + Math.round(t.nanos / 1e6)).toISOString() : '-';
-}
 
 /** A human summary of one batch. */
 export function formatBatch(b: Batch__Output): string {

@@ -2,21 +2,19 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
 import { createClient } from '../../transport/client.js';
 import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
+import { timestampToIso as iso } from '../../transport/timestamp.js';
 
 export const summary = "a training job's status (a model's latest job, or --job-id)";
 
 const HELP = `usage: recommender status <model_id> | --job-id J [--json] [--server host:port] [--api-key K] [--tls] [--ca-file F]
 Exit code 0 when the job completed, 3 when it is still queued or running, 1 on error/cancelled.`;
 
-function time(t: { seconds: string; nanos: number } | null): string {
-  return t ? new Date(Number(t.seconds) * 1000 + t.nanos / 1e6).toISOString() : '-';
-}
 
 export function formatStatus(s: TrainingStatus__Output): string {
   const lines = [
     `model ${s.model_id}  job ${s.job_id}  ${s.status}${s.error ? `: ${s.error}` : ''}`,
     `progress ${s.progress.toFixed(1)}%  iteration ${s.iteration}/${s.total_iterations}${s.loss !== undefined ? `  loss ${s.loss.toPrecision(6)}` : ''}${s.eta_seconds !== undefined ? `  eta ${s.eta_seconds.toFixed(0)} s` : ''}`,
-    `created ${time(s.create_time)}  started ${time(s.start_time)}  ended ${time(s.end_time)}`,
+    `created ${iso(s.create_time)}  started ${iso(s.start_time)}  ended ${iso(s.end_time)}`,
   ];
   if (s.backend) lines.push(`backend ${s.backend} (${s.device})`);
   if (s.data) {

@@ -8,4 +8,3 @@ export { validateCallbackUrl, resolveAndCheck, CallbackTargetRefusedError, MAX_C
 export { verifyWebhook, webhookHeaders, sign, WebhookVerificationError } from './signer.js';
 export { loadOrCreateWebhookSecret, generateWebhookSecret, WEBHOOK_SECRET_FILE } from './secret.js';
 export { createWebhookDispatcher } from './create.js';
-export { toCallbackStatusMessage } from './callback-status.js';

@@ -8,7 +8,8 @@ import type { ModelRow } from '../../service/jobs/job-repo.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { ModelMeta } from '../../data/trained-model.js';
 import { unary } from '../call.js';
-import { jobStatusMessage, timestamp } from './job-status-message.js';
+import { toTimestamp } from '../timestamp.js';
+import { jobStatusMessage } from './job-status-message.js';
 
 /** Served model's metadata (from the `models` row) + the latest job. */
 export function modelMessage(jobs: JobManager, row: ModelRow): Model {
@@ -20,7 +21,7 @@ export function modelMessage(jobs: JobManager, row: ModelRow): Model {
   if (row.jobId && meta) {
     const h = meta.hyperparameters as Partial<CompiledAlsOptions> & { typeWeights?: Record<string, number> };
     Object.assign(msg, {
-      job_id: row.jobId, trained_time: timestamp(meta.trainedMs), factors: meta.factors, source_count: meta.data.sources,
+      job_id: row.jobId, trained_time: toTimestamp(meta.trainedMs), factors: meta.factors, source_count: meta.data.sources,
       target_count: meta.data.targets, backend: meta.backend, device: meta.device, batch_ids: meta.batchIds,
       hyperparameters: {
         factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
