@@ -98,18 +98,7 @@ export class JsKernel {
         continue;
       }
       // r = -A0 x
-      for (let a = 0; a < k; a++) {
-        const ao = a * k;
-        let t0 = 0, t1 = 0, t2 = 0, t3 = 0, b = 0;
-        for (; b + 3 < k; b += 4) {
-          t0 += A[ao + b] * X[xo + b];
-          t1 += A[ao + b + 1] * X[xo + b + 1];
-          t2 += A[ao + b + 2] * X[xo + b + 2];
-          t3 += A[ao + b + 3] * X[xo + b + 3];
-        }
-        for (; b < k; b++) t0 += A[ao + b] * X[xo + b];
-        r[a] = -(t0 + t1 + t2 + t3);
-      }
+      for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
       // r += (c - (c-1) y.x) y
       for (let j = e0; j < e1; j++) {
         const c = conf[j];
@@ -125,18 +114,7 @@ export class JsKernel {
       if (rs >= 1e-20) {
         for (let it = 0; it < steps; it++) {
           // ap = A0 p + sum (c-1)(y.p) y
-          for (let a = 0; a < k; a++) {
-            const ao = a * k;
-            let t0 = 0, t1 = 0, t2 = 0, t3 = 0, b = 0;
-            for (; b + 3 < k; b += 4) {
-              t0 += A[ao + b] * p[b];
-              t1 += A[ao + b + 1] * p[b + 1];
-              t2 += A[ao + b + 2] * p[b + 2];
-              t3 += A[ao + b + 3] * p[b + 3];
-            }
-            for (; b < k; b++) t0 += A[ao + b] * p[b];
-            ap[a] = t0 + t1 + t2 + t3;
-          }
+          for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
           for (let j = e0; j < e1; j++) {
             const c1 = conf[j] - 1;
             if (c1 === 0) continue;
