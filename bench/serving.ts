@@ -7,13 +7,15 @@
  * targets each (exclude_seen on), 10 results per request, source ids round-robin over 1000 known users.
  *
  *   npx tsx bench/serving.ts [--targets 20000] [--sources 10000] [--factors 64] [--concurrency 8]
- *                            [--duration 15s] [--rps 0] [--total N] [--ghz ~/go/bin/ghz]
+ *                            [--duration 15s] [--rps 0] [--total N] [--serving-threads 1] [--ghz ~/go/bin/ghz]
+ * (--serving-threads 0 scores on the event loop; the default is the server's, 1 worker thread.)
  * Run under `flock /tmp/bench.lock` on the shared machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startApp } from '../src/app.js';
 import { compileServerOptions } from '../src/config.js';
@@ -28,7 +30,7 @@ const { values: a } = parseArgs({
   options: {
     targets: { type: 'string', default: '20000' }, sources: { type: 'string', default: '10000' }, factors: { type: 'string', default: '64' },
     concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '15s' }, rps: { type: 'string', default: '0' },
-    total: { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+    total: { type: 'string' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
   },
 });
 const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors), seenPer = Number(a.seen);
@@ -92,7 +94,7 @@ function runGhz(args: string[]): Promise<string> {
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
-  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1 }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
   let t0 = performance.now();
   const model = syntheticModel();
   await writeModel(modelDir(dataDir, 'bench', 'bench-job'), model);
@@ -116,10 +118,13 @@ try {
   const outFile = join(dataDir, 'ghz.json');
   const args = ['--insecure', '--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile, '-c', a.concurrency!, '--connections', '1',
     '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   await runGhz(args);
   const cpu = process.cpuUsage(cpu0);
+  loopDelay.disable();
   const wallS = (performance.now() - wall0) / 1000;
   const rep = JSON.parse(readFileSync(outFile, 'utf8')) as {
     count: number; rps: number; average: number; fastest: number; slowest: number;
@@ -127,11 +132,13 @@ try {
   };
   const pct = (p: number) => (rep.latencyDistribution.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6;
   const result = {
-    targets: n, sources: m, factors: k, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
+    targets: n, sources: m, factors: k, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
     requests: rep.count, rps: Math.round(rep.rps), p50ms: +pct(50).toFixed(2), p90ms: +pct(90).toFixed(2), p99ms: +pct(99).toFixed(2),
     avgMs: +(rep.average / 1e6).toFixed(2), maxMs: +(rep.slowest / 1e6).toFixed(2), statuses: rep.statusCodeDistribution,
     modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
     // CPU of the server process (user + system) per request, and its share of one core during the run
+    // how late the event loop ran timers (ms): what every other call on this server waits behind
+    eventLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(2), eventLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(2),
     serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3), serverCores: +((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2),
   };
   console.log(JSON.stringify(result));

@@ -14,6 +14,7 @@ import { listModelsHandler } from './transport/handlers/list-models.js';
 import { getModelHandler } from './transport/handlers/get-model.js';
 import { describeDatasetHandler } from './transport/handlers/describe-dataset.js';
 import { ModelCache } from './service/models/model-cache.js';
+import { ScoringPool } from './service/serving/scoring-pool.js';
 import { recommendHandlers } from './transport/handlers/recommend.js';
 import { recommendAllHandlers } from './transport/handlers/recommend-all.js';
 import { similarItemsHandlers } from './transport/handlers/similar-items.js';
@@ -58,7 +59,11 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   closers.push(() => jobs.stop());
 
   // Serving: models loaded lazily from the store, swapped when the catalog points at a new job.
+  // Recommend scores on worker threads (models' factors in shared memory); 0 threads = on the event loop.
+  const scoring = options.servingThreads > 0 ? new ScoringPool(options.servingThreads, log.child({ component: 'serving' })) : undefined;
+  if (scoring) closers.push(() => scoring.close());
   const modelCache: ModelCache = new ModelCache({
+    scoringSlots: options.servingThreads,
     resolveServed: (modelId) => jobs.servedModel(modelId),
     hasAnyJob: (modelId) => jobs.hasAnyJob(modelId),
     budgetBytes: options.modelCacheBytes,
@@ -78,7 +83,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     ListModels: listModelsHandler(log, jobs),
     GetModel: getModelHandler(log, jobs),
     DescribeDataset: describeDatasetHandler(log, jobs),
-    ...recommendHandlers(log, modelCache),
+    ...recommendHandlers(log, modelCache, scoring),
     ...recommendAllHandlers(log, modelCache, servingShutdown.signal),
     ...similarItemsHandlers(log, modelCache),
   };

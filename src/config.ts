@@ -37,6 +37,8 @@ export interface ServerOptions {
   webhookAllowlist?: string[];
   /** Memory budget of models held in memory for serving, default 2 GiB. */
   modelCacheBytes?: number;
+  /** Worker threads that score Recommend calls off the event loop (default 1; 0 = on the event loop). Env RECOMMENDER_SERVING_THREADS. */
+  servingThreads?: number;
   logLevel?: string;
 }
 
@@ -56,6 +58,7 @@ export interface CompiledServerOptions {
   webhookTimeoutMs: number;
   webhookAllowlist: string[];
   modelCacheBytes: number;
+  servingThreads: number;
   logLevel: string;
 }
 
@@ -85,6 +88,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     webhookRetryScheduleMs: list(env.RECOMMENDER_WEBHOOK_RETRY_SCHEDULE_MS)?.map(Number),
     webhookTimeoutMs: num(env.RECOMMENDER_WEBHOOK_TIMEOUT_MS),
     modelCacheBytes: num(env.RECOMMENDER_MODEL_CACHE_BYTES),
+    servingThreads: num(env.RECOMMENDER_SERVING_THREADS),
     logLevel: env.LOG_LEVEL,
   };
 }
@@ -124,6 +128,7 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     webhookTimeoutMs: positiveInt('webhookTimeoutMs', o.webhookTimeoutMs, 15_000),
     webhookAllowlist: o.webhookAllowlist ?? [],
     modelCacheBytes: positiveInt('modelCacheBytes', o.modelCacheBytes, 2 * 1024 ** 3),
+    servingThreads: positiveInt('servingThreads', o.servingThreads, 1, 0),
     logLevel: o.logLevel ?? 'info',
   };
 }

@@ -12,6 +12,8 @@ export interface ModelCacheOptions {
   /** Memory budget of loaded models (bytes); least recently used models are evicted beyond it. */
   budgetBytes: number;
   log?: Logger;
+  /** Scratch slots for scoring worker threads in each loaded model (the ScoringPool's size; default 0). */
+  scoringSlots?: number;
   /** Loader (default: readModel). */
   load?: (dir: string) => Promise<TrainedModel>;
 }
@@ -80,7 +82,7 @@ export class ModelCache {
     } catch (err) {
       throw new InternalError(`model "${modelId}" (job ${jobId}) could not be loaded: ${(err as Error).message}`, { cause: err });
     }
-    const served = new ServedModel(model, modelBytes(model));
+    const served = new ServedModel(model, modelBytes(model), this.o.scoringSlots ?? 0);
     // A newer job may have been committed (and loaded) while this one loaded: never replace it with an older one.
     const current = this.o.resolveServed(modelId);
     if (current && current.jobId !== jobId) return served;

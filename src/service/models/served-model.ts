@@ -23,9 +23,10 @@ export class ServedModel {
   readonly scorer?: WasmScorer;
   readonly model: TrainedModel;
 
-  constructor(model: TrainedModel, bytes: number) {
+  /** `scoringSlots`: scratch slots for scoring worker threads in the scorer's shared memory (serving/scoring-pool.ts). */
+  constructor(model: TrainedModel, bytes: number, scoringSlots = 0) {
     this.k = model.meta.factors;
-    this.scorer = WasmScorer.create(model.targetFactors, model.targetIds.length, this.k);
+    this.scorer = WasmScorer.create(model.targetFactors, model.targetIds.length, this.k, scoringSlots);
     // The scorer holds the target factors; serve from its copy so they are stored once.
     this.model = this.scorer ? { ...model, targetFactors: this.scorer.targetFactors } : model;
     this.bytes = bytes;

@@ -33,10 +33,20 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
   let scores: Float64Array | Float32Array;
   let maxima: Float32Array | undefined;
   if (served.scorer) { scores = served.scorer.scores(x); maxima = served.scorer.blockMaxima(); }
-  else { scores = scoreBuffer(n); dotAll(x, Y, k, scores, n); }
+  else { scores = scoreBuffer(n).subarray(0, n); dotAll(x, Y, k, scores, n); }
+  return topKOfScores(scores, maxima, count, cand.mask, seen);
+}
+
+/**
+ * The `count` best of `scores` (one per target; ties -> lower index), leaving out targets in `seen`
+ * (marked NaN in `scores`, which is scratch) and where `mask` is 0. `maxima` (optional): an upper bound
+ * of the scores per block of SCORE_BLOCK targets, taken before the seen targets were marked.
+ */
+export function topKOfScores(scores: Float64Array | Float32Array, maxima: Float32Array | undefined, count: number, mask: Uint8Array | null | undefined, seen?: ArrayLike<number>): TopK {
+  const n = scores.length;
+  const heap = new TopKHeap(count);
   if (seen) for (let j = 0; j < seen.length; j++) scores[seen[j]!] = NaN;
   if (count <= 0) return heap.drain();
-  const mask = cand.mask;
   // Fill the heap with the first `count` candidates, then scan against a local threshold: targets come in
   // ascending index, so a score equal to the threshold loses its tie and `s > thr` is the whole test (NaN
   // marks seen targets and never passes it). With the block maxima (an upper bound per SCORE_BLOCK targets,

@@ -8,6 +8,7 @@ import { candidatesFor, compileTargetSelection, type Candidates } from './candid
 import { foldIn, validateFoldInInteractions } from './fold-in.js';
 import { MAX_SOURCES_PER_CALL, requireModelId, resultCount } from './limits.js';
 import { rankByPopularity, rankByScore } from './rank.js';
+import type { ScoringPool } from './scoring-pool.js';
 import type { TopK } from './top-k.js';
 
 /** Where serving gets models from (ModelCache in production). */
@@ -27,10 +28,10 @@ export function seenOf(served: ServedModel, u: number): Int32Array {
   return indices.subarray(indptr[u]!, indptr[u + 1]!);
 }
 
-/** Recommendations for one known source index. */
-export function recommendIndex(served: ServedModel, u: number, count: number, cand: Candidates, excludeSeen: boolean): TopK {
-  const k = served.k;
-  return rankByScore(served, served.model.sourceFactors.subarray(u * k, (u + 1) * k), count, cand, excludeSeen ? seenOf(served, u) : undefined);
+/** rankByScore, on a scoring worker when a pool is given and can take the request (same results). */
+function rank(scoring: ScoringPool | undefined, served: ServedModel, x: Float32Array | Float64Array, count: number, cand: Candidates, seen?: Int32Array): TopK | Promise<TopK> {
+  if (scoring && !cand.list && scoring.accepts(served)) return scoring.rank(served, x, count, cand.mask, seen);
+  return rankByScore(served, x, count, cand, seen);
 }
 
 /**
@@ -42,7 +43,7 @@ export function recommendIndex(served: ServedModel, u: number, count: number, ca
  *    or NOT_FOUND naming the source when `strict`.
  * exclude_seen (default true) leaves out the source's training targets (fold-in: the given ones).
  */
-export async function recommend(models: ModelSource, req: RecommendRequest__Output): Promise<RecommendResponse> {
+export async function recommend(models: ModelSource, req: RecommendRequest__Output, scoring?: ScoringPool): Promise<RecommendResponse> {
   const modelId = requireModelId(req.model_id);
   const sourceIds: Array<{ id: string; field: string }> = [];
   if (req.source_id && req.source_ids.length > 0) {
@@ -77,13 +78,14 @@ export async function recommend(models: ModelSource, req: RecommendRequest__Outp
       if (req.strict) throw new NotFoundError(`none of the ${foldInList.length} interactions names a target of model "${modelId}"`, { field: 'interactions' });
       results.push({ source_id: id, recommendations: toRecommendations(served, rankByPopularity(served, count, cand, excludeSeen ? f.seen : undefined)), strategy: 'popularity' });
     } else {
-      results.push({ source_id: id, recommendations: toRecommendations(served, rankByScore(served, f.x, count, cand, excludeSeen ? f.seen : undefined)), strategy: 'fold_in' });
+      results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, f.x, count, cand, excludeSeen ? f.seen : undefined)), strategy: 'fold_in' });
     }
   } else {
     for (const { id, field } of sourceIds) {
       const u = served.sourceIndex.get(id);
       if (u !== undefined) {
-        results.push({ source_id: id, recommendations: toRecommendations(served, recommendIndex(served, u, count, cand, excludeSeen)), strategy: 'model' });
+        const x = served.model.sourceFactors.subarray(u * served.k, (u + 1) * served.k);
+        results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, x, count, cand, excludeSeen ? seenOf(served, u) : undefined)), strategy: 'model' });
       } else if (req.strict) {
         throw new NotFoundError(`source "${id}" is not in model "${modelId}"`, { field });
       } else {

@@ -1,8 +1,10 @@
 import type { RecommenderHandlers } from '../../gen/recommender/v1/Recommender.js';
 import type { Logger } from '../../log.js';
 import { recommend, type ModelSource } from '../../service/serving/recommender.js';
+import type { ScoringPool } from '../../service/serving/scoring-pool.js';
 import { unary } from '../call.js';
 
-export function recommendHandlers(log: Logger, models: ModelSource): Pick<RecommenderHandlers, 'Recommend'> {
-  return { Recommend: unary(log, 'Recommend', (req) => recommend(models, req)) };
+/** Recommend; scoring runs on `scoring`'s worker threads when given, else on the event loop. */
+export function recommendHandlers(log: Logger, models: ModelSource, scoring?: ScoringPool): Pick<RecommenderHandlers, 'Recommend'> {
+  return { Recommend: unary(log, 'Recommend', (req) => recommend(models, req, scoring)) };
 }

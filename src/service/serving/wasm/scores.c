@@ -1,6 +1,8 @@
 /*
  * Serving kernel: scores of every target for one source vector, out[i] = x . Y[i] (row-major Y, n x k),
- * in float32 with WebAssembly SIMD (4 lanes, two accumulators). Built by build.sh; scores.wasm is committed.
+ * in float32 with WebAssembly SIMD (4 lanes, two accumulators), and the same for four source vectors in one
+ * pass over Y (scores4: the batch path of the scoring worker). Built by build.sh; scores.wasm is committed.
+ * The module imports a shared memory, so the scoring worker threads can use the model's factors in place.
  */
 #include <wasm_simd128.h>
 
@@ -45,6 +47,44 @@ void scores(const float *Y, int n, int k, const float *x, float *out) {
     for (; f < k; f += 4) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(x + f), wasm_v128_load(y + f)));
     a0 = wasm_f32x4_add(a0, a1);
     out[i] = wasm_f32x4_extract_lane(a0, 0) + wasm_f32x4_extract_lane(a0, 1) + wasm_f32x4_extract_lane(a0, 2) + wasm_f32x4_extract_lane(a0, 3);
+  }
+}
+
+static inline float hsum(v128_t a) {
+  return wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3);
+}
+
+/*
+ * out[q * n + i] = X[q] . Y[i] for the four k-vectors X[0..3] (contiguous, k floats each): each row of Y
+ * is read once for the four sources, so a batch of requests costs one sweep over Y (memory bound at a
+ * large catalog) instead of four. Same float32 sums, in the same order, as `scores` for k % 8 == 0.
+ */
+__attribute__((export_name("scores4")))
+void scores4(const float *Y, int n, int k, const float *X, float *out) {
+  if ((k & 7) != 0) {
+    for (int q = 0; q < 4; q++) scores(Y, n, k, X + q * k, out + (long)q * n);
+    return;
+  }
+  const float *x0 = X, *x1 = X + k, *x2 = X + 2 * k, *x3 = X + 3 * k;
+  for (int i = 0; i < n; i++) {
+    const float *y = Y + (long)i * k;
+    v128_t z = wasm_f32x4_splat(0.f);
+    v128_t a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
+    for (int f = 0; f < k; f += 8) {
+      v128_t y0 = wasm_v128_load(y + f), y1 = wasm_v128_load(y + f + 4);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(x0 + f), y0));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(x0 + f + 4), y1));
+      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(x1 + f), y0));
+      b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(x1 + f + 4), y1));
+      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_v128_load(x2 + f), y0));
+      c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_v128_load(x2 + f + 4), y1));
+      d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(wasm_v128_load(x3 + f), y0));
+      d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(wasm_v128_load(x3 + f + 4), y1));
+    }
+    out[i] = hsum(wasm_f32x4_add(a0, a1));
+    out[n + i] = hsum(wasm_f32x4_add(b0, b1));
+    out[2 * (long)n + i] = hsum(wasm_f32x4_add(c0, c1));
+    out[3 * (long)n + i] = hsum(wasm_f32x4_add(d0, d1));
   }
 }
 
