@@ -7,16 +7,16 @@ export const summary = 'start the gRPC service on the embedded store (data direc
 
 const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
                         [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
-                        [--workers N] [--max-upload-bytes N] [--training-concurrency N]
+                        [--workers N] [--max-upload-bytes N] [--training-concurrency N] [--serving-threads N]
 Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
-RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
+RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
     'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     backend: { type: 'string' }, workers: { type: 'string' }, 'max-upload-bytes': { type: 'string' },
-    'training-concurrency': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) { console.log(HELP); return 0; }
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     dataDir: values['data-dir'], host: values.host, port: n(values.port),
     apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
     backend: values.backend, workers: n(values.workers), maxUploadBytes: n(values['max-upload-bytes']),
-    trainingConcurrency: n(values['training-concurrency']),
+    trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
   });
   const log = createLogger(options.logLevel);
   const app = await startApp(options, log);
