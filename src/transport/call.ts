@@ -3,6 +3,7 @@ import type {
   handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, Metadata, ServerReadableStream,
   ServerUnaryCall, ServerWritableStream, sendUnaryData,
 } from '@grpc/grpc-js';
+import { CancelledError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { grpcCodeOf, toServiceError } from './grpc-status.js';
 
@@ -110,11 +111,11 @@ export function serverStreaming<Req, Res>(log: Logger, method: string, fn: (call
 
 /** Writes one message, waiting for 'drain' when the transport buffer is full. Rejects if the call is cancelled. */
 export function writeWithBackpressure<Res>(call: ServerWritableStream<unknown, Res>, msg: Res): Promise<void> {
-  if (call.cancelled) return Promise.reject(new Error('call cancelled'));
+  if (call.cancelled) return Promise.reject(new CancelledError('the client cancelled the call'));
   if (call.write(msg)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onDrain = () => { call.off('cancelled', onCancel); resolve(); };
-    const onCancel = () => { call.off('drain', onDrain); reject(new Error('call cancelled')); };
+    const onCancel = () => { call.off('drain', onDrain); reject(new CancelledError('the client cancelled the call')); };
     call.once('drain', onDrain);
     call.once('cancelled', onCancel);
   });
