@@ -30,7 +30,7 @@ const { values: a } = parseArgs({
   options: {
     targets: { type: 'string', default: '20000' }, sources: { type: 'string', default: '10000' }, factors: { type: 'string', default: '64' },
     concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '15s' }, rps: { type: 'string', default: '0' },
-    total: { type: 'string' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+    total: { type: 'string' }, call: { type: 'string', default: 'recommend' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
   },
 });
 const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors), seenPer = Number(a.seen);
@@ -81,6 +81,18 @@ function writeProtoForGhz(dir: string): string {
   return join(dir, 'recommender.proto');
 }
 
+/** The standard grpc.health.v1 contract (for --call health). */
+function writeHealthProto(dir: string): string {
+  const text = `syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse { enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; } ServingStatus status = 1; }
+service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
+`;
+  writeFileSync(join(dir, 'health.proto'), text);
+  return join(dir, 'health.proto');
+}
+
 function runGhz(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(a.ghz!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -116,7 +128,12 @@ try {
   const r = rand(9);
   writeFileSync(dataFile, JSON.stringify(Array.from({ length: 1000 }, () => ({ model_id: 'bench', source_id: `user-${Math.floor(r() * m)}`, max_recommendations: 10 }))));
   const outFile = join(dataDir, 'ghz.json');
-  const args = ['--insecure', '--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile, '-c', a.concurrency!, '--connections', '1',
+  // --call health: the same load on grpc.health.v1.Health/Check (no work at all), i.e. the floor that this
+  // machine, grpc-js and the load generator set for any call.
+  const target = a.call === 'health'
+    ? ['--proto', writeHealthProto(dataDir), '--call', 'grpc.health.v1.Health.Check', '-d', '{"service":""}']
+    : ['--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile];
+  const args = ['--insecure', ...target, '-c', a.concurrency!, '--connections', '1',
     '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
@@ -132,7 +149,7 @@ try {
   };
   const pct = (p: number) => (rep.latencyDistribution.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6;
   const result = {
-    targets: n, sources: m, factors: k, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
+    targets: n, sources: m, factors: k, call: a.call, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
     requests: rep.count, rps: Math.round(rep.rps), p50ms: +pct(50).toFixed(2), p90ms: +pct(90).toFixed(2), p99ms: +pct(99).toFixed(2),
     avgMs: +(rep.average / 1e6).toFixed(2), maxMs: +(rep.slowest / 1e6).toFixed(2), statuses: rep.statusCodeDistribution,
     modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
