@@ -29,12 +29,11 @@ export function rankByScore(served: ServedModel, x: ArrayLike<number>, count: nu
     }
     return heap.drain();
   }
+  if (served.scorer) return served.scorer.top(x, count, cand.mask, seen);
   const n = served.targetCount;
-  let scores: Float64Array | Float32Array;
-  let maxima: Float32Array | undefined;
-  if (served.scorer) { scores = served.scorer.scores(x); maxima = served.scorer.blockMaxima(); }
-  else { scores = scoreBuffer(n).subarray(0, n); dotAll(x, Y, k, scores, n); }
-  return topKOfScores(scores, maxima, count, cand.mask, seen);
+  const scores = scoreBuffer(n).subarray(0, n);
+  dotAll(x, Y, k, scores, n);
+  return topKOfScores(scores, undefined, count, cand.mask, seen);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { topKOfScores } from './rank.js';
 import type { FromScorer, ToScorer } from './scoring-protocol.js';
 import { BATCH, BatchScorer } from './wasm-scorer.js';
 
@@ -47,11 +46,8 @@ function run(batch: Rank[]): void {
         continue;
       }
       try {
-        const scores = scorer.scoreBatch(group.map((r) => r.x));
-        group.forEach((r, q) => {
-          const top = topKOfScores(scores[q]!, scorer.blockMaxima(q), r.count, r.mask, r.seen);
-          reply({ t: 'ranked', id: r.id, indices: top.indices, scores: top.scores, group: group.length });
-        });
+        const tops = scorer.topBatch(group);
+        group.forEach((r, q) => reply({ t: 'ranked', id: r.id, indices: tops[q]!.indices, scores: tops[q]!.scores, group: group.length }));
       } catch (err) {
         for (const r of group) reply({ t: 'failed', id: r.id, message: (err as Error).message });
       }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { topKOfScores } from '../src/service/serving/rank.js';
+import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
+import { rng } from './serving-fixtures.js';
+
+/** The reference: the full float32 pass of the same kernel, ranked by topKOfScores. */
+function fullPass(s: WasmScorer, x: Float32Array, count: number, mask: Uint8Array | null, seen?: Int32Array) {
+  const t = topKOfScores(Float32Array.from(s.scores(x)), undefined, count, mask, seen);
+  return { indices: Array.from(t.indices), scores: Array.from(t.scores) };
+}
+const plain = (t: { indices: Int32Array; scores: Float64Array }) => ({ indices: Array.from(t.indices), scores: Array.from(t.scores) });
+
+interface Case { name: string; n: number; k: number; y: (r: () => number, i: number, f: number) => number; x: (r: () => number, f: number) => number }
+const cases: Case[] = [
+  { name: 'uniform', n: 3000, k: 64, y: (r) => r() * 2 - 1, x: (r) => r() * 2 - 1 },
+  { name: 'k = 8, small catalog', n: 40, k: 8, y: (r) => r() - 0.5, x: (r) => r() - 0.5 },
+  { name: 'k = 128, popular rows with 30x norms', n: 2000, k: 128, y: (r, i) => (r() - 0.5) * (i % 97 === 0 ? 30 : 1), x: (r) => r() - 0.5 },
+  { name: 'coarse values: many exact ties', n: 1500, k: 16, y: (r) => Math.round(r() * 4) / 4, x: (r) => Math.round(r() * 2) },
+  { name: 'zero rows and tiny scales', n: 700, k: 24, y: (r, i) => (i % 5 === 0 ? 0 : (r() - 0.5) * 1e-6), x: (r) => r() - 0.5 },
+];
+
+describe('int8 prefilter (quantized.ts)', () => {
+  it('gives exactly the full float32 pass results: ids, scores and tie order, with masks and seen targets', () => {
+    let prefiltered = 0, full = 0;
+    for (const c of cases) {
+      const r = rng(c.n + c.k);
+      const Y = Float32Array.from({ length: c.n * c.k }, (_, j) => c.y(r, Math.floor(j / c.k), j % c.k));
+      const s = WasmScorer.create(Y, c.n, c.k, 1)!;
+      expect(s.quantized, c.name).toBe(true);
+      for (let t = 0; t < 40; t++) {
+        const x = t === 0 ? new Float32Array(c.k) : Float32Array.from({ length: c.k }, (_, f) => c.x(r, f));
+        const count = [1, 3, 10, 50][t % 4]!;
+        const mask = t % 3 === 1 ? Uint8Array.from({ length: c.n }, () => (r() < 0.4 ? 1 : 0)) : null;
+        const seen = t % 2 === 0 ? Int32Array.from({ length: Math.min(20, c.n >> 1) }, () => Math.floor(r() * c.n)) : undefined;
+        const want = fullPass(s, x, count, mask, seen);
+        expect(plain(s.top(x, count, mask, seen)), `${c.name}, source ${t}`).toEqual(want);
+      }
+      prefiltered += s.counts.prefiltered;
+      full += s.counts.full;
+    }
+    // Both routes ran: the prefilter on most sources, the fallback where scores tie too tightly (x = 0, coarse values).
+    expect(prefiltered).toBeGreaterThan(100);
+    expect(full).toBeGreaterThan(0);
+  });
+
+  it('a worker slot ranks 1-4 sources per pass exactly like WasmScorer.top', () => {
+    const n = 2500, k = 32;
+    const r = rng(77);
+    const Y = Float32Array.from({ length: n * k }, () => r() * 2 - 1);
+    const s = WasmScorer.create(Y, n, k, 1)!;
+    const slot = new BatchScorer(s.share(), 0);
+    for (let g = 1; g <= 4; g++) {
+      const reqs = Array.from({ length: g }, (_, j) => ({
+        x: Float32Array.from({ length: k }, () => r() * 2 - 1), count: [5, 10, 1, 100][j]!,
+        mask: j === 1 ? Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)) : null,
+        seen: j === 2 ? Int32Array.from([3, 9, 27, 81]) : undefined,
+      }));
+      const got = slot.topBatch(reqs).map(plain);
+      reqs.forEach((q, j) => expect(got[j], `group ${g}, source ${j}`).toEqual(fullPass(s, q.x, q.count, q.mask, q.seen)));
+    }
+    expect(slot.counts.prefiltered).toBeGreaterThan(0);
+  });
+
+  it('is off where k % 8 != 0 (the full pass ranks)', () => {
+    const s = WasmScorer.create(new Float32Array(10 * 12).fill(0.5), 10, 12)!;
+    expect(s.quantized).toBe(false);
+    expect(Array.from(s.top(new Float32Array(12).fill(1), 3, null).indices)).toEqual([0, 1, 2]);
+  });
+});
