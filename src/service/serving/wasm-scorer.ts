@@ -45,6 +45,10 @@ let enabled = process.env.RECOMMENDER_WASM_SCORING !== '0';
 /** Turns the SIMD kernel off/on for models loaded from now on (env RECOMMENDER_WASM_SCORING=0; tests of the JS path). */
 export function setWasmScoring(on: boolean): void { enabled = on; }
 
+let prefilter = process.env.RECOMMENDER_SERVING_PREFILTER !== '0';
+/** Turns the int8 prefilter off/on for models loaded from now on (env RECOMMENDER_SERVING_PREFILTER=0; benchmarks). */
+export function setPrefilter(on: boolean): void { prefilter = on; }
+
 /** Targets per block of `blockMaxima`. */
 export const SCORE_BLOCK = 64;
 /** Sources scored per pass over the target factors in a worker slot. */
@@ -145,7 +149,7 @@ export class WasmScorer {
    * when wasm is unavailable or it would not fit in one 4 GiB memory. `quantize` (default: when k % 8 == 0
    * and k <= 512) adds the int8 copy used by `top`.
    */
-  static create(targetFactors: Float32Array, n: number, k: number, slots = 0, quantize = k % 8 === 0 && k <= 512): WasmScorer | undefined {
+  static create(targetFactors: Float32Array, n: number, k: number, slots = 0, quantize = prefilter && k % 8 === 0 && k <= 512): WasmScorer | undefined {
     if (!enabled || !wasmModule() || n === 0) return undefined;
     const nb = Math.ceil(n / SCORE_BLOCK);
     const candLimit = Math.max(64, Math.ceil(n / 8));
