@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quantizeRows } from '../src/service/serving/quantized.js';
 import { topKOfScores } from '../src/service/serving/rank.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
 import { rng } from './serving-fixtures.js';
@@ -59,6 +60,24 @@ describe('int8 prefilter (quantized.ts)', () => {
       reqs.forEach((q, j) => expect(got[j], `group ${g}, source ${j}`).toEqual(fullPass(s, q.x, q.count, q.mask, q.seen)));
     }
     expect(slot.counts.prefiltered).toBeGreaterThan(0);
+  });
+
+  it('the wasm quantization agrees with the TypeScript reference (scales exactly, int8 values within a rounding tie)', () => {
+    const n = 500, k = 48;
+    const r = rng(5);
+    const Y = Float32Array.from({ length: n * k }, (_, j) => (Math.floor(j / k) % 50 === 0 ? 0 : (r() - 0.5) * (1 + (j % 7))));
+    const s = WasmScorer.create(Y, n, k)!;
+    const sh = s.share();
+    const Q = new Int8Array(n * k), scales = new Float32Array(n);
+    const ref = quantizeRows(Y, n, k, Q, scales);
+    const buf = sh.memory.buffer;
+    expect(Array.from(new Float32Array(buf, sh.q!.scalesPtr, n))).toEqual(Array.from(scales));
+    const got = new Int8Array(buf, sh.q!.qPtr, n * k);
+    let off = 0;
+    for (let j = 0; j < n * k; j++) { expect(Math.abs(got[j]! - Q[j]!)).toBeLessThanOrEqual(1); if (got[j] !== Q[j]) off++; }
+    expect(off).toBeLessThan(n * k * 0.001);
+    expect(sh.q!.stats.sMax).toBe(ref.sMax);
+    expect(Math.abs(sh.q!.stats.l1Max - ref.l1Max)).toBeLessThanOrEqual(1e-5 * ref.l1Max);
   });
 
   it('is off where k % 8 != 0 (the full pass ranks)', () => {

@@ -20,7 +20,10 @@ import { TopKHeap, type TopK } from './top-k.js';
 /** Per-model quantization facts used by the bound. */
 export interface QuantStats { sMax: number; l1Max: number }
 
-/** Q[i] = round(y_i / s_i) with s_i = max_f |y_if| / 127 (0 for a zero row). */
+/**
+ * Reference quantization in plain TypeScript (the served copy is made by the wasm kernel `quantize_rows`,
+ * which agrees up to rounding ties): Q[i] = round(y_i / s_i) with s_i = max_f |y_if| / 127 (0 for a zero row).
+ */
 export function quantizeRows(Y: Float32Array, n: number, k: number, Q: Int8Array, scales: Float32Array): QuantStats {
   let sMax = 0, l1Max = 0;
   for (let i = 0; i < n; i++) {

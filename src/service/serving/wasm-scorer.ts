@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { quantizeRows, quantizeSource, topKPrefiltered, type QuantStats } from './quantized.js';
+import { quantizeSource, topKPrefiltered, type QuantStats } from './quantized.js';
 import { topKOfScores } from './rank.js';
 import type { TopK } from './top-k.js';
 
@@ -62,6 +62,7 @@ type MaxFn = (s: number, n: number, out: number) => void;
 type Q8Fn = (q: number, scales: number, n: number, k: number, xq: number, sx: number, out: number) => void;
 type Q8BatchFn = (q: number, scales: number, n: number, k: number, xq: number, sxPtr: number, out: number) => void;
 type DotRowsFn = (y: number, idx: number, m: number, k: number, x: number, out: number) => void;
+type QuantizeFn = (y: number, n: number, k: number, q: number, scales: number, stats: number) => void;
 
 /** Byte offsets of one scratch region (see the layout above). */
 interface Scratch { xPtr: number; xqPtr: number; sxPtr: number; outPtr: number; maxPtr: number; candPtr: number; resPtr: number }
@@ -75,7 +76,7 @@ export interface ScorerShare {
   candLimit: number;
 }
 
-interface Kernels { scores: ScoresFn; scores4: ScoresFn; blockMax: MaxFn; q8: Q8Fn; q8x4: Q8BatchFn; dotRows: DotRowsFn }
+interface Kernels { scores: ScoresFn; scores4: ScoresFn; blockMax: MaxFn; q8: Q8Fn; q8x4: Q8BatchFn; dotRows: DotRowsFn; quantize: QuantizeFn }
 
 function instantiate(memory: WasmMemory): Kernels {
   const mod = wasmModule();
@@ -83,7 +84,7 @@ function instantiate(memory: WasmMemory): Kernels {
   const e = new WA.Instance(mod, { env: { memory } }).exports;
   return {
     scores: e.scores as ScoresFn, scores4: e.scores4 as ScoresFn, blockMax: e.block_max as MaxFn,
-    q8: e.scores_q8 as Q8Fn, q8x4: e.scores4_q8 as Q8BatchFn, dotRows: e.dot_rows as DotRowsFn,
+    q8: e.scores_q8 as Q8Fn, q8x4: e.scores4_q8 as Q8BatchFn, dotRows: e.dot_rows as DotRowsFn, quantize: e.quantize_rows as QuantizeFn,
   };
 }
 
@@ -169,10 +170,13 @@ export class WasmScorer {
     const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
     const Y = new Float32Array(memory.buffer, yPtr, n * k);
     Y.set(targetFactors.subarray(0, n * k));
-    const q = quantize
-      ? { qPtr, scalesPtr, stats: quantizeRows(Y, n, k, new Int8Array(memory.buffer, qPtr, n * k), new Float32Array(memory.buffer, scalesPtr, n)) }
-      : undefined;
-    return new WasmScorer({ memory, n, k, yPtr, slots: slotRegions, q, candLimit }, main);
+    const s = new WasmScorer({ memory, n, k, yPtr, slots: slotRegions, candLimit }, main);
+    if (quantize) {
+      // stats go through the main region's candidate scratch (2 floats)
+      s.fns.quantize(yPtr, n, k, qPtr, scalesPtr, main.resPtr);
+      s.s.q = { qPtr, scalesPtr, stats: { sMax: s.reg.res[0]!, l1Max: s.reg.res[1]! } };
+    }
+    return s;
   }
 
   /** Scores of every target for x (length k), full float32 pass. The returned view is scratch: valid until the next call. */

@@ -90,6 +90,49 @@ void scores4(const float *Y, int n, int k, const float *X, float *out) {
 }
 
 /*
+ * The int8 copy of the target factors (quantized.ts): per row s = max_f |y_f| / 127 (float32 division),
+ * Q[f] = nearest(y_f / s) (0 for a zero row). stats[0] = max s, stats[1] = max |y|_1 over rows. k % 8 == 0.
+ */
+__attribute__((export_name("quantize_rows")))
+void quantize_rows(const float *Y, int n, int k, int8_t *Q, float *scales, float *stats) {
+  float smax = 0.f, l1max = 0.f;
+  for (int i = 0; i < n; i++) {
+    const float *y = Y + (long)i * k;
+    v128_t m = wasm_f32x4_splat(0.f), l = m;
+    for (int f = 0; f < k; f += 4) {
+      v128_t a = wasm_f32x4_abs(wasm_v128_load(y + f));
+      m = wasm_f32x4_max(m, a);
+      l = wasm_f32x4_add(l, a);
+    }
+    float mx = wasm_f32x4_extract_lane(m, 0), l1 = hsum(l);
+    float m1 = wasm_f32x4_extract_lane(m, 1), m2 = wasm_f32x4_extract_lane(m, 2), m3 = wasm_f32x4_extract_lane(m, 3);
+    if (m1 > mx) mx = m1;
+    if (m2 > mx) mx = m2;
+    if (m3 > mx) mx = m3;
+    float s = mx / 127.f;
+    scales[i] = s;
+    if (s > smax) smax = s;
+    if (l1 > l1max) l1max = l1;
+    int8_t *q = Q + (long)i * k;
+    if (!(s > 0.f)) {
+      for (int f = 0; f < k; f++) q[f] = 0;
+      continue;
+    }
+    v128_t sv = wasm_f32x4_splat(s), lo = wasm_i32x4_splat(-127), hi = wasm_i32x4_splat(127);
+    for (int f = 0; f < k; f += 8) {
+      v128_t a = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(y + f), sv)));
+      v128_t b = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(y + f + 4), sv)));
+      a = wasm_i32x4_min(wasm_i32x4_max(a, lo), hi);
+      b = wasm_i32x4_min(wasm_i32x4_max(b, lo), hi);
+      v128_t h = wasm_i16x8_narrow_i32x4(a, b);
+      wasm_v128_store64_lane(q + f, wasm_i8x16_narrow_i16x8(h, h), 0);
+    }
+  }
+  stats[0] = smax;
+  stats[1] = l1max;
+}
+
+/*
  * Approximate scores from int8 target factors (see quantized.ts for the bounds that keep results exact):
  * out[i] = scale[i] * sx * sum_f Q[i][f] * xq[f], the sum in exact integer arithmetic (int8 x int16 pairs
  * with i32x4.dot_i16x8_s; no overflow for k <= 512). A quarter of the float32 factors' memory traffic.
