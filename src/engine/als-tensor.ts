@@ -20,7 +20,7 @@ import { confidences } from './confidence.js';
 import { transposeCsr, validateCsr } from './csr.js';
 import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions } from './options.js';
-import { planSide, type SidePlan } from './plan.js';
+import { planSide, type Chunk, type SidePlan } from './plan.js';
 import type { CsrMatrix, TrainHooks, TrainProgress } from './types.js';
 
 export interface TensorAlsResult {
@@ -30,7 +30,7 @@ export interface TensorAlsResult {
 }
 
 /** Tensors of one chunk kept on the device for the whole training (indices and confidences only). */
-interface DeviceChunk {
+export interface DeviceChunk {
   batch: number;
   length: number;
   rows: tf.Tensor2D; // [B, 1] int32
@@ -44,23 +44,40 @@ interface DeviceSide {
   position: tf.Tensor2D; // [rows, 1] int32
 }
 
-function upload(plan: SidePlan): DeviceSide {
+/** A chunk's index and confidence tensors (see plan.ts), kept on the device for the whole training. */
+export function uploadChunk(c: Chunk): DeviceChunk {
   return {
-    plan,
-    chunks: plan.chunks.map((c) => ({
-      batch: c.batch,
-      length: c.length,
-      rows: tf.tensor2d(c.rows, [c.batch, 1], 'int32'),
-      cols: tf.tensor2d(c.cols, [c.batch * c.length, 1], 'int32'),
-      conf: tf.tensor3d(c.conf, [c.batch, c.length, 1], 'float32'),
-      w: tf.tensor3d(c.conf.map((v) => (v > 0 ? v - 1 : 0)), [c.batch, c.length, 1], 'float32'),
-    })),
-    position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32'),
+    batch: c.batch,
+    length: c.length,
+    rows: tf.tensor2d(c.rows, [c.batch, 1], 'int32'),
+    cols: tf.tensor2d(c.cols, [c.batch * c.length, 1], 'int32'),
+    conf: tf.tensor3d(c.conf, [c.batch, c.length, 1], 'float32'),
+    w: tf.tensor3d(c.conf.map((v) => (v > 0 ? v - 1 : 0)), [c.batch, c.length, 1], 'float32'),
   };
 }
 
+export function disposeChunk(c: DeviceChunk): void {
+  tf.dispose([c.rows, c.cols, c.conf, c.w]);
+}
+
+/**
+ * One chunk of a half-sweep: gathers the other side's rows once into [B, L, k], runs the CG steps from
+ * x0 ([B, k], the rows' current factors) and, with `withLoss`, returns the chunk's sparse loss term.
+ * Call inside tf.tidy.
+ */
+export function solveChunk(other: tf.Tensor2D, x0: tf.Tensor2D, c: DeviceChunk, areg: tf.Tensor2D, steps: number, withLoss: boolean): { xs: tf.Tensor2D; term?: tf.Scalar } {
+  const k = other.shape[1];
+  const g = tf.reshape(tf.gatherND(other, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
+  const { x: xs, gx } = cgSolveChunk(g, x0, c.conf, c.w, areg, steps, withLoss);
+  return { xs, term: withLoss && gx ? sparseLossTerm(c.conf, gx) : undefined };
+}
+
+function upload(plan: SidePlan): DeviceSide {
+  return { plan, chunks: plan.chunks.map(uploadChunk), position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32') };
+}
+
 function disposeSide(s: DeviceSide): void {
-  for (const c of s.chunks) tf.dispose([c.rows, c.cols, c.conf, c.w]);
+  for (const c of s.chunks) disposeChunk(c);
   s.position.dispose();
 }
 
@@ -68,9 +85,19 @@ function disposeSide(s: DeviceSide): void {
  * Gram matrix T^T T. An explicit transpose then a plain matmul: wasm's BatchMatMul with transposeA takes
  * a slow path (6x slower on [50000, 64]).
  */
-const gram = (t: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.transpose(t), t));
+export const gram = (t: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.transpose(t), t));
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The error for NaN/Inf in factors or loss, naming the likely causes. */
+export function divergedError(iteration: number, what: string, regularization: number): TrainingDivergedError {
+  return new TrainingDivergedError(
+    `training diverged: ${what} contain NaN or Inf after iteration ${iteration}. ` +
+      `Likely cause: confidences too large for float32 (lower alpha, or enable log_scaling for large weights) ` +
+      `or regularization too small (raise regularization; current ${regularization})`,
+    { field: 'hyperparameters.regularization' },
+  );
+}
+
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: TrainHooks = {}): Promise<TensorAlsResult> {
   const started = performance.now();
@@ -121,10 +148,8 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
         for (const c of side.chunks) {
           checkAbort();
           const out = tf.tidy(() => {
-            const g = tf.reshape(tf.gatherND(other, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
-            const x0 = tf.gatherND(mine, c.rows) as tf.Tensor2D;
-            const { x: xs, gx } = cgSolveChunk(g, x0, c.conf, c.w, areg, o.cgSteps, withLoss);
-            const term = lossSum && gx ? tf.add(lossSum, sparseLossTerm(c.conf, gx)) as tf.Scalar : undefined;
+            const { xs, term: t } = solveChunk(other, tf.gatherND(mine, c.rows) as tf.Tensor2D, c, areg, o.cgSteps, withLoss);
+            const term = lossSum && t ? tf.add(lossSum, t) as tf.Scalar : undefined;
             return { xs, term };
           });
           parts.push(out.xs);
@@ -151,13 +176,7 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
       }
     };
 
-    const diverged = (iteration: number, what: string) =>
-      new TrainingDivergedError(
-        `training diverged: ${what} contain NaN or Inf after iteration ${iteration}. ` +
-          `Likely cause: confidences too large for float32 (lower alpha, or enable log_scaling for large weights) ` +
-          `or regularization too small (raise regularization; current ${o.regularization})`,
-        { field: 'hyperparameters.regularization' },
-      );
+    const diverged = (iteration: number, what: string) => divergedError(iteration, what, o.regularization);
     const checkFinite = async (t: tf.Tensor2D, iteration: number, what: string) => {
       const s = tf.tidy(() => tf.sum(tf.abs(t)));
       const v = (await s.data())[0];
