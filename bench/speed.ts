@@ -65,6 +65,8 @@ async function child(): Promise<void> {
     logEpsilon: 1,
     workers,
     progressIntervalMs: 1000,
+    // env BENCH_CHUNK_NONZEROS: the engine's chunkNonzeros (default 262144) for our backends
+    ...(process.env.BENCH_CHUNK_NONZEROS ? { chunkNonzeros: Number(process.env.BENCH_CHUNK_NONZEROS) } : {}),
   };
   const ends: number[] = [];
   const cpu: number[] = [];
