@@ -32,13 +32,14 @@ describe('tensor path sharded over worker threads (wasm)', () => {
 
   it('balances chunks: each chunk on exactly one shard, loads within the largest chunk of each other', () => {
     const plan = planSide(data, data.data, 64);
-    const parts = assignChunks(plan.chunks, 3);
+    const parts = assignChunks(plan.chunks, 3, 16);
     expect(parts.flat().length).toBe(plan.chunks.length);
     expect(new Set(parts.flat()).size).toBe(plan.chunks.length);
-    const loads = parts.map((p) => p.reduce((s, c) => s + c.batch * c.length, 0));
-    const biggest = Math.max(...plan.chunks.map((c) => c.batch * c.length));
+    const work = (c: { batch: number; length: number }) => c.batch * (c.length + 16);
+    const loads = parts.map((p) => p.reduce((s, c) => s + work(c), 0));
+    const biggest = Math.max(...plan.chunks.map(work));
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(biggest);
-    expect(assignChunks(plan.chunks, 3)).toEqual(parts); // deterministic
+    expect(assignChunks(plan.chunks, 3, 16)).toEqual(parts); // deterministic
   });
 
   it('reports progress, stops on abort with CancelledError, frees its tensors, and reports divergence', async () => {

@@ -20,11 +20,14 @@ import { planSide, type Chunk } from './plan.js';
 import type { FromShard, ToShard } from './tensor-shard-protocol.js';
 import type { CsrMatrix, TrainHooks, TrainProgress } from './types.js';
 
-/** Chunks per shard: longest processing time first onto the least loaded shard (deterministic). */
-export function assignChunks(chunks: Chunk[], shards: number): Chunk[][] {
+/**
+ * Chunks per shard: longest processing time first onto the least loaded shard (deterministic). A chunk's
+ * work ~ B (L + k): per CG step 2 B L k for the sparse mat-vecs and 2 B k^2 for the dense product.
+ */
+export function assignChunks(chunks: Chunk[], shards: number, k: number): Chunk[][] {
   const out: Chunk[][] = Array.from({ length: shards }, () => []);
   const load = new Float64Array(shards);
-  const order = chunks.map((c, i) => ({ c, i, w: c.batch * c.length })).sort((a, b) => b.w - a.w || a.i - b.i);
+  const order = chunks.map((c, i) => ({ c, i, w: c.batch * (c.length + k) })).sort((a, b) => b.w - a.w || a.i - b.i);
   for (const { c, w } of order) {
     let s = 0;
     for (let j = 1; j < shards; j++) if (load[j]! < load[s]!) s = j;
@@ -87,7 +90,7 @@ export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOpt
   Y.set(initFactors(rowCounts(transposed.indptr), k, o.seed, 1));
   const workBuf = new SharedArrayBuffer(4);
   const work = new Int32Array(workBuf);
-  const parts = [assignChunks(plans[0].chunks, shards), assignChunks(plans[1].chunks, shards)];
+  const parts = [assignChunks(plans[0].chunks, shards, k), assignChunks(plans[1].chunks, shards, k)];
 
   const pool = Array.from({ length: shards }, () => Shard.start());
   const onAbort = () => { for (const s of pool) s.worker.postMessage({ t: 'abort' } satisfies ToShard); };
