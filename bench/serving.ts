@@ -30,7 +30,7 @@ const { values: a } = parseArgs({
   options: {
     targets: { type: 'string', default: '20000' }, sources: { type: 'string', default: '10000' }, factors: { type: 'string', default: '64' },
     concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '15s' }, rps: { type: 'string', default: '0' },
-    total: { type: 'string' }, call: { type: 'string', default: 'recommend' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+    total: { type: 'string' }, connections: { type: 'string', default: '1' }, call: { type: 'string', default: 'recommend' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
   },
 });
 const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors), seenPer = Number(a.seen);
@@ -133,7 +133,7 @@ try {
   const target = a.call === 'health'
     ? ['--proto', writeHealthProto(dataDir), '--call', 'grpc.health.v1.Health.Check', '-d', '{"service":""}']
     : ['--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile];
-  const args = ['--insecure', ...target, '-c', a.concurrency!, '--connections', '1',
+  const args = ['--insecure', ...target, '-c', a.concurrency!, '--connections', a.connections!,
     '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
