@@ -133,17 +133,8 @@ export async function trainNativeCpu(
         // A0 = G + lambda I of the fixed side, summed over fixed blocks in block order (deterministic).
         Atomics.store(ctl, CTL_NEXT, 0);
         await pool.run({ kind: 'gram', side });
-        const kk = k * k;
-        const g = new Float64Array(kk);
-        for (let b = 0; b < GRAM_BLOCKS; b++) {
-          const part = v.gramPartials.subarray(b * kk, (b + 1) * kk);
-          for (let q = 0; q < kk; q++) g[q] += part[q];
-        }
-        let trace = 0;
-        for (let a = 0; a < k; a++) trace += g[a * k + a];
+        const trace = reduceGram(v.gramPartials, k, lambda, v.gram);
         if (side === 'i') traceX = trace;
-        for (let q = 0; q < kk; q++) v.gram[q] = g[q];
-        for (let a = 0; a < k; a++) v.gram[a * k + a] += lambda;
 
         const rowsOfSide = side === 'u' ? m : n;
         Atomics.store(ctl, CTL_NEXT, 0);
@@ -190,6 +181,26 @@ export async function trainNativeCpu(
     signal?.removeEventListener('abort', onAbort);
     await pool?.terminate();
   }
+}
+
+/**
+ * gram = sum of the GRAM_BLOCKS partials (float64, in block order) + lambda I, stored as float32; returns
+ * the trace of the sum. A plain function, not inline in the async trainer: V8 cannot optimize a hot loop
+ * inside an async function on its first runs (no on-stack replacement there), and this loop over
+ * GRAM_BLOCKS * k^2 entries then cost 25-40 ms per half-sweep in the first iterations (k = 128).
+ */
+function reduceGram(partials: Float64Array, k: number, lambda: number, gram: Float32Array): number {
+  const kk = k * k;
+  const g = new Float64Array(kk);
+  for (let b = 0; b < GRAM_BLOCKS; b++) {
+    const o = b * kk;
+    for (let q = 0; q < kk; q++) g[q] += partials[o + q];
+  }
+  let trace = 0;
+  for (let a = 0; a < k; a++) trace += g[a * k + a];
+  for (let q = 0; q < kk; q++) gram[q] = g[q];
+  for (let a = 0; a < k; a++) gram[a * k + a] += lambda;
+  return trace;
 }
 
 /** Copies rows of width k0 into rows of width k >= k0 (the rest stays 0). */
