@@ -27,12 +27,14 @@ describe('native-cpu ALS', () => {
   // CG with k steps is exact in exact arithmetic. The JS kernel runs CG in float64 and matches the float64
   // Cholesky solver closely with cgSteps = k; the wasm kernel runs it in float32 (like implicit), where some
   // rows need a few more steps: with cgSteps = k it is ~2% off on factors (loss within 1e-4), with 2k exact.
-  for (const [kernel, steps, tol] of [['js', 8, 2e-4], ['wasm', 8, 3e-2], ['wasm', 16, 5e-5]] as const) {
-    it(`${kernel} kernel, cgSteps ${steps}, factors 8: matches the float64 exact solver within ${tol}`, async () => {
+  // wasm = the relaxed-SIMD build (fused multiply-add) on this Node; wasm-plain = kernel.wasm
+  for (const [name, steps, tol] of [['js', 8, 2e-4], ['wasm', 8, 3e-2], ['wasm', 16, 5e-5], ['wasm-plain', 8, 3e-2], ['wasm-plain', 16, 5e-5]] as const) {
+    it(`${name} kernel, cgSteps ${steps}, factors 8: matches the float64 exact solver within ${tol}`, async () => {
       const o = { ...base, regularization: 1, factors: 8, iterations: 3, cgSteps: steps, workers: 2 };
       const ref = referenceAls(holes, o, true);
-      const got = await trainNativeCpu(holes, o, {}, { kernel });
-      expect(got.device).toContain(kernel === 'wasm' ? 'WebAssembly' : 'JS');
+      const kernel = name === 'js' ? 'js' : 'wasm';
+      const got = await trainNativeCpu(holes, o, {}, { kernel, relaxedSimd: name === 'wasm' });
+      expect(got.device).toContain({ js: 'JS kernel', wasm: 'WebAssembly SIMD (relaxed, fused multiply-add) kernel', 'wasm-plain': 'WebAssembly SIMD kernel' }[name]);
       expect(maxRelDiff(got.sourceFactors, ref.sourceFactors)).toBeLessThan(tol);
       expect(maxRelDiff(got.targetFactors, ref.targetFactors)).toBeLessThan(tol);
       for (let i = 0; i < o.iterations; i++) expect(Math.abs(got.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-4);
@@ -66,6 +68,12 @@ describe('native-cpu ALS', () => {
     const js = await trainNativeCpu(medium, { ...o, workers: 2 }, {}, { kernel: 'js' });
     expect(maxRelDiff(js.targetFactors, one.targetFactors)).toBeLessThan(5e-3);
     expect(Math.abs(js.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
+    // the plain build (separate multiply and add) agrees with the fused one within float32 rounding
+    const plain = await trainNativeCpu(medium, { ...o, workers: 2 }, {}, { relaxedSimd: false });
+    expect(plain.device).toContain('WebAssembly SIMD kernel');
+    expect(one.device).toContain('relaxed');
+    expect(maxRelDiff(plain.targetFactors, one.targetFactors)).toBeLessThan(5e-3);
+    expect(Math.abs(plain.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
   });
 
   it('reports progress within and after iterations, with loss, elapsed and ETA', async () => {
@@ -134,6 +142,6 @@ describe('native-cpu ALS', () => {
       "const r = await trainNativeCpu(m, { factors: 4, regularization: 0.1, alpha: 1, iterations: 2, cgSteps: 2, seed: 1, logScaling: false, logEpsilon: 1, workers: 2 });" +
       'console.log(JSON.stringify({ device: r.device, loss: r.lossCurve.length }));';
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: process.cwd() });
-    expect(JSON.parse(stdout.trim())).toEqual({ device: 'CPU: 2 worker threads, WebAssembly SIMD kernel', loss: 2 });
+    expect(JSON.parse(stdout.trim())).toEqual({ device: 'CPU: 2 worker threads, WebAssembly SIMD (relaxed, fused multiply-add) kernel', loss: 2 });
   }, 30_000);
 });

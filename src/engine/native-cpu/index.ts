@@ -3,8 +3,9 @@
  * rows sharded over worker threads that share the factors zero-copy through one shared memory region
  * (layout.ts). The calling thread only coordinates (atomics + messages) and stays responsive.
  *
- * Kernel: WebAssembly SIMD (kernel-wasm.ts, built from kernel.c) when it loads and the problem fits in
- * wasm32 memory (4 GiB), else the pure-JS kernel (kernel-js.ts); both compute the same formulas.
+ * Kernel: WebAssembly SIMD (kernel-wasm.ts, built from kernel.c; the relaxed-SIMD build with fused
+ * multiply-adds where the runtime compiles it) when it loads and the problem fits in wasm32 memory (4 GiB),
+ * else the pure-JS kernel (kernel-js.ts); all compute the same formulas.
  */
 import { availableParallelism } from 'node:os';
 import { CancelledError, TrainingDivergedError } from '../../errors.js';
@@ -21,6 +22,8 @@ import { createSharedMemory, loadWasmModule, WASM_BASE, WASM_MAX_BYTES, type Was
 export interface NativeCpuTuning {
   /** 'auto' (default): wasm when available, else js. Env NATIVE_CPU_KERNEL overrides 'auto'. */
   kernel?: 'auto' | KernelKind;
+  /** false: the plain wasm kernel even where relaxed SIMD (fused multiply-add) is available (tests). */
+  relaxedSimd?: boolean;
   /** Initial factors (tests): copied instead of the seeded draw. */
   initial?: { sourceFactors: Float32Array; targetFactors: Float32Array };
 }
@@ -76,12 +79,13 @@ export async function trainNativeCpu(
     planLayout({ rows: m, cols: n, nnz, k, maxWorkers: workers, uChunkCount: uChunks.length - 1, iChunkCount: iChunks.length - 1 }, base);
   let layout: Layout = plan(kernel === 'wasm' ? WASM_BASE : 0);
   let module: WasmModule | undefined;
+  let relaxed = false;
   let memory: WasmMemory | undefined;
   let buffer: SharedArrayBuffer;
   if (kernel === 'wasm') {
     try {
       if (layout.end > WASM_MAX_BYTES) throw new Error(`needs ${layout.end} bytes, more than wasm32 allows`);
-      module = await loadWasmModule();
+      ({ module, relaxed } = await loadWasmModule(tuning.relaxedSimd ?? true));
       memory = createSharedMemory(layout.end);
       buffer = memory.buffer as unknown as SharedArrayBuffer;
     } catch (err) {
@@ -111,7 +115,7 @@ export async function trainNativeCpu(
     pad(initFactors(rowCounts(matrix.indptr), k0, options.seed, 0), k0, v.X, k);
     pad(initFactors(rowCounts(iIndptrTmp), k0, options.seed, 1), k0, v.Y, k);
   }
-  hooks.log?.('native-cpu backend', { kernel, workers, rows: m, cols: n, nnz, factors: k0, sharedBytes: layout.end });
+  hooks.log?.('native-cpu backend', { kernel, relaxedSimd: relaxed, workers, rows: m, cols: n, nnz, factors: k0, sharedBytes: layout.end });
 
   const ctl = v.control;
   let pool: WorkerPool | undefined;
@@ -170,7 +174,7 @@ export async function trainNativeCpu(
       lossKind: 'exact',
       iterations: options.iterations,
       backend: 'native-cpu',
-      device: `CPU: ${workers} worker thread${workers > 1 ? 's' : ''}, ${kernel === 'wasm' ? 'WebAssembly SIMD' : 'JS'} kernel`,
+      device: `CPU: ${workers} worker thread${workers > 1 ? 's' : ''}, ${kernel === 'wasm' ? `WebAssembly SIMD${relaxed ? ' (relaxed, fused multiply-add)' : ''}` : 'JS'} kernel`,
       seconds: (performance.now() - t0) / 1000,
     };
   } catch (err) {

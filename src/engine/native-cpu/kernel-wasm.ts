@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays } from './kernel-js.js';
 
@@ -25,11 +26,43 @@ export function createSharedMemory(bytes: number): WasmMemory {
   return new WA.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-/** kernel.wasm (built from kernel.c by build-wasm.sh, committed), compiled once per process. */
-let cached: Promise<WasmModule> | undefined;
-export function loadWasmModule(): Promise<WasmModule> {
-  cached ??= readFile(new URL('./kernel.wasm', import.meta.url)).then((bytes) => new WA.Module(new Uint8Array(bytes)));
-  return cached;
+export interface LoadedKernel {
+  module: WasmModule;
+  /** true: kernel-relaxed.wasm (fused multiply-add); false: kernel.wasm. */
+  relaxed: boolean;
+}
+
+/**
+ * Whether this runtime compiles WebAssembly relaxed SIMD. Node 22+ (V8 11.4+) ships it; Node 20's V8 has it
+ * behind --experimental-wasm-relaxed-simd, which is switched on at run time only if the runtime does not
+ * validate the module without it. Env NATIVE_CPU_RELAXED_SIMD=0 keeps the plain kernel.
+ */
+function relaxedSimdUsable(bytes: Uint8Array): boolean {
+  if (process.env.NATIVE_CPU_RELAXED_SIMD === '0') return false;
+  if (WA.validate(bytes)) return true;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WA.validate(bytes);
+}
+
+/**
+ * The kernel (built from kernel.c by build-wasm.sh, both builds committed), compiled once per process:
+ * kernel-relaxed.wasm where relaxed SIMD compiles (measured 1.5x faster at k = 128: the A0 products and
+ * row updates become fused multiply-adds), else kernel.wasm. `relaxed: false` asks for the plain one.
+ */
+const cached = new Map<boolean, Promise<LoadedKernel>>();
+export function loadWasmModule(relaxed = true): Promise<LoadedKernel> {
+  let p = cached.get(relaxed);
+  if (!p) {
+    p = (async () => {
+      if (relaxed) {
+        const bytes = new Uint8Array(await readFile(new URL('./kernel-relaxed.wasm', import.meta.url)));
+        if (relaxedSimdUsable(bytes)) return { module: new WA.Module(bytes), relaxed: true };
+      }
+      return { module: new WA.Module(new Uint8Array(await readFile(new URL('./kernel.wasm', import.meta.url)))), relaxed: false };
+    })();
+    cached.set(relaxed, p);
+  }
+  return p;
 }
 
 type GramFn = (Y: number, start: number, end: number, k: number, out: number) => void;

@@ -11,6 +11,19 @@
 
 typedef v128_t v;
 
+/*
+ * acc + a * b. Built twice (build-wasm.sh): kernel.wasm multiplies then adds (two roundings);
+ * kernel-relaxed.wasm uses relaxed SIMD's f32x4.relaxed_madd, which V8 turns into one fused multiply-add
+ * on CPUs that have FMA (one rounding; else the same two operations). Departure from kernel-js.ts: in the
+ * relaxed build the products are fused, so results differ from the plain build in the last bits.
+ */
+#ifdef __wasm_relaxed_simd__
+typedef float f4 __attribute__((__vector_size__(16)));
+#define MADD(a, b, acc) ((v)__builtin_wasm_relaxed_madd_f32x4((f4)(a), (f4)(b), (f4)(acc)))
+#else
+#define MADD(a, b, acc) wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
+
 static inline float hsum(v a) {
   return wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 2) +
          wasm_f32x4_extract_lane(a, 3);
@@ -21,10 +34,10 @@ static inline float dot(const float *a, const float *b, int k) {
   v s0 = wasm_f32x4_splat(0), s1 = wasm_f32x4_splat(0);
   int i = 0;
   for (; i + 8 <= k; i += 8) {
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+    s0 = MADD(wasm_v128_load(a + i), wasm_v128_load(b + i), s0);
+    s1 = MADD(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4), s1);
   }
-  for (; i < k; i += 4) s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  for (; i < k; i += 4) s0 = MADD(wasm_v128_load(a + i), wasm_v128_load(b + i), s0);
   return hsum(wasm_f32x4_add(s0, s1));
 }
 
@@ -32,7 +45,7 @@ static inline float dot(const float *a, const float *b, int k) {
 static inline void axpy(float s, const float *x, float *y, int k) {
   v sv = wasm_f32x4_splat(s);
   for (int i = 0; i < k; i += 4)
-    wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(sv, wasm_v128_load(x + i))));
+    wasm_v128_store(y + i, MADD(sv, wasm_v128_load(x + i), wasm_v128_load(y + i)));
 }
 
 /*
@@ -49,14 +62,14 @@ static inline void matvec4(const float *A, const float *const *x, float *const *
     for (int a = 0; a < k; a++, col += k) {
       v c0 = wasm_v128_load(col), c1 = wasm_v128_load(col + 4);
       v s0 = wasm_f32x4_splat(x0[a]), s1 = wasm_f32x4_splat(x1[a]), s2 = wasm_f32x4_splat(x2[a]), s3 = wasm_f32x4_splat(x3[a]);
-      a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s0, c0));
-      a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s0, c1));
-      a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s1, c0));
-      a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s1, c1));
-      a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s2, c0));
-      a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s2, c1));
-      a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s3, c0));
-      a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s3, c1));
+      a00 = MADD(s0, c0, a00);
+      a01 = MADD(s0, c1, a01);
+      a10 = MADD(s1, c0, a10);
+      a11 = MADD(s1, c1, a11);
+      a20 = MADD(s2, c0, a20);
+      a21 = MADD(s2, c1, a21);
+      a30 = MADD(s3, c0, a30);
+      a31 = MADD(s3, c1, a31);
     }
     wasm_v128_store(o[0] + i, a00); wasm_v128_store(o[0] + i + 4, a01);
     wasm_v128_store(o[1] + i, a10); wasm_v128_store(o[1] + i + 4, a11);
@@ -69,10 +82,10 @@ static inline void matvec4(const float *A, const float *const *x, float *const *
     const float *col = A + i;
     for (int a = 0; a < k; a++, col += k) {
       v c0 = wasm_v128_load(col);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(x0[a]), c0));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_splat(x1[a]), c0));
-      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_splat(x2[a]), c0));
-      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_splat(x3[a]), c0));
+      a0 = MADD(wasm_f32x4_splat(x0[a]), c0, a0);
+      a1 = MADD(wasm_f32x4_splat(x1[a]), c0, a1);
+      a2 = MADD(wasm_f32x4_splat(x2[a]), c0, a2);
+      a3 = MADD(wasm_f32x4_splat(x3[a]), c0, a3);
     }
     wasm_v128_store(o[0] + i, a0); wasm_v128_store(o[1] + i, a1);
     wasm_v128_store(o[2] + i, a2); wasm_v128_store(o[3] + i, a3);
@@ -91,15 +104,15 @@ static inline void dot2(const float *a0, const float *a1, const float *b, int k,
   int i = 0;
   for (; i + 8 <= k; i += 8) {
     v b0 = wasm_v128_load(b + i), b1 = wasm_v128_load(b + i + 4);
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a0 + i), b0));
-    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a0 + i + 4), b1));
-    t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(wasm_v128_load(a1 + i), b0));
-    t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(wasm_v128_load(a1 + i + 4), b1));
+    s0 = MADD(wasm_v128_load(a0 + i), b0, s0);
+    s1 = MADD(wasm_v128_load(a0 + i + 4), b1, s1);
+    t0 = MADD(wasm_v128_load(a1 + i), b0, t0);
+    t1 = MADD(wasm_v128_load(a1 + i + 4), b1, t1);
   }
   for (; i < k; i += 4) {
     v b0 = wasm_v128_load(b + i);
-    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a0 + i), b0));
-    t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(wasm_v128_load(a1 + i), b0));
+    s0 = MADD(wasm_v128_load(a0 + i), b0, s0);
+    t0 = MADD(wasm_v128_load(a1 + i), b0, t0);
   }
   *d0 = hsum(wasm_f32x4_add(s0, s1));
   *d1 = hsum(wasm_f32x4_add(t0, t1));
@@ -109,9 +122,13 @@ static inline void dot2(const float *a0, const float *a1, const float *b, int k,
 static inline void axpy2(float s0, const float *x0, float s1, const float *x1, float *y, int k) {
   v a0 = wasm_f32x4_splat(s0), a1 = wasm_f32x4_splat(s1);
   for (int i = 0; i < k; i += 4)
+#ifdef __wasm_relaxed_simd__
+    wasm_v128_store(y + i, MADD(a1, wasm_v128_load(x1 + i), MADD(a0, wasm_v128_load(x0 + i), wasm_v128_load(y + i))));
+#else
     wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i),
                                           wasm_f32x4_add(wasm_f32x4_mul(a0, wasm_v128_load(x0 + i)),
                                                          wasm_f32x4_mul(a1, wasm_v128_load(x1 + i)))));
+#endif
 }
 
 static inline void flush(double *o, v acc) {
@@ -140,14 +157,14 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
         for (int r = row0; r < row1; r++, y += k) {
           v s0 = wasm_f32x4_splat(y[a]), s1 = wasm_f32x4_splat(y[a + 1]);
           v y0 = wasm_v128_load(y + b), y1 = wasm_v128_load(y + b + 4), y2 = wasm_v128_load(y + b + 8), y3 = wasm_v128_load(y + b + 12);
-          c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s0, y0));
-          c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s0, y1));
-          c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(s0, y2));
-          c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(s0, y3));
-          c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s1, y0));
-          c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s1, y1));
-          c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(s1, y2));
-          c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(s1, y3));
+          c00 = MADD(s0, y0, c00);
+          c01 = MADD(s0, y1, c01);
+          c02 = MADD(s0, y2, c02);
+          c03 = MADD(s0, y3, c03);
+          c10 = MADD(s1, y0, c10);
+          c11 = MADD(s1, y1, c11);
+          c12 = MADD(s1, y2, c12);
+          c13 = MADD(s1, y3, c13);
         }
         double *o0 = out + a * k + b, *o1 = o0 + k;
         flush(o0, c00); flush(o0 + 4, c01); flush(o0 + 8, c02); flush(o0 + 12, c03);
@@ -158,8 +175,8 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
         const float *y = Y + (long)row0 * k;
         for (int r = row0; r < row1; r++, y += k) {
           v yb = wasm_v128_load(y + b);
-          c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(wasm_f32x4_splat(y[a]), yb));
-          c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(wasm_f32x4_splat(y[a + 1]), yb));
+          c0 = MADD(wasm_f32x4_splat(y[a]), yb, c0);
+          c1 = MADD(wasm_f32x4_splat(y[a + 1]), yb, c1);
         }
         flush(out + a * k + b, c0);
         flush(out + (a + 1) * k + b, c1);
@@ -284,10 +301,10 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
         v av = wasm_f32x4_splat(alpha);
         v acc = wasm_f32x4_splat(0);
         for (int i = 0; i < k; i += 4) {
-          wasm_v128_store(x + i, wasm_f32x4_add(wasm_v128_load(x + i), wasm_f32x4_mul(av, wasm_v128_load(p + i))));
+          wasm_v128_store(x + i, MADD(av, wasm_v128_load(p + i), wasm_v128_load(x + i)));
           v ri = wasm_f32x4_sub(wasm_v128_load(r + i), wasm_f32x4_mul(av, wasm_v128_load(ap + i)));
           wasm_v128_store(r + i, ri);
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(ri, ri));
+          acc = MADD(ri, ri, acc);
         }
         float rsn = hsum(acc);
         if (rsn < 1e-20f) {
@@ -296,7 +313,7 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
         }
         v bv = wasm_f32x4_splat(rsn / rs[q]);
         for (int i = 0; i < k; i += 4)
-          wasm_v128_store(p + i, wasm_f32x4_add(wasm_v128_load(r + i), wasm_f32x4_mul(bv, wasm_v128_load(p + i))));
+          wasm_v128_store(p + i, MADD(bv, wasm_v128_load(p + i), wasm_v128_load(r + i)));
         rs[q] = rsn;
       }
     }
