@@ -18,7 +18,8 @@ import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions, EngineBackend } from './options.js';
 import { planSide, type Chunk } from './plan.js';
 import type { FromShard, ToShard } from './tensor-shard-protocol.js';
-import type { CsrMatrix, TrainHooks, TrainProgress } from './types.js';
+import { progressReporter } from './progress.js';
+import type { CsrMatrix, TrainHooks } from './types.js';
 
 /**
  * Chunks per shard: longest processing time first onto the least loaded shard (deterministic). A chunk's
@@ -63,12 +64,7 @@ export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOpt
   const { signal, onProgress } = hooks;
   const cancelled = () => new CancelledError('training cancelled', { cause: signal?.reason });
   if (signal?.aborted) throw cancelled();
-  const report = (p: Omit<TrainProgress, 'elapsedMs' | 'totalIterations' | 'etaMs'>) => {
-    if (!onProgress) return;
-    const elapsedMs = performance.now() - started;
-    const etaMs = p.fraction > 0 ? (elapsedMs / p.fraction) * (1 - p.fraction) : undefined;
-    onProgress({ ...p, totalIterations: o.iterations, elapsedMs, etaMs });
-  };
+  const report = progressReporter(onProgress, o.iterations, started);
 
   validateCsr(matrix);
   report({ fraction: 0, iteration: 0, phase: 'setup' });

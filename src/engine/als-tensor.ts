@@ -21,7 +21,8 @@ import { transposeCsr, validateCsr } from './csr.js';
 import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions } from './options.js';
 import { planSide, type Chunk, type SidePlan } from './plan.js';
-import type { CsrMatrix, TrainHooks, TrainProgress } from './types.js';
+import { progressReporter } from './progress.js';
+import type { CsrMatrix, TrainHooks } from './types.js';
 
 export interface TensorAlsResult {
   sourceFactors: Float32Array;
@@ -106,12 +107,7 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
   const checkAbort = () => {
     if (signal?.aborted) throw new CancelledError('training cancelled', { cause: signal.reason });
   };
-  const report = (p: Omit<TrainProgress, 'elapsedMs' | 'totalIterations' | 'etaMs'>) => {
-    if (!onProgress) return;
-    const elapsedMs = performance.now() - started;
-    const etaMs = p.fraction > 0 ? (elapsedMs / p.fraction) * (1 - p.fraction) : undefined;
-    onProgress({ ...p, totalIterations: o.iterations, elapsedMs, etaMs });
-  };
+  const report = progressReporter(onProgress, o.iterations, started);
 
   validateCsr(matrix);
   report({ fraction: 0, iteration: 0, phase: 'setup' });

@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { CancelledError, TrainingDivergedError } from '../../errors.js';
 import type { CompiledAlsOptions } from '../options.js';
-import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../types.js';
+import { progressReporter } from '../progress.js';
+import type { AlsResult, CsrMatrix, TrainHooks } from '../types.js';
 import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout } from './layout.js';
 import { confidences } from '../confidence.js';
 import { initFactors, rowCounts } from '../init.js';
@@ -54,12 +55,7 @@ export async function trainNativeCpu(
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 256));
   const chunkNonzeros = options.chunkNonzeros ?? 262_144;
   const progressMs = options.progressIntervalMs ?? 1000;
-  const emit = (p: Omit<TrainProgress, 'elapsedMs' | 'etaMs' | 'totalIterations'>) => {
-    if (!hooks.onProgress) return;
-    const elapsedMs = performance.now() - t0;
-    const etaMs = p.fraction > 0 ? (elapsedMs / p.fraction) * (1 - p.fraction) : undefined;
-    hooks.onProgress({ ...p, totalIterations: options.iterations, elapsedMs, etaMs });
-  };
+  const emit = progressReporter(hooks.onProgress, options.iterations, t0);
   emit({ fraction: 0, iteration: 0, phase: 'setup' });
 
   // Chunks depend on the data only (not on the worker count): results are the same for any count.
