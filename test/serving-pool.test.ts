@@ -79,6 +79,23 @@ describe('ScoringPool', () => {
     expect(one.stats().batched).toBeGreaterThan(0);
   });
 
+  it('restarts a worker that stops (its requests fail with INTERNAL, later ones are served), and gives up after repeated stops', async () => {
+    const pool = new ScoringPool(1);
+    pools.push(pool);
+    const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, 1);
+    const x = served.model.sourceFactors.subarray(0, 8);
+    const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null }).indices);
+    expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
+    const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+    const inFlight = pool.rank(served, x, 5, null);
+    await slots[0]!.worker.terminate();
+    await expect(inFlight).rejects.toThrow(/scoring worker stopped/);
+    // a fresh worker, which is sent the model again with its first request
+    expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
+    for (let i = 0; i < 4; i++) await slots[0]!.worker.terminate();
+    expect(pool.accepts(served)).toBe(false);
+  });
+
   it('refuses work once closed (the server then scores on the event loop)', async () => {
     const pool = new ScoringPool(1);
     const served = new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, 1);

@@ -6,6 +6,8 @@ import type { ServedModel } from '../models/served-model.js';
 import type { FromScorer, ToScorer } from './scoring-protocol.js';
 import type { TopK } from './top-k.js';
 
+const MAX_RESTARTS = 3;
+
 interface Pending { worker: Worker; resolve(t: TopK): void; reject(e: Error): void }
 interface Slot { worker: Worker; inFlight: number; known: Set<number>; dead: boolean }
 
@@ -35,6 +37,8 @@ export class ScoringPool {
   private nextModel = 1;
   private closed = false;
   private readonly counts = { requests: 0, batched: 0 };
+  /** Worker restarts since the last successful reply; beyond MAX_RESTARTS the pool closes (event-loop scoring). */
+  private restarts = 0;
 
   constructor(readonly size: number, private readonly log?: Logger) {
     for (let i = 0; i < size; i++) this.slots.push(this.start(i));
@@ -102,6 +106,7 @@ export class ScoringPool {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.t === 'ranked') {
+        this.restarts = 0;
         this.counts.requests++;
         if (m.group > 1) this.counts.batched++;
         p.resolve({ indices: m.indices, scores: m.scores });
@@ -116,6 +121,11 @@ export class ScoringPool {
         if (p.worker !== worker) continue;
         this.pending.delete(id);
         p.reject(new InternalError(`scoring worker stopped: ${why}`));
+      }
+      if (++this.restarts > MAX_RESTARTS) {
+        this.closed = true;
+        this.log?.error({ restarts: this.restarts }, 'scoring workers keep stopping; scoring on the event loop from now on');
+        return;
       }
       this.slots[index] = this.start(index);
     };
