@@ -13,7 +13,7 @@ const opts = (o: AlsOptions = {}) => compileAlsOptions({ factors: 16, iterations
 /** Sharded from 0 nonzeros up (the default starts at 200k). */
 const sharded = (m: CsrMatrix, o: AlsOptions, hooks = {}) => trainAls(m, opts({ workers: 2, ...o }), hooks, { tensorShardMinNonzeros: 0 });
 
-describe('tensor path sharded over worker threads (wasm)', () => {
+describe('tensor path sharded over worker threads (wasm, cpu)', () => {
   it('gives the single-thread factors bit for bit, and the same loss curve within float rounding', async () => {
     const one = await trainAls(data, opts({ workers: 1 }));
     const logs: string[] = [];
@@ -28,6 +28,17 @@ describe('tensor path sharded over worker threads (wasm)', () => {
       r.lossCurve.forEach((l, i) => expect(Math.abs(l - one.lossCurve[i]!)).toBeLessThan(1e-6 * one.lossCurve[i]!));
     }
     expect(one.lossCurve[2]!).toBeLessThan(one.lossCurve[0]!);
+  });
+
+  it('on the cpu backend too: the same factors as one thread', async () => {
+    const small = randomCsr(60, 40, 0.1, 5);
+    const o = { backend: 'cpu' as const, iterations: 2, factors: 8 };
+    const one = await trainAls(small, opts({ ...o, workers: 1 }));
+    const two = await sharded(small, o);
+    expect(two.device).toMatch(/JavaScript.*x 2 worker threads/);
+    expect(Array.from(two.sourceFactors)).toEqual(Array.from(one.sourceFactors));
+    expect(Array.from(two.targetFactors)).toEqual(Array.from(one.targetFactors));
+    await tf.setBackend('wasm');
   });
 
   it('balances chunks: each chunk on exactly one shard, loads within the largest chunk of each other', () => {
