@@ -5,7 +5,7 @@ import type { RecommendAllResponse } from '../../gen/recommender/v1/RecommendAll
 import { candidatesFor, compileTargetSelection } from './candidates.js';
 import { DEFAULT_CHUNK, MAX_CHUNK, requireModelId, resultCount } from './limits.js';
 import { seenOf, toRecommendations, type ModelSource } from './recommender.js';
-import { TopKHeap } from './top-k.js';
+import { TopKHeap, type TopK } from './top-k.js';
 
 /** Compute at most this long between yields to the event loop (other calls keep being served). */
 const SLICE_MS = 8;
@@ -13,7 +13,7 @@ const SLICE_MS = 8;
 /**
  * RecommendAll: every source of the model (only those whose entity type is `source_type`, when given),
  * in index order, `chunk_size` sources per message. With the SIMD kernel (wasm-scorer.ts) each source is
- * scored in one pass into an n-float scratch. Without it, each chunk is scored as a blocked product: target
+ * ranked by WasmScorer.top (int8 prefilter + exact rescoring, or one float32 pass into an n-float scratch). Without it, each chunk is scored as a blocked product: target
  * factors are walked in blocks of ~256 KiB, and every source of the chunk is scored against a block
  * while it is in cache, keeping a bounded top-k heap per source. Memory: chunk_size heaps of
  * max_recommendations entries, independent of the catalog size. The generator is pulled one message
@@ -48,18 +48,12 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
     for (; u < m && chunk.length < chunkSize; u++) if (!req.source_type || types[u] === req.source_type) chunk.push(u);
     if (chunk.length === 0) break;
     seenPos.fill(0);
+    const tops: TopK[] = [];
     if (served.scorer) {
-      // SIMD kernel: one pass over the target factors per source (scratch of n floats, reused).
+      // SIMD kernel (with the int8 prefilter where the model has it; exact either way), per source.
       for (let s = 0; s < chunk.length; s++) {
         const src = chunk[s]!;
-        const scores = served.scorer.scores(X.subarray(src * k, (src + 1) * k));
-        if (excludeSeen) for (const i of seenOf(served, src)) scores[i] = NaN;
-        const heap = heaps[s]!;
-        for (let i = 0; i < n; i++) {
-          const d = scores[i]!;
-          if (d !== d || (mask && !mask[i])) continue;
-          if (heap.size < count || d > heap.threshold) heap.push(i, d);
-        }
+        tops.push(served.scorer.top(X.subarray(src * k, (src + 1) * k), count, mask, excludeSeen ? seenOf(served, src) : undefined));
         if (performance.now() - last > SLICE_MS) {
           await yieldToLoop();
           last = performance.now();
@@ -94,7 +88,7 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
       }
     }
     const results = chunk.map((src, s) => ({
-      source_id: served.model.sourceIds[src]!, recommendations: toRecommendations(served, heaps[s]!.drain()), strategy: 'model',
+      source_id: served.model.sourceIds[src]!, recommendations: toRecommendations(served, served.scorer ? tops[s]! : heaps[s]!.drain()), strategy: 'model',
     }));
     if (signal.aborted) throw new CancelledError('RecommendAll cancelled by the client');
     yield { results };
