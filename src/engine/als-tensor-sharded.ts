@@ -12,11 +12,10 @@ import type { Worker } from 'node:worker_threads';
 import { CancelledError, InternalError, TrainingDivergedError } from '../errors.js';
 import { startModuleWorker } from '../util/module-worker.js';
 import { divergedError, gram, type TensorAlsResult } from './als-tensor.js';
-import { confidences } from './confidence.js';
-import { transposeCsr, validateCsr } from './csr.js';
+import { validateCsr } from './csr.js';
 import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions, EngineBackend } from './options.js';
-import { planSide, type Chunk } from './plan.js';
+import { planTraining, type Chunk } from './plan.js';
 import type { FromShard, ToShard } from './tensor-shard-protocol.js';
 import { progressReporter } from './progress.js';
 import type { CsrMatrix, TrainHooks } from './types.js';
@@ -69,14 +68,7 @@ export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOpt
   validateCsr(matrix);
   report({ fraction: 0, iteration: 0, phase: 'setup' });
   const { rows: m, cols: n } = matrix;
-  const transposed = transposeCsr(matrix);
-  const plans = [
-    planSide(matrix, confidences(matrix.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros),
-    planSide(transposed, confidences(transposed.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros),
-  ] as const;
-  let totalConfidence = m * n - matrix.indices.length;
-  for (const c of plans[1].chunks) for (let j = 0; j < c.conf.length; j++) totalConfidence += c.conf[j]!;
-  const workPerIteration = plans[0].paddedNonzeros + plans[1].paddedNonzeros || 1;
+  const { transposed, sides: plans, totalConfidence, workPerIteration } = planTraining(matrix, o);
 
   const Xbuf = new SharedArrayBuffer(4 * Math.max(1, m * k));
   const Ybuf = new SharedArrayBuffer(4 * Math.max(1, n * k));

@@ -16,11 +16,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError, TrainingDivergedError } from '../errors.js';
 import { cgSolveChunk, sparseLossTerm } from './cg-solve.js';
-import { confidences } from './confidence.js';
-import { transposeCsr, validateCsr } from './csr.js';
+import { validateCsr } from './csr.js';
 import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions } from './options.js';
-import { planSide, type Chunk, type SidePlan } from './plan.js';
+import { planTraining, type Chunk, type SidePlan } from './plan.js';
 import { progressReporter } from './progress.js';
 import type { CsrMatrix, TrainHooks } from './types.js';
 
@@ -111,13 +110,7 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
 
   validateCsr(matrix);
   report({ fraction: 0, iteration: 0, phase: 'setup' });
-  const transposed = transposeCsr(matrix);
-  const sourcePlan = planSide(matrix, confidences(matrix.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros);
-  const targetConf = confidences(transposed.data, o.alpha, o.logScaling, o.logEpsilon);
-  const targetPlan = planSide(transposed, targetConf, o.chunkNonzeros);
-  let totalConfidence = matrix.rows * matrix.cols - matrix.indices.length;
-  for (let j = 0; j < targetConf.length; j++) totalConfidence += targetConf[j];
-  const workPerIteration = sourcePlan.paddedNonzeros + targetPlan.paddedNonzeros || 1;
+  const { transposed, sides: [sourcePlan, targetPlan], totalConfidence, workPerIteration } = planTraining(matrix, o);
 
   const sides: DeviceSide[] = [];
   let x: tf.Tensor2D | undefined;

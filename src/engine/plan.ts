@@ -1,3 +1,6 @@
+import { confidences } from './confidence.js';
+import { transposeCsr } from './csr.js';
+import type { CompiledAlsOptions } from './options.js';
 import type { CsrMatrix } from './types.js';
 
 /**
@@ -74,4 +77,29 @@ export function planSide(m: CsrMatrix, conf: Float32Array, chunkNonzeros: number
     i = end;
   }
   return { rows: m.rows, chunks, position, nonEmpty: order.length, paddedNonzeros: padded, nonzeros: m.indices.length };
+}
+
+/** Both half-sweeps' plans of a training run, and what its progress and loss are normalized by. */
+export interface TrainingPlan {
+  /** The target-side CSR (targets x sources). */
+  transposed: CsrMatrix;
+  /** [sources, targets] */
+  sides: readonly [SidePlan, SidePlan];
+  /** sum over all (u, i) of c_ui (1 on pairs without data): the loss is reported divided by it. */
+  totalConfidence: number;
+  /** Padded nonzeros of one iteration (progress units), at least 1. */
+  workPerIteration: number;
+}
+
+export function planTraining(matrix: CsrMatrix, o: Pick<CompiledAlsOptions, 'alpha' | 'logScaling' | 'logEpsilon' | 'chunkNonzeros'>): TrainingPlan {
+  const transposed = transposeCsr(matrix);
+  const sourcePlan = planSide(matrix, confidences(matrix.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros);
+  const targetConf = confidences(transposed.data, o.alpha, o.logScaling, o.logEpsilon);
+  const targetPlan = planSide(transposed, targetConf, o.chunkNonzeros);
+  let totalConfidence = matrix.rows * matrix.cols - matrix.indices.length;
+  for (let j = 0; j < targetConf.length; j++) totalConfidence += targetConf[j]!;
+  return {
+    transposed, sides: [sourcePlan, targetPlan], totalConfidence,
+    workPerIteration: sourcePlan.paddedNonzeros + targetPlan.paddedNonzeros || 1,
+  };
 }
