@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
-import { disposeChunk, nextTurn, solveChunk, uploadChunk, type DeviceChunk } from './als-tensor.js';
+import { nextTurn, solveChunk, uploadChunk, type DeviceChunk } from './als-tensor.js';
 import { initBackend } from './backend.js';
 import type { FromShard, ToShard } from './tensor-shard-protocol.js';
 
@@ -63,4 +63,3 @@ port.on('message', (m: ToShard) => {
   run().then(send, (err: Error) => send({ t: 'failed', message: err.message, name: err.name }));
 });
 
-process.on('exit', () => { if (st) for (const side of st.chunks) side.forEach(disposeChunk); });
