@@ -38,7 +38,8 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
   const m = served.sourceCount;
   const types = served.model.sourceEntities.type;
   const block = Math.max(256, Math.floor(65536 / k));
-  const heaps = Array.from({ length: chunkSize }, () => new TopKHeap(count));
+  // per-source heaps of the blocked JS path (the SIMD path ranks each source in one call)
+  const heaps = served.scorer ? [] : Array.from({ length: chunkSize }, () => new TopKHeap(count));
   const seenPos = new Int32Array(chunkSize);
   let last = performance.now();
 

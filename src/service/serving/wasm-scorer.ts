@@ -279,8 +279,11 @@ export class BatchScorer {
 
   private load(xs: readonly Float32Array[]): void {
     const k = this.k;
-    if (xs.length > 1) this.reg.x.fill(0);
-    if (xs.length > 1) this.reg.xq.fill(0);
+    if (xs.length > 1) {
+      // unused lanes of a 4-source pass score zero vectors
+      this.reg.x.fill(0);
+      this.reg.xq.fill(0);
+    }
     xs.forEach((x, q) => this.reg.x.set(x.subarray(0, k), q * k));
   }
 }
