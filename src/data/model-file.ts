@@ -97,36 +97,28 @@ export async function writeModel(dir: string, model: TrainedModel): Promise<void
   }
 }
 
+/** A column of a model table; a file without it is not a model file. */
+function column(t: Table, name: string): NonNullable<ReturnType<Table['getChild']>> {
+  const v = t.getChild(name);
+  if (!v) throw new Error(`model file: missing column ${name}`);
+  return v;
+}
+
 function utf8Column(t: Table, name: string): Array<string | null> {
-  const v = t.getChild(name);
-  if (!v) throw new Error(`model file: missing column ${name}`);
-  return v.toArray() as Array<string | null>;
+  return column(t, name).toArray() as Array<string | null>;
 }
 
-function floatColumn(t: Table, name: string, length: number): Float32Array {
-  const v = t.getChild(name);
-  if (!v) throw new Error(`model file: missing column ${name}`);
-  const out = new Float32Array(length);
+/** The values of a float32 or int32 column, copied out of its record-batch chunks into `out`. */
+function numericColumn<T extends Float32Array | Int32Array>(t: Table, name: string, out: T): T {
   let off = 0;
-  for (const d of v.data) { out.set((d.values as Float32Array).subarray(d.offset, d.offset + d.length), off); off += d.length; }
-  return out;
-}
-
-function int32Column(t: Table, name: string, length: number): Int32Array {
-  const v = t.getChild(name);
-  if (!v) throw new Error(`model file: missing column ${name}`);
-  const out = new Int32Array(length);
-  let off = 0;
-  for (const d of v.data) { out.set((d.values as Int32Array).subarray(d.offset, d.offset + d.length), off); off += d.length; }
+  for (const d of column(t, name).data) { out.set((d.values as T).subarray(d.offset, d.offset + d.length), off); off += d.length; }
   return out;
 }
 
 function factorsColumn(t: Table, rows: number, k: number): Float32Array {
-  const v = t.getChild('factors');
-  if (!v) throw new Error('model file: missing column factors');
   const out = new Float32Array(rows * k);
   let off = 0;
-  for (const d of v.data) {
+  for (const d of column(t, 'factors').data) {
     const child = d.children[0]!;
     const start = (d.offset + child.offset) * k;
     out.set((child.values as Float32Array).subarray(start, start + d.length * k), off);
@@ -147,7 +139,7 @@ export async function readModel(dir: string): Promise<TrainedModel> {
   const seenT = tableFromIPC(seenBuf!);
   if (src.numRows !== m || tgt.numRows !== n) throw new Error(`model file: row counts ${src.numRows}/${tgt.numRows} != meta ${m}/${n}`);
   const nnz = seenT.numRows;
-  const srcIdx = int32Column(seenT, 'source_index', nnz);
+  const srcIdx = numericColumn(seenT, 'source_index', new Int32Array(nnz));
   const indptr = new Int32Array(m + 1);
   for (let i = 0; i < nnz; i++) indptr[srcIdx[i]! + 1]!++;
   for (let r = 0; r < m; r++) indptr[r + 1]! += indptr[r]!;
@@ -157,8 +149,8 @@ export async function readModel(dir: string): Promise<TrainedModel> {
     targetIds: utf8Column(tgt, 'id') as string[],
     sourceFactors: factorsColumn(src, m, k),
     targetFactors: factorsColumn(tgt, n, k),
-    seen: { indptr, indices: int32Column(seenT, 'target_index', nnz), data: floatColumn(seenT, 'weight', nnz) },
-    targetPopularity: floatColumn(tgt, 'popularity', n),
+    seen: { indptr, indices: numericColumn(seenT, 'target_index', new Int32Array(nnz)), data: numericColumn(seenT, 'weight', new Float32Array(nnz)) },
+    targetPopularity: numericColumn(tgt, 'popularity', new Float32Array(n)),
     sourceEntities: { type: utf8Column(src, 'type'), metadata: utf8Column(src, 'metadata') },
     targetEntities: { type: utf8Column(tgt, 'type'), metadata: utf8Column(tgt, 'metadata') },
   };
