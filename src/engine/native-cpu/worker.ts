@@ -31,34 +31,39 @@ async function init(msg: WorkerInit): Promise<void> {
   kernel = msg.kernel === 'wasm' ? await WasmKernel.create(msg.module!, msg.memory!, layout, msg.workerIndex) : new JsKernel(layout.k);
 }
 
-function run(task: WorkerTask): void {
+/** Claims indices 0..count-1 from the shared counter (CTL_NEXT) until they run out or training is aborted. */
+function forEachClaimed(count: number, fn: (i: number) => void): void {
   const ctl = v.control;
+  for (;;) {
+    if (Atomics.load(ctl, CTL_ABORT)) return;
+    const i = Atomics.add(ctl, CTL_NEXT, 1);
+    if (i >= count) return;
+    fn(i);
+  }
+}
+
+function run(task: WorkerTask): void {
   const k = layout.k;
   if (task.kind === 'gram') {
     const fixed = task.side === 'u' ? v.Y : v.X;
     const count = task.side === 'u' ? layout.cols : layout.rows;
-    for (;;) {
-      if (Atomics.load(ctl, CTL_ABORT)) return;
-      const b = Atomics.add(ctl, CTL_NEXT, 1);
-      if (b >= GRAM_BLOCKS) return;
+    forEachClaimed(GRAM_BLOCKS, (b) => {
       const start = Math.floor((count * b) / GRAM_BLOCKS);
       const end = Math.floor((count * (b + 1)) / GRAM_BLOCKS);
       kernel.gramBlock(fixed, start, end, v.gramPartials, b * k * k);
-    }
+    });
+    return;
   }
   const s = side(task.side);
   const chunks = task.side === 'u' ? v.uChunks : v.iChunks;
   const chunkCount = task.side === 'u' ? layout.uChunkCount : layout.iChunkCount;
   const order = task.side === 'u' ? v.uOrder : v.iOrder;
-  for (;;) {
-    if (Atomics.load(ctl, CTL_ABORT)) return;
-    const next = Atomics.add(ctl, CTL_NEXT, 1);
-    if (next >= chunkCount) return;
+  forEachClaimed(chunkCount, (next) => {
     const c = order[next]; // heaviest chunks first
     const start = chunks[c], end = chunks[c + 1];
     v.lossPartials[c] = kernel.solveRows(s, start, end, task.steps, task.withLoss);
-    Atomics.add(ctl, CTL_ROWS_DONE, end - start);
-  }
+    Atomics.add(v.control, CTL_ROWS_DONE, end - start);
+  });
 }
 
 const port = parentPort!;
