@@ -4,7 +4,8 @@
  * iterations, CG steps, regularization and confidence (c = 1 + alpha w; implicit gets c itself).
  *
  *   npx tsx bench/speed.ts --sizes 100k,1m --factors 64,128 --iterations 4 --cg-steps 3 \
- *       --backends native-cpu:1,native-cpu:2,implicit[,wasm,cpu]
+ *       --backends native-cpu:1,native-cpu:2,implicit[,wasm,cpu,wasm-stock]
+ * (wasm-stock: the wasm backend with tfjs's stock BatchMatMul, i.e. RECOMMENDER_WASM_BATCH_MATMUL=0)
  *
  * Each backend runs in its own child process (peak RSS = that process's VmHWM / ru_maxrss).
  * s/iter: median of per-iteration wall times (setup excluded; ours from the engine's end-of-iteration
@@ -122,8 +123,9 @@ async function ours(backend: string, workers: number, dir: string, k: number, it
   try {
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--backend', backend, '--workers', String(workers), '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps)],
-      { maxBuffer: 1 << 24, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' } },
+      ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--backend', backend.replace(/-stock$/, ''), '--workers', String(workers), '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps)],
+      // "wasm-stock": the wasm backend with tfjs's own BatchMatMul (src/engine/backends/wasm-batch-matmul.ts off)
+      { maxBuffer: 1 << 24, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192', ...(backend.endsWith('-stock') ? { RECOMMENDER_WASM_BATCH_MATMUL: '0' } : {}) } },
     );
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;
   } catch (err) {

@@ -43,7 +43,7 @@ describe('engine backend selection', () => {
   });
 
   it('wasm and cpu start and say where they run', async () => {
-    expect(await initBackend('wasm')).toEqual({ backend: 'wasm', device: 'CPU (wasm SIMD, 1 thread)' });
+    expect(await initBackend('wasm')).toEqual({ backend: 'wasm', device: 'CPU (wasm SIMD, 1 thread; BatchMatMul: batch-matmul.wasm)' });
     expect(await initBackend('cpu')).toEqual({ backend: 'cpu', device: 'CPU (JavaScript)' });
   });
 });

@@ -28,7 +28,7 @@ describe('trainInWorker', () => {
     expect(maxGap).toBeLessThan(250);
     expect(r.backend).toBe('wasm');
     expect(r.lossCurve).toHaveLength(4);
-    expect(logs).toContain('engine backend wasm on CPU (wasm SIMD, 1 thread)');
+    expect(logs).toContain('engine backend wasm on CPU (wasm SIMD, 1 thread; BatchMatMul: batch-matmul.wasm)');
     expect(progress.at(-1)).toMatchObject({ fraction: 1, iteration: 4, phase: 'done', lossKind: 'exact' });
     expect(progress.some((p) => p.phase === 'sources' || p.phase === 'targets')).toBe(true);
     // the caller's arrays were copied, not detached

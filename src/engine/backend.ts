@@ -5,7 +5,8 @@
  *    libraries are found, else libtensorflow on the host CPU). `isUsingGpuDevice` tells which.
  *  - webgpu: ./backends/webgpu.js (Dawn through the `webgpu` package).
  *  - native-cpu: not a tfjs backend; ./native-cpu/index.js (trainer.ts dispatches to it).
- *  - wasm (@tensorflow/tfjs-backend-wasm, SIMD, one thread in Node), cpu (plain JS, last resort).
+ *  - wasm (@tensorflow/tfjs-backend-wasm, SIMD, one thread in Node; its batched BatchMatMul replaced by
+ *    ./backends/wasm-batch-matmul.ts), cpu (plain JS, last resort).
  *
  * auto: tensorflow (if it loads) -> webgpu (if a hardware adapter exists) -> native-cpu (if its module
  * loads) -> wasm -> cpu. Every fallback is logged with its reason, and the device actually used is logged.
@@ -14,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { FailedPreconditionError, errorMessage } from '../errors.js';
+import { installWasmBatchMatMul } from './backends/wasm-batch-matmul.js';
 import type { EngineBackend } from './options.js';
 
 export interface BackendChoice {
@@ -74,7 +76,9 @@ async function startTfjs(name: 'wasm' | 'cpu'): Promise<BackendChoice> {
     throw new FailedPreconditionError(`backend "${name}": failed to initialise`, { field: 'backend' });
   }
   await tf.ready();
-  return { backend: name, device: name === 'wasm' ? 'CPU (wasm SIMD, 1 thread)' : 'CPU (JavaScript)' };
+  if (name === 'cpu') return { backend: name, device: 'CPU (JavaScript)' };
+  const bmm = installWasmBatchMatMul();
+  return { backend: name, device: `CPU (wasm SIMD, 1 thread; BatchMatMul: ${bmm.installed ? 'batch-matmul.wasm' : `stock (${bmm.reason})`})` };
 }
 
 async function nativeCpuAvailable(): Promise<boolean> {
