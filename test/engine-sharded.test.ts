@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { assignChunks } from '../src/engine/als-tensor-sharded.js';
+import { foldGrams, packSide } from '../src/engine/als-tensor-sharded.js';
 import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
 import { planSide } from '../src/engine/plan.js';
 import { trainAls } from '../src/engine/trainer.js';
@@ -41,16 +41,26 @@ describe('tensor path sharded over worker threads (wasm, cpu)', () => {
     await tf.setBackend('wasm');
   });
 
-  it('balances chunks: each chunk on exactly one shard, loads within the largest chunk of each other', () => {
+  it('packs the chunks of each side into shared memory, claimed largest first, and folds their Grams in chunk order', () => {
     const plan = planSide(data, data.data, 64);
-    const parts = assignChunks(plan.chunks, 3, 16);
-    expect(parts.flat().length).toBe(plan.chunks.length);
-    expect(new Set(parts.flat()).size).toBe(plan.chunks.length);
-    const work = (c: { batch: number; length: number }) => c.batch * (c.length + 16);
-    const loads = parts.map((p) => p.reduce((s, c) => s + work(c), 0));
-    const biggest = Math.max(...plan.chunks.map(work));
-    expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(biggest);
-    expect(assignChunks(plan.chunks, 3, 16)).toEqual(parts); // deterministic
+    const k = 16;
+    const p = packSide(plan.chunks, k);
+    expect(p.rows.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect([...p.order].sort((a, b) => a - b)).toEqual(plan.chunks.map((_, i) => i)); // every chunk once
+    const work = (i: number) => plan.chunks[i]!.batch * (plan.chunks[i]!.length + k);
+    for (let j = 1; j < p.order.length; j++) expect(work(p.order[j - 1]!)).toBeGreaterThanOrEqual(work(p.order[j]!));
+    plan.chunks.forEach((c, i) => {
+      const e = p.entryStart[i]!, r = p.rowStart[i]!;
+      expect([p.batch[i], p.length[i]]).toEqual([c.batch, c.length]);
+      expect(Array.from(p.rows.subarray(r, r + c.batch))).toEqual(Array.from(c.rows));
+      expect(Array.from(p.cols.subarray(e, e + c.batch * c.length))).toEqual(Array.from(c.cols));
+      expect(Array.from(p.conf.subarray(e, e + c.batch * c.length))).toEqual(Array.from(c.conf));
+      expect(Array.from(p.w.subarray(e, e + c.batch * c.length))).toEqual(Array.from(c.conf, (v) => (v > 0 ? v - 1 : 0)));
+    });
+    // float32 fold in chunk order: 1 + 2^-24 + 2^-24 rounds back to 1 at each step; another order would not.
+    const grams = new Float32Array([1, 2 ** -24, 2 ** -24, 0.5]);
+    expect(Array.from(foldGrams(grams, 4, 1))).toEqual([1.5]);
+    expect(Array.from(foldGrams(new Float32Array([2 ** -24, 2 ** -24, 1, 0.5]), 4, 1))).toEqual([Math.fround(1 + 2 ** -23) + 0.5]);
   });
 
   it('reports progress, stops on abort with CancelledError, frees its tensors, and reports divergence', async () => {

@@ -11,28 +11,55 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Worker } from 'node:worker_threads';
 import { CancelledError, InternalError, TrainingDivergedError } from '../errors.js';
 import { startModuleWorker } from '../util/module-worker.js';
-import { divergedError, gram, type TensorAlsResult } from './als-tensor.js';
+import { chunkW, denseLossTerms, divergedError, gram, gramFinite, type TensorAlsResult } from './als-tensor.js';
 import { validateCsr } from './csr.js';
 import { initFactors, rowCounts } from './init.js';
 import type { CompiledAlsOptions, EngineBackend } from './options.js';
 import { planTraining, type Chunk } from './plan.js';
-import type { FromShard, ToShard } from './tensor-shard-protocol.js';
+import type { FromShard, PackedSide, ToShard } from './tensor-shard-protocol.js';
 import { progressReporter } from './progress.js';
 import type { CsrMatrix, TrainHooks } from './types.js';
 
 /**
- * Chunks per shard: longest processing time first onto the least loaded shard (deterministic). A chunk's
+ * One side's chunks packed into shared memory (see PackedSide), with the claim order: largest work first
+ * (ties by plan order), so that the last chunks claimed are small and the shards finish together. A chunk's
  * work ~ B (L + k): per CG step 2 B L k for the sparse mat-vecs and 2 B k^2 for the dense product.
  */
-export function assignChunks(chunks: Chunk[], shards: number, k: number): Chunk[][] {
-  const out: Chunk[][] = Array.from({ length: shards }, () => []);
-  const load = new Float64Array(shards);
-  const order = chunks.map((c, i) => ({ c, i, w: c.batch * (c.length + k) })).sort((a, b) => b.w - a.w || a.i - b.i);
-  for (const { c, w } of order) {
-    let s = 0;
-    for (let j = 1; j < shards; j++) if (load[j]! < load[s]!) s = j;
-    out[s]!.push(c);
-    load[s]! += w;
+export function packSide(chunks: Chunk[], k: number): PackedSide {
+  const n = chunks.length;
+  const shared = <T>(make: (b: SharedArrayBuffer, len: number) => T, bytes: number, len: number) => make(new SharedArrayBuffer(Math.max(1, len) * bytes), len);
+  const i32 = (len: number) => shared((b, l) => new Int32Array(b, 0, l), 4, len);
+  const f32 = (len: number) => shared((b, l) => new Float32Array(b, 0, l), 4, len);
+  let rowsTotal = 0, entries = 0;
+  for (const c of chunks) { rowsTotal += c.batch; entries += c.batch * c.length; }
+  const p: PackedSide = {
+    batch: i32(n), length: i32(n), rowStart: i32(n), entryStart: shared((b, l) => new Float64Array(b, 0, l), 8, n), order: i32(n),
+    rows: i32(rowsTotal), cols: i32(entries), conf: f32(entries), w: f32(entries),
+  };
+  let r = 0, e = 0;
+  chunks.forEach((c, i) => {
+    p.batch[i] = c.batch;
+    p.length[i] = c.length;
+    p.rowStart[i] = r;
+    p.entryStart[i] = e;
+    p.rows.set(c.rows, r);
+    p.cols.set(c.cols, e);
+    p.conf.set(c.conf, e);
+    p.w.set(chunkW(c.conf), e);
+    r += c.batch;
+    e += c.batch * c.length;
+  });
+  const work = (c: Chunk) => c.batch * (c.length + k);
+  p.order.set(chunks.map((_, i) => i).sort((a, b) => work(chunks[b]!) - work(chunks[a]!) || a - b));
+  return p;
+}
+
+/** The sum of the per-chunk Gram matrices in chunk order, in float32 (as tf.add folds them on one thread). */
+export function foldGrams(grams: Float32Array, chunks: number, k: number): Float32Array {
+  const out = new Float32Array(k * k);
+  for (let c = 0; c < chunks; c++) {
+    const g = grams.subarray(c * k * k, (c + 1) * k * k);
+    for (let j = 0; j < k * k; j++) out[j] = Math.fround(out[j]! + g[j]!);
   }
   return out;
 }
@@ -76,42 +103,47 @@ export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOpt
   const Y = new Float32Array(Ybuf, 0, n * k);
   X.set(initFactors(rowCounts(matrix.indptr), k, o.seed, 0));
   Y.set(initFactors(rowCounts(transposed.indptr), k, o.seed, 1));
+  const sides: [PackedSide, PackedSide] = [packSide(plans[0].chunks, k), packSide(plans[1].chunks, k)];
+  const claimBuf = new SharedArrayBuffer(8);
+  const claim = new Int32Array(claimBuf);
   const workBuf = new SharedArrayBuffer(4);
   const work = new Int32Array(workBuf);
-  const parts = [assignChunks(plans[0].chunks, shards, k), assignChunks(plans[1].chunks, shards, k)];
+  const gramBufs: [SharedArrayBuffer, SharedArrayBuffer] = [
+    new SharedArrayBuffer(4 * Math.max(1, plans[0].chunks.length * k * k)),
+    new SharedArrayBuffer(4 * Math.max(1, plans[1].chunks.length * k * k)),
+  ];
+  const grams = [new Float32Array(gramBufs[0]), new Float32Array(gramBufs[1])];
+  const lossBuf = new SharedArrayBuffer(8 * Math.max(1, plans[1].chunks.length));
+  const losses = new Float64Array(lossBuf);
 
   const pool = Array.from({ length: shards }, () => Shard.start());
   const onAbort = () => { for (const s of pool) s.worker.postMessage({ t: 'abort' } satisfies ToShard); };
   signal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  let yty: tf.Tensor2D | undefined;
   const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), o.regularization) as tf.Tensor2D);
   try {
-    await Promise.all(pool.map((s, i) => s.request({ t: 'init', backend, k, steps: o.cgSteps, rows: m, cols: n, X: Xbuf, Y: Ybuf, work: workBuf, chunks: [parts[0][i]!, parts[1][i]!] })));
+    await Promise.all(pool.map((s) => s.request({
+      t: 'init', backend, k, steps: o.cgSteps, rows: m, cols: n, X: Xbuf, Y: Ybuf, sides, claim: claimBuf, work: workBuf, grams: gramBufs, losses: lossBuf,
+    })));
     hooks.log?.('tensor path sharded over worker threads', { backend, shards, chunks: [plans[0].chunks.length, plans[1].chunks.length] });
-    const tensorOf = (a: Float32Array, r: number) => tf.tensor2d(a.slice(), [r, k]);
-    const aregOf = (g: tf.Tensor2D) => {
-      const t = tf.add(g, lambdaEye);
-      const a = Float32Array.from(t.dataSync());
-      t.dispose();
-      return a;
-    };
-    const finite = (a: Float32Array) => { for (let j = 0; j < a.length; j++) if (!Number.isFinite(a[j]!)) return false; return true; };
+    const aregOf = (g: Float32Array) => tf.tidy(() => Float32Array.from(tf.add(tf.tensor2d(g, [k, k]), lambdaEye).dataSync()));
     const lossCurve: number[] = [];
     let lastLoss: number | undefined;
 
-    const sweep = async (side: 0 | 1, g: tf.Tensor2D, it: number): Promise<number> => {
+    /** Solves every row of `side` given the other side's Gram `g`; returns the Gram of the new rows. */
+    const sweep = async (side: 0 | 1, g: Float32Array, it: number): Promise<Float32Array> => {
       const areg = aregOf(g);
       const before = side === 0 ? 0 : plans[0].paddedNonzeros;
       Atomics.store(work, 0, 0);
+      Atomics.store(claim, side, 0);
       timer = setInterval(() => report({
         fraction: Math.min(1, (it - 1 + (before + Atomics.load(work, 0)) / workPerIteration) / o.iterations),
         iteration: it, loss: lastLoss, lossKind: 'exact', phase: side === 0 ? 'sources' : 'targets',
       }), Math.max(20, o.progressIntervalMs));
       try {
-        const replies = await Promise.all(pool.map((s) => s.request({ t: 'sweep', side, areg, withLoss: side === 1 })));
+        await Promise.all(pool.map((s) => s.request({ t: 'sweep', side, areg, withLoss: side === 1 })));
         if (signal?.aborted) throw cancelled();
-        return replies.reduce((sum, r) => sum + (r.t === 'swept' ? r.loss : 0), 0);
+        return foldGrams(grams[side]!, plans[side].chunks.length, k);
       } catch (err) {
         if (signal?.aborted) throw cancelled();
         throw err;
@@ -121,40 +153,27 @@ export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOpt
       }
     };
 
-    yty = tf.tidy(() => gram(tensorOf(Y, n)));
+    // The first Gram from the initial factors, as the single-thread path computes it.
+    let yty: Float32Array = tf.tidy(() => Float32Array.from(gram(tf.tensor2d(Y.slice(), [n, k])).dataSync()));
     for (let it = 1; it <= o.iterations; it++) {
-      await sweep(0, yty!, it);
-      if (!finite(X)) throw divergedError(it, 'source factors', o.regularization);
-      const held: tf.Tensor[] = [];
-      try {
-        const x = tensorOf(X, m);
-        const xtx = gram(x);
-        held.push(x, xtx);
-        const sparse = await sweep(1, xtx, it);
-        if (!finite(Y)) throw divergedError(it, 'target factors', o.regularization);
-        const y = tensorOf(Y, n);
-        held.push(y);
-        yty!.dispose();
-        yty = gram(y);
-        const [dense, reg] = tf.tidy(() => tf.stack([
-          tf.sum(tf.mul(xtx, yty!)),
-          tf.mul(tf.add(tf.sum(tf.mul(x, x)), tf.sum(tf.mul(y, y))), o.regularization),
-        ]).dataSync());
-        const loss = (sparse + dense! + reg!) / totalConfidence;
-        if (!Number.isFinite(loss)) throw divergedError(it, 'the loss terms', o.regularization);
-        lossCurve.push(loss);
-        lastLoss = loss;
-        report({ fraction: it / o.iterations, iteration: it, loss, lossKind: 'exact', phase: it === o.iterations ? 'done' : 'loss' });
-      } finally {
-        tf.dispose(held);
-      }
+      const xtx = await sweep(0, yty, it);
+      if (!gramFinite(xtx)) throw divergedError(it, 'source factors', o.regularization);
+      yty = await sweep(1, xtx, it);
+      if (!gramFinite(yty)) throw divergedError(it, 'target factors', o.regularization);
+      let sparse = 0;
+      for (let c = 0; c < plans[1].chunks.length; c++) sparse += losses[c]!;
+      const [dense, reg] = tf.tidy(() => tf.stack(denseLossTerms(tf.tensor2d(xtx, [k, k]), tf.tensor2d(yty, [k, k]), o.regularization)).dataSync());
+      const loss = (sparse + dense! + reg!) / totalConfidence;
+      if (!Number.isFinite(loss)) throw divergedError(it, 'the loss terms', o.regularization);
+      lossCurve.push(loss);
+      lastLoss = loss;
+      report({ fraction: it / o.iterations, iteration: it, loss, lossKind: 'exact', phase: it === o.iterations ? 'done' : 'loss' });
     }
     return { sourceFactors: X.slice(), targetFactors: Y.slice(), lossCurve };
   } finally {
     if (timer) clearInterval(timer);
     signal?.removeEventListener('abort', onAbort);
     lambdaEye.dispose();
-    yty?.dispose();
     await Promise.all(pool.map((s) => s.worker.terminate()));
   }
 }

@@ -9,8 +9,12 @@
  * concatenated and put back in row order by one gather. Departures from the paper: CG instead of the
  * exact solve (as Takacs et al.), float32 throughout, rows without data fixed at zero.
  *
+ * Each half-sweep also sums the Gram matrix of the rows it solved, chunk by chunk in plan order
+ * (X^T X = sum over chunks of xs^T xs: rows without data are zero), so the next half-sweep's Gram needs no
+ * pass over all the factors, and a NaN/Inf factor shows on its diagonal (the divergence check).
+ *
  * Loss (exact, not sampled) after each iteration, from the blocks already in hand:
- *   L = sum(X^T X * Y^T Y) + sum_{nonzeros} [c (1 - s)^2 - s^2] + lambda (|X|^2 + |Y|^2),  s = x_u . y_i
+ *   L = sum(X^T X * Y^T Y) + sum_{nonzeros} [c (1 - s)^2 - s^2] + lambda (tr X^T X + tr Y^T Y),  s = x_u . y_i
  * reported divided by sum_{u,i} c_ui (as benfred/implicit reports it).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -44,15 +48,18 @@ interface DeviceSide {
   position: tf.Tensor2D; // [rows, 1] int32
 }
 
-/** A chunk's index and confidence tensors (see plan.ts), kept on the device for the whole training. */
-export function uploadChunk(c: Chunk): DeviceChunk {
+/** w = c - 1 on a chunk's real entries, 0 on padding. */
+export const chunkW = (conf: Float32Array): Float32Array => conf.map((v) => (v > 0 ? v - 1 : 0));
+
+/** A chunk's index and confidence tensors (see plan.ts); `w` = chunkW(c.conf) when the caller has it. */
+export function uploadChunk(c: Chunk, w: Float32Array = chunkW(c.conf)): DeviceChunk {
   return {
     batch: c.batch,
     length: c.length,
     rows: tf.tensor2d(c.rows, [c.batch, 1], 'int32'),
     cols: tf.tensor2d(c.cols, [c.batch * c.length, 1], 'int32'),
     conf: tf.tensor3d(c.conf, [c.batch, c.length, 1], 'float32'),
-    w: tf.tensor3d(c.conf.map((v) => (v > 0 ? v - 1 : 0)), [c.batch, c.length, 1], 'float32'),
+    w: tf.tensor3d(w, [c.batch, c.length, 1], 'float32'),
   };
 }
 
@@ -73,7 +80,7 @@ export function solveChunk(other: tf.Tensor2D, x0: tf.Tensor2D, c: DeviceChunk, 
 }
 
 function upload(plan: SidePlan): DeviceSide {
-  return { plan, chunks: plan.chunks.map(uploadChunk), position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32') };
+  return { plan, chunks: plan.chunks.map((c) => uploadChunk(c)), position: tf.tensor2d(plan.position, [plan.rows, 1], 'int32') };
 }
 
 function disposeSide(s: DeviceSide): void {
@@ -86,6 +93,26 @@ function disposeSide(s: DeviceSide): void {
  * a slow path (6x slower on [50000, 64]).
  */
 export const gram = (t: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.transpose(t), t));
+
+/**
+ * The dense loss terms from the two Gram matrices: sum(X^T X * Y^T Y) and lambda (|X|^2 + |Y|^2), where
+ * |X|^2 = trace(X^T X). Call inside tf.tidy.
+ */
+export function denseLossTerms(xtx: tf.Tensor2D, yty: tf.Tensor2D, regularization: number): [tf.Scalar, tf.Scalar] {
+  const eye = tf.eye(xtx.shape[0]);
+  const dense = tf.sum(tf.mul(xtx, yty));
+  const reg = tf.mul(tf.add(tf.sum(tf.mul(xtx, eye)), tf.sum(tf.mul(yty, eye))), regularization);
+  return [dense as tf.Scalar, reg as tf.Scalar];
+}
+
+/**
+ * Whether a side's factors are finite, read off its Gram matrix: a NaN or Inf factor (or one whose square
+ * overflows float32) makes its diagonal entry NaN or Inf, so k^2 values are checked instead of rows x k.
+ */
+export function gramFinite(g: ArrayLike<number>): boolean {
+  for (let j = 0; j < g.length; j++) if (!Number.isFinite(g[j]!)) return false;
+  return true;
+}
 
 /** The error for NaN/Inf in factors or loss, naming the likely causes. */
 export function divergedError(iteration: number, what: string, regularization: number): TrainingDivergedError {
@@ -132,6 +159,7 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
       const areg = tf.add(otherGram, lambdaEye!) as tf.Tensor2D;
       const parts: tf.Tensor2D[] = [];
       let lossSum: tf.Scalar | undefined = withLoss ? tf.scalar(0) : undefined;
+      let gramSum: tf.Tensor2D | undefined = tf.zeros([k, k]);
       let work = workBefore;
       try {
         for (const c of side.chunks) {
@@ -139,10 +167,12 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
           const out = tf.tidy(() => {
             const { xs, term: t } = solveChunk(other, tf.gatherND(mine, c.rows) as tf.Tensor2D, c, areg, o.cgSteps, withLoss);
             const term = lossSum && t ? tf.add(lossSum, t) as tf.Scalar : undefined;
-            return { xs, term };
+            return { xs, term, g: tf.add(gramSum!, gram(xs)) as tf.Tensor2D };
           });
           parts.push(out.xs);
           if (out.term) { lossSum!.dispose(); lossSum = out.term; }
+          gramSum!.dispose();
+          gramSum = out.g;
           work += c.batch * c.length;
           const now = performance.now();
           if (now - lastReport >= o.progressIntervalMs) {
@@ -155,22 +185,21 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
           const all = tf.concat([...parts, tf.zeros([1, k])], 0);
           return tf.gatherND(all, side.position) as tf.Tensor2D;
         });
-        const result = { next, lossSum };
+        const result = { next, lossSum, gram: gramSum! };
         lossSum = undefined;
+        gramSum = undefined;
         return result;
       } finally {
         tf.dispose(parts);
         areg.dispose();
         lossSum?.dispose();
+        gramSum?.dispose();
       }
     };
 
     const diverged = (iteration: number, what: string) => divergedError(iteration, what, o.regularization);
-    const checkFinite = async (t: tf.Tensor2D, iteration: number, what: string) => {
-      const s = tf.tidy(() => tf.sum(tf.abs(t)));
-      const v = (await s.data())[0];
-      s.dispose();
-      if (!Number.isFinite(v)) throw diverged(iteration, what);
+    const checkFinite = async (g: tf.Tensor2D, iteration: number, what: string) => {
+      if (!gramFinite(await g.data())) throw diverged(iteration, what);
     };
 
     yty = gram(y);
@@ -178,19 +207,15 @@ export async function trainTensorAls(matrix: CsrMatrix, o: CompiledAlsOptions, h
       const rs = await halfSweep(sides[0], x, y, yty, it, 'sources', 0, false);
       x.dispose();
       x = rs.next;
-      await checkFinite(x, it, 'source factors');
-      xtx = gram(x);
+      xtx = rs.gram;
+      await checkFinite(xtx, it, 'source factors');
       const rt = await halfSweep(sides[1], y, x, xtx, it, 'targets', sourcePlan.paddedNonzeros, true);
       y.dispose();
       y = rt.next;
-      await checkFinite(y, it, 'target factors');
       yty.dispose();
-      yty = gram(y);
-      const parts = tf.tidy(() => {
-        const dense = tf.sum(tf.mul(xtx!, yty!));
-        const reg = tf.mul(tf.add(tf.sum(tf.mul(x!, x!)), tf.sum(tf.mul(y!, y!))), o.regularization);
-        return tf.stack([rt.lossSum!, dense, reg]);
-      });
+      yty = rt.gram;
+      await checkFinite(yty, it, 'target factors');
+      const parts = tf.tidy(() => tf.stack([rt.lossSum!, ...denseLossTerms(xtx!, yty!, o.regularization)]));
       rt.lossSum!.dispose();
       xtx.dispose();
       xtx = undefined;

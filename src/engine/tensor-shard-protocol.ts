@@ -1,18 +1,40 @@
-import type { Chunk } from './plan.js';
 import type { EngineBackend } from './options.js';
+
+/**
+ * One side's chunks (plan.ts) packed into SharedArrayBuffers that every shard reads: chunk c has `batch[c]`
+ * rows at rows[rowStart[c]..], and batch[c] * length[c] padded entries at cols/conf/w[entryStart[c]..]
+ * (w = c - 1 on real entries, 0 on padding). `order` lists the chunk indices in the order shards claim them.
+ */
+export interface PackedSide {
+  batch: Int32Array;
+  length: Int32Array;
+  rowStart: Int32Array;
+  entryStart: Float64Array;
+  order: Int32Array;
+  rows: Int32Array;
+  cols: Int32Array;
+  conf: Float32Array;
+  w: Float32Array;
+}
 
 /** Messages between the sharded tensor trainer (als-tensor-sharded.ts) and a shard worker (tensor-shard-worker.ts). */
 export type ToShard =
   /**
-   * Start `backend`, upload this shard's chunks of both sides (chunks[0]: sources, chunks[1]: targets).
-   * X (rows x k) and Y (cols x k) are the factors, shared by every shard; `work` counts padded nonzeros done.
+   * Start `backend`. X (rows x k) and Y (cols x k) are the factors and `sides` the chunks of both sides
+   * (0: sources, 1: targets), all shared by every shard. `claim` ([2] int32) is the next position in each side's
+   * claim order; `work` ([1] int32) counts padded nonzeros done; `grams[side]` holds one k x k Gram matrix
+   * per chunk and `losses` one sparse loss term per target chunk.
    */
-  | { t: 'init'; backend: EngineBackend; k: number; steps: number; rows: number; cols: number; X: SharedArrayBuffer; Y: SharedArrayBuffer; work: SharedArrayBuffer; chunks: [Chunk[], Chunk[]] }
-  /** Solve this shard's rows of `side` given the other side and areg = G + lambda I (k x k); writes them into X or Y. */
+  | {
+      t: 'init'; backend: EngineBackend; k: number; steps: number; rows: number; cols: number;
+      X: SharedArrayBuffer; Y: SharedArrayBuffer; sides: [PackedSide, PackedSide];
+      claim: SharedArrayBuffer; work: SharedArrayBuffer; grams: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
+    }
+  /** Claim and solve chunks of `side` until none is left, given areg = G + lambda I (k x k); writes their rows into X or Y. */
   | { t: 'sweep'; side: 0 | 1; areg: Float32Array; withLoss: boolean }
   | { t: 'abort' };
 
 export type FromShard =
   | { t: 'ready'; device: string }
-  | { t: 'swept'; loss: number }
+  | { t: 'swept' }
   | { t: 'failed'; message: string; name: string };

@@ -1,46 +1,65 @@
 /**
  * A shard of the sharded tensor trainer (als-tensor-sharded.ts): its own tfjs backend instance in a
- * worker thread, holding its chunks of both sides; per half-sweep it reads the other side's factors and
- * its rows' current factors from the shared factor buffers, runs the same per-chunk solve as the
- * single-device path (als-tensor.ts `solveChunk`) and writes its rows back. Rows belong to exactly one
- * chunk, so shards never write the same row.
+ * worker thread. Per half-sweep it claims chunks of that side one at a time from a shared counter (largest
+ * first, so the shards finish together), uploads the chunk's indices and confidences from the shared
+ * packed plan, reads the other side's factors and the chunk's current rows from the shared factor buffers,
+ * runs the same per-chunk solve as the single-device path (als-tensor.ts `solveChunk`) and writes the rows
+ * back, with the chunk's Gram matrix and loss term into its slots. Rows belong to exactly one chunk, so
+ * shards never write the same row, and every chunk's results are the same whichever shard solves it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
-import { nextTurn, solveChunk, uploadChunk, type DeviceChunk } from './als-tensor.js';
+import { gram, nextTurn, solveChunk, uploadChunk, disposeChunk } from './als-tensor.js';
 import { initBackend } from './backend.js';
-import type { FromShard, ToShard } from './tensor-shard-protocol.js';
+import type { FromShard, PackedSide, ToShard } from './tensor-shard-protocol.js';
 
 const port = parentPort!;
-let st: { k: number; steps: number; rows: number; cols: number; X: Float32Array; Y: Float32Array; work: Int32Array; chunks: [DeviceChunk[], DeviceChunk[]] } | undefined;
+interface State {
+  k: number; steps: number; rows: number; cols: number;
+  X: Float32Array; Y: Float32Array; sides: [PackedSide, PackedSide];
+  claim: Int32Array; work: Int32Array; grams: [Float32Array, Float32Array]; losses: Float64Array;
+}
+let st: State | undefined;
 let aborted = false;
 const send = (m: FromShard) => port.postMessage(m);
 
-async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean): Promise<number> {
+async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean): Promise<void> {
   const s = st!;
   const { k } = s;
+  const p = s.sides[side];
   const mine = side === 0 ? s.X : s.Y;
   const otherRows = side === 0 ? s.cols : s.rows;
   // Copies (not views): a tensor on the cpu backend may alias its array, and the shared buffers change.
   const other = tf.tensor2d((side === 0 ? s.Y : s.X).slice(0, otherRows * k), [otherRows, k]);
   const areg = tf.tensor2d(aregData, [k, k]);
-  let loss = 0;
+  const grams = s.grams[side];
   try {
-    for (const c of s.chunks[side]) {
+    for (;;) {
       if (aborted) throw new Error('aborted');
-      const rows = c.rows.dataSync() as Int32Array;
-      const x0 = new Float32Array(c.batch * k);
-      for (let b = 0; b < c.batch; b++) x0.set(mine.subarray(rows[b]! * k, (rows[b]! + 1) * k), b * k);
-      const { xs, term } = tf.tidy(() => solveChunk(other, tf.tensor2d(x0, [c.batch, k]), c, areg, s.steps, withLoss));
-      const out = xs.dataSync() as Float32Array;
-      for (let b = 0; b < c.batch; b++) mine.set(out.subarray(b * k, (b + 1) * k), rows[b]! * k);
-      if (term) loss += term.dataSync()[0]!;
-      xs.dispose();
-      term?.dispose();
-      Atomics.add(s.work, 0, c.batch * c.length);
+      const at = Atomics.add(s.claim, side, 1);
+      if (at >= p.order.length) return;
+      const ci = p.order[at]!;
+      const B = p.batch[ci]!, L = p.length[ci]!, r0 = p.rowStart[ci]!, e0 = p.entryStart[ci]!;
+      const rows = p.rows.subarray(r0, r0 + B);
+      const c = uploadChunk({ batch: B, length: L, rows, cols: p.cols.subarray(e0, e0 + B * L), conf: p.conf.subarray(e0, e0 + B * L) }, p.w.subarray(e0, e0 + B * L));
+      try {
+        const x0 = new Float32Array(B * k);
+        for (let b = 0; b < B; b++) x0.set(mine.subarray(rows[b]! * k, (rows[b]! + 1) * k), b * k);
+        const { xs, term, g } = tf.tidy(() => {
+          const r = solveChunk(other, tf.tensor2d(x0, [B, k]), c, areg, s.steps, withLoss);
+          return { ...r, g: gram(r.xs) };
+        });
+        const out = xs.dataSync() as Float32Array;
+        for (let b = 0; b < B; b++) mine.set(out.subarray(b * k, (b + 1) * k), rows[b]! * k);
+        grams.set(g.dataSync() as Float32Array, ci * k * k);
+        if (term) s.losses[ci] = term.dataSync()[0]!;
+        tf.dispose(term ? [xs, g, term] : [xs, g]);
+      } finally {
+        disposeChunk(c);
+      }
+      Atomics.add(s.work, 0, B * L);
       await nextTurn(); // lets an abort message in
     }
-    return loss;
   } finally {
     tf.dispose([other, areg]);
   }
@@ -53,13 +72,14 @@ port.on('message', (m: ToShard) => {
       const { device } = await initBackend(m.backend);
       st = {
         k: m.k, steps: m.steps, rows: m.rows, cols: m.cols,
-        X: new Float32Array(m.X), Y: new Float32Array(m.Y), work: new Int32Array(m.work),
-        chunks: [m.chunks[0].map(uploadChunk), m.chunks[1].map(uploadChunk)],
+        X: new Float32Array(m.X), Y: new Float32Array(m.Y), sides: m.sides,
+        claim: new Int32Array(m.claim), work: new Int32Array(m.work),
+        grams: [new Float32Array(m.grams[0]), new Float32Array(m.grams[1])], losses: new Float64Array(m.losses),
       };
       return { t: 'ready', device };
     }
-    return { t: 'swept', loss: await sweep(m.side, m.areg, m.withLoss) };
+    await sweep(m.side, m.areg, m.withLoss);
+    return { t: 'swept' };
   };
   run().then(send, (err: Error) => send({ t: 'failed', message: err.message, name: err.name }));
 });
-
