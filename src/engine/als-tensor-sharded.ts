@@ -1,12 +1,13 @@
 /**
  * The tensor path (als-tensor.ts) sharded over worker threads, for tfjs backends that run on one CPU
  * core each (wasm: no threads in Node; cpu). Same plan, same per-chunk solve, same factors bit for bit
- * as the single-device path (only the loss sums are added in another order): each shard (a worker with
- * its own backend instance, tensor-shard-worker.ts) owns a set of chunks of each side, balanced by padded
- * nonzeros (longest first to the least loaded shard), and the factors live in two SharedArrayBuffers that
- * every shard reads (the fixed side, its rows' current factors) and writes (its rows' new factors).
- * This thread computes the Gram matrices, the dense loss terms and the NaN checks with its own backend.
- */
+ * as the single-device path (only the sparse loss terms are added in another order). Each shard (a worker
+ * with its own backend instance, tensor-shard-worker.ts) claims chunks of the side being solved from a
+ * shared counter, largest first, so the shards finish together whatever their speed; the chunks are packed
+ * once into shared memory (packSide), and the factors live in two SharedArrayBuffers that every shard reads
+ * (the fixed side, its chunk's current rows) and writes (its chunk's new rows). Each chunk's Gram matrix is
+ * computed by the shard that solved it; this thread folds them in plan order (as the single-device path
+ * does), checks them for NaN/Inf, and computes the loss from them: it never passes over the factors. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Worker } from 'node:worker_threads';
 import { CancelledError, InternalError, TrainingDivergedError } from '../errors.js';
