@@ -91,12 +91,13 @@ export function installWasmBatchMatMul(): BatchMatMulInstall {
     const sameBatch = ra === rb && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
     const plain = !transposeA && !transposeB && a.dtype === 'float32' && b.dtype === 'float32' && ra >= 3 && rb >= 3 &&
       batch > 1 && (sameBatch || batchA === 1 || batchB === 1);
-    if (!plain || a.shape[ra - 1] !== b.shape[rb - 2]) return stock.kernelFunc(args);
+    const be = args.backend as unknown as WasmBackendInternals;
+    // (a wasm backend re-created after this install has another memory: its calls go to the stock kernel)
+    if (!plain || a.shape[ra - 1] !== b.shape[rb - 2] || be.wasm.asm?.memory !== memory) return stock.kernelFunc(args);
     const m = a.shape[ra - 2]!;
     const k = a.shape[ra - 1]!;
     const n = b.shape[rb - 1]!;
     const outShape = [...(batchA >= batchB ? a.shape : b.shape).slice(0, -2), m, n];
-    const be = args.backend as unknown as WasmBackendInternals;
     const out = be.makeOutput(outShape, 'float32');
     if (m * n > 0) {
       run(be.dataIdMap.get(a.dataId).memoryOffset, be.dataIdMap.get(b.dataId).memoryOffset, be.dataIdMap.get(out.dataId).memoryOffset,
