@@ -1,25 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchMatMulWasmBytes, installWasmBatchMatMul, wasmSectionIds } from '../src/engine/backends/wasm-batch-matmul.js';
+import { freshBuildMatches, hasWasmClang, WA } from './helpers/wasm-build.js';
 
-interface WasmDesc { module?: string; name: string; kind: string }
-const WA = (globalThis as unknown as {
-  WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): WasmDesc[]; exports(m: object): WasmDesc[] } };
-}).WebAssembly;
 const dir = new URL('../src/engine/backends/wasm-batch-matmul/', import.meta.url).pathname;
-
-function hasWasmClang(): boolean {
-  try {
-    return execFileSync('clang', ['--print-targets'], { encoding: 'utf8' }).includes('wasm32') && !!execFileSync('sh', ['-c', 'command -v wasm-ld'], { encoding: 'utf8' }).trim();
-  } catch {
-    return false;
-  }
-}
 
 /** Deterministic values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -124,12 +110,6 @@ describe('batch-matmul.wasm (BatchMatMul over the tfjs wasm backend)', () => {
 
   // The committed binary must be what batch-matmul.c builds to (clang + wasm-ld; .ci/run installs them).
   it.runIf(hasWasmClang())('matches a fresh build of batch-matmul.c (build-wasm.sh)', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'batch-matmul-'));
-    try {
-      execFileSync('sh', [join(dir, 'build-wasm.sh'), join(tmp, 'out.wasm')]);
-      expect(readFileSync(join(tmp, 'out.wasm')).equals(readFileSync(join(dir, 'batch-matmul.wasm')))).toBe(true);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    expect(freshBuildMatches(join(dir, 'build-wasm.sh'), [join(dir, 'batch-matmul.wasm')])).toEqual([true]);
   });
 });
