@@ -8,11 +8,11 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as loader from '@grpc/proto-loader';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runGhz } from './ghz.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -30,19 +30,13 @@ try {
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   const out = join(dir, 'ghz.json');
   const args = ['--insecure', '--proto', proto, '--call', 'floor.Floor.Ping', '-d', '{"s":"x"}', '-c', a.concurrency!, '--connections', '1',
-    '-z', a.duration!, ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), '--format', 'json', '--output', out, `127.0.0.1:${port}`];
+    '-z', a.duration!, ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), `127.0.0.1:${port}`];
   const cpu0 = process.cpuUsage();
-  await new Promise<void>((resolve, reject) => {
-    const p = spawn(a.ghz!, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ghz exited ${code}`))));
-  });
+  const rep = await runGhz(a.ghz!, args, join(dir, 'ghz.json'));
   const cpu = process.cpuUsage(cpu0);
-  const rep = JSON.parse(readFileSync(out, 'utf8')) as { count: number; rps: number; average: number; latencyDistribution: Array<{ percentage: number; latency: number }> };
-  const pct = (q: number) => +((rep.latencyDistribution.find((d) => d.percentage === q)?.latency ?? NaN) / 1e6).toFixed(2);
   console.log(JSON.stringify({
     call: 'bare grpc-js no-op', concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none', requests: rep.count, rps: Math.round(rep.rps),
-    p50ms: pct(50), p90ms: pct(90), p99ms: pct(99), avgMs: +(rep.average / 1e6).toFixed(2),
+    p50ms: rep.pctMs(50), p90ms: rep.pctMs(90), p99ms: rep.pctMs(99), avgMs: rep.avgMs,
     serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3),
   }));
   server.forceShutdown();

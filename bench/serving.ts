@@ -11,12 +11,12 @@
  * (--serving-threads 0 scores on the event loop; the default is the server's, 1 worker thread.)
  * Run under `flock /tmp/bench.lock` on the shared machine.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { runGhz } from './ghz.js';
 import { startApp } from '../src/app.js';
 import { compileServerOptions } from '../src/config.js';
 import { writeModel } from '../src/data/model-file.js';
@@ -93,16 +93,6 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
   return join(dir, 'health.proto');
 }
 
-function runGhz(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(a.ghz!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ghz exited ${code}`))));
-  });
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
@@ -134,24 +124,19 @@ try {
     ? ['--proto', writeHealthProto(dataDir), '--call', 'grpc.health.v1.Health.Check', '-d', '{"service":""}']
     : ['--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile];
   const args = ['--insecure', ...target, '-c', a.concurrency!, '--connections', a.connections!,
-    '--format', 'json', '--output', outFile, ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
+    ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
-  await runGhz(args);
+  const rep = await runGhz(a.ghz!, args, outFile);
   const cpu = process.cpuUsage(cpu0);
   loopDelay.disable();
   const wallS = (performance.now() - wall0) / 1000;
-  const rep = JSON.parse(readFileSync(outFile, 'utf8')) as {
-    count: number; rps: number; average: number; fastest: number; slowest: number;
-    latencyDistribution: Array<{ percentage: number; latency: number }>; statusCodeDistribution: Record<string, number>;
-  };
-  const pct = (p: number) => (rep.latencyDistribution.find((d) => d.percentage === p)?.latency ?? NaN) / 1e6;
   const result = {
     targets: n, sources: m, factors: k, call: a.call, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
-    requests: rep.count, rps: Math.round(rep.rps), p50ms: +pct(50).toFixed(2), p90ms: +pct(90).toFixed(2), p99ms: +pct(99).toFixed(2),
-    avgMs: +(rep.average / 1e6).toFixed(2), maxMs: +(rep.slowest / 1e6).toFixed(2), statuses: rep.statusCodeDistribution,
+    requests: rep.count, rps: Math.round(rep.rps), p50ms: rep.pctMs(50), p90ms: rep.pctMs(90), p99ms: rep.pctMs(99),
+    avgMs: rep.avgMs, maxMs: rep.maxMs, statuses: rep.statuses,
     modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
     // CPU of the server process (user + system) per request, and its share of one core during the run
     // how late the event loop ran timers (ms): what every other call on this server waits behind
