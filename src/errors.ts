@@ -44,3 +44,33 @@ export class InternalError extends RecommenderError {}
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An error as it crosses a thread boundary (worker-rpc.ts). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  field?: string;
+  stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, field: (err as { field?: string }).field, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+type DomainErrorClass = new (message: string, details?: ErrorDetails) => RecommenderError;
+const DOMAIN: Record<string, DomainErrorClass> = {
+  InvalidArgumentError, NotFoundError, AlreadyExistsError, FailedPreconditionError, AbortedError, ResourceExhaustedError,
+  UnauthenticatedError, UnavailableError, CancelledError, TrainingDivergedError, InternalError,
+};
+
+/**
+ * The same domain error class as on the other side of the thread boundary; anything else becomes an
+ * InternalError. `where` names the worker in messages and stacks.
+ */
+export function deserializeError(e: SerializedError, where: string): Error {
+  const Cls = DOMAIN[e.name];
+  const err = Cls ? new Cls(e.message, { field: e.field }) : new InternalError(`${where} failed: ${e.name}: ${e.message}`);
+  if (e.stack) err.stack = `${err.name}: ${err.message}\n    (in ${where})\n${e.stack.split('\n').slice(1).join('\n')}`;
+  return err;
+}
