@@ -28,8 +28,10 @@ export type FromWorker =
 
 /** A value to send with some of its buffers transferred (moved, not copied). */
 export interface Transfer<T> { readonly value: T; readonly transfer: readonly Transferable[] }
-export const transfer = <T>(value: T, list: readonly (Transferable | undefined)[]): Transfer<T> => ({
-  value, transfer: [...new Set(list.filter((t): t is Transferable => t !== undefined))],
+/** `value` with the buffers in `list` transferred (duplicates and shared buffers, which cannot move, left out). */
+export const transfer = <T>(value: T, list: readonly (Transferable | ArrayBufferLike | undefined)[]): Transfer<T> => ({
+  value,
+  transfer: [...new Set(list)].filter((t) => t !== undefined && !(typeof SharedArrayBuffer !== 'undefined' && t instanceof SharedArrayBuffer)) as Transferable[],
 });
 const isTransfer = (v: unknown): v is Transfer<unknown> =>
   typeof v === 'object' && v !== null && 'transfer' in v && 'value' in v && Object.keys(v).length === 2;
