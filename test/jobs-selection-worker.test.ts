@@ -6,7 +6,7 @@ import type { DatasetDescription__Output } from '../src/gen/recommender/v1/Datas
 import type { DescribeDatasetRequest } from '../src/gen/recommender/v1/DescribeDatasetRequest.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
-import { batchFilePath } from '../src/service/store/batch-repo.js';
+import { DataDir } from '../src/data-dir.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
 
@@ -83,7 +83,7 @@ describe('selection in a worker thread', () => {
     }
     const gone = await importBatch(srv, 'INTERACTIONS', randomRows(5, 5, 2), ['gone']);
     // A stored file damaged on disk: Arrow's reader throws inside the worker.
-    writeFileSync(batchFilePath(srv.dataDir, gone), Buffer.from('not an arrow stream at all '.repeat(10)));
+    writeFileSync(new DataDir(srv.dataDir).batchFile(gone), Buffer.from('not an arrow stream at all '.repeat(10)));
     try {
       await describe_({ data_tags: ['gone'] });
       throw new Error('expected an error');
@@ -100,7 +100,7 @@ describe('selection in a worker thread', () => {
 
     // A selected batch whose file is gone (deleted underneath a selection) is an error naming it, not 0 rows.
     const missing = await importBatch(srv, 'INTERACTIONS', randomRows(5, 5, 2), ['missing']);
-    rmSync(batchFilePath(srv.dataDir, missing));
+    rmSync(new DataDir(srv.dataDir).batchFile(missing));
     try {
       await describe_({ data_tags: ['missing'] });
       throw new Error('expected an error');

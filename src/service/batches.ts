@@ -6,9 +6,10 @@ import type { BatchKindName } from '../data/layout.js';
 import { ingestArrowStream } from '../data/ingest.js';
 import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { AtomicFileWriter, TEMP_PREFIX } from '../util/atomic-file.js';
+import { DataDir, isTempName } from '../data-dir.js';
+import { AtomicFileWriter } from '../util/atomic-file.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
-import { BatchRepo, batchFilePath, batchesDir, type BatchPage } from './store/batch-repo.js';
+import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
 
 /**
@@ -73,11 +74,13 @@ async function* limitBytes(source: AsyncIterable<Uint8Array>, max: number): Asyn
 
 export class BatchService {
   readonly repo: BatchRepo;
+  private readonly layout: DataDir;
   private readonly dir: string;
 
   constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger) {
     this.repo = new BatchRepo(db, options.dataDir);
-    this.dir = batchesDir(options.dataDir);
+    this.layout = new DataDir(options.dataDir);
+    this.dir = this.layout.batchesDir;
     mkdirSync(this.dir, { recursive: true });
     this.cleanLeftovers();
   }
@@ -88,7 +91,7 @@ export class BatchService {
     const removed: string[] = [];
     for (const name of readdirSync(this.dir)) {
       const path = join(this.dir, name);
-      if (name.startsWith(TEMP_PREFIX) || (name.endsWith('.arrow') && !known.has(path))) {
+      if (isTempName(name) || (name.endsWith('.arrow') && !known.has(path))) {
         rmSync(path, { force: true, recursive: true });
         removed.push(name);
       }
@@ -124,7 +127,7 @@ export class BatchService {
     if (prior) return { batch: prior, deduplicated: true };
 
     const batchId = newBatchId();
-    const path = batchFilePath(this.options.dataDir, batchId);
+    const path = this.layout.batchFile(batchId);
     const file = await AtomicFileWriter.create(path);
     let committed = false;
     const t0 = performance.now();

@@ -15,7 +15,7 @@ import { evaluateHoldout } from '../evaluation/evaluate.js';
 import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
 import type { BatchRepo } from '../store/batch-repo.js';
 import type { Db } from '../store/catalog.js';
-import { TEMP_PREFIX } from '../../util/atomic-file.js';
+import { DataDir, isTempName } from '../../data-dir.js';
 import { buildTrainingEvent, type TerminalJobStatus, type TrainingEvent } from '../webhooks/event.js';
 import { validateCallbackUrl } from '../webhooks/url-guard.js';
 import { isTerminal, type JobRecord } from './job-record.js';
@@ -76,11 +76,8 @@ interface Running {
   lastPersistMs: number;
 }
 
-export function modelsDir(dataDir: string): string {
-  return join(dataDir, 'models');
-}
 export function modelDir(dataDir: string, modelId: string, jobId: string): string {
-  return join(modelsDir(dataDir), modelId, jobId);
+  return new DataDir(dataDir).modelDir(modelId, jobId);
 }
 
 function newJobId(): string {
@@ -153,12 +150,12 @@ export class JobManager {
 
   /** Removes `.tmp-*` leftovers and directories of jobs that are not served. */
   private async cleanModelDirs(): Promise<void> {
-    const root = modelsDir(this.deps.options.dataDir);
+    const root = new DataDir(this.deps.options.dataDir).modelsDir;
     let models: string[];
     try { models = await readdir(root); } catch { return; }
     for (const m of models) {
       const dir = join(root, m);
-      if (m.startsWith(TEMP_PREFIX)) { await rm(dir, { recursive: true, force: true }); continue; }
+      if (isTempName(m)) { await rm(dir, { recursive: true, force: true }); continue; }
       const served = this.repo.model(m)?.jobId;
       let entries: string[];
       try { entries = await readdir(dir); } catch { continue; }
