@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileServerOptions } from '../src/config.js';
+import { InternalError } from '../src/errors.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import { ServedModel } from '../src/service/models/served-model.js';
 import { rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
 import { ScoringPool } from '../src/service/serving/scoring-pool.js';
+import type { ScoringProtocol } from '../src/service/serving/scoring-protocol.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
+import type { WorkerClient } from '../src/util/worker-rpc.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { rng, serveModel, syntheticModel } from './serving-fixtures.js';
 
@@ -79,20 +82,25 @@ describe('ScoringPool', () => {
     expect(one.stats().batched).toBeGreaterThan(0);
   });
 
-  it('restarts a worker that stops (its requests fail with INTERNAL, later ones are served), and gives up after repeated stops', async () => {
+  it('a worker that stops fails its requests in flight (INTERNAL) and is restarted; after repeated stops the pool gives up', async () => {
     const pool = new ScoringPool(1);
     pools.push(pool);
     const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, 1);
     const x = served.model.sourceFactors.subarray(0, 8);
     const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null }).indices);
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
-    const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+    const slots = (pool as unknown as { slots: Array<{ client: WorkerClient<ScoringProtocol> }> }).slots;
+    // The worker is held inside a call, so the request below is queued behind it, certainly in flight, when the
+    // worker stops (a stop the pool did not ask for, as a crash would be).
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const held = slots[0]!.client.call('hold', flag).catch((e: Error) => e);
     const inFlight = pool.rank(served, x, 5, null);
-    await slots[0]!.worker.terminate();
+    await slots[0]!.client.worker.terminate();
     await expect(inFlight).rejects.toThrow(/scoring worker stopped/);
+    expect(await held).toBeInstanceOf(InternalError);
     // a fresh worker, which is sent the model again with its first request
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
-    for (let i = 0; i < 4; i++) await slots[0]!.worker.terminate();
+    for (let i = 0; i < 4; i++) await slots[0]!.client.worker.terminate();
     expect(pool.accepts(served)).toBe(false);
   });
 

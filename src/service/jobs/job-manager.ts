@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledServerOptions } from '../../config.js';
 import { writeModel } from '../../data/model-file.js';
-import { selectInWorker } from '../../data/select-in-worker.js';
+import { SelectionWorkers } from '../../data/select-in-worker.js';
 import type { Selection, StoredBatchRef } from '../../data/selection.js';
 import { trainInWorker } from '../../engine/worker-trainer.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../../engine/types.js';
@@ -105,6 +105,8 @@ export class JobManager {
   /** Aborted at shutdown: watch streams end on it. */
   private readonly shutdownController = new AbortController();
   private readonly cleanupTimers = new Set<NodeJS.Timeout>();
+  /** Selection worker threads, kept between selections. */
+  private readonly selection = new SelectionWorkers();
 
   constructor(private readonly deps: JobManagerDeps) {
     this.repo = new JobRepo(deps.db);
@@ -287,7 +289,7 @@ export class JobManager {
   /** The selection a Train with these parameters would see (DescribeDataset); runs in a worker thread like Train's. */
   async describe(p: DataSelectionParams, signal?: AbortSignal): Promise<Selection> {
     const { interactions, entities } = this.selectBatches(p);
-    return selectInWorker(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
+    return this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
   }
 
   static selectionParams = selectionParams;
@@ -337,7 +339,7 @@ export class JobManager {
       const stored = JSON.parse(job.requestJson) as StoredRequest;
       const params: TrainParams = compileTrainParams({ ...stored.request, model_id: stored.modelId }, this.deps.options, stored.nowMs);
       const { interactions, entities } = this.selectBatches(params);
-      const sel = await selectInWorker(interactions, entities, {
+      const sel = await this.selection.select(interactions, entities, {
         nowMs: params.nowMs, maxAgeDays: params.maxAgeDays, filters: params.filters, typeWeights: params.typeWeights, signal,
       });
       job.data = { ...sel.counts };
@@ -459,5 +461,6 @@ export class JobManager {
     for (const r of this.running.values()) r.controller.abort(new Error(INTERRUPTED));
     await Promise.allSettled([...this.runPromises]);
     for (const t of this.cleanupTimers) clearTimeout(t);
+    await this.selection.close();
   }
 }
