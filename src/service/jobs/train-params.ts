@@ -1,3 +1,7 @@
+/**
+ * Validation of Train and DescribeDataset requests into the parameters a job runs with (every error an
+ * InvalidArgumentError naming the request field), and the request as a job stores it to run later.
+ */
 import { randomBytes } from 'node:crypto';
 import type { CompiledServerOptions } from '../../config.js';
 import { compileDataFilters, type CompiledDataFilters } from '../../data/filters.js';
@@ -9,7 +13,7 @@ import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperpara
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { TagMatchMode } from '../store/batch-record.js';
 
-/** A Train (or DescribeDataset) request, validated: everything a job needs to run later. */
+/** A Train (or DescribeDataset) request's data selection, validated. */
 export interface DataSelectionParams {
   tags: string[];
   tagMatch: TagMatchMode;
@@ -19,6 +23,7 @@ export interface DataSelectionParams {
   filters: CompiledDataFilters;
 }
 
+/** A Train request, validated: everything a job needs to run later. */
 export interface TrainParams extends DataSelectionParams {
   modelId: string;
   als: CompiledAlsOptions;
@@ -92,4 +97,22 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
   return { ...sel, modelId, als, typeWeights, evaluation };
+}
+
+/** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */
+interface StoredRequest {
+  request: TrainRequest__Output;
+  modelId: string;
+  /** The call time (the age of interactions is relative to it). */
+  nowMs: number;
+}
+
+export function storeTrainRequest(request: TrainRequest__Output, modelId: string, nowMs: number): string {
+  return JSON.stringify({ request, modelId, nowMs } satisfies StoredRequest);
+}
+
+/** The parameters of a stored request (JobRecord.requestJson), with the server's current defaults. */
+export function storedTrainParams(requestJson: string, server: CompiledServerOptions): TrainParams {
+  const stored = JSON.parse(requestJson) as StoredRequest;
+  return compileTrainParams({ ...stored.request, model_id: stored.modelId }, server, stored.nowMs);
 }
