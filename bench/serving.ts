@@ -18,7 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { runGhz } from './ghz.js';
 import { startApp } from '../src/app.js';
-import { compileServerOptions } from '../src/config.js';
+import { compileServerOptions, optionsFromEnv } from '../src/config.js';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { createLogger } from '../src/log.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
@@ -95,7 +95,8 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
-  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  // The environment's serving switches apply (RECOMMENDER_SERVING_PREFILTER=0 for the "off" rows, README).
+  const app = await startApp(compileServerOptions(optionsFromEnv(), { dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
   let t0 = performance.now();
   const model = syntheticModel();
   await app.models.write(model);

@@ -72,7 +72,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   const scoring = options.servingThreads > 0 ? new ScoringPool(options.servingThreads, log.child({ component: 'serving' })) : undefined;
   if (scoring) closers.push(() => scoring.close());
   const modelCache: ModelCache = new ModelCache({
-    scoringSlots: options.servingThreads,
+    scoring: { slots: options.servingThreads, wasm: options.wasmScoring, prefilter: options.servingPrefilter },
     resolveServed: (modelId) => models.served(modelId),
     hasAnyJob: (modelId) => jobs.hasAnyJob(modelId),
     budgetBytes: options.modelCacheBytes,

@@ -25,7 +25,7 @@ describe('BatchScorer (a scoring worker slot)', () => {
       const n = 301;
       const r = rng(k);
       const Y = new Float32Array(n * k).map(() => r() * 2 - 1);
-      const main = WasmScorer.create(Y, n, k, 2)!;
+      const main = WasmScorer.create(Y, n, k, { slots: 2 })!;
       expect(main.slots).toBe(2);
       const slot = new BatchScorer(main.share(), 1);
       for (let g = 1; g <= 4; g++) {
@@ -47,8 +47,8 @@ describe('ScoringPool', () => {
     const pool = new ScoringPool(2);
     pools.push(pool);
     const models = [
-      new ServedModel(syntheticModel({ sources: 40, targets: 700, factors: 16, seed: 3, modelId: 'a' }), 1, 2),
-      new ServedModel(syntheticModel({ sources: 30, targets: 257, factors: 8, seed: 4, modelId: 'b' }), 1, 2),
+      new ServedModel(syntheticModel({ sources: 40, targets: 700, factors: 16, seed: 3, modelId: 'a' }), 1, { slots: 2 }),
+      new ServedModel(syntheticModel({ sources: 30, targets: 257, factors: 8, seed: 4, modelId: 'b' }), 1, { slots: 2 }),
     ];
     const r = rng(9);
     const jobs: Array<{ got: Promise<unknown>; want: unknown; what: string }> = [];
@@ -72,8 +72,8 @@ describe('ScoringPool', () => {
     // keeps the single worker busy for milliseconds while four small requests are posted behind it.
     const one = new ScoringPool(1);
     pools.push(one);
-    const big = new ServedModel(syntheticModel({ sources: 1, targets: 100_000, factors: 64, seed: 5, density: 0.0001 }), 1, 1);
-    const small = new ServedModel(syntheticModel({ sources: 8, targets: 500, factors: 16, seed: 6 }), 1, 1);
+    const big = new ServedModel(syntheticModel({ sources: 1, targets: 100_000, factors: 64, seed: 5, density: 0.0001 }), 1, { slots: 1 });
+    const small = new ServedModel(syntheticModel({ sources: 8, targets: 500, factors: 16, seed: 6 }), 1, { slots: 1 });
     const xs = (s: ServedModel, u: number) => s.model.sourceFactors.subarray(u * s.k, (u + 1) * s.k);
     const all = [one.rank(big, xs(big, 0), 10, null), ...[0, 1, 2, 3].map((u) => one.rank(small, xs(small, u), 10, null))];
     const results = await Promise.all(all);
@@ -85,7 +85,7 @@ describe('ScoringPool', () => {
   it('a worker that stops fails its requests in flight (INTERNAL) and is restarted; after repeated stops the pool gives up', async () => {
     const pool = new ScoringPool(1);
     pools.push(pool);
-    const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, 1);
+    const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, { slots: 1 });
     const x = served.model.sourceFactors.subarray(0, 8);
     const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null }).indices);
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
@@ -106,9 +106,9 @@ describe('ScoringPool', () => {
 
   it('refuses work once closed (the server then scores on the event loop)', async () => {
     const pool = new ScoringPool(1);
-    const served = new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, 1);
+    const served = new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, { slots: 1 });
     expect(pool.accepts(served)).toBe(true);
-    expect(pool.accepts(new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, 0))).toBe(false);
+    expect(pool.accepts(new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, { slots: 0 }))).toBe(false);
     await pool.close();
     expect(pool.accepts(served)).toBe(false);
     await expect(pool.rank(served, new Float32Array(4), 3, null)).rejects.toThrow(/closed/);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { compileServerOptions, optionsFromEnv, type ServerOptions } from '../src/config.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { openCatalog, type Db } from '../src/service/store/catalog.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../src/service/webhooks/dispatcher.js';
@@ -323,15 +324,21 @@ describe('WebhookDispatcher with a real HTTP receiver', () => {
     expect(verifyWebhook(newS, g.headers, g.body).id).toBe(rec.id);
   });
 
-  it('rejects a bad retry schedule or timeout naming the option', () => {
-    const db = open(tempDir());
-    for (const [o, field] of [[{ retryScheduleMs: [100, -1] }, 'webhookRetryScheduleMs'], [{ retryScheduleMs: [1.5] }, 'webhookRetryScheduleMs'], [{ timeoutMs: 0 }, 'webhookTimeoutMs']] as const) {
+  it('rejects a bad retry schedule or timeout naming the option (config.ts, the one place they are read), and a bad secret', () => {
+    const cases: [ServerOptions, string][] = [
+      [{ webhookRetryScheduleMs: [100, -1] }, 'webhookRetryScheduleMs'], [{ webhookRetryScheduleMs: [1.5] }, 'webhookRetryScheduleMs'],
+      [{ webhookRetryScheduleMs: new Array(51).fill(10) }, 'webhookRetryScheduleMs'], [{ webhookTimeoutMs: 0 }, 'webhookTimeoutMs'],
+      [optionsFromEnv({ RECOMMENDER_WEBHOOK_RETRY_SCHEDULE_MS: '100,soon' }), 'webhookRetryScheduleMs'],
+    ];
+    for (const [o, field] of cases) {
       let err: unknown;
-      try { dispatcher(db, { secret: generateWebhookSecret(), ...o }); } catch (e) { err = e; }
+      try { compileServerOptions(o); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(InvalidArgumentError);
       expect((err as InvalidArgumentError).field).toBe(field);
     }
-    expect(() => dispatcher(db, { secret: 'whsec_###' })).toThrow();
+    expect(compileServerOptions(optionsFromEnv({ RECOMMENDER_WEBHOOK_RETRY_SCHEDULE_MS: '10, 20' })).webhookRetryScheduleMs).toEqual([10, 20]);
+    expect(compileServerOptions({}).webhookRetryScheduleMs).toEqual([5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000]);
+    expect(() => dispatcher(open(tempDir()), { secret: 'whsec_###' })).toThrow();
   });
 
   it('rejects non-http(s) and credential URLs at enqueue with InvalidArgumentError naming callback_url', () => {

@@ -1,6 +1,4 @@
-import { topKOfScores } from './rank.js';
-import { SCORE_BLOCK } from './wasm-scorer.js';
-import { TopKHeap, type TopK } from './top-k.js';
+import { SCORE_BLOCK, TopKHeap, topKOfScores, type TopK } from './top-k.js';
 
 /**
  * Exact top-k through an int8 prefilter. Target factors are also stored as int8 rows with one scale each
