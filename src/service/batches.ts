@@ -11,6 +11,7 @@ import { AtomicFileWriter } from '../util/atomic-file.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
+import { validateTags } from './store/tags.js';
 
 /**
  * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
@@ -19,13 +20,10 @@ import type { Db } from './store/catalog.js';
  * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
  * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
  *
- * Header rules: kind INTERACTIONS or ENTITIES; at most MAX_TAGS tags, each 1..MAX_TAG_LENGTH characters,
- * no control characters, no leading/trailing whitespace (duplicates are dropped, order kept);
- * request_id at most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
+ * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
+ * most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
  * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
  */
-export const MAX_TAGS = 64;
-export const MAX_TAG_LENGTH = 128;
 export const MAX_REQUEST_ID_LENGTH = 128;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -40,21 +38,6 @@ export interface ImportResult {
   batch: BatchRecord;
   /** True when the request_id matched an existing batch and nothing new was stored. */
   deduplicated: boolean;
-}
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function validateTags(tags: readonly string[], field = 'tags'): string[] {
-  if (tags.length > MAX_TAGS) throw new InvalidArgumentError(`at most ${MAX_TAGS} tags, got ${tags.length}`, { field });
-  tags.forEach((t, i) => {
-    const f = `${field}[${i}]`;
-    if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${f} is empty`, { field: f });
-    if (t.length > MAX_TAG_LENGTH) throw new InvalidArgumentError(`${f} is longer than ${MAX_TAG_LENGTH} characters`, { field: f });
-    if (CONTROL.test(t)) throw new InvalidArgumentError(`${f} contains a control character`, { field: f });
-    if (t.trim() !== t) throw new InvalidArgumentError(`${f} ("${t}") has leading or trailing whitespace`, { field: f });
-  });
-  return [...new Set(tags)];
 }
 
 function newBatchId(): string {
@@ -104,7 +87,7 @@ export class BatchService {
     if (h.kind !== 'INTERACTIONS' && h.kind !== 'ENTITIES') {
       throw new InvalidArgumentError(`header.kind must be INTERACTIONS or ENTITIES, got ${h.kind || 'BATCH_KIND_UNSPECIFIED'}`, { field: 'header.kind' });
     }
-    const tags = validateTags(h.tags ?? [], 'header.tags');
+    const tags = validateTags(h.tags, 'header.tags');
     const requestId = h.requestId || undefined;
     if (requestId && requestId.length > MAX_REQUEST_ID_LENGTH) {
       throw new InvalidArgumentError(`header.request_id is longer than ${MAX_REQUEST_ID_LENGTH} characters`, { field: 'header.request_id' });
@@ -167,7 +150,7 @@ export class BatchService {
   }
 
   list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
-    if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags) };
+    if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags, 'tags') };
     let size = pageSize ?? 0;
     if (size < 0) throw new InvalidArgumentError(`page_size must be >= 0, got ${size}`, { field: 'page_size' });
     if (size === 0) size = DEFAULT_PAGE_SIZE;
@@ -181,7 +164,7 @@ export class BatchService {
    */
   delete(selector: { batchIds?: string[]; tags?: string[] }, allowMissing: boolean): string[] {
     const batchIds = selector.batchIds ?? [];
-    const tags = selector.tags ? validateTags(selector.tags) : [];
+    const tags = validateTags(selector.tags, 'tags');
     if (batchIds.length === 0 && tags.length === 0) {
       throw new InvalidArgumentError('give batch_ids and/or tags: deleting every batch needs an explicit selector', { field: 'batch_ids' });
     }

@@ -12,6 +12,7 @@ import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.j
 import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { TagMatchMode } from '../store/batch-record.js';
+import { tagMatchOf, validateTags } from '../store/tags.js';
 
 /** A Train (or DescribeDataset) request's data selection, validated. */
 export interface DataSelectionParams {
@@ -44,21 +45,9 @@ export function validateModelId(id: string, field = 'model_id'): string {
   return id;
 }
 
-export function tagMatchOf(v: string | number | undefined): TagMatchMode {
-  if (v === 'TAG_MATCH_ANY' || v === 2) return 'any';
-  if (v === undefined || v === 'TAG_MATCH_ALL' || v === 'TAG_MATCH_UNSPECIFIED' || v === 1 || v === 0) return 'all';
-  throw new InvalidArgumentError(`tag_match: unknown value ${String(v)}`, { field: 'tag_match' });
-}
-
-export function validateTags(tags: readonly string[] | undefined, field = 'data_tags'): string[] {
-  const out = [...(tags ?? [])];
-  out.forEach((t, i) => { if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${field}[${i}] must not be empty`, { field: `${field}[${i}]` }); });
-  return [...new Set(out)];
-}
-
 export function selectionParams(req: { data_tags?: string[]; tag_match?: string | number; maximum_interaction_age_days?: number; data_filters?: DataFilters__Output | null }, nowMs: number): DataSelectionParams {
   return {
-    tags: validateTags(req.data_tags),
+    tags: validateTags(req.data_tags, 'data_tags'),
     tagMatch: tagMatchOf(req.tag_match),
     maxAgeDays: validateMaxAgeDays(req.maximum_interaction_age_days),
     nowMs,
