@@ -8,7 +8,8 @@ import {
 } from 'apache-arrow';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { importBytes, rejection, sendImport } from './helpers/import.js';
-import { entityColumns, interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { entityColumns, interactionColumns } from './helpers/stored-columns.js';
 import { DataDir } from '../src/data-dir.js';
 import type { ListBatchesResponse__Output } from '../src/gen/recommender/v1/ListBatchesResponse.js';
 import type { DeleteBatchesResponse__Output } from '../src/gen/recommender/v1/DeleteBatchesResponse.js';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { interactionColumns } from './helpers/stored-columns.js';
 import { DataDir } from '../src/data-dir.js';
 import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
 

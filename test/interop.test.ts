@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { interactionColumns } from './helpers/stored-columns.js';
 import { DataDir } from '../src/data-dir.js';
 
 const python = process.env.PYTHON ?? 'python3';

@@ -1,3 +1,14 @@
+/**
+ * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
+ *
+ * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
+ * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
+ * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
+ *
+ * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
+ * most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
+ * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,17 +24,6 @@ import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
 import { validateTags } from './store/tags.js';
 
-/**
- * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
- *
- * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
- * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
- * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
- *
- * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
- * most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
- * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
- */
 export const MAX_REQUEST_ID_LENGTH = 128;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;

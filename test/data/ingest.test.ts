@@ -7,7 +7,8 @@ import {
   TimestampNanosecond, TimestampSecond, Uint8, DateMillisecond, Utf8, tableToIPC, vectorFromArray, Bool, makeData, makeVector, type DataType, type Vector,
 } from 'apache-arrow';
 import { ingestArrowStream } from '../../src/data/ingest.js';
-import { entityColumns, interactionColumns, readStoredBatch } from '../../src/data/batch-reader.js';
+import { readStoredBatch } from '../../src/data/batch-reader.js';
+import { entityColumns, interactionColumns } from '../helpers/stored-columns.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { utf8Vector } from '../helpers/arrow-fast.js';
 

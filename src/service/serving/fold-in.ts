@@ -1,9 +1,3 @@
-import { confidences } from '../../engine/confidence.js';
-import { choleskySolve } from '../../engine/reference.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';
-import type { ServedModel } from '../models/served-model.js';
-
 /**
  * Fold-in of one source from interactions given at request time (implicit's `recalculate_user`, exact):
  *
@@ -18,6 +12,12 @@ import type { ServedModel } from '../models/served-model.js';
  * Interactions whose target the model does not know are ignored (they have no factors); `known`
  * counts the ones used. Weights must be finite and > 0.
  */
+import { confidences } from '../../engine/confidence.js';
+import { choleskySolve } from '../../engine/reference.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';
+import type { ServedModel } from '../models/served-model.js';
+
 export const MAX_FOLD_IN_INTERACTIONS = 10_000;
 
 export interface FoldInResult {

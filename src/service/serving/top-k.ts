@@ -72,16 +72,6 @@ export class TopKHeap {
   }
 }
 
-/** Top-k of `scores` (NaN = excluded). */
-export function topK(scores: ArrayLike<number>, k: number): TopK {
-  const heap = new TopKHeap(Math.min(k, scores.length));
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (s > heap.threshold || heap.size < heap.k) heap.push(i, s);
-  }
-  return heap.drain();
-}
-
 /**
  * The `count` best of `scores` (one per target; ties -> lower index), leaving out targets in `seen`
  * (marked NaN in `scores`, which is scratch) and where `mask` is 0. `maxima` (optional): an upper bound

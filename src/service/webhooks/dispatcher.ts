@@ -1,3 +1,12 @@
+/**
+ * Sends training callbacks: persists each delivery before the first attempt, POSTs the signed JSON
+ * body (Standard Webhooks headers, fresh timestamp + signature per attempt, same webhook-id), and
+ * retries failures on the schedule (retry-policy.ts). Outcomes: 2xx -> delivered; 410 -> stopped (no
+ * more retries); anything else (other status incl. 3xx (redirects are not followed), timeout, network
+ * error, DNS failure, SSRF refusal) -> a failed attempt, retried until the schedule is exhausted ->
+ * failed. `start()` resumes pending deliveries after a restart. Listeners registered with `onChange`
+ * hear the job id whenever a delivery of that job changes state (so the job status can be republished).
+ */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../store/catalog.js';
@@ -9,15 +18,6 @@ import { webhookHeaders } from './signer.js';
 import { resolveAndCheck, validateCallbackUrl, type LookupAll } from './url-guard.js';
 import { compileAllowlist, type Allowlist } from './ip-policy.js';
 
-/**
- * Sends training callbacks: persists each delivery before the first attempt, POSTs the signed JSON
- * body (Standard Webhooks headers, fresh timestamp + signature per attempt, same webhook-id), and
- * retries failures on the schedule (retry-policy.ts). Outcomes: 2xx -> delivered; 410 -> stopped (no
- * more retries); anything else (other status incl. 3xx (redirects are not followed), timeout, network
- * error, DNS failure, SSRF refusal) -> a failed attempt, retried until the schedule is exhausted ->
- * failed. `start()` resumes pending deliveries after a restart. Listeners registered with `onChange`
- * hear the job id whenever a delivery of that job changes state (so the job status can be republished).
- */
 export interface WebhookDispatcherOptions {
   db: Db;
   /** `whsec_...`; several (an array, or one string with space-separated secrets, for rotation) sign each attempt with each. */

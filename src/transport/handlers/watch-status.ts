@@ -12,11 +12,6 @@ import { jobStatusMessage } from './job-status-message.js';
 export const DEFAULT_HEARTBEAT_MS = 5000;
 export const MIN_HEARTBEAT_MS = 100;
 
-/**
- * The current status at once, then every change; a heartbeat (same status, heartbeat = true) when
- * nothing was sent for heartbeat_ms; ends after sending the terminal state. Backpressure: at most one
- * pending status per watcher (the latest); older unsent ones are dropped, never queued.
- */
 function validate(req: WatchStatusRequest__Output, jobs: JobScheduler): { heartbeatMs: number; first: JobRecord } {
   const heartbeatMs = req.heartbeat_ms || DEFAULT_HEARTBEAT_MS;
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < MIN_HEARTBEAT_MS) {
@@ -25,6 +20,11 @@ function validate(req: WatchStatusRequest__Output, jobs: JobScheduler): { heartb
   return { heartbeatMs: Math.min(heartbeatMs, 3_600_000), first: jobs.resolve(req) };
 }
 
+/**
+ * The current status at once, then every change; a heartbeat (same status, heartbeat = true) when
+ * nothing was sent for heartbeat_ms; ends after sending the terminal state. Backpressure: at most one
+ * pending status per watcher (the latest); older unsent ones are dropped, never queued.
+ */
 export function watchStatusHandler(log: Logger, jobs: JobScheduler): handleServerStreamingCall<WatchStatusRequest__Output, TrainingStatus> {
   const stream = serverStreaming(log, 'WatchStatus', async (call: ServerWritableStream<WatchStatusRequest__Output, TrainingStatus>, ctx) => {
     const { heartbeatMs, first } = validate(call.request, jobs);
