@@ -3,7 +3,7 @@
  * (an event-loop-lag probe) while
  *   a) a whole Train runs through the real RPC (selection in a worker thread since 2026-11-29),
  *   b) `selectTrainingData` runs on the main thread (what the job manager did before),
- *   c) `selectInWorker` runs (what it does now),
+ *   c) `SelectionWorkers.select` runs (what it does now; its worker started by the first round),
  * on the same stored batches, alternating b/c for R rounds.
  *
  *   flock /tmp/bench.lock npx tsx bench/selection-lag.ts [--rows 1000000] [--rounds 2]
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { ServiceError } from '@grpc/grpc-js';
 import { startApp } from '../src/app.js';
 import { compileServerOptions } from '../src/config.js';
-import { selectInWorker } from '../src/data/select-in-worker.js';
+import { SelectionWorkers } from '../src/data/select-in-worker.js';
 import { selectTrainingData } from '../src/data/selection.js';
 import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
@@ -69,12 +69,14 @@ async function main() {
     const inter = repo.selectAll({ tags: ['bench'], kind: 'INTERACTIONS' });
     const ents = repo.selectAll({ tags: ['bench'], kind: 'ENTITIES' });
     const params = { nowMs: Date.now(), filters: { unknownEntities: 'keep' as const } };
+    const workers = new SelectionWorkers();
     for (let r = 0; r < ROUNDS; r++) {
       for (const how of r % 2 === 0 ? ['main', 'worker'] : ['worker', 'main']) {
-        const res = await probe(() => (how === 'main' ? selectTrainingData(inter, ents, params) : selectInWorker(inter, ents, params)));
+        const res = await probe(() => (how === 'main' ? selectTrainingData(inter, ents, params) : workers.select(inter, ents, params)));
         console.log(JSON.stringify({ phase: `selection on ${how} thread`, interactions: res.value.counts.interactions, pairs: res.value.counts.pairs, maxGapMs: res.maxGapMs, wallMs: res.wallMs }));
       }
     }
+    await workers.close();
   } finally {
     client.close();
     await app.stop(2000);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeModel } from '../src/data/model-file.js';
+import { compileAlsOptions } from '../src/engine/options.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
 import { recommend } from '../src/service/serving/recommender.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
@@ -27,7 +28,7 @@ function model(m: number, n: number): TrainedModel {
   const pop = new Float32Array(n);
   for (const i of indices) pop[i]!++;
   return {
-    meta: { modelId: 'm', jobId: 'j1', trainedMs: 0, factors: k, backend: '', device: '', batchIds: [], hyperparameters: {}, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
+    meta: { modelId: 'm', jobId: 'j1', trainedMs: 0, factors: k, backend: '', device: '', batchIds: [], hyperparameters: { ...compileAlsOptions({ factors: k }), typeWeights: {} }, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
       data: { interactions: 0, pairs: 0, sources: m, targets: n, entities: 0, droppedByAge: 0, droppedByFilter: 0 } },
     sourceIds: Array.from({ length: m }, (_, i) => `u${i}`), targetIds: Array.from({ length: n }, (_, i) => `t${i}`),
     sourceFactors: f(m * k), targetFactors: f(n * k), seen: { indptr, indices, data: new Float32Array(m * 20).fill(1) }, targetPopularity: pop,

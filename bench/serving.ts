@@ -18,10 +18,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { runGhz } from './ghz.js';
 import { startApp } from '../src/app.js';
-import { compileServerOptions } from '../src/config.js';
-import { writeModel } from '../src/data/model-file.js';
+import { compileServerOptions, optionsFromEnv } from '../src/config.js';
+import { compileAlsOptions } from '../src/engine/options.js';
 import { createLogger } from '../src/log.js';
-import { modelDir } from '../src/service/jobs/job-manager.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
 import { createClient } from '../src/transport/client.js';
@@ -59,7 +58,7 @@ function syntheticModel(): TrainedModel {
   return {
     meta: {
       modelId: 'bench', jobId: 'bench-job', trainedMs: Date.now(), factors: k, backend: 'synthetic', device: 'none', batchIds: [],
-      hyperparameters: { factors: k, regularization: 10, alpha: 1 }, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
+      hyperparameters: { ...compileAlsOptions({ factors: k, regularization: 10, alpha: 1 }), typeWeights: {} }, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
       data: { interactions: indices.length, pairs: indices.length, sources: m, targets: n, entities: 0, droppedByAge: 0, droppedByFilter: 0 },
     },
     sourceIds: Array.from({ length: m }, (_, i) => `user-${i}`),
@@ -96,16 +95,17 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
-  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  // The environment's serving switches apply (RECOMMENDER_SERVING_PREFILTER=0 for the "off" rows, README).
+  const app = await startApp(compileServerOptions(optionsFromEnv(), { dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
   let t0 = performance.now();
   const model = syntheticModel();
-  await writeModel(modelDir(dataDir, 'bench', 'bench-job'), model);
+  await app.models.write(model);
   const writeS = (performance.now() - t0) / 1000;
   const repo = new JobRepo(app.db);
   const now = Date.now();
   const job = { jobId: 'bench-job', modelId: 'bench', status: 'COMPLETED' as const, createMs: now, startMs: now, endMs: now, error: '', progress: 100, iteration: 1, totalIterations: 1, backend: 'synthetic', device: 'none', batchIds: [], callbackUrl: '', requestJson: '{}', lossCurve: [], sequence: 1 };
-  repo.insert(job);
-  repo.completeAndServe(job, model.meta);
+  app.models.register('bench', now, () => repo.insert(job));
+  app.models.commit(model.meta, now, () => repo.update(job));
   const address = `127.0.0.1:${app.port}`;
   // First request loads the model into the cache (reported separately).
   const client = createClient({ address });

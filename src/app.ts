@@ -1,3 +1,7 @@
+/**
+ * The composition root: opens the store, builds the services, binds the transport. The only module
+ * that knows every layer; layers below it never import it.
+ */
 import type { CompiledServerOptions } from './config.js';
 import type { RecommenderHandlers } from './gen/recommender/v1/Recommender.js';
 import { createLogger, type Logger } from './log.js';
@@ -5,7 +9,9 @@ import { openCatalog, type Db } from './service/store/catalog.js';
 import { startGrpcServer, type GrpcServer } from './transport/server.js';
 import { BatchRepo } from './service/store/batch-repo.js';
 import { createWebhookDispatcher } from './service/webhooks/index.js';
-import { JobManager } from './service/jobs/job-manager.js';
+import { JobScheduler } from './service/jobs/job-scheduler.js';
+import { TrainingPipeline } from './service/jobs/training-pipeline.js';
+import { ModelRegistry } from './service/models/model-registry.js';
 import { trainHandler } from './transport/handlers/train.js';
 import { getStatusHandler } from './transport/handlers/get-status.js';
 import { watchStatusHandler } from './transport/handlers/watch-status.js';
@@ -23,10 +29,6 @@ import { importBatchHandler } from './transport/handlers/import-batch.js';
 import { listBatchesHandler } from './transport/handlers/list-batches.js';
 import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
 
-/**
- * The composition root: opens the store, builds the services, binds the transport. The only module
- * that knows every layer; layers below it never import it.
- */
 export interface App {
   options: CompiledServerOptions;
   log: Logger;
@@ -34,7 +36,11 @@ export interface App {
   grpc: GrpcServer;
   port: number;
   /** Training jobs (tests read `jobs.hub.listenerCount()`). */
-  jobs: JobManager;
+  jobs: JobScheduler;
+  /** Models: their served pointers and directories. */
+  models: ModelRegistry;
+  /** The training pipeline (its selection workers serve DescribeDataset too). */
+  pipeline: TrainingPipeline;
   /** Graceful stop: health NOT_SERVING, drain calls within the grace period, stop services, close the store. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -53,7 +59,10 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   const dispatcher = createWebhookDispatcher({ options, db, log });
   dispatcher.start();
   closers.push(() => dispatcher.stop());
-  const jobs = new JobManager({ options, db, log: log.child({ component: 'jobs' }), batches: new BatchRepo(db, options.dataDir), dispatcher, onModelSwap: (modelId) => modelCache.invalidate(modelId) });
+  const models = new ModelRegistry({ db, dataDir: options.dataDir, log: log.child({ component: 'models' }) });
+  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models });
+  closers.push(() => pipeline.close());
+  const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();
   beforeDrain.push(() => jobs.endWatchers());
   closers.push(() => jobs.stop());
@@ -63,12 +72,13 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   const scoring = options.servingThreads > 0 ? new ScoringPool(options.servingThreads, log.child({ component: 'serving' })) : undefined;
   if (scoring) closers.push(() => scoring.close());
   const modelCache: ModelCache = new ModelCache({
-    scoringSlots: options.servingThreads,
-    resolveServed: (modelId) => jobs.servedModel(modelId),
+    scoring: { slots: options.servingThreads, wasm: options.wasmScoring, prefilter: options.servingPrefilter },
+    resolveServed: (modelId) => models.served(modelId),
     hasAnyJob: (modelId) => jobs.hasAnyJob(modelId),
     budgetBytes: options.modelCacheBytes,
     log: log.child({ component: 'serving' }),
   });
+  models.onSwap((modelId) => modelCache.invalidate(modelId));
   const servingShutdown = new AbortController();
   beforeDrain.push(() => servingShutdown.abort());
 
@@ -80,9 +90,9 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     GetStatus: getStatusHandler(log, jobs),
     WatchStatus: watchStatusHandler(log, jobs),
     CancelTraining: cancelTrainingHandler(log, jobs),
-    ListModels: listModelsHandler(log, jobs),
-    GetModel: getModelHandler(log, jobs),
-    DescribeDataset: describeDatasetHandler(log, jobs),
+    ListModels: listModelsHandler(log, jobs, models),
+    GetModel: getModelHandler(log, jobs, models),
+    DescribeDataset: describeDatasetHandler(log, pipeline),
     ...recommendHandlers(log, modelCache, scoring),
     ...recommendAllHandlers(log, modelCache, servingShutdown.signal),
     ...similarItemsHandlers(log, modelCache),
@@ -102,5 +112,5 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     })();
     return stopping;
   };
-  return { options, log, db, grpc, port: grpc.port, jobs, stop };
+  return { options, log, db, grpc, port: grpc.port, jobs, models, pipeline, stop };
 }

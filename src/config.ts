@@ -1,12 +1,13 @@
+/**
+ * Server options as a user gives them (flags, environment, or code). `optionsFromEnv` is the one place
+ * that reads the service's environment variables, and `compileServerOptions` the one place that applies
+ * defaults and validates; everything downstream takes `CompiledServerOptions` (or the part it needs).
+ */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
 import { InvalidArgumentError } from './errors.js';
 
-/**
- * Server options as a user gives them (flags, environment, or code). `compileServerOptions` is the one
- * place that applies defaults and validates; everything downstream takes `CompiledServerOptions`.
- */
 export interface ServerOptions {
   /** Data directory (SQLite catalog + Arrow files). Env RECOMMENDER_DATA_DIR, default ./data. */
   dataDir?: string;
@@ -39,6 +40,10 @@ export interface ServerOptions {
   modelCacheBytes?: number;
   /** Worker threads that score Recommend calls off the event loop (default 1; 0 = on the event loop). Env RECOMMENDER_SERVING_THREADS. */
   servingThreads?: number;
+  /** Score with the WebAssembly SIMD kernel (default true; false = the plain JS kernel). Env RECOMMENDER_WASM_SCORING=0 turns it off. */
+  wasmScoring?: boolean;
+  /** Rank through the exact int8 prefilter where k allows it (default true). Env RECOMMENDER_SERVING_PREFILTER=0 turns it off. */
+  servingPrefilter?: boolean;
   logLevel?: string;
 }
 
@@ -59,8 +64,14 @@ export interface CompiledServerOptions {
   webhookAllowlist: string[];
   modelCacheBytes: number;
   servingThreads: number;
+  wasmScoring: boolean;
+  servingPrefilter: boolean;
   logLevel: string;
 }
+
+/** The default delays before webhook retries 1..6: 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000];
+const MAX_WEBHOOK_RETRIES = 50;
 
 
 function list(v: string | undefined): string[] | undefined {
@@ -68,6 +79,10 @@ function list(v: string | undefined): string[] | undefined {
 }
 function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
+}
+/** A switch that is on unless set to 0 / false / off. */
+function onUnlessOff(v: string | undefined): boolean | undefined {
+  return v === undefined || v === '' ? undefined : !['0', 'false', 'off'].includes(v.trim().toLowerCase());
 }
 
 /** Options read from the environment (flags given in code or on the command line win). */
@@ -89,6 +104,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     webhookTimeoutMs: num(env.RECOMMENDER_WEBHOOK_TIMEOUT_MS),
     modelCacheBytes: num(env.RECOMMENDER_MODEL_CACHE_BYTES),
     servingThreads: num(env.RECOMMENDER_SERVING_THREADS),
+    wasmScoring: onUnlessOff(env.RECOMMENDER_WASM_SCORING),
+    servingPrefilter: onUnlessOff(env.RECOMMENDER_SERVING_PREFILTER),
     logLevel: env.LOG_LEVEL,
   };
 }
@@ -97,6 +114,15 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { field: name });
   return v;
+}
+
+/** The one rule for the webhook retry schedule: at most 50 integer delays >= 0 ms. */
+export function compileRetrySchedule(schedule: readonly number[] | undefined): number[] {
+  const s = schedule ?? DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS;
+  if (!Array.isArray(s) || s.length > MAX_WEBHOOK_RETRIES || !s.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(`webhookRetryScheduleMs must be a list of at most ${MAX_WEBHOOK_RETRIES} integer delays >= 0 ms, got ${JSON.stringify(s)}`, { field: 'webhookRetryScheduleMs' });
+  }
+  return [...s];
 }
 
 export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
@@ -124,11 +150,13 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     backend,
     workers: positiveInt('workers', o.workers, availableParallelism()),
     webhookSecret: o.webhookSecret,
-    webhookRetryScheduleMs: (o.webhookRetryScheduleMs ?? [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000]).map((d, i) => positiveInt(`webhookRetryScheduleMs[${i}]`, d, 0, 0)),
+    webhookRetryScheduleMs: compileRetrySchedule(o.webhookRetryScheduleMs),
     webhookTimeoutMs: positiveInt('webhookTimeoutMs', o.webhookTimeoutMs, 15_000),
     webhookAllowlist: o.webhookAllowlist ?? [],
     modelCacheBytes: positiveInt('modelCacheBytes', o.modelCacheBytes, 2 * 1024 ** 3),
     servingThreads: positiveInt('servingThreads', o.servingThreads, 1, 0),
+    wasmScoring: o.wasmScoring ?? true,
+    servingPrefilter: o.servingPrefilter ?? true,
     logLevel: o.logLevel ?? 'info',
   };
 }

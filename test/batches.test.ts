@@ -8,8 +8,9 @@ import {
 } from 'apache-arrow';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { importBytes, rejection, sendImport } from './helpers/import.js';
-import { entityColumns, interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
-import { batchFilePath } from '../src/service/store/batch-repo.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { entityColumns, interactionColumns } from './helpers/stored-columns.js';
+import { DataDir } from '../src/data-dir.js';
 import type { ListBatchesResponse__Output } from '../src/gen/recommender/v1/ListBatchesResponse.js';
 import type { DeleteBatchesResponse__Output } from '../src/gen/recommender/v1/DeleteBatchesResponse.js';
 import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js';
@@ -34,7 +35,7 @@ function del(client: RecommenderClient, req: Parameters<RecommenderClient['Delet
 }
 
 function storedRows(dataDir: string, batchId: string) {
-  return [...readStoredBatch(batchFilePath(dataDir, batchId))];
+  return [...readStoredBatch(new DataDir(dataDir).batchFile(batchId))];
 }
 
 describe('ImportBatch / ListBatches / DeleteBatches over gRPC', () => {
@@ -181,7 +182,7 @@ describe('ImportBatch / ListBatches / DeleteBatches over gRPC', () => {
     expect(nf.details).toMatch(/b_nope/);
     expect((await list(s.client, { batch_ids: [ids[0]!] })).batches).toHaveLength(1);
     expect((await del(s.client, { batch_ids: [ids[0]!, 'b_nope'], allow_missing: true })).deleted_batch_ids).toEqual([ids[0]]);
-    expect(existsSync(batchFilePath(s.dataDir, ids[0]!))).toBe(false);
+    expect(existsSync(new DataDir(s.dataDir).batchFile(ids[0]!))).toBe(false);
     expect((await del(s.client, { tags: ['page', 'odd'] })).deleted_batch_ids).toEqual([ids[1], ids[3]]);
     expect((await list(s.client, { tags: ['page'] })).batches.map((b) => b.batch_id)).toEqual([ids[2], ids[4]]);
   });

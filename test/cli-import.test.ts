@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
-import { batchFilePath } from '../src/service/store/batch-repo.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { interactionColumns } from './helpers/stored-columns.js';
+import { DataDir } from '../src/data-dir.js';
 import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -25,7 +26,7 @@ beforeAll(async () => { s = await startTestServer(); });
 afterAll(async () => { await s.dispose(); rmSync(dir, { recursive: true, force: true }); });
 
 function storedRows(batchId: string) {
-  return [...readStoredBatch(batchFilePath(s.dataDir, batchId))];
+  return [...readStoredBatch(new DataDir(s.dataDir).batchFile(batchId))];
 }
 
 describe('recommender import / batches (CLI against a real server)', () => {

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
-import { batchFilePath } from '../src/service/store/batch-repo.js';
+import { readStoredBatch } from '../src/data/batch-reader.js';
+import { interactionColumns } from './helpers/stored-columns.js';
+import { DataDir } from '../src/data-dir.js';
 
 const python = process.env.PYTHON ?? 'python3';
 function pythonDepsMissing(): string | undefined {
@@ -34,7 +35,7 @@ describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)
     expect(out.listed).toHaveLength(1);
     expect(out.listed[0]!.batch_id).toBe(out.imported.batch_id);
     expect(out.listed[0]!.min_interaction_time).toBe('2023-11-14T22:13:20.001Z');
-    const batches = [...readStoredBatch(batchFilePath(s.dataDir, out.imported.batch_id as string))];
+    const batches = [...readStoredBatch(new DataDir(s.dataDir).batchFile(out.imported.batch_id as string))];
     expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(2500);
     const c = interactionColumns(batches[0]!);
     expect(c.sourceId[51]).toBe('py-user-1');

@@ -1,12 +1,9 @@
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { Float32, Float64, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import type { ServiceError } from '@grpc/grpc-js';
+import { Float32, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { WatchStatusRequest } from '../src/gen/recommender/v1/WatchStatusRequest.js';
 import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js';
-import { BatchRepo, batchFilePath, batchesDir } from '../src/service/store/batch-repo.js';
 import { call, type TestServer } from './helpers/server.js';
 
 /** Interaction rows as a test writes them (the user's layout). */
@@ -15,14 +12,12 @@ export interface Row {
 }
 export interface EntityRow { id: string; type?: string | null; metadata?: string | null }
 
-function interactionTable(rows: Row[], stored: boolean): Table {
+function interactionTable(rows: Row[]): Table {
   return new Table({
     source_id: vectorFromArray(rows.map((r) => r.s), new Utf8()),
     target_id: vectorFromArray(rows.map((r) => r.t), new Utf8()),
     type: vectorFromArray(rows.map((r) => r.type ?? null), new Utf8()),
-    [stored ? 'timestamp_ms' : 'timestamp']: stored
-      ? vectorFromArray(rows.map((r) => r.ts ?? null), new Float64())
-      : vectorFromArray(rows.map((r) => (r.ts === null || r.ts === undefined ? null : BigInt(r.ts))), new Int64()),
+    timestamp: vectorFromArray(rows.map((r) => (r.ts === null || r.ts === undefined ? null : BigInt(r.ts))), new Int64()),
     weight: vectorFromArray(rows.map((r) => r.w ?? null), new Float32()),
     metadata: vectorFromArray(rows.map((r) => r.meta ?? null), new Utf8()),
   });
@@ -38,39 +33,16 @@ function entityTable(rows: EntityRow[]): Table {
   });
 }
 
-let rpcAvailable: boolean | undefined;
-
-/** Imports through the real ImportBatch RPC (falls back to writing the stored file + catalog row while the RPC is unimplemented). */
+/** Imports through the real ImportBatch RPC; returns the batch id. */
 export async function importBatch(srv: TestServer, kind: 'INTERACTIONS' | 'ENTITIES', rows: Row[] | EntityRow[], tags: string[]): Promise<string> {
-  if (rpcAvailable !== false) {
-    const bytes = tableToIPC(kind === 'INTERACTIONS' ? interactionTable(rows as Row[], false) : entityTable(rows as EntityRow[]), 'stream');
-    try {
-      const b = await new Promise<Batch__Output>((resolve, reject) => {
-        const stream = srv.client.ImportBatch((err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
-        stream.write({ header: { kind, tags } });
-        for (let off = 0; off < bytes.length; off += 64 * 1024) stream.write({ arrow_chunk: Buffer.from(bytes.subarray(off, off + 64 * 1024)) });
-        stream.end();
-      });
-      rpcAvailable = true;
-      return b.batch_id;
-    } catch (err) {
-      if ((err as ServiceError).code !== grpcStatus.UNIMPLEMENTED) throw err;
-      rpcAvailable = false;
-    }
-  }
-  const table = kind === 'INTERACTIONS' ? interactionTable(rows as Row[], true) : entityTable(rows as EntityRow[]);
-  const bytes = tableToIPC(table, 'stream');
-  const batchId = `b-${randomBytes(6).toString('hex')}`;
-  mkdirSync(batchesDir(srv.dataDir), { recursive: true });
-  const path = batchFilePath(srv.dataDir, batchId);
-  writeFileSync(path, bytes);
-  await new Promise((r) => setTimeout(r, 2)); // distinct creation times
-  new BatchRepo(srv.app.db, srv.dataDir).insert({
-    batchId, kind, tags, createdMs: Date.now(), path, bytes: bytes.length,
-    entityCount: kind === 'ENTITIES' ? rows.length : 0, interactionCount: kind === 'INTERACTIONS' ? rows.length : 0,
-    untimestampedCount: 0, distinctSourceCount: 0, distinctTargetCount: 0,
+  const bytes = tableToIPC(kind === 'INTERACTIONS' ? interactionTable(rows as Row[]) : entityTable(rows as EntityRow[]), 'stream');
+  const b = await new Promise<Batch__Output>((resolve, reject) => {
+    const stream = srv.client.ImportBatch((err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
+    stream.write({ header: { kind, tags } });
+    for (let off = 0; off < bytes.length; off += 64 * 1024) stream.write({ arrow_chunk: Buffer.from(bytes.subarray(off, off + 64 * 1024)) });
+    stream.end();
   });
-  return batchId;
+  return b.batch_id;
 }
 
 /** A dense-ish random interaction set: `users` x `items`, each user with `perUser` items. */
@@ -108,10 +80,9 @@ export function watchAll(c: RecommenderClient, req: WatchStatusRequest): Promise
   return new Promise((resolve) => {
     const messages: TrainingStatus__Output[] = [];
     const stream = c.WatchStatus(req);
-    stream.on('data', (m: TrainingStatus__Output) => { messages.push(m); if (process.env.DBG) console.log('W', m.status, m.sequence); });
-    stream.on('status', (s: unknown) => { if (process.env.DBG) console.log('WS', (s as {code:number}).code, (s as {details:string}).details); });
+    stream.on('data', (m: TrainingStatus__Output) => messages.push(m));
     stream.on('error', (error: ServiceError) => resolve({ messages, error }));
-    stream.on('end', () => { if (process.env.DBG) console.log('WEND'); resolve({ messages }); });
+    stream.on('end', () => resolve({ messages }));
   });
 }
 

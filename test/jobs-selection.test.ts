@@ -110,6 +110,28 @@ describe('DescribeDataset: tags, age, filters', () => {
     }
     await expect(describe_({ data_tags: [''] })).rejects.toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
   });
+
+  it('tags follow one rule in every request that takes them (Train, DescribeDataset, ImportBatch, ListBatches, DeleteBatches)', async () => {
+    const tooMany = Array.from({ length: 65 }, (_, i) => `t${i}`);
+    const bad: [string[], string][] = [[tooMany, ''], [[' shop'], '[0]'], [['ok', 'shop '], '[1]'], [['a\tb'], '[0]'], [['x'.repeat(129)], '[0]'], [['ok', ''], '[1]']];
+    const rejects = async (p: Promise<unknown>, field: string) => {
+      try { await p; throw new Error(`accepted ${field}`); } catch (err) {
+        expect(grpcCode(err), `${field}: ${(err as Error).message}`).toBe(grpcStatus.INVALID_ARGUMENT);
+        expect(fieldOf(err)).toBe(field);
+      }
+    };
+    for (const [tags, at] of bad) {
+      await rejects(describe_({ data_tags: tags }), `data_tags${at}`);
+      await rejects(call(srv.client.Train.bind(srv.client), { model_id: 'tags', data_tags: tags } as TrainRequest), `data_tags${at}`);
+      await rejects(importBatch(srv, 'INTERACTIONS', [{ s: 'u', t: 'i' }], tags), `header.tags${at}`);
+      await rejects(call(srv.client.ListBatches.bind(srv.client), { tags }), `tags${at}`);
+      await rejects(call(srv.client.DeleteBatches.bind(srv.client), { tags }), `tags${at}`);
+    }
+    // 64 tags, inner spaces and any printable character are fine everywhere; duplicates count once.
+    const many = Array.from({ length: 64 }, (_, i) => `tag ${i}/é`);
+    expect(n((await describe_({ data_tags: many })).interaction_count)).toBe(0);
+    expect(n((await describe_({ data_tags: ['c', 'c'] })).interaction_count)).toBe(1);
+  });
 });
 
 describe('Train uses exactly the selection', () => {

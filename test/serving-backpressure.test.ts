@@ -188,11 +188,10 @@ describe('RecommendAll backpressure over a real socket', () => {
     // Logged as what it is: the client's cancel (CANCELLED at info), not an internal error.
     expect(end).toMatchObject({ msg: 'call failed', method: 'RecommendAll', code: status.CANCELLED, level: 30 });
 
-    const t0 = performance.now();
+    // The server goes on answering (the cancelled handler holds nothing).
     const r = await recommend({ model_id: 'big', source_id: 'u42', max_recommendations: 5 });
     expect(r.results[0]!.source_id).toBe('u42');
     expect(r.results[0]!.recommendations).toHaveLength(5);
-    expect(performance.now() - t0).toBeLessThan(2_000);
     // A fresh full stream still completes after the cancelled one.
     const all = await new Promise<number>((resolve, reject) => {
       let c = 0;

@@ -1,4 +1,9 @@
-import type { TrainedModel } from '../src/data/trained-model.js';
+import type { ModelHyperparameters, TrainedModel } from '../src/data/trained-model.js';
+import { JobRepo } from '../src/service/jobs/job-repo.js';
+import type { JobRecord } from '../src/service/jobs/job-record.js';
+import { mulberry32 } from '../src/util/random.js';
+import type { TestServer } from './helpers/server.js';
+import { compileAlsOptions } from '../src/engine/options.js';
 
 /** Seeded uniform [0, 1) (mulberry32). */
 export const rng = mulberry32;
@@ -15,7 +20,8 @@ export interface FixtureOptions {
   /** Target entity types cycle through these (null = never imported). */
   targetTypes?: Array<string | null>;
   sourceTypes?: Array<string | null>;
-  hyperparameters?: Record<string, unknown>;
+  /** Over the engine's defaults with factors = `factors`, regularization 0.1, alpha 2, no type weights. */
+  hyperparameters?: Partial<ModelHyperparameters>;
 }
 
 /** A synthetic model with random factors, random interactions, entity snapshots and popularity. */
@@ -39,7 +45,7 @@ export function syntheticModel(o: FixtureOptions): TrainedModel {
   return {
     meta: {
       modelId: o.modelId ?? 'm', jobId: o.jobId ?? 'j1', trainedMs: 1_700_000_000_000, factors: k, backend: 'test', device: 'CPU',
-      batchIds: ['b1'], hyperparameters: o.hyperparameters ?? { factors: k, regularization: 0.1, alpha: 2, logScaling: false, logEpsilon: 1 },
+      batchIds: ['b1'], hyperparameters: { ...compileAlsOptions({ factors: k, regularization: 0.1, alpha: 2 }), typeWeights: {}, ...o.hyperparameters },
       lossCurve: [1, 0.5], lossKind: 'exact', trainSeconds: 0.1,
       data: { interactions: indices.length, pairs: indices.length, sources: m, targets: n, entities: m + n, droppedByAge: 0, droppedByFilter: 0 },
     },
@@ -59,12 +65,6 @@ export function syntheticModel(o: FixtureOptions): TrainedModel {
   };
 }
 
-import { writeModel } from '../src/data/model-file.js';
-import { modelDir } from '../src/service/jobs/job-manager.js';
-import { JobRepo } from '../src/service/jobs/job-repo.js';
-import type { JobRecord } from '../src/service/jobs/job-record.js';
-import type { TestServer } from './helpers/server.js';
-import { mulberry32 } from '../src/util/random.js';
 
 function jobRecord(modelId: string, jobId: string, status: JobRecord['status']): JobRecord {
   const now = Date.now();
@@ -75,21 +75,23 @@ function jobRecord(modelId: string, jobId: string, status: JobRecord['status']):
 }
 
 /**
- * Puts `model` behind a running server the way a completed training job does: writes the model
- * directory under the data dir, records a completed job and points the `models` row at it (the swap).
+ * Puts `model` behind a running server the way a completed training job does, through the server's
+ * model registry: writes the model directory, records a completed job and swaps the model to it.
  */
 export async function serveModel(srv: TestServer, model: TrainedModel): Promise<void> {
   const { modelId, jobId } = model.meta;
-  await writeModel(modelDir(srv.dataDir, modelId, jobId), model);
+  const models = srv.app.models;
   const repo = new JobRepo(srv.app.db);
-  const job = jobRecord(modelId, jobId, 'COMPLETED');
-  if (!repo.get(jobId)) repo.insert(job);
-  repo.completeAndServe(job, model.meta);
+  await models.write(model);
+  const job = repo.get(jobId) ?? jobRecord(modelId, jobId, 'COMPLETED');
+  if (!repo.get(jobId)) models.register(modelId, job.createMs, () => repo.insert(job));
+  models.commit(model.meta, job.endMs!, () => repo.update(job));
 }
 
 /** Records a job that has not completed (the model exists, nothing to serve yet). */
 export function recordPendingJob(srv: TestServer, modelId: string, jobId: string): void {
-  new JobRepo(srv.app.db).insert(jobRecord(modelId, jobId, 'QUEUED'));
+  const job = jobRecord(modelId, jobId, 'QUEUED');
+  srv.app.models.register(modelId, job.createMs, () => new JobRepo(srv.app.db).insert(job));
 }
 
 /** Reference ranking: scores in float64, filter, sort by score desc then index asc. */

@@ -5,7 +5,7 @@ import { referenceAls, referenceHalfSweep } from '../src/engine/reference.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
-import type { TrainedModel } from '../src/data/trained-model.js';
+import type { ModelHyperparameters, TrainedModel } from '../src/data/trained-model.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { dot, rng, serveModel, syntheticModel } from './serving-fixtures.js';
 
@@ -21,7 +21,7 @@ lists.forEach((l, u) => { indptr[u + 1] = indptr[u]! + l.length; });
 const matrix: CsrMatrix = { rows, cols, indptr, indices: Int32Array.from(lists.flat().map(([i]) => i)), data: Float32Array.from(lists.flat().map(([, w]) => w)) };
 const trained = referenceAls(matrix, { factors: k, regularization: lambda, alpha, iterations: 60, seed: 3, logScaling: false, logEpsilon: 1 });
 
-function modelFrom(id: string, hyper: Record<string, unknown>): TrainedModel {
+function modelFrom(id: string, hyper: Partial<ModelHyperparameters>): TrainedModel {
   const base = syntheticModel({ sources: rows, targets: cols, factors: k, modelId: id, jobId: `${id}-job`, hyperparameters: hyper });
   return { ...base, sourceFactors: Float32Array.from(trained.sourceFactors), targetFactors: Float32Array.from(trained.targetFactors), seen: { indptr, indices: matrix.indices, data: matrix.data } };
 }

@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileServerOptions } from '../src/config.js';
+import { InternalError } from '../src/errors.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import { ServedModel } from '../src/service/models/served-model.js';
 import { rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
 import { ScoringPool } from '../src/service/serving/scoring-pool.js';
+import type { ScoringProtocol } from '../src/service/serving/scoring-protocol.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
+import type { WorkerClient } from '../src/util/worker-rpc.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { rng, serveModel, syntheticModel } from './serving-fixtures.js';
 
@@ -22,7 +25,7 @@ describe('BatchScorer (a scoring worker slot)', () => {
       const n = 301;
       const r = rng(k);
       const Y = new Float32Array(n * k).map(() => r() * 2 - 1);
-      const main = WasmScorer.create(Y, n, k, 2)!;
+      const main = WasmScorer.create(Y, n, k, { slots: 2 })!;
       expect(main.slots).toBe(2);
       const slot = new BatchScorer(main.share(), 1);
       for (let g = 1; g <= 4; g++) {
@@ -44,8 +47,8 @@ describe('ScoringPool', () => {
     const pool = new ScoringPool(2);
     pools.push(pool);
     const models = [
-      new ServedModel(syntheticModel({ sources: 40, targets: 700, factors: 16, seed: 3, modelId: 'a' }), 1, 2),
-      new ServedModel(syntheticModel({ sources: 30, targets: 257, factors: 8, seed: 4, modelId: 'b' }), 1, 2),
+      new ServedModel(syntheticModel({ sources: 40, targets: 700, factors: 16, seed: 3, modelId: 'a' }), 1, { slots: 2 }),
+      new ServedModel(syntheticModel({ sources: 30, targets: 257, factors: 8, seed: 4, modelId: 'b' }), 1, { slots: 2 }),
     ];
     const r = rng(9);
     const jobs: Array<{ got: Promise<unknown>; want: unknown; what: string }> = [];
@@ -69,8 +72,8 @@ describe('ScoringPool', () => {
     // keeps the single worker busy for milliseconds while four small requests are posted behind it.
     const one = new ScoringPool(1);
     pools.push(one);
-    const big = new ServedModel(syntheticModel({ sources: 1, targets: 100_000, factors: 64, seed: 5, density: 0.0001 }), 1, 1);
-    const small = new ServedModel(syntheticModel({ sources: 8, targets: 500, factors: 16, seed: 6 }), 1, 1);
+    const big = new ServedModel(syntheticModel({ sources: 1, targets: 100_000, factors: 64, seed: 5, density: 0.0001 }), 1, { slots: 1 });
+    const small = new ServedModel(syntheticModel({ sources: 8, targets: 500, factors: 16, seed: 6 }), 1, { slots: 1 });
     const xs = (s: ServedModel, u: number) => s.model.sourceFactors.subarray(u * s.k, (u + 1) * s.k);
     const all = [one.rank(big, xs(big, 0), 10, null), ...[0, 1, 2, 3].map((u) => one.rank(small, xs(small, u), 10, null))];
     const results = await Promise.all(all);
@@ -79,28 +82,33 @@ describe('ScoringPool', () => {
     expect(one.stats().batched).toBeGreaterThan(0);
   });
 
-  it('restarts a worker that stops (its requests fail with INTERNAL, later ones are served), and gives up after repeated stops', async () => {
+  it('a worker that stops fails its requests in flight (INTERNAL) and is restarted; after repeated stops the pool gives up', async () => {
     const pool = new ScoringPool(1);
     pools.push(pool);
-    const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, 1);
+    const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, { slots: 1 });
     const x = served.model.sourceFactors.subarray(0, 8);
     const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null }).indices);
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
-    const slots = (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots;
+    const slots = (pool as unknown as { slots: Array<{ client: WorkerClient<ScoringProtocol> }> }).slots;
+    // The worker is held inside a call, so the request below is queued behind it, certainly in flight, when the
+    // worker stops (a stop the pool did not ask for, as a crash would be).
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const held = slots[0]!.client.call('hold', flag).catch((e: Error) => e);
     const inFlight = pool.rank(served, x, 5, null);
-    await slots[0]!.worker.terminate();
+    await slots[0]!.client.worker.terminate();
     await expect(inFlight).rejects.toThrow(/scoring worker stopped/);
+    expect(await held).toBeInstanceOf(InternalError);
     // a fresh worker, which is sent the model again with its first request
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
-    for (let i = 0; i < 4; i++) await slots[0]!.worker.terminate();
+    for (let i = 0; i < 4; i++) await slots[0]!.client.worker.terminate();
     expect(pool.accepts(served)).toBe(false);
   });
 
   it('refuses work once closed (the server then scores on the event loop)', async () => {
     const pool = new ScoringPool(1);
-    const served = new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, 1);
+    const served = new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, { slots: 1 });
     expect(pool.accepts(served)).toBe(true);
-    expect(pool.accepts(new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, 0))).toBe(false);
+    expect(pool.accepts(new ServedModel(syntheticModel({ sources: 2, targets: 10, factors: 4 }), 1, { slots: 0 }))).toBe(false);
     await pool.close();
     expect(pool.accepts(served)).toBe(false);
     await expect(pool.rank(served, new Float32Array(4), 3, null)).rejects.toThrow(/closed/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeRows } from '../src/service/serving/quantized.js';
-import { topKOfScores } from '../src/service/serving/rank.js';
+import { topKOfScores } from '../src/service/serving/top-k.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
 import { rng } from './serving-fixtures.js';
 
@@ -26,7 +26,7 @@ describe('int8 prefilter (quantized.ts)', () => {
     for (const c of cases) {
       const r = rng(c.n + c.k);
       const Y = Float32Array.from({ length: c.n * c.k }, (_, j) => c.y(r, Math.floor(j / c.k), j % c.k));
-      const s = WasmScorer.create(Y, c.n, c.k, 1)!;
+      const s = WasmScorer.create(Y, c.n, c.k, { slots: 1 })!;
       expect(s.quantized, c.name).toBe(true);
       for (let t = 0; t < 40; t++) {
         const x = t === 0 ? new Float32Array(c.k) : Float32Array.from({ length: c.k }, (_, f) => c.x(r, f));
@@ -48,7 +48,7 @@ describe('int8 prefilter (quantized.ts)', () => {
     const n = 2500, k = 32;
     const r = rng(77);
     const Y = Float32Array.from({ length: n * k }, () => r() * 2 - 1);
-    const s = WasmScorer.create(Y, n, k, 1)!;
+    const s = WasmScorer.create(Y, n, k, { slots: 1 })!;
     const slot = new BatchScorer(s.share(), 0);
     for (let g = 1; g <= 4; g++) {
       const reqs = Array.from({ length: g }, (_, j) => ({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServedModel } from '../src/service/models/served-model.js';
 import { rankByScore } from '../src/service/serving/rank.js';
-import { SCORE_BLOCK, WasmScorer } from '../src/service/serving/wasm-scorer.js';
+import { SCORE_BLOCK } from '../src/service/serving/top-k.js';
+import { WasmScorer } from '../src/service/serving/wasm-scorer.js';
 
 /** Deterministic LCG in [0, 1). */
 function lcg(seed: number): () => number {

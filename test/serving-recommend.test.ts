@@ -7,15 +7,14 @@ import type { RecommendAllRequest } from '../src/gen/recommender/v1/RecommendAll
 import type { SimilarItemsRequest } from '../src/gen/recommender/v1/SimilarItemsRequest.js';
 import type { SimilarItemsResponse__Output } from '../src/gen/recommender/v1/SimilarItemsResponse.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { setWasmScoring } from '../src/service/serving/wasm-scorer.js';
 import { bruteForce, dot, recordPendingJob, serveModel, syntheticModel } from './serving-fixtures.js';
 
 let srv: TestServer;
 const M = syntheticModel({ sources: 60, targets: 150, factors: 8, density: 0.08, seed: 21, modelId: 'm1', jobId: 'job-a' });
 const k = 8;
 
-const recommend = (req: RecommendRequest) => call<RecommendRequest, RecommendResponse__Output>(srv.client.Recommend.bind(srv.client), req);
-const similar = (req: SimilarItemsRequest) => call<SimilarItemsRequest, SimilarItemsResponse__Output>(srv.client.SimilarItems.bind(srv.client), req);
+const recommend = (req: RecommendRequest, s = srv) => call<RecommendRequest, RecommendResponse__Output>(s.client.Recommend.bind(s.client), req);
+const similar = (req: SimilarItemsRequest, s = srv) => call<SimilarItemsRequest, SimilarItemsResponse__Output>(s.client.SimilarItems.bind(s.client), req);
 
 async function expectError(p: Promise<unknown>, code: status, field?: string, message?: RegExp): Promise<void> {
   const err = await p.then(() => undefined, (e: ServiceError) => e);
@@ -174,10 +173,10 @@ describe('SimilarItems', () => {
   });
 });
 
-function recommendAll(req: RecommendAllRequest): Promise<RecommendAllResponse__Output[]> {
+function recommendAll(req: RecommendAllRequest, srv_ = srv): Promise<RecommendAllResponse__Output[]> {
   return new Promise((resolve, reject) => {
     const out: RecommendAllResponse__Output[] = [];
-    const s = srv.client.RecommendAll(req);
+    const s = srv_.client.RecommendAll(req);
     s.on('data', (m: RecommendAllResponse__Output) => out.push(m));
     s.on('error', reject);
     s.on('end', () => resolve(out));
@@ -226,24 +225,24 @@ describe('RecommendAll', () => {
 });
 
 describe('plain JS scoring path (no WebAssembly kernel)', () => {
-  it('Recommend, SimilarItems and RecommendAll give the same answers', async () => {
-    setWasmScoring(false);
+  it('Recommend, SimilarItems and RecommendAll give the same answers on a server with wasmScoring off', async () => {
+    const js = await startTestServer({ wasmScoring: false });
     try {
-      await serveModel(srv, { ...M, meta: { ...M.meta, modelId: 'm1js', jobId: 'job-js' } });
+      await serveModel(js, M);
       for (const u of [0, 5, 33]) {
-        const r = await recommend({ model_id: 'm1js', source_id: `u${u}`, max_recommendations: 9, exclude_target_ids: ['t2'] });
+        const r = await recommend({ model_id: 'm1', source_id: `u${u}`, max_recommendations: 9, exclude_target_ids: ['t2'] }, js);
         expectRanked(r, 0, expected(u, 9, (i) => i !== 2));
       }
       const a = await similar({ model_id: 'm1', target_id: 't17', max_results: 8 });
-      const b = await similar({ model_id: 'm1js', target_id: 't17', max_results: 8 });
+      const b = await similar({ model_id: 'm1', target_id: 't17', max_results: 8 }, js);
       expect(b.similar.map((x) => x.target_id)).toEqual(a.similar.map((x) => x.target_id));
-      const all = (await recommendAll({ model_id: 'm1js', max_recommendations: 5, chunk_size: 25, target_type: 'movie' })).flatMap((m) => m.results);
+      const all = (await recommendAll({ model_id: 'm1', max_recommendations: 5, chunk_size: 25, target_type: 'movie' }, js)).flatMap((m) => m.results);
       expect(all.map((r) => r.source_id)).toEqual(M.sourceIds);
       for (const [u, r] of all.entries()) {
         expect(r.recommendations.map((x) => x.target_id)).toEqual(expected(u, 5, (i) => M.targetEntities.type[i] === 'movie').map(({ i }) => M.targetIds[i]));
       }
     } finally {
-      setWasmScoring(true);
+      await js.dispose();
     }
   });
 });

@@ -6,7 +6,7 @@ import { readModel, writeModel } from '../src/data/model-file.js';
 import { FailedPreconditionError, InternalError, NotFoundError } from '../src/errors.js';
 import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
-import { modelDir } from '../src/service/jobs/job-manager.js';
+import { DataDir } from '../src/data-dir.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
@@ -45,7 +45,7 @@ describe('model swap under load', () => {
     const swapper = (async () => {
       while (!stop) {
         const next = swaps % 2 === 0 ? 'A' : 'B';
-        repo.completeAndServe(jobs[next], (next === 'A' ? A : B).meta);
+        srv.app.models.commit((next === 'A' ? A : B).meta, Date.now(), () => repo.update(jobs[next]));
         swaps++;
         await new Promise((r) => setTimeout(r, 3));
       }
@@ -77,7 +77,7 @@ describe('ModelCache', () => {
   const pending = new Set<string>();
   let loads = 0;
   const mk = (budgetBytes: number) => new ModelCache({
-    resolveServed: (id) => (served.has(id) ? { jobId: served.get(id)!, dir: modelDir(root, id, served.get(id)!) } : undefined),
+    resolveServed: (id) => (served.has(id) ? { jobId: served.get(id)!, dir: new DataDir(root).modelDir(id, served.get(id)!) } : undefined),
     hasAnyJob: (id) => served.has(id) || pending.has(id),
     budgetBytes,
     load: (dir) => { loads++; return readModel(dir); },
@@ -85,7 +85,7 @@ describe('ModelCache', () => {
 
   it('loads lazily, deduplicates concurrent loads, evicts LRU by bytes, reloads after a swap', async () => {
     for (const id of ['a', 'b', 'c']) {
-      await writeModel(modelDir(root, id, 'j1'), syntheticModel({ sources: 50, targets: 200, factors: 16, modelId: id, jobId: 'j1' }));
+      await writeModel(new DataDir(root).modelDir(id, 'j1'), syntheticModel({ sources: 50, targets: 200, factors: 16, modelId: id, jobId: 'j1' }));
       served.set(id, 'j1');
     }
     const probe = await mk(1e12).get('a');
@@ -108,7 +108,7 @@ describe('ModelCache', () => {
     expect(loads).toBe(4);
     // a new job for a: picked up by the next get without invalidate; the old reference stays intact
     const old = await cache.get('a');
-    await writeModel(modelDir(root, 'a', 'j2'), syntheticModel({ sources: 5, targets: 7, factors: 16, modelId: 'a', jobId: 'j2' }));
+    await writeModel(new DataDir(root).modelDir('a', 'j2'), syntheticModel({ sources: 5, targets: 7, factors: 16, modelId: 'a', jobId: 'j2' }));
     served.set('a', 'j2');
     const fresh = await cache.get('a');
     expect(fresh.jobId).toBe('j2');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topK, TopKHeap } from '../src/service/serving/top-k.js';
+import { topKOfScores, TopKHeap } from '../src/service/serving/top-k.js';
 import { rng } from './serving-fixtures.js';
 
 function reference(scores: number[], k: number): number[] {
@@ -14,7 +14,7 @@ describe('exact top-k', () => {
       // coarse values -> many ties; some NaN (excluded)
       const scores = Array.from({ length: n }, () => (r() < 0.1 ? NaN : Math.round(r() * 20) / 4 - 2));
       for (const k of [1, 2, 5, 10, n, n + 7]) {
-        const got = topK(scores, k);
+        const got = topKOfScores(Float64Array.from(scores), undefined, k, null);
         const want = reference(scores, k);
         expect(Array.from(got.indices), `seed ${seed} k ${k}`).toEqual(want);
         expect(Array.from(got.scores)).toEqual(want.map((i) => scores[i]));
@@ -29,7 +29,7 @@ describe('exact top-k', () => {
   });
 
   it('k = 0 selects nothing', () => {
-    expect(topK([1, 2, 3], 0).indices.length).toBe(0);
+    expect(topKOfScores(Float64Array.from([1, 2, 3]), undefined, 0, null).indices.length).toBe(0);
   });
 });
 

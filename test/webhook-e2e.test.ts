@@ -1,12 +1,11 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { verifyWebhook } from '../src/service/webhooks/signer.js';
-import { WEBHOOK_SECRET_FILE } from '../src/service/webhooks/secret.js';
+import { DataDir } from '../src/data-dir.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
 
@@ -56,7 +55,7 @@ describe('training callbacks end to end', () => {
     const st = await getStatus(srv.client, { job_id: started.job_id });
     expect(st.callback).toMatchObject({ url: rx.url, state: 'delivered', attempts: 2, last_http_status: 200 });
     expect(rx.got).toHaveLength(2);
-    const secret = readFileSync(join(dataDir, WEBHOOK_SECRET_FILE), 'utf8').trim();
+    const secret = readFileSync(new DataDir(dataDir).webhookSecretFile, 'utf8').trim();
     for (const g of rx.got) {
       expect(g.headers['webhook-id']).toBe(st.callback!.webhook_id);
       expect(g.headers['content-type']).toBe('application/json');
@@ -95,7 +94,7 @@ describe('training callbacks end to end', () => {
     const st = await getStatus(srv2.client, { job_id: started.job_id });
     expect(st.callback?.attempts).toBeGreaterThanOrEqual(2);
     expect(st.callback?.last_http_status).toBe(204);
-    const secret = readFileSync(join(dataDir, WEBHOOK_SECRET_FILE), 'utf8').trim();
+    const secret = readFileSync(new DataDir(dataDir).webhookSecretFile, 'utf8').trim();
     expect(new Set(rx.got.map((g) => g.headers['webhook-id']))).toEqual(new Set([st.callback!.webhook_id]));
     for (const g of rx.got) verifyWebhook(secret, g.headers, g.body);
     expect(rx.got.at(-1)!.body).toBe(rx.got[0].body);
@@ -125,6 +124,6 @@ describe('training callbacks end to end', () => {
     const ev = JSON.parse(rx.got.at(-1)!.body);
     expect(ev).toMatchObject({ type: 'training.error', data: { model_id: 'queued', job_id: b.job_id, status: 'ERROR' } });
     expect(ev.data.error).toMatch(/interrupted/);
-    verifyWebhook(readFileSync(join(dataDir, WEBHOOK_SECRET_FILE), 'utf8').trim(), rx.got.at(-1)!.headers, rx.got.at(-1)!.body);
+    verifyWebhook(readFileSync(new DataDir(dataDir).webhookSecretFile, 'utf8').trim(), rx.got.at(-1)!.headers, rx.got.at(-1)!.body);
   });
 });

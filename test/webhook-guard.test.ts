@@ -8,7 +8,8 @@ import { InvalidArgumentError, UnavailableError } from '../src/errors.js';
 import { buildTrainingEvent } from '../src/service/webhooks/event.js';
 import { compileAllowlist, parseIp, refusalReason } from '../src/service/webhooks/ip-policy.js';
 import { nextDelayMs, parseRetryAfterMs } from '../src/service/webhooks/retry-policy.js';
-import { generateWebhookSecret, loadOrCreateWebhookSecret, WEBHOOK_SECRET_FILE } from '../src/service/webhooks/secret.js';
+import { DataDir } from '../src/data-dir.js';
+import { generateWebhookSecret, loadOrCreateWebhookSecret } from '../src/service/webhooks/secret.js';
 import { sign, verifyWebhook, webhookHeaders, WebhookVerificationError } from '../src/service/webhooks/signer.js';
 import { CallbackTargetRefusedError, MAX_CALLBACK_URL_LENGTH, resolveAndCheck, validateCallbackUrl } from '../src/service/webhooks/url-guard.js';
 
@@ -190,7 +191,7 @@ describe('webhook secret', () => {
     const { log, lines } = capture();
     const s1 = loadOrCreateWebhookSecret({ dataDir: dir, log });
     expect(s1).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const path = join(dir, WEBHOOK_SECRET_FILE);
+    const path = new DataDir(dir).webhookSecretFile;
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8').trim()).toBe(s1);
     const s2 = loadOrCreateWebhookSecret({ dataDir: dir, log });
@@ -205,7 +206,7 @@ describe('webhook secret', () => {
     dirs.push(dir);
     const configured = generateWebhookSecret();
     expect(loadOrCreateWebhookSecret({ dataDir: dir, configured })).toBe(configured);
-    expect(() => statSync(join(dir, WEBHOOK_SECRET_FILE))).toThrow();
+    expect(() => statSync(new DataDir(dir).webhookSecretFile)).toThrow();
     const rotating = `${generateWebhookSecret()} ${configured}`;
     expect(loadOrCreateWebhookSecret({ dataDir: dir, configured: rotating })).toBe(rotating);
     expect(fieldOf(() => loadOrCreateWebhookSecret({ dataDir: dir, configured: `${configured} whsec_!!` })).field).toBe('webhookSecret');

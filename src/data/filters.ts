@@ -1,9 +1,3 @@
-import { InvalidArgumentError } from '../errors.js';
-import type { DataFilters__Output } from '../gen/recommender/v1/DataFilters.js';
-import type { EntityFilter__Output } from '../gen/recommender/v1/EntityFilter.js';
-import type { MetadataCondition__Output } from '../gen/recommender/v1/MetadataCondition.js';
-import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
-
 /**
  * `data_filters` of Train / DescribeDataset, validated once and compiled into plain predicates.
  *
@@ -21,6 +15,12 @@ import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
  *   batches selected by the same tags): KEEP (default) or DROP. DROP applies even without an entity
  *   filter, so it can be used alone to train only on known entities.
  */
+import { InvalidArgumentError } from '../errors.js';
+import type { DataFilters__Output } from '../gen/recommender/v1/DataFilters.js';
+import type { EntityFilter__Output } from '../gen/recommender/v1/EntityFilter.js';
+import type { MetadataCondition__Output } from '../gen/recommender/v1/MetadataCondition.js';
+import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
+
 export interface MetadataPredicate {
   key: string;
   values: Set<string>;

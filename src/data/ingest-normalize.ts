@@ -1,12 +1,12 @@
-import { Float32, Float64, makeData, Utf8, type Data, type Vector } from 'apache-arrow';
-import { InvalidArgumentError } from '../errors.js';
-import type { NumberSource, StringSource, TimestampSource } from './ingest-schema.js';
-
 /**
  * Conversions of one input column (one record batch's Data) to its stored type (layout.ts), with the
  * per-row checks. Plain Utf8 / Float32 inputs are passed through without copying. Rows in messages are
  * global: `rowBase` is the number of rows of the upload before this record batch; rows are 0-based.
  */
+import { Float32, Float64, makeData, Utf8, type Data, type Vector } from 'apache-arrow';
+import { InvalidArgumentError } from '../errors.js';
+import type { ColumnKind } from './layout.js';
+import type { NumberSource, StringSource, TimestampSource } from './ingest-schema.js';
 
 function bitIsSet(bitmap: Uint8Array, bit: number): boolean {
   return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
@@ -153,15 +153,12 @@ export function toUtf8(d: Data, from: StringSource, column: string, rowBase: num
   return { data, offsets, bytes, valid };
 }
 
-/** An absent column: all null. */
-export function nullUtf8(n: number): Data<Utf8> {
-  return makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap: new Uint8Array((n + 7) >> 3), valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) });
-}
-export function nullFloat64(n: number): Data<Float64> {
-  return makeData({ type: new Float64(), length: n, nullCount: n, nullBitmap: new Uint8Array((n + 7) >> 3), data: new Float64Array(n) });
-}
-export function nullFloat32(n: number): Data<Float32> {
-  return makeData({ type: new Float32(), length: n, nullCount: n, nullBitmap: new Uint8Array((n + 7) >> 3), data: new Float32Array(n) });
+/** An absent column of a kind: all null, in its stored type. */
+export function nullColumn(kind: ColumnKind, n: number): Data {
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  if (kind === 'timestamp') return makeData({ type: new Float64(), length: n, nullCount: n, nullBitmap, data: new Float64Array(n) });
+  if (kind === 'weight') return makeData({ type: new Float32(), length: n, nullCount: n, nullBitmap, data: new Float32Array(n) });
+  return makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap, valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) });
 }
 
 export interface TimestampOut { data: Data<Float64>; min: number; max: number; nulls: number }
@@ -170,13 +167,8 @@ export interface TimestampOut { data: Data<Float64>; min: number; max: number; n
 export function toTimestampMs(d: Data, from: TimestampSource): TimestampOut {
   const n = d.length;
   const valid = alignedBitmap(d);
-  let ms: Float64Array;
-  if (from.kind === 'int32') {
-    ms = Float64Array.from((d.values as Int32Array).subarray(0, n));
-  } else {
-    ms = int64ToDoubles(d.values as ArrayBufferView, n, true);
-    if (from.msPerUnit !== 1) { const f = from.msPerUnit; for (let i = 0; i < n; i++) ms[i] = ms[i]! * f; }
-  }
+  const ms = from.bits === 32 ? Float64Array.from((d.values as Int32Array).subarray(0, n)) : int64ToDoubles(d.values as ArrayBufferView, n, true);
+  if (from.msPerUnit !== 1) { const f = from.msPerUnit; for (let i = 0; i < n; i++) ms[i] = ms[i]! * f; }
   let min = Infinity;
   let max = -Infinity;
   let nulls = 0;

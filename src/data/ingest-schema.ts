@@ -1,20 +1,22 @@
-import { DataType, DateUnit, TimeUnit, type Field, type Schema } from 'apache-arrow';
-import { InvalidArgumentError } from '../errors.js';
-import type { BatchKindName } from './layout.js';
-
 /**
  * Checks the schema of an upload (the schema message that precedes the first record batch) against the
- * layout (layout.ts) and returns a plan: for each stored column, where it comes from and how to convert.
+ * layout's table (layout.ts) and returns a plan: for each stored column, where it comes from and how to
+ * convert.
  *
- * Accepted input types:
- *   strings (ids, type, name, metadata, media_url): Utf8, LargeUtf8, Dictionary<any int, Utf8|LargeUtf8>;
- *   timestamp: Timestamp of any unit (timezone ignored: values are UTC epoch), Int64 / Int32 epoch
- *              milliseconds, Date64;
+ * Accepted input types, by the column's kind:
+ *   string: Utf8, LargeUtf8, Dictionary<any int, Utf8|LargeUtf8>;
+ *   timestamp: Timestamp of any unit (timezone ignored: values are UTC epoch), Date64, Int64 epoch
+ *              milliseconds, Int32 epoch seconds;
  *   weight: any Float (16/32/64) or Int (8..64, signed or not).
- * Required columns: source_id + target_id (interactions), id (entities). Extra columns are ignored.
+ * Required columns (not nullable in the table) must be present. Extra columns are ignored.
  */
+import { DataType, DateUnit, TimeUnit, type Field, type Schema } from 'apache-arrow';
+import { InvalidArgumentError } from '../errors.js';
+import { LAYOUT, requiredColumns, type BatchKindName, type LayoutColumn } from './layout.js';
+
 export type StringSource = 'utf8' | 'largeUtf8' | 'dictionary';
-export type TimestampSource = { kind: 'int64'; msPerUnit: number } | { kind: 'int32' };
+/** Integer values (64- or 32-bit) times msPerUnit = epoch milliseconds. */
+export interface TimestampSource { bits: 64 | 32; msPerUnit: number }
 export type NumberSource = 'float16' | 'float32' | 'float64' | 'int' | 'int64' | 'uint64';
 
 export type ColumnSource =
@@ -27,24 +29,6 @@ export interface IngestPlan {
   /** Stored column name -> its source (absent = all null). */
   columns: Map<string, ColumnSource>;
 }
-
-interface Spec { name: string; stored: string; as: 'string' | 'timestamp' | 'weight'; required: boolean }
-
-const INTERACTION_SPECS: Spec[] = [
-  { name: 'source_id', stored: 'source_id', as: 'string', required: true },
-  { name: 'target_id', stored: 'target_id', as: 'string', required: true },
-  { name: 'type', stored: 'type', as: 'string', required: false },
-  { name: 'timestamp', stored: 'timestamp_ms', as: 'timestamp', required: false },
-  { name: 'weight', stored: 'weight', as: 'weight', required: false },
-  { name: 'metadata', stored: 'metadata', as: 'string', required: false },
-];
-const ENTITY_SPECS: Spec[] = [
-  { name: 'id', stored: 'id', as: 'string', required: true },
-  { name: 'type', stored: 'type', as: 'string', required: false },
-  { name: 'name', stored: 'name', as: 'string', required: false },
-  { name: 'metadata', stored: 'metadata', as: 'string', required: false },
-  { name: 'media_url', stored: 'media_url', as: 'string', required: false },
-];
 
 const MS_PER_UNIT: Record<number, number> = {
   [TimeUnit.SECOND]: 1000, [TimeUnit.MILLISECOND]: 1, [TimeUnit.MICROSECOND]: 1e-3, [TimeUnit.NANOSECOND]: 1e-6,
@@ -64,11 +48,12 @@ function stringSource(f: Field): StringSource {
 
 function timestampSource(f: Field): TimestampSource {
   const t = f.type;
-  const expected = 'a timestamp (any unit), int64/int32 epoch milliseconds or date64';
-  if (DataType.isTimestamp(t)) return { kind: 'int64', msPerUnit: MS_PER_UNIT[t.unit]! };
-  if (DataType.isDate(t) && t.unit === DateUnit.MILLISECOND) return { kind: 'int64', msPerUnit: 1 };
-  if (DataType.isInt(t) && t.isSigned && t.bitWidth === 64) return { kind: 'int64', msPerUnit: 1 };
-  if (DataType.isInt(t) && t.isSigned && t.bitWidth === 32) return { kind: 'int32' };
+  const expected = 'a timestamp (any unit), date64, int64 epoch milliseconds or int32 epoch seconds';
+  if (DataType.isTimestamp(t)) return { bits: 64, msPerUnit: MS_PER_UNIT[t.unit]! };
+  if (DataType.isDate(t) && t.unit === DateUnit.MILLISECOND) return { bits: 64, msPerUnit: 1 };
+  if (DataType.isInt(t) && t.isSigned && t.bitWidth === 64) return { bits: 64, msPerUnit: 1 };
+  // int32 epoch milliseconds would end on 25 January 1970: an int32 timestamp is epoch seconds.
+  if (DataType.isInt(t) && t.isSigned && t.bitWidth === 32) return { bits: 32, msPerUnit: 1000 };
   throw bad(f, expected);
 }
 
@@ -79,26 +64,29 @@ function numberSource(f: Field): NumberSource {
   throw bad(f, 'a number (float or int)');
 }
 
+function sourceOf(c: LayoutColumn, f: Field, index: number): ColumnSource {
+  const column = c.input;
+  if (c.kind === 'string') return { column, index, as: 'string', from: stringSource(f) };
+  if (c.kind === 'timestamp') return { column, index, as: 'timestamp', from: timestampSource(f) };
+  return { column, index, as: 'weight', from: numberSource(f) };
+}
+
 export function checkSchema(schema: Schema, kind: BatchKindName): IngestPlan {
-  const specs = kind === 'INTERACTIONS' ? INTERACTION_SPECS : ENTITY_SPECS;
   const columns = new Map<string, ColumnSource>();
   const byName = new Map<string, number>();
   schema.fields.forEach((f, i) => { if (!byName.has(f.name)) byName.set(f.name, i); });
-  for (const spec of specs) {
-    const index = byName.get(spec.name);
+  for (const c of LAYOUT[kind]) {
+    const index = byName.get(c.input);
     if (index === undefined) {
-      if (spec.required) {
+      if (!c.nullable) {
         throw new InvalidArgumentError(
-          `required column "${spec.name}" is missing (${kind.toLowerCase()} need ${specs.filter((s) => s.required).map((s) => s.name).join(', ')}; got ${schema.fields.map((f) => f.name).join(', ') || 'no columns'})`,
-          { field: spec.name },
+          `required column "${c.input}" is missing (${kind.toLowerCase()} need ${requiredColumns(kind).join(', ')}; got ${schema.fields.map((f) => f.name).join(', ') || 'no columns'})`,
+          { field: c.input },
         );
       }
       continue;
     }
-    const f = schema.fields[index]!;
-    if (spec.as === 'string') columns.set(spec.stored, { column: spec.name, index, as: 'string', from: stringSource(f) });
-    else if (spec.as === 'timestamp') columns.set(spec.stored, { column: spec.name, index, as: 'timestamp', from: timestampSource(f) });
-    else columns.set(spec.stored, { column: spec.name, index, as: 'weight', from: numberSource(f) });
+    columns.set(c.stored, sourceOf(c, schema.fields[index]!, index));
   }
   return { kind, columns };
 }

@@ -1,7 +1,6 @@
-import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../util/module-worker.js';
+import { WorkerClient } from '../util/worker-rpc.js';
 import { PartitionedHash64Set } from './hash64-set.js';
-import type { DistinctWorkerIn, DistinctWorkerOut } from './distinct-worker.js';
+import type { DistinctProtocol } from './distinct-protocol.js';
 
 /** What an import learns about its rows (becomes the batch's catalog row). */
 export interface IngestStats {
@@ -28,19 +27,18 @@ const MAX_PENDING_ROWS = 4 << 20;
 
 /**
  * Exact distinct counting of the id columns (PartitionedHash64Set), in this thread for the first
- * `offloadAfterRows` rows, then in a worker thread fed with copies of the id columns (offsets + bytes,
- * transferred), which carries on from a snapshot of the sets counted here: the count is the same either
- * way. Call `close()` when the import fails so the worker is stopped.
+ * `offloadAfterRows` rows, then in a worker thread (distinct-worker.ts) fed with copies of the id columns
+ * (offsets + bytes, transferred), which carries on from a snapshot of the sets counted here: the count is
+ * the same either way. Call `close()` when the import fails so the worker is stopped.
  */
 class DistinctCounter {
   private sources: PartitionedHash64Set | undefined = new PartitionedHash64Set();
   private targets: PartitionedHash64Set | undefined = new PartitionedHash64Set();
   private rows = 0;
-  private worker: Worker | undefined;
+  private worker: WorkerClient<DistinctProtocol> | undefined;
   private failure: Error | undefined;
   private pending = 0;
   private wake: (() => void) | undefined;
-  private resultWait: { resolve: (v: { sources: number; targets: number }) => void; reject: (e: Error) => void } | undefined;
 
   constructor(private readonly offloadAfterRows: number) {}
 
@@ -57,7 +55,10 @@ class DistinctCounter {
     const b = new Uint8Array(o[n]! - o[0]!);
     b.set(bytes.subarray(o[0]!, o[n]!));
     this.pending += n;
-    this.worker.postMessage({ op: 'add', which, offsets: o, bytes: b } satisfies DistinctWorkerIn, [o.buffer as ArrayBuffer, b.buffer as ArrayBuffer]);
+    this.worker.call('add', { which, offsets: o, bytes: b }, { transfer: [o.buffer, b.buffer] }).then((rows) => {
+      this.pending -= rows;
+      if (this.pending <= MAX_PENDING_ROWS) this.wakeUp();
+    }, (err: Error) => this.fail(err));
   }
 
   /** Waits while the worker is more than MAX_PENDING_ROWS behind (a worker failure is thrown by counts()). */
@@ -66,52 +67,40 @@ class DistinctCounter {
   }
 
   private startWorker(): void {
-    const w = startModuleWorker(import.meta.url, 'distinct-worker');
+    const w = WorkerClient.start<DistinctProtocol>(import.meta.url, 'distinct-worker', { label: 'distinct-count worker' });
     this.worker = w;
     const sources = this.sources!.snapshot();
     const targets = this.targets!.snapshot();
     this.sources = this.targets = undefined;
     const transfer = [...sources.parts, ...targets.parts].map((p) => p.table.buffer as ArrayBuffer);
-    w.postMessage({ op: 'init', sources, targets } satisfies DistinctWorkerIn, transfer);
-    w.on('message', (m: DistinctWorkerOut) => {
-      if (m.op === 'ack') {
-        this.pending -= m.rows;
-        if (this.pending <= MAX_PENDING_ROWS) { const wake = this.wake; this.wake = undefined; wake?.(); }
-      } else {
-        this.resultWait?.resolve({ sources: m.sources, targets: m.targets });
-      }
-    });
-    const fail = (err: Error) => {
-      this.failure ??= new Error(`distinct-count worker failed: ${err.message}`, { cause: err });
-      const wake = this.wake; this.wake = undefined; wake?.();
-      this.resultWait?.reject(this.failure);
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    w.call('init', { sources, targets }, { transfer }).catch((err: Error) => this.fail(err));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   async counts(): Promise<{ sources: number; targets: number }> {
-    if (!this.worker) {
-      if (this.failure) throw this.failure;
-      return { sources: this.sources!.size, targets: this.targets!.size };
-    }
     if (this.failure) throw this.failure;
-    const w = this.worker;
-    const result = await new Promise<{ sources: number; targets: number }>((resolve, reject) => {
-      this.resultWait = { resolve, reject };
-      w.postMessage({ op: 'result' } satisfies DistinctWorkerIn);
-    });
-    await this.close();
-    return result;
+    if (!this.worker) return { sources: this.sources!.size, targets: this.targets!.size };
+    try {
+      return await this.worker.call('result', null);
+    } finally {
+      await this.close();
+    }
   }
 
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
     this.worker = undefined;
-    w.removeAllListeners('exit');
-    w.removeAllListeners('error');
-    w.on('error', () => undefined);
     await w.terminate();
   }
 }

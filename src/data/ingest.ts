@@ -1,13 +1,3 @@
-import { makeData, RecordBatch, RecordBatchReader, Struct, type Data } from 'apache-arrow';
-import { CancelledError, InvalidArgumentError, RecommenderError, errorMessage } from '../errors.js';
-import type { BatchKindName } from './layout.js';
-import { STORED_BATCH_ROWS } from './layout.js';
-import { checkSchema, type IngestPlan } from './ingest-schema.js';
-import { nullFloat32, nullFloat64, nullUtf8, toTimestampMs, toUtf8, toWeight } from './ingest-normalize.js';
-import { StatsAccumulator, type IngestStats } from './ingest-stats.js';
-import { storedSchemaOf } from './stored-schema.js';
-import { IpcStreamEncoder } from './ipc-encoder.js';
-
 /**
  * Import of one upload: Arrow IPC *stream* bytes in chunks with arbitrary boundaries -> the normalized
  * stored stream (layout.ts) written to `out` while reading, plus stats. Memory is bounded by the largest
@@ -21,6 +11,14 @@ import { IpcStreamEncoder } from './ipc-encoder.js';
  *   - metadata is stored as given (not parsed: filters treat invalid JSON as "no metadata");
  *   - a schema-only stream (zero rows) is a valid, empty batch.
  */
+import { makeData, RecordBatch, RecordBatchReader, Struct, type Data } from 'apache-arrow';
+import { CancelledError, InvalidArgumentError, RecommenderError, errorMessage } from '../errors.js';
+import { LAYOUT, STORED_BATCH_ROWS, storedSchemaOf, type BatchKindName } from './layout.js';
+import { checkSchema, type IngestPlan } from './ingest-schema.js';
+import { nullColumn, toTimestampMs, toUtf8, toWeight } from './ingest-normalize.js';
+import { StatsAccumulator, type IngestStats } from './ingest-stats.js';
+import { IpcStreamEncoder } from './ipc-encoder.js';
+
 export interface IngestOptions {
   signal?: AbortSignal;
   /** Rows after which distinct ids are counted on a worker thread (ingest-stats.ts; default DISTINCT_OFFLOAD_AFTER_ROWS). */
@@ -141,20 +139,18 @@ function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats:
   const n = batch.numRows;
   const input = batch.data.children as Data[];
   const children: Data[] = [];
-  for (const field of storedSchemaOf(plan.kind).fields) {
-    const src = plan.columns.get(field.name);
+  for (const c of LAYOUT[plan.kind]) {
+    const src = plan.columns.get(c.stored);
     if (!src) {
-      children.push(field.name === 'timestamp_ms' ? nullFloat64(n) : field.name === 'weight' ? nullFloat32(n) : nullUtf8(n));
-      if (field.name === 'timestamp_ms') stats.untimestamped += n;
+      children.push(nullColumn(c.kind, n));
+      if (c.kind === 'timestamp') stats.untimestamped += n;
       continue;
     }
     const d = input[src.index]!;
     if (src.as === 'string') {
-      const required = !field.nullable;
-      const out = toUtf8(d, src.from, src.column, rowBase, required);
+      const out = toUtf8(d, src.from, src.column, rowBase, !c.nullable);
       children.push(out.data);
-      if (field.name === 'source_id' || field.name === 'id') stats.ids('sources', out.offsets, out.bytes, n);
-      else if (field.name === 'target_id') stats.ids('targets', out.offsets, out.bytes, n);
+      if (c.distinct) stats.ids(c.distinct, out.offsets, out.bytes, n);
     } else if (src.as === 'timestamp') {
       const t = toTimestampMs(d, src.from);
       stats.timestamps(t.min, t.max, t.nulls);

@@ -1,12 +1,3 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import {
-  Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
-  tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector,
-} from 'apache-arrow';
-import type { EntitySnapshot, ModelMeta, TrainedModel } from './trained-model.js';
-import { commitDirAtomic, tempPathFor, writeFileSynced } from '../util/atomic-file.js';
-
 /**
  * On-disk form of a trained model: one directory, written to a temp directory beside it and renamed
  * into place (so a reader sees either nothing or a complete model).
@@ -19,6 +10,15 @@ import { commitDirAtomic, tempPathFor, writeFileSynced } from '../util/atomic-fi
  *
  * Arrow IPC *file* format, one record batch per file.
  */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
+  tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector,
+} from 'apache-arrow';
+import type { EntitySnapshot, ModelMeta, TrainedModel } from './trained-model.js';
+import { commitDirAtomic, tempPathFor, writeFileSynced } from '../util/atomic-file.js';
+
 export const MODEL_FORMAT_VERSION = 1;
 const META = 'meta.json';
 const SOURCES = 'sources.arrow';

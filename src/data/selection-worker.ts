@@ -1,29 +1,12 @@
-/** Worker-thread entry of `selectInWorker`: runs `selectTrainingData` and posts the result back once. */
-import { parentPort } from 'node:worker_threads';
-import { serializeError } from '../engine/worker-protocol.js';
-import { selectTrainingData, type Selection, type SelectionParams, type StoredBatchRef } from './selection.js';
+/** Worker-thread entry of the data selection (select-in-worker.ts): one `select` call at a time, for as long as the worker lives. */
+import { serveWorker, transfer } from '../util/worker-rpc.js';
+import { selectTrainingData } from './selection.js';
+import type { SelectionProtocol } from './selection-protocol.js';
 
-/** Messages between `selectInWorker` (parent) and this worker. */
-export interface SelectionWorkerIn {
-  interactionBatches: StoredBatchRef[];
-  entityBatches: StoredBatchRef[];
-  /** Plain data (the filters' Sets survive the structured clone); no signal: the parent terminates the worker. */
-  params: Omit<SelectionParams, 'signal'>;
-  mode: 'train' | 'count';
-}
-export type SelectionWorkerOut =
-  | { type: 'result'; selection: Selection }
-  | { type: 'error'; error: ReturnType<typeof serializeError> };
-
-const port = parentPort;
-if (!port) throw new Error('selection-worker.ts must run in a worker thread');
-port.once('message', (m: SelectionWorkerIn) => {
-  selectTrainingData(m.interactionBatches, m.entityBatches, m.params, m.mode).then(
-    (selection) => {
-      const { indptr, indices, data } = selection.matrix;
-      const transfer = [...new Set([indptr.buffer, indices.buffer, data.buffer])] as ArrayBuffer[];
-      port.postMessage({ type: 'result', selection } satisfies SelectionWorkerOut, transfer);
-    },
-    (err) => port.postMessage({ type: 'error', error: serializeError(err) } satisfies SelectionWorkerOut),
-  );
+serveWorker<SelectionProtocol>({
+  select: async (m, ctx) => {
+    const selection = await selectTrainingData(m.interactionBatches, m.entityBatches, { ...m.params, signal: ctx.signal }, m.mode);
+    const { indptr, indices, data } = selection.matrix;
+    return transfer(selection, [indptr.buffer, indices.buffer, data.buffer]);
+  },
 });

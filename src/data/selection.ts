@@ -1,12 +1,3 @@
-import type { CsrMatrix } from '../engine/types.js';
-import { existsSync } from 'node:fs';
-import type { RecordBatch } from 'apache-arrow';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
-import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from './batch-reader.js';
-import { CooBuilder } from './csr-builder.js';
-import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
-import { IdIndex } from './id-index.js';
-
 /**
  * Turns the selected stored batches into the training matrix.
  *
@@ -24,6 +15,15 @@ import { IdIndex } from './id-index.js';
  * Kept rows are aggregated per (source, target) by summing w; the matrix has one row per source and
  * one column per target that appear in a kept row, ids in first-seen order.
  */
+import type { CsrMatrix } from '../engine/types.js';
+import { existsSync } from 'node:fs';
+import type { RecordBatch } from 'apache-arrow';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from './batch-reader.js';
+import { CooBuilder } from './csr-builder.js';
+import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
+import { IdIndex } from './id-index.js';
+
 export interface StoredBatchRef {
   batchId: string;
   path: string;

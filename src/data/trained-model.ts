@@ -6,6 +6,13 @@
  * Stored under `<dataDir>/models/<model_id>/<job_id>/` (see data/model-file.ts), written to a temp
  * directory and renamed into place; the catalog's `models` row points at the served job only after.
  */
+import type { CompiledAlsOptions } from '../engine/options.js';
+import type { AlsResult } from '../engine/types.js';
+import type { SelectionCounts } from './selection.js';
+
+/** The hyperparameters a model was trained with: the compiled engine options and the selection's per-type weights. */
+export type ModelHyperparameters = CompiledAlsOptions & { typeWeights: Record<string, number> };
+
 export interface ModelMeta {
   modelId: string;
   jobId: string;
@@ -15,14 +22,14 @@ export interface ModelMeta {
   device: string;
   batchIds: string[];
   /** Effective hyperparameters (after defaults). */
-  hyperparameters: Record<string, unknown>;
+  hyperparameters: ModelHyperparameters;
   lossCurve: number[];
-  lossKind: 'exact' | 'sampled';
+  lossKind: AlsResult['lossKind'];
   trainSeconds: number;
-  /** Set when the job ran an evaluation. */
+  /** Set when the job ran an evaluation (service/evaluation's EvaluationSummary, stored as the job reported it). */
   evaluation?: unknown;
   /** Data counts of the selection. */
-  data: { interactions: number; pairs: number; sources: number; targets: number; entities: number; droppedByAge: number; droppedByFilter: number };
+  data: SelectionCounts;
 }
 
 export interface EntitySnapshot {

@@ -1,3 +1,14 @@
+/**
+ * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
+ *
+ * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
+ * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
+ * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
+ *
+ * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
+ * most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
+ * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
+ */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,25 +17,13 @@ import type { BatchKindName } from '../data/layout.js';
 import { ingestArrowStream } from '../data/ingest.js';
 import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { AtomicFileWriter, TEMP_PREFIX } from '../util/atomic-file.js';
+import { DataDir, isTempName } from '../data-dir.js';
+import { AtomicFileWriter } from '../util/atomic-file.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
-import { BatchRepo, batchFilePath, batchesDir, type BatchPage } from './store/batch-repo.js';
+import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
+import { validateTags } from './store/tags.js';
 
-/**
- * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
- *
- * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
- * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
- * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
- *
- * Header rules: kind INTERACTIONS or ENTITIES; at most MAX_TAGS tags, each 1..MAX_TAG_LENGTH characters,
- * no control characters, no leading/trailing whitespace (duplicates are dropped, order kept);
- * request_id at most 128 characters. A request_id makes the upload idempotent per kind (AIP-155): when
- * a batch with that (kind, request_id) exists, it is returned and the new bytes are not read or stored.
- */
-export const MAX_TAGS = 64;
-export const MAX_TAG_LENGTH = 128;
 export const MAX_REQUEST_ID_LENGTH = 128;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -39,21 +38,6 @@ export interface ImportResult {
   batch: BatchRecord;
   /** True when the request_id matched an existing batch and nothing new was stored. */
   deduplicated: boolean;
-}
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function validateTags(tags: readonly string[], field = 'tags'): string[] {
-  if (tags.length > MAX_TAGS) throw new InvalidArgumentError(`at most ${MAX_TAGS} tags, got ${tags.length}`, { field });
-  tags.forEach((t, i) => {
-    const f = `${field}[${i}]`;
-    if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${f} is empty`, { field: f });
-    if (t.length > MAX_TAG_LENGTH) throw new InvalidArgumentError(`${f} is longer than ${MAX_TAG_LENGTH} characters`, { field: f });
-    if (CONTROL.test(t)) throw new InvalidArgumentError(`${f} contains a control character`, { field: f });
-    if (t.trim() !== t) throw new InvalidArgumentError(`${f} ("${t}") has leading or trailing whitespace`, { field: f });
-  });
-  return [...new Set(tags)];
 }
 
 function newBatchId(): string {
@@ -73,11 +57,13 @@ async function* limitBytes(source: AsyncIterable<Uint8Array>, max: number): Asyn
 
 export class BatchService {
   readonly repo: BatchRepo;
+  private readonly layout: DataDir;
   private readonly dir: string;
 
   constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger) {
     this.repo = new BatchRepo(db, options.dataDir);
-    this.dir = batchesDir(options.dataDir);
+    this.layout = new DataDir(options.dataDir);
+    this.dir = this.layout.batchesDir;
     mkdirSync(this.dir, { recursive: true });
     this.cleanLeftovers();
   }
@@ -88,7 +74,7 @@ export class BatchService {
     const removed: string[] = [];
     for (const name of readdirSync(this.dir)) {
       const path = join(this.dir, name);
-      if (name.startsWith(TEMP_PREFIX) || (name.endsWith('.arrow') && !known.has(path))) {
+      if (isTempName(name) || (name.endsWith('.arrow') && !known.has(path))) {
         rmSync(path, { force: true, recursive: true });
         removed.push(name);
       }
@@ -101,7 +87,7 @@ export class BatchService {
     if (h.kind !== 'INTERACTIONS' && h.kind !== 'ENTITIES') {
       throw new InvalidArgumentError(`header.kind must be INTERACTIONS or ENTITIES, got ${h.kind || 'BATCH_KIND_UNSPECIFIED'}`, { field: 'header.kind' });
     }
-    const tags = validateTags(h.tags ?? [], 'header.tags');
+    const tags = validateTags(h.tags, 'header.tags');
     const requestId = h.requestId || undefined;
     if (requestId && requestId.length > MAX_REQUEST_ID_LENGTH) {
       throw new InvalidArgumentError(`header.request_id is longer than ${MAX_REQUEST_ID_LENGTH} characters`, { field: 'header.request_id' });
@@ -124,7 +110,7 @@ export class BatchService {
     if (prior) return { batch: prior, deduplicated: true };
 
     const batchId = newBatchId();
-    const path = batchFilePath(this.options.dataDir, batchId);
+    const path = this.layout.batchFile(batchId);
     const file = await AtomicFileWriter.create(path);
     let committed = false;
     const t0 = performance.now();
@@ -164,7 +150,7 @@ export class BatchService {
   }
 
   list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
-    if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags) };
+    if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags, 'tags') };
     let size = pageSize ?? 0;
     if (size < 0) throw new InvalidArgumentError(`page_size must be >= 0, got ${size}`, { field: 'page_size' });
     if (size === 0) size = DEFAULT_PAGE_SIZE;
@@ -178,7 +164,7 @@ export class BatchService {
    */
   delete(selector: { batchIds?: string[]; tags?: string[] }, allowMissing: boolean): string[] {
     const batchIds = selector.batchIds ?? [];
-    const tags = selector.tags ? validateTags(selector.tags) : [];
+    const tags = validateTags(selector.tags, 'tags');
     if (batchIds.length === 0 && tags.length === 0) {
       throw new InvalidArgumentError('give batch_ids and/or tags: deleting every batch needs an explicit selector', { field: 'batch_ids' });
     }

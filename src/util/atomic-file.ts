@@ -1,11 +1,14 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+/**
+ * Durable writes: a file or directory is written under a temp name beside its final path, fsynced,
+ * renamed into place and its directory fsynced, so a reader (or a restart) sees it whole or not at all.
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { TEMP_PREFIX } from '../data-dir.js';
 
-/** Temp files are named `.tmp-<random>-<final name>` in the destination directory; `cleanTempFiles` removes leftovers. */
-export const TEMP_PREFIX = '.tmp-';
-
+/** The temp path of `finalPath`: `TEMP_PREFIX<random>-<final name>` in the same directory (data-dir.ts). */
 export function tempPathFor(finalPath: string): string {
   return join(dirname(finalPath), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(finalPath)}`);
 }
@@ -75,25 +78,6 @@ export class AtomicFileWriter {
     if (fh) await fh.close().catch(() => undefined);
     await rm(this.tempPath, { force: true });
   }
-}
-
-/** Writes a whole buffer atomically (temp, fsync, rename, fsync dir). */
-export function writeFileAtomicSync(finalPath: string, data: Uint8Array | string): void {
-  const tmp = tempPathFor(finalPath);
-  const fd = openSync(tmp, 'wx');
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, finalPath);
-  fsyncDir(dirname(finalPath));
 }
 
 /** Writes a whole buffer to `path` (a new file, e.g. inside a temp directory) and fsyncs it; no rename. */

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordBatchStreamWriter, Table, vectorFromArray, Utf8, Float64, Float32 } from 'apache-arrow';
-import { entityColumns, interactionColumns, readStoredBatch, utf8Raw } from '../../src/data/batch-reader.js';
+import { readStoredBatch, utf8Raw } from '../../src/data/batch-reader.js';
+import { entityColumns, interactionColumns } from '../helpers/stored-columns.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rec-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Table, tableToIPC, vectorFromArray, Dictionary, Utf8, Int32 } from 'apache-arrow';
 import { ingestArrowStream } from '../../src/data/ingest.js';
+import { liveWorkerCount } from '../../src/util/worker-rpc.js';
 import { utf8Vector } from '../helpers/arrow-fast.js';
 
 /** One Arrow IPC stream of `batches` record batches of `rows` synthetic interactions, and the exact distinct counts. */
@@ -55,6 +56,8 @@ describe('distinct counts on the worker thread', () => {
   it('a failed upload stops its worker and reports the input error', async () => {
     const u = upload(3, 2_000);
     const truncated = u.bytes.subarray(0, u.bytes.length - 8); // no end-of-stream marker
+    const before = liveWorkerCount();
     await expect(ingest(truncated, 0)).rejects.toThrow(/truncated/);
+    expect(liveWorkerCount()).toBe(before);
   });
 });

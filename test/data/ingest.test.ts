@@ -7,7 +7,8 @@ import {
   TimestampNanosecond, TimestampSecond, Uint8, DateMillisecond, Utf8, tableToIPC, vectorFromArray, Bool, makeData, makeVector, type DataType, type Vector,
 } from 'apache-arrow';
 import { ingestArrowStream } from '../../src/data/ingest.js';
-import { entityColumns, interactionColumns, readStoredBatch } from '../../src/data/batch-reader.js';
+import { readStoredBatch } from '../../src/data/batch-reader.js';
+import { entityColumns, interactionColumns } from '../helpers/stored-columns.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { utf8Vector } from '../helpers/arrow-fast.js';
 
@@ -49,14 +50,14 @@ async function expectInvalid(p: Promise<unknown>, re: RegExp, field?: string): P
 }
 
 describe('ingestArrowStream', () => {
-  it('normalizes every accepted type (utf8, large utf8, dictionary, timestamps, int ms, weights) and computes stats', async () => {
+  it('normalizes every accepted type (utf8, large utf8, dictionary, timestamps, int64 epoch ms, int32 epoch s, weights) and computes stats', async () => {
     const units = [
       [new TimestampSecond(), [1_700_000_000n, null], [1_700_000_000_000, NaN]],
       [new TimestampMillisecond(), [1_700_000_000_123n, 5n], [1_700_000_000_123, 5]],
       [new TimestampMicrosecond(), [1_700_000_000_123_000n, null], [1_700_000_000_123, NaN]],
       [new TimestampNanosecond(), [1_700_000_000_123_000_000n, 2_000_000n], [1_700_000_000_123, 2]],
       [new Int64(), [1_700_000_000_123n, null], [1_700_000_000_123, NaN]],
-      [new Int32(), [123, -5], [123, -5]],
+      [new Int32(), [1_700_000_000, -5], [1_700_000_000_000, -5000]], // int32: epoch seconds (layout.ts)
       [new DateMillisecond(), [1_700_000_000_000n, null], [1_700_000_000_000, NaN]],
     ] as const;
     for (const [type, values, expected] of units) {

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { openCatalog, type Db } from '../../src/service/store/catalog.js';
-import { BatchRepo, batchFilePath } from '../../src/service/store/batch-repo.js';
+import { BatchRepo } from '../../src/service/store/batch-repo.js';
+import { DataDir } from '../../src/data-dir.js';
 import type { BatchRecord } from '../../src/service/store/batch-record.js';
 import { tempDataDir } from '../helpers/server.js';
 
 function rec(dataDir: string, id: string, createdMs: number, tags: string[], extra: Partial<BatchRecord> = {}): BatchRecord {
   return {
-    batchId: id, kind: 'INTERACTIONS', tags, createdMs, path: batchFilePath(dataDir, id), bytes: 100,
+    batchId: id, kind: 'INTERACTIONS', tags, createdMs, path: new DataDir(dataDir).batchFile(id), bytes: 100,
     entityCount: 0, interactionCount: 10, untimestampedCount: 1, distinctSourceCount: 3, distinctTargetCount: 4,
     minInteractionMs: 1000, maxInteractionMs: 2000, ...extra,
   };

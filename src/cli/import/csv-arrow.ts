@@ -1,13 +1,14 @@
+/**
+ * CSV with the layout's header (the input names of data/layout.ts's table) -> Arrow record batches of
+ * `batchRows` rows, streaming (the file is never held whole). RFC 4180 quoting ("a,b", "say ""hi""",
+ * newlines inside quotes). Empty fields are null (required columns' stay "" so the server reports the
+ * row). Columns not in the layout are ignored. Interactions: `timestamp` is epoch milliseconds (an
+ * integer; `timestampUnit: 's'` for seconds) or an ISO-8601 date-time; `weight` a number.
+ */
 import { StringDecoder } from 'node:string_decoder';
 import { Field, Float32, makeData, RecordBatch, Schema, Struct, TimestampMillisecond, Utf8, type Data } from 'apache-arrow';
-import { ENTITY_COLUMNS, INTERACTION_COLUMNS, type BatchKindName } from '../../data/layout.js';
+import { LAYOUT, requiredColumns, type BatchKindName, type ColumnKind } from '../../data/layout.js';
 
-/**
- * CSV with the layout's header (layout.ts) -> Arrow record batches of `batchRows` rows, streaming (the
- * file is never held whole). RFC 4180 quoting ("a,b", "say ""hi""", newlines inside quotes). Empty
- * fields are null (ids stay "" so the server reports the row). Columns not in the layout are ignored.
- * Interactions: `timestamp` is epoch milliseconds (an integer) or an ISO-8601 date-time; `weight` a number.
- */
 export class CsvError extends Error {}
 
 function utf8Data(values: (string | null)[], n: number): Data<Utf8> {
@@ -35,12 +36,10 @@ function utf8Data(values: (string | null)[], n: number): Data<Utf8> {
   return makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? valid : null, valueOffsets: offsets, data: bytes });
 }
 
-interface ColumnSpec { name: string; kind: 'string' | 'timestamp' | 'weight' }
+interface ColumnSpec { name: string; kind: ColumnKind; required: boolean }
 
 function specsOf(kind: BatchKindName): ColumnSpec[] {
-  return (kind === 'INTERACTIONS' ? INTERACTION_COLUMNS : ENTITY_COLUMNS).map((name) => ({
-    name, kind: name === 'timestamp' ? 'timestamp' : name === 'weight' ? 'weight' : 'string',
-  }));
+  return LAYOUT[kind].map((c) => ({ name: c.input, kind: c.kind, required: !c.nullable }));
 }
 
 function arrowType(c: ColumnSpec) {
@@ -187,8 +186,7 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, k
     if (!header) {
       header = rec.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1')).map((h) => rename[h] ?? h);
       present = specs.filter((s) => header!.includes(s.name)).map((spec) => ({ spec, at: header!.indexOf(spec.name) }));
-      const required = kind === 'INTERACTIONS' ? ['source_id', 'target_id'] : ['id'];
-      const missing = required.filter((r) => !header!.includes(r));
+      const missing = requiredColumns(kind).filter((r) => !header!.includes(r));
       if (missing.length) throw new CsvError(`the CSV header lacks ${missing.join(', ')} (header: ${header.join(',')}; expected the layout's columns: ${specs.map((s) => s.name).join(',')})`);
       schema = new Schema(present.map(({ spec }) => new Field(spec.name, arrowType(spec), true)));
       reset();
@@ -202,7 +200,7 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, k
       const { spec, at } = present[j]!;
       const raw = at < count ? fields[at]! : '';
       if (spec.kind === 'string') {
-        cols[j]![n] = raw === '' && spec.name !== 'source_id' && spec.name !== 'target_id' && spec.name !== 'id' ? null : raw;
+        cols[j]![n] = raw === '' && !spec.required ? null : raw;
       } else if (raw !== '') {
         let v: number;
         if (spec.kind === 'timestamp') {

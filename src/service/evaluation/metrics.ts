@@ -1,7 +1,3 @@
-import type { CsrMatrix } from '../../engine/types.js';
-import { dotAll } from '../serving/scores.js';
-import { TopKHeap } from '../serving/top-k.js';
-
 /**
  * Offline ranking metrics at cutoff K, with the definitions of implicit's `ranking_metrics_at_k`
  * (benfred/implicit, evaluation.pyx), over the sources u that have test items T_u (others skipped).
@@ -16,6 +12,10 @@ import { TopKHeap } from '../serving/top-k.js';
  *
  * Field names follow the proto's RankingMetrics, so the object can be put in an Evaluation message.
  */
+import type { CsrMatrix } from '../../engine/types.js';
+import { dotAll } from '../serving/scores.js';
+import { TopKHeap } from '../serving/top-k.js';
+
 export interface RankingMetrics {
   precision_at_k: number;
   recall_at_k: number;

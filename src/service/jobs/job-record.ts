@@ -1,5 +1,7 @@
+/** A training job as the service holds it (table `jobs`: job-repo.ts). Times are epoch ms. */
 import type { SelectionCounts } from '../../data/selection.js';
-/** A training job as the service holds it (table `jobs`). Times are epoch ms. */
+import type { EvaluationSummary } from '../evaluation/metrics.js';
+
 export type JobState = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'ERROR' | 'CANCELLED';
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'ERROR', 'CANCELLED']);
 
@@ -28,8 +30,8 @@ export interface JobRecord {
   callbackUrl: string;
   /** The Train request as received (JSON), to run it later. */
   requestJson: string;
-  /** Evaluation (the proto Evaluation message as plain JSON) when the job ran one. */
-  evaluation?: unknown;
+  /** The evaluation (shaped as the proto Evaluation message) when the job ran one. */
+  evaluation?: EvaluationSummary;
   lossCurve: number[];
   /** Increases on every change. */
   sequence: number;

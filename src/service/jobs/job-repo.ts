@@ -1,22 +1,12 @@
+/** Table `jobs` (migration 020_jobs in store/schema.ts); a job's model row is the registry's (service/models). */
 import type { Db } from '../store/catalog.js';
 import type { JobRecord, JobState } from './job-record.js';
 
-/** Tables `jobs` and `models` (migrations 020_jobs, 021_models in store/schema.ts). */
 interface JobRow {
   job_id: string; model_id: string; request_id: string | null; status: JobState; create_ms: number; start_ms: number | null;
   end_ms: number | null; error: string; progress: number; iteration: number; total_iterations: number; loss: number | null;
   backend: string; device: string; data_json: string | null; batch_ids_json: string; callback_url: string; request_json: string;
   evaluation_json: string | null; loss_curve_json: string; sequence: number;
-}
-
-export interface ModelRow {
-  modelId: string;
-  /** The served job, undefined until one completes. */
-  jobId?: string;
-  trainedMs?: number;
-  /** ModelMeta JSON of the served job. */
-  meta?: unknown;
-  createdMs: number;
 }
 
 function toRecord(r: JobRow): JobRecord {
@@ -43,8 +33,7 @@ function toParams(j: JobRecord): Record<string, unknown> {
 
 export class JobRepo {
   private readonly ins; private readonly upd; private readonly byId; private readonly byReq; private readonly latest;
-  private readonly active; private readonly modelIns; private readonly modelGet; private readonly modelServe;
-  private readonly servedJob;
+  private readonly active;
 
   constructor(private readonly db: Db) {
     const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence';
@@ -54,31 +43,15 @@ export class JobRepo {
     this.byReq = db.prepare('SELECT * FROM jobs WHERE request_id = ?');
     this.latest = db.prepare('SELECT * FROM jobs WHERE model_id = ? ORDER BY create_ms DESC, rowid DESC LIMIT 1');
     this.active = db.prepare("SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY create_ms, rowid");
-    this.modelIns = db.prepare('INSERT OR IGNORE INTO models (model_id, created_ms) VALUES (?, ?)');
-    this.modelGet = db.prepare('SELECT * FROM models WHERE model_id = ?');
-    this.modelServe = db.prepare('UPDATE models SET job_id = ?, trained_ms = ?, meta_json = ? WHERE model_id = ?');
-    // Serving asks this on every Recommend: one column, no JSON (the model row's meta_json is parsed only by model()).
-    this.servedJob = db.prepare('SELECT job_id FROM models WHERE model_id = ?').pluck();
   }
 
-  /** Inserts a new job and its model row (if new) in one transaction. */
+  /** Inserts a new job (its model's row must exist: ModelRegistry.register). */
   insert(job: JobRecord): void {
-    this.db.transaction(() => {
-      this.modelIns.run(job.modelId, job.createMs);
-      this.ins.run(toParams(job));
-    })();
+    this.ins.run(toParams(job));
   }
 
   update(job: JobRecord): void {
     this.upd.run(toParams(job));
-  }
-
-  /** Marks the job completed and points the model at it, atomically (the swap). */
-  completeAndServe(job: JobRecord, meta: unknown): void {
-    this.db.transaction(() => {
-      this.upd.run(toParams(job));
-      this.modelServe.run(job.jobId, job.endMs ?? Date.now(), JSON.stringify(meta), job.modelId);
-    })();
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -105,22 +78,5 @@ export class JobRepo {
 
   activeJobs(): JobRecord[] {
     return (this.active.all() as JobRow[]).map(toRecord);
-  }
-
-  model(modelId: string): ModelRow | undefined {
-    const r = this.modelGet.get(modelId) as { model_id: string; job_id: string | null; trained_ms: number | null; meta_json: string | null; created_ms: number } | undefined;
-    if (!r) return undefined;
-    return { modelId: r.model_id, jobId: r.job_id ?? undefined, trainedMs: r.trained_ms ?? undefined, meta: r.meta_json ? JSON.parse(r.meta_json) : undefined, createdMs: r.created_ms };
-  }
-
-  /** The job a model serves (undefined: no such model, or none completed yet). */
-  servedJobId(modelId: string): string | undefined {
-    return (this.servedJob.get(modelId) as string | null | undefined) ?? undefined;
-  }
-
-  /** Models in model_id order after `afterId`, at most `limit`. */
-  models(afterId: string, limit: number): ModelRow[] {
-    const rows = this.db.prepare('SELECT * FROM models WHERE model_id > ? ORDER BY model_id LIMIT ?').all(afterId, limit) as { model_id: string; job_id: string | null; trained_ms: number | null; meta_json: string | null; created_ms: number }[];
-    return rows.map((r) => ({ modelId: r.model_id, jobId: r.job_id ?? undefined, trainedMs: r.trained_ms ?? undefined, meta: r.meta_json ? JSON.parse(r.meta_json) : undefined, createdMs: r.created_ms }));
   }
 }

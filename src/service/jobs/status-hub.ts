@@ -2,6 +2,8 @@
  * Publish/subscribe of job status changes, per job id. Listeners are called synchronously with the
  * job's latest snapshot; they must not block (WatchStatus keeps only the latest pending one).
  */
+
+/** Called with each new snapshot of a job. */
 export type StatusListener<S> = (status: S) => void;
 
 export class StatusHub<S> {

@@ -1,3 +1,7 @@
+/**
+ * Validation of Train and DescribeDataset requests into the parameters a job runs with (every error an
+ * InvalidArgumentError naming the request field), and the request as a job stores it to run later.
+ */
 import { randomBytes } from 'node:crypto';
 import type { CompiledServerOptions } from '../../config.js';
 import { compileDataFilters, type CompiledDataFilters } from '../../data/filters.js';
@@ -8,8 +12,9 @@ import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.j
 import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { TagMatchMode } from '../store/batch-record.js';
+import { tagMatchOf, validateTags } from '../store/tags.js';
 
-/** A Train (or DescribeDataset) request, validated: everything a job needs to run later. */
+/** A Train (or DescribeDataset) request's data selection, validated. */
 export interface DataSelectionParams {
   tags: string[];
   tagMatch: TagMatchMode;
@@ -19,6 +24,7 @@ export interface DataSelectionParams {
   filters: CompiledDataFilters;
 }
 
+/** A Train request, validated: everything a job needs to run later. */
 export interface TrainParams extends DataSelectionParams {
   modelId: string;
   als: CompiledAlsOptions;
@@ -39,21 +45,9 @@ export function validateModelId(id: string, field = 'model_id'): string {
   return id;
 }
 
-export function tagMatchOf(v: string | number | undefined): TagMatchMode {
-  if (v === 'TAG_MATCH_ANY' || v === 2) return 'any';
-  if (v === undefined || v === 'TAG_MATCH_ALL' || v === 'TAG_MATCH_UNSPECIFIED' || v === 1 || v === 0) return 'all';
-  throw new InvalidArgumentError(`tag_match: unknown value ${String(v)}`, { field: 'tag_match' });
-}
-
-export function validateTags(tags: readonly string[] | undefined, field = 'data_tags'): string[] {
-  const out = [...(tags ?? [])];
-  out.forEach((t, i) => { if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${field}[${i}] must not be empty`, { field: `${field}[${i}]` }); });
-  return [...new Set(out)];
-}
-
 export function selectionParams(req: { data_tags?: string[]; tag_match?: string | number; maximum_interaction_age_days?: number; data_filters?: DataFilters__Output | null }, nowMs: number): DataSelectionParams {
   return {
-    tags: validateTags(req.data_tags),
+    tags: validateTags(req.data_tags, 'data_tags'),
     tagMatch: tagMatchOf(req.tag_match),
     maxAgeDays: validateMaxAgeDays(req.maximum_interaction_age_days),
     nowMs,
@@ -92,4 +86,22 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
   return { ...sel, modelId, als, typeWeights, evaluation };
+}
+
+/** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */
+interface StoredRequest {
+  request: TrainRequest__Output;
+  modelId: string;
+  /** The call time (the age of interactions is relative to it). */
+  nowMs: number;
+}
+
+export function storeTrainRequest(request: TrainRequest__Output, modelId: string, nowMs: number): string {
+  return JSON.stringify({ request, modelId, nowMs } satisfies StoredRequest);
+}
+
+/** The parameters of a stored request (JobRecord.requestJson), with the server's current defaults. */
+export function storedTrainParams(requestJson: string, server: CompiledServerOptions): TrainParams {
+  const stored = JSON.parse(requestJson) as StoredRequest;
+  return compileTrainParams({ ...stored.request, model_id: stored.modelId }, server, stored.nowMs);
 }

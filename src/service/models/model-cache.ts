@@ -1,7 +1,16 @@
+/**
+ * Models served from memory: loaded lazily from the store on first use, kept while they fit the
+ * budget (LRU by bytes), replaced when the registry's served pointer names a newer job.
+ *
+ * Atomic swap: `get` resolves the served job on every call and returns one immutable ServedModel; the
+ * caller uses only that reference for the whole request. A new job (after ModelRegistry.commit) is
+ * picked up by the next `get`; requests already running finish on the old one, which is then
+ * garbage-collected. Concurrent loads of the same job share one promise.
+ */
 import { modelBytes, readModel } from '../../data/model-file.js';
 import { FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { ServedModel } from './served-model.js';
+import { ServedModel, type ScoringOptions } from './served-model.js';
 import type { TrainedModel } from '../../data/trained-model.js';
 
 export interface ModelCacheOptions {
@@ -12,23 +21,14 @@ export interface ModelCacheOptions {
   /** Memory budget of loaded models (bytes); least recently used models are evicted beyond it. */
   budgetBytes: number;
   log?: Logger;
-  /** Scratch slots for scoring worker threads in each loaded model (the ScoringPool's size; default 0). */
-  scoringSlots?: number;
+  /** How loaded models are scored (worker slots = the ScoringPool's size; kernel and prefilter switches). */
+  scoring?: ScoringOptions;
   /** Loader (default: readModel). */
   load?: (dir: string) => Promise<TrainedModel>;
 }
 
 interface Entry { jobId: string; served: ServedModel }
 
-/**
- * Models served from memory: loaded lazily from the store on first use, kept while they fit the
- * budget (LRU by bytes), replaced when the catalog points at a newer job.
- *
- * Atomic swap: `get` resolves the served job from the catalog on every call and returns one immutable
- * ServedModel; the caller uses only that reference for the whole request. A new job (after H6's
- * `completeAndServe`) is picked up by the next `get`; requests already running finish on the old one,
- * which is then garbage-collected. Concurrent loads of the same job share one promise.
- */
 export class ModelCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<ServedModel>>();
@@ -82,7 +82,7 @@ export class ModelCache {
     } catch (err) {
       throw new InternalError(`model "${modelId}" (job ${jobId}) could not be loaded: ${(err as Error).message}`, { cause: err });
     }
-    const served = new ServedModel(model, modelBytes(model), this.o.scoringSlots ?? 0);
+    const served = new ServedModel(model, modelBytes(model), this.o.scoring);
     // A newer job may have been committed (and loaded) while this one loaded: never replace it with an older one.
     const current = this.o.resolveServed(modelId);
     if (current && current.jobId !== jobId) return served;

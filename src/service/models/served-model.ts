@@ -1,12 +1,22 @@
-import { gram } from '../../engine/reference.js';
-import { WasmScorer } from '../serving/wasm-scorer.js';
-import type { TrainedModel } from '../../data/trained-model.js';
-
 /**
  * A loaded model plus what serving derives from it once: id -> index maps, the popularity order,
  * and lazily Y^T Y (fold-in) and target norms (cosine). Immutable once built: a request holds one
  * reference for its whole duration, so a swap never mixes factors of two models.
  */
+import { gram } from '../../engine/reference.js';
+import { WasmScorer } from '../serving/wasm-scorer.js';
+import type { TrainedModel } from '../../data/trained-model.js';
+
+/** How models are scored (the server options servingThreads, wasmScoring, servingPrefilter). */
+export interface ScoringOptions {
+  /** Scratch slots for scoring worker threads in the scorer's shared memory (serving/scoring-pool.ts; default 0). */
+  slots?: number;
+  /** The WebAssembly SIMD kernel (default true; false: the plain JS kernel). */
+  wasm?: boolean;
+  /** The exact int8 prefilter of serving/quantized.ts where k allows it (default true). */
+  prefilter?: boolean;
+}
+
 export class ServedModel {
   readonly sourceIndex: Map<string, number>;
   readonly targetIndex: Map<string, number>;
@@ -23,10 +33,10 @@ export class ServedModel {
   readonly scorer?: WasmScorer;
   readonly model: TrainedModel;
 
-  /** `scoringSlots`: scratch slots for scoring worker threads in the scorer's shared memory (serving/scoring-pool.ts). */
-  constructor(model: TrainedModel, bytes: number, scoringSlots = 0) {
+  constructor(model: TrainedModel, bytes: number, scoring: ScoringOptions = {}) {
     this.k = model.meta.factors;
-    this.scorer = WasmScorer.create(model.targetFactors, model.targetIds.length, this.k, scoringSlots);
+    this.scorer = scoring.wasm === false ? undefined
+      : WasmScorer.create(model.targetFactors, model.targetIds.length, this.k, { slots: scoring.slots, quantize: scoring.prefilter });
     // The scorer holds the target factors; serve from its copy so they are stored once.
     this.model = this.scorer ? { ...model, targetFactors: this.scorer.targetFactors } : model;
     this.bytes = bytes;

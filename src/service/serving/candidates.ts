@@ -1,8 +1,3 @@
-import { compileEntityFilter, entityPasses, type CompiledEntityFilter } from '../../data/filters.js';
-import { InvalidArgumentError } from '../../errors.js';
-import type { EntityFilter__Output } from '../../gen/recommender/v1/EntityFilter.js';
-import type { ServedModel } from '../models/served-model.js';
-
 /**
  * Which targets a serving request may return, from `target_type`, `target_filter`, `include_target_ids`
  * and `exclude_target_ids`. Entity attributes come from the snapshot stored in the model (taken at
@@ -12,6 +7,11 @@ import type { ServedModel } from '../models/served-model.js';
  * condition. Ids in the include / exclude lists that the model does not know are ignored (they could
  * never be returned anyway).
  */
+import { compileEntityFilter, entityPasses, type CompiledEntityFilter } from '../../data/filters.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { EntityFilter__Output } from '../../gen/recommender/v1/EntityFilter.js';
+import type { ServedModel } from '../models/served-model.js';
+
 export interface TargetSelection {
   /** Type + metadata filter (target_type is folded into `types`); undefined = none. */
   entity?: CompiledEntityFilter;

@@ -1,10 +1,3 @@
-import { confidences } from '../../engine/confidence.js';
-import { ALS_DEFAULTS } from '../../engine/options.js';
-import { choleskySolve } from '../../engine/reference.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
-import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';
-import type { ServedModel } from '../models/served-model.js';
-
 /**
  * Fold-in of one source from interactions given at request time (implicit's `recalculate_user`, exact):
  *
@@ -19,6 +12,12 @@ import type { ServedModel } from '../models/served-model.js';
  * Interactions whose target the model does not know are ignored (they have no factors); `known`
  * counts the ones used. Weights must be finite and > 0.
  */
+import { confidences } from '../../engine/confidence.js';
+import { choleskySolve } from '../../engine/reference.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
+import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';
+import type { ServedModel } from '../models/served-model.js';
+
 export const MAX_FOLD_IN_INTERACTIONS = 10_000;
 
 export interface FoldInResult {
@@ -30,16 +29,8 @@ export interface FoldInResult {
 }
 
 function hyper(served: ServedModel): { alpha: number; lambda: number; logScaling: boolean; logEpsilon: number; typeWeights: Record<string, number> } {
-  const h = served.model.meta.hyperparameters as Record<string, unknown>;
-  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  const tw = (h.typeWeights ?? h.type_weights ?? {}) as Record<string, number>;
-  return {
-    alpha: num(h.alpha, ALS_DEFAULTS.alpha),
-    lambda: num(h.regularization, ALS_DEFAULTS.regularization),
-    logScaling: (h.logScaling ?? h.log_scaling) === true,
-    logEpsilon: num(h.logEpsilon ?? h.log_epsilon, ALS_DEFAULTS.logEpsilon),
-    typeWeights: typeof tw === 'object' && tw !== null ? tw : {},
-  };
+  const h = served.model.meta.hyperparameters;
+  return { alpha: h.alpha, lambda: h.regularization, logScaling: h.logScaling, logEpsilon: h.logEpsilon, typeWeights: h.typeWeights };
 }
 
 export function validateFoldInInteractions(list: readonly FoldInInteraction__Output[]): void {

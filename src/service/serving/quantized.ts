@@ -1,7 +1,3 @@
-import { topKOfScores } from './rank.js';
-import { SCORE_BLOCK } from './wasm-scorer.js';
-import { TopKHeap, type TopK } from './top-k.js';
-
 /**
  * Exact top-k through an int8 prefilter. Target factors are also stored as int8 rows with one scale each
  * (y_i ~ s_i q_i, |q_if| <= 127) and the source vector as int16 (x ~ sx xq), so a pass over the targets
@@ -16,6 +12,7 @@ import { TopKHeap, type TopK } from './top-k.js';
  * result is exactly the full pass's result, ties included. When too many targets pass (scores packed
  * tighter than e), the caller falls back to the full float32 pass.
  */
+import { SCORE_BLOCK, TopKHeap, topKOfScores, type TopK } from './top-k.js';
 
 /** Per-model quantization facts used by the bound. */
 export interface QuantStats { sMax: number; l1Max: number }

@@ -1,64 +1,59 @@
-import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import type { FromScorer, ToScorer } from './scoring-protocol.js';
+/**
+ * A scoring worker thread (started by ScoringPool, told its slot by `attach`): ranks targets for source
+ * vectors against models in shared memory, off the gRPC event loop. The `rank` requests already queued
+ * when it wakes come in one batch (util/worker-rpc.ts); requests for the same model are scored BATCH at a
+ * time in one pass over its target factors, and each reply goes out as soon as its group is done.
+ */
+import { type BatchedCall, serveWorker, transfer } from '../../util/worker-rpc.js';
+import type { Ranked, RankRequest, ScoringProtocol } from './scoring-protocol.js';
 import { BATCH, BatchScorer } from './wasm-scorer.js';
 
-/**
- * A scoring worker thread (started by ScoringPool with its slot number): ranks targets for source
- * vectors against models in shared memory, off the gRPC event loop. Requests that are already queued
- * when it wakes are taken together (receiveMessageOnPort) and requests for the same model are scored
- * BATCH at a time in one pass over its target factors; each reply goes out as soon as its batch is done.
- */
-type Rank = Extract<ToScorer, { t: 'rank' }>;
-
-const port = parentPort!;
 const models = new Map<number, BatchScorer>();
 let slot = -1;
 
-function reply(m: FromScorer): void {
-  port.postMessage(m, m.t === 'ranked' ? [m.indices.buffer as ArrayBuffer, m.scores.buffer as ArrayBuffer] : []);
-}
+type Call = BatchedCall<RankRequest, Ranked>;
 
-function take(m: ToScorer, into: Rank[]): void {
-  if (m.t === 'drop') { models.delete(m.model); return; }
-  if (m.share && !models.has(m.model)) {
-    try {
-      models.set(m.model, new BatchScorer(m.share, slot));
-    } catch (err) {
-      reply({ t: 'failed', id: m.id, message: (err as Error).message });
-      return;
+function rankAll(calls: Call[]): void {
+  const byModel = new Map<number, Call[]>();
+  for (const c of calls) {
+    const { model, share } = c.payload;
+    if (share && !models.has(model)) {
+      try {
+        models.set(model, new BatchScorer(share, slot));
+      } catch (err) {
+        c.reject(err);
+        continue;
+      }
     }
-  }
-  into.push(m);
-}
-
-function run(batch: Rank[]): void {
-  const byModel = new Map<number, Rank[]>();
-  for (const r of batch) {
-    const list = byModel.get(r.model);
-    if (list) list.push(r); else byModel.set(r.model, [r]);
+    const list = byModel.get(model);
+    if (list) list.push(c); else byModel.set(model, [c]);
   }
   for (const [model, list] of byModel) {
     const scorer = models.get(model);
     for (let a = 0; a < list.length; a += BATCH) {
       const group = list.slice(a, a + BATCH);
       if (!scorer) {
-        for (const r of group) reply({ t: 'failed', id: r.id, message: `scoring worker ${slot} does not hold model ${model}` });
+        for (const c of group) c.reject(new Error(`scoring worker ${slot} does not hold model ${model}`));
         continue;
       }
       try {
-        const tops = scorer.topBatch(group);
-        group.forEach((r, q) => reply({ t: 'ranked', id: r.id, indices: tops[q]!.indices, scores: tops[q]!.scores, group: group.length }));
+        const tops = scorer.topBatch(group.map((c) => c.payload));
+        group.forEach((c, q) => {
+          const { indices, scores } = tops[q]!;
+          c.resolve(transfer({ indices, scores, group: group.length }, [indices.buffer, scores.buffer]));
+        });
       } catch (err) {
-        for (const r of group) reply({ t: 'failed', id: r.id, message: (err as Error).message });
+        for (const c of group) c.reject(err);
       }
     }
   }
 }
 
-port.on('message', (first: ToScorer | { t: 'slot'; slot: number }) => {
-  if (first.t === 'slot') { slot = first.slot; return; }
-  const batch: Rank[] = [];
-  take(first, batch);
-  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) take(m.message as ToScorer, batch);
-  if (batch.length > 0) run(batch);
+serveWorker<ScoringProtocol>({
+  attach: (m) => { slot = m.slot; return null; },
+  rank: { batch: rankAll },
+  // A drop taken in the same wake as that model's last requests must not overtake them: the batch of
+  // `rank` runs after every message of the wake is taken, and this microtask after that.
+  drop: (m) => { queueMicrotask(() => models.delete(m.model)); return null; },
+  hold: (flag) => { Atomics.wait(flag, 0, 0); return null; },
 });

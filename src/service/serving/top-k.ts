@@ -1,8 +1,13 @@
 /**
  * Exact top-k selection over a dense score vector with a bounded min-heap: O(n log k), no full sort.
  * Order: higher score first; equal scores -> lower index first. Entries whose score is NaN are
- * excluded (callers mark filtered-out candidates with NaN).
+ * excluded (callers mark filtered-out candidates with NaN). `topKOfScores` scans a whole vector,
+ * skipping blocks of SCORE_BLOCK targets whose upper bound cannot enter.
  */
+
+/** Targets per block of the block maxima (the scoring kernels compute them: wasm-scorer.ts). */
+export const SCORE_BLOCK = 64;
+
 export interface TopK {
   indices: Int32Array;
   scores: Float64Array;
@@ -67,12 +72,46 @@ export class TopKHeap {
   }
 }
 
-/** Top-k of `scores` (NaN = excluded). */
-export function topK(scores: ArrayLike<number>, k: number): TopK {
-  const heap = new TopKHeap(Math.min(k, scores.length));
-  for (let i = 0; i < scores.length; i++) {
+/**
+ * The `count` best of `scores` (one per target; ties -> lower index), leaving out targets in `seen`
+ * (marked NaN in `scores`, which is scratch) and where `mask` is 0. `maxima` (optional): an upper bound
+ * of the scores per block of SCORE_BLOCK targets, taken before the seen targets were marked.
+ */
+export function topKOfScores(scores: Float64Array | Float32Array, maxima: Float32Array | undefined, count: number, mask: Uint8Array | null | undefined, seen?: ArrayLike<number>): TopK {
+  const n = scores.length;
+  const heap = new TopKHeap(count);
+  if (seen) for (let j = 0; j < seen.length; j++) scores[seen[j]!] = NaN;
+  if (count <= 0) return heap.drain();
+  // Fill the heap with the first `count` candidates, then scan against a local threshold: targets come in
+  // ascending index, so a score equal to the threshold loses its tie and `s > thr` is the whole test (NaN
+  // marks seen targets and never passes it). With the block maxima (an upper bound per SCORE_BLOCK targets,
+  // taken before the seen targets were marked), a block whose maximum does not beat the threshold is skipped.
+  let i = 0;
+  for (; i < n && heap.size < count; i++) {
     const s = scores[i]!;
-    if (s > heap.threshold || heap.size < heap.k) heap.push(i, s);
+    if (s !== s || (mask && !mask[i])) continue;
+    heap.push(i, s);
+  }
+  let thr = heap.threshold;
+  let b = maxima ? Math.ceil(i / SCORE_BLOCK) : 0;
+  for (;;) {
+    const end = maxima ? Math.min(n, b * SCORE_BLOCK) : n;
+    if (mask) {
+      for (; i < end; i++) {
+        const s = scores[i]!;
+        if (s > thr && mask[i]) { heap.push(i, s); thr = heap.threshold; }
+      }
+    } else {
+      for (; i < end; i++) {
+        const s = scores[i]!;
+        if (s > thr) { heap.push(i, s); thr = heap.threshold; }
+      }
+    }
+    if (!maxima || i >= n) break;
+    while (b < maxima.length && !(maxima[b]! > thr)) b++;
+    if (b >= maxima.length) break;
+    i = b * SCORE_BLOCK;
+    b++;
   }
   return heap.drain();
 }

@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { quantizeSource, topKPrefiltered, type QuantStats } from './quantized.js';
-import { topKOfScores } from './rank.js';
-import type { TopK } from './top-k.js';
-
 /**
  * Scores of all targets for one source vector (or four at once) with the WebAssembly SIMD kernel in
  * wasm/scores.c (float32, ~4x the plain JS loop). Each loaded model gets its own *shared* memory holding
@@ -18,22 +13,15 @@ import type { TopK } from './top-k.js';
  *   per region: [x: b*k f32][xq: b*k i16][sx: b f32][scores: b*n][block maxima: b*nb][candidates: c i32][rescored: c f32]
  *   [Y: n*k f32][Q: n*k i8][scales: n f32]
  */
-/** The few WebAssembly APIs used (the project's lib settings carry no WebAssembly types). */
-export interface WasmMemory { buffer: ArrayBuffer | SharedArrayBuffer }
-interface WasmInstance { exports: Record<string, unknown> }
-type WasmModule = object;
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+import { compileWasm, createSharedMemory, WA, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from '../../util/wasm.js';
+import { quantizeSource, topKPrefiltered, type QuantStats } from './quantized.js';
+import { SCORE_BLOCK, topKOfScores, type TopK } from './top-k.js';
 
 let compiled: WasmModule | null | undefined;
 function wasmModule(): WasmModule | null {
   if (compiled === undefined) {
     try {
-      compiled = new WA.Module(readFileSync(new URL('./wasm/scores.wasm', import.meta.url)));
+      compiled = compileWasm(new URL('./wasm/scores.wasm', import.meta.url));
     } catch {
       compiled = null; // no SIMD or threads support: callers use the JS kernel
     }
@@ -41,21 +29,18 @@ function wasmModule(): WasmModule | null {
   return compiled ?? null;
 }
 
-let enabled = process.env.RECOMMENDER_WASM_SCORING !== '0';
-/** Turns the SIMD kernel off/on for models loaded from now on (env RECOMMENDER_WASM_SCORING=0; tests of the JS path). */
-export function setWasmScoring(on: boolean): void { enabled = on; }
-
-let prefilter = process.env.RECOMMENDER_SERVING_PREFILTER !== '0';
-/** Turns the int8 prefilter off/on for models loaded from now on (env RECOMMENDER_SERVING_PREFILTER=0; benchmarks). */
-export function setPrefilter(on: boolean): void { prefilter = on; }
-
-/** Targets per block of `blockMaxima`. */
-export const SCORE_BLOCK = 64;
 /** Sources scored per pass over the target factors in a worker slot. */
 export const BATCH = 4;
 
+/** How a model's scorer is built (server options wasmScoring / servingPrefilter reach it through ServedModel). */
+export interface ScorerOptions {
+  /** Scratch slots for scoring worker threads (default 0). */
+  slots?: number;
+  /** The int8 copy used by the prefilter (default: when k % 8 == 0 and k <= 512). */
+  quantize?: boolean;
+}
+
 const align = (b: number) => Math.ceil(b / 16) * 16;
-const MAX_BYTES = 2 ** 32 - 65536;
 
 type ScoresFn = (y: number, n: number, k: number, x: number, out: number) => void;
 type MaxFn = (s: number, n: number, out: number) => void;
@@ -146,12 +131,14 @@ export class WasmScorer {
   share(): ScorerShare { return this.s; }
 
   /**
-   * A scorer holding a copy of `targetFactors` (n x k) with `slots` worker scratch regions, or undefined
-   * when wasm is unavailable or it would not fit in one 4 GiB memory. `quantize` (default: when k % 8 == 0
-   * and k <= 512) adds the int8 copy used by `top`.
+   * A scorer holding a copy of `targetFactors` (n x k) with `o.slots` worker scratch regions, or undefined
+   * when wasm is unavailable or it would not fit in one 4 GiB memory. `o.quantize` adds the int8 copy
+   * used by `top`.
    */
-  static create(targetFactors: Float32Array, n: number, k: number, slots = 0, quantize = prefilter && k % 8 === 0 && k <= 512): WasmScorer | undefined {
-    if (!enabled || !wasmModule() || n === 0) return undefined;
+  static create(targetFactors: Float32Array, n: number, k: number, o: ScorerOptions = {}): WasmScorer | undefined {
+    const slots = o.slots ?? 0;
+    const quantize = (o.quantize ?? true) && k % 8 === 0 && k <= 512;
+    if (!wasmModule() || n === 0) return undefined;
     const nb = Math.ceil(n / SCORE_BLOCK);
     const candLimit = Math.max(64, Math.ceil(n / 8));
     let at = 16; // keep 0 free
@@ -165,9 +152,8 @@ export class WasmScorer {
     const yPtr = take(4 * n * k);
     const qPtr = quantize ? take(n * k) : 0;
     const scalesPtr = quantize ? take(4 * n) : 0;
-    if (at > MAX_BYTES) return slots > 0 || quantize ? WasmScorer.create(targetFactors, n, k, 0, false) : undefined;
-    const pages = Math.ceil(at / 65536);
-    const memory = new WA.Memory({ initial: pages, maximum: pages, shared: true });
+    if (at > WASM_MAX_BYTES) return slots > 0 || quantize ? WasmScorer.create(targetFactors, n, k, { slots: 0, quantize: false }) : undefined;
+    const memory = createSharedMemory(at);
     const Y = new Float32Array(memory.buffer, yPtr, n * k);
     Y.set(targetFactors.subarray(0, n * k));
     const s = new WasmScorer({ memory, n, k, yPtr, slots: slotRegions, candLimit }, main);

@@ -1,18 +1,12 @@
-import { isAbsolute, join, relative, resolve } from 'node:path';
+/**
+ * The batch catalog: tables `batches` and `batch_tags` (migration 001_batches in schema.ts). Rows store
+ * the file path relative to the data directory (data-dir.ts names the file).
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { BatchKindName } from '../../data/layout.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Db } from './catalog.js';
 import type { BatchRecord, BatchSelector } from './batch-record.js';
-
-/** Where batch files live: `<dataDir>/batches/<batch_id>.arrow` (see data/layout.ts). */
-export function batchesDir(dataDir: string): string {
-  return join(dataDir, 'batches');
-}
-export function batchFilePath(dataDir: string, batchId: string): string {
-  return join(batchesDir(dataDir), `${batchId}.arrow`);
-}
-
-/** Its table (`batches`, `batch_tags`) is migration 001_batches in schema.ts. */
 
 interface BatchRow {
   batch_id: string; kind: BatchKindName; tags_json: string; created_ms: number; request_id: string | null; path: string;

@@ -1,18 +1,19 @@
+/**
+ * The SQLite catalog of the embedded store (its file: data-dir.ts), in WAL mode with full sync so a
+ * committed row survives power loss. Arrow files live beside it; a row is committed only after its file
+ * is durable (written by util/atomic-file.ts), so the catalog never points at a half-written file.
+ */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { DataDir } from '../../data-dir.js';
 import { MIGRATIONS, type Migration } from './schema.js';
 
 export type Db = Database.Database;
 
-/**
- * The SQLite catalog of the embedded store (`<dataDir>/catalog.sqlite`), in WAL mode with full sync so
- * a committed row survives power loss. Arrow files live beside it; a row is committed only after its
- * file is durable (see src/util/atomic-file.ts), so the catalog never points at a half-written file.
- */
 export function openCatalog(dataDir: string, migrations: Migration[] = MIGRATIONS): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'catalog.sqlite'));
+  const layout = new DataDir(dataDir);
+  mkdirSync(layout.root, { recursive: true });
+  const db = new Database(layout.catalogFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -2,6 +2,8 @@
  * The catalog's tables. Each concept owns one entry; `catalog.ts` applies them in order, once each,
  * recording applied names in `schema_migrations`. Never edit an applied entry: append a new one.
  */
+
+/** One named step of the catalog's schema. */
 export interface Migration {
   name: string;
   sql: string;

@@ -1,9 +1,9 @@
-import type { Db } from '../store/catalog.js';
-
 /**
  * Persisted webhook deliveries (catalog table `webhook_deliveries`, migration 010). A row is written
  * before the first attempt and updated after each one, so a restart resumes every `pending` delivery.
  */
+import type { Db } from '../store/catalog.js';
+
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'stopped';
 
 export interface DeliveryRecord {

@@ -1,14 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Db } from '../store/catalog.js';
-import { errorMessage, InvalidArgumentError } from '../../errors.js';
-import { DeliveryRepo, type DeliveryRecord, type DeliveryState } from './delivery-repo.js';
-import { postOnce, WebhookAbortedError, type SendResult } from './http-sender.js';
-import { maxAttempts, nextDelayMs, parseRetryAfterMs } from './retry-policy.js';
-import { webhookHeaders } from './signer.js';
-import { resolveAndCheck, validateCallbackUrl, type LookupAll } from './url-guard.js';
-import { compileAllowlist, type Allowlist } from './ip-policy.js';
-
 /**
  * Sends training callbacks: persists each delivery before the first attempt, POSTs the signed JSON
  * body (Standard Webhooks headers, fresh timestamp + signature per attempt, same webhook-id), and
@@ -18,13 +7,24 @@ import { compileAllowlist, type Allowlist } from './ip-policy.js';
  * failed. `start()` resumes pending deliveries after a restart. Listeners registered with `onChange`
  * hear the job id whenever a delivery of that job changes state (so the job status can be republished).
  */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Db } from '../store/catalog.js';
+import { errorMessage } from '../../errors.js';
+import { DeliveryRepo, type DeliveryRecord, type DeliveryState } from './delivery-repo.js';
+import { postOnce, WebhookAbortedError, type SendResult } from './http-sender.js';
+import { maxAttempts, nextDelayMs, parseRetryAfterMs } from './retry-policy.js';
+import { webhookHeaders } from './signer.js';
+import { resolveAndCheck, validateCallbackUrl, type LookupAll } from './url-guard.js';
+import { compileAllowlist, type Allowlist } from './ip-policy.js';
+
 export interface WebhookDispatcherOptions {
   db: Db;
   /** `whsec_...`; several (an array, or one string with space-separated secrets, for rotation) sign each attempt with each. */
   secret: string | readonly string[];
-  /** Per-attempt timeout (options.webhookTimeoutMs). */
+  /** Per-attempt timeout (options.webhookTimeoutMs, validated by config.ts). */
   timeoutMs: number;
-  /** Delays before retries 1..n (options.webhookRetryScheduleMs). */
+  /** Delays before retries 1..n (options.webhookRetryScheduleMs, validated by config.ts's compileRetrySchedule). */
   retryScheduleMs: readonly number[];
   /** Hosts/IPs/CIDRs that may be private/loopback (options.webhookAllowlist). */
   allowlist: readonly string[];
@@ -49,7 +49,7 @@ export interface EnqueueRequest {
   webhookId?: string;
 }
 
-/** What the job status shows (maps to proto CallbackStatus; see callback-status.ts). */
+/** What the job status shows (maps to proto CallbackStatus: transport/handlers/job-status-message.ts). */
 export interface CallbackDeliveryStatus {
   url: string;
   state: DeliveryState;
@@ -63,12 +63,6 @@ export interface CallbackDeliveryStatus {
 const USER_AGENT = 'recommender-webhooks/1';
 /** setTimeout's largest delay (~24.8 days); longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function checkSchedule(schedule: readonly number[]): void {
-  if (!Array.isArray(schedule) || schedule.length > 50 || !schedule.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new InvalidArgumentError(`webhookRetryScheduleMs must be a list of at most 50 integer delays >= 0 ms, got ${JSON.stringify(schedule)}`, { field: 'webhookRetryScheduleMs' });
-  }
-}
 
 export function toDeliveryStatus(d: DeliveryRecord): CallbackDeliveryStatus {
   return {
@@ -101,10 +95,6 @@ export class WebhookDispatcher {
     this.allow = compileAllowlist(opts.allowlist);
     this.secrets = typeof opts.secret === 'string' ? opts.secret.split(/\s+/).filter(Boolean) : opts.secret;
     webhookHeaders(this.secrets, 'msg_check', 0, ''); // fail fast on a malformed secret
-    checkSchedule(opts.retryScheduleMs);
-    if (!(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
-      throw new InvalidArgumentError(`webhookTimeoutMs must be > 0, got ${opts.timeoutMs}`, { field: 'webhookTimeoutMs' });
-    }
   }
 
   /**

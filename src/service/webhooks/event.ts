@@ -3,6 +3,8 @@
  * The body is serialised once, persisted, and re-sent byte for byte on every retry (the signature
  * covers the exact bytes, so the receiver can verify each attempt and dedupe by `webhook-id`).
  */
+
+/** One per terminal job status. */
 export type TrainingEventType = 'training.completed' | 'training.error' | 'training.cancelled';
 export type TerminalJobStatus = 'COMPLETED' | 'ERROR' | 'CANCELLED';
 

@@ -1,8 +1,3 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import type { ResolvedAddress } from './url-guard.js';
-
 /**
  * One HTTP POST to a pinned address. The connection goes only to the addresses the SSRF guard checked
  * (a custom `lookup` hands them to the socket; no second DNS query), while the request keeps the
@@ -11,6 +6,11 @@ import type { ResolvedAddress } from './url-guard.js';
  * the caller treats a 3xx as a failed attempt). The timeout covers connect, request and response head;
  * once the status line has arrived it decides the outcome, the body is read only for a short snippet.
  */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { ResolvedAddress } from './url-guard.js';
+
 export interface SendResult {
   status: number;
   headers: IncomingHttpHeaders;

@@ -6,5 +6,5 @@ export { buildTrainingEvent } from './event.js';
 export type { TrainingEvent, TrainingEventFields, TrainingEventType, TerminalJobStatus } from './event.js';
 export { validateCallbackUrl, resolveAndCheck, CallbackTargetRefusedError, MAX_CALLBACK_URL_LENGTH } from './url-guard.js';
 export { verifyWebhook, webhookHeaders, sign, WebhookVerificationError } from './signer.js';
-export { loadOrCreateWebhookSecret, generateWebhookSecret, WEBHOOK_SECRET_FILE } from './secret.js';
+export { loadOrCreateWebhookSecret, generateWebhookSecret } from './secret.js';
 export { createWebhookDispatcher } from './create.js';

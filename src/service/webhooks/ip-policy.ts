@@ -1,6 +1,3 @@
-import { isIP } from 'node:net';
-import { InvalidArgumentError } from '../../errors.js';
-
 /**
  * Which IP addresses a callback may reach. Refused unless allowlisted: everything that is not a public
  * unicast address (loopback, RFC 1918 private, link-local incl. the 169.254.169.254 cloud metadata
@@ -8,6 +5,9 @@ import { InvalidArgumentError } from '../../errors.js';
  * unique-local and link-local), and IPv6 forms that embed an IPv4 address (IPv4-mapped ::ffff:0:0/96,
  * NAT64 64:ff9b::/96, 6to4 2002::/16) when the embedded IPv4 address is refused.
  */
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '../../errors.js';
+
 export interface Ip {
   family: 4 | 6;
   bytes: Uint8Array; // 4 or 16 bytes, network order

@@ -7,6 +7,8 @@
  * header (delta-seconds or HTTP-date) is honoured as a lower bound on the wait, capped at the schedule's
  * largest delay (a receiver cannot park a delivery for longer than our own back-off would).
  */
+
+/** Relative jitter of each delay. */
 export const JITTER = 0.2;
 
 export function maxAttempts(schedule: readonly number[]): number {

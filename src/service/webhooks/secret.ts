@@ -1,13 +1,10 @@
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { DataDir } from '../../data-dir.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { fsyncDir, tempPathFor } from '../../util/atomic-file.js';
 import { SECRET_PREFIX, secretKey } from './signer.js';
-
-/** File (in the data dir) holding the generated secret when none is configured. */
-export const WEBHOOK_SECRET_FILE = 'webhook-secret';
 
 /** `whsec_` + base64 of 32 random bytes. */
 export function generateWebhookSecret(): string {
@@ -28,7 +25,7 @@ function check(secret: string, field: string): string {
 
 /**
  * The signing secret: the configured one (options.webhookSecret) when given, else the one stored in
- * `<dataDir>/webhook-secret`, else a new one generated and stored there (mode 0600, written to a temp
+ * the data directory (data-dir.ts), else a new one generated and stored there (mode 0600, written to a temp
  * file, fsynced, then hard-linked into place so two processes racing never overwrite each other's
  * secret; the loser reads the winner's). The value is never logged, only where it lives.
  */
@@ -38,7 +35,7 @@ export function loadOrCreateWebhookSecret(opts: { dataDir: string; configured?: 
     return check(opts.configured, 'webhookSecret');
   }
   mkdirSync(opts.dataDir, { recursive: true });
-  const path = join(opts.dataDir, WEBHOOK_SECRET_FILE);
+  const path = new DataDir(opts.dataDir).webhookSecretFile;
   const existing = readIfExists(path);
   if (existing !== undefined) {
     opts.log?.info({ path }, 'webhook signing secret loaded from the data directory');

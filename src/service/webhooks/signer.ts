@@ -1,5 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com/, spec "symmetric" scheme):
  *
@@ -10,6 +8,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * `webhook-id` is stable across retries of one delivery (receivers dedupe on it); `webhook-timestamp`
  * (unix seconds) and the signature are fresh on every attempt; receivers reject stale timestamps.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
 export const SECRET_PREFIX = 'whsec_';
 
 export type WebhookHeaders = {

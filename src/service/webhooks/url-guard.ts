@@ -1,7 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { InvalidArgumentError, UnavailableError } from '../../errors.js';
-import { addressAllowed, compileAllowlist, normaliseHost, parseIp, refusalReason, type Allowlist } from './ip-policy.js';
-
 /**
  * Callback URL checks, in two steps:
  * - `validateCallbackUrl` (sync, at Train time): http(s) only, no credentials, bounded length, and, when
@@ -12,6 +8,10 @@ import { addressAllowed, compileAllowlist, normaliseHost, parseIp, refusalReason
  *   then connects to the returned addresses only (pinned; no second DNS lookup, so DNS rebinding cannot
  *   swap in a private address between check and connect).
  */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { InvalidArgumentError, UnavailableError } from '../../errors.js';
+import { addressAllowed, compileAllowlist, normaliseHost, parseIp, refusalReason, type Allowlist } from './ip-policy.js';
+
 export const MAX_CALLBACK_URL_LENGTH = 2048;
 export const CALLBACK_URL_FIELD = 'callback_url';
 

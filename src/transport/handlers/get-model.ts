@@ -3,30 +3,29 @@ import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { GetModelRequest__Output } from '../../gen/recommender/v1/GetModelRequest.js';
 import type { Model } from '../../gen/recommender/v1/Model.js';
 import type { Logger } from '../../log.js';
-import type { JobManager } from '../../service/jobs/job-manager.js';
-import type { ModelRow } from '../../service/jobs/job-repo.js';
-import type { CompiledAlsOptions } from '../../engine/options.js';
-import type { ModelMeta } from '../../data/trained-model.js';
+import type { JobScheduler } from '../../service/jobs/job-scheduler.js';
+import type { ModelRegistry } from '../../service/models/model-registry.js';
+import type { ModelRow } from '../../service/models/model-repo.js';
 import { unary } from '../call.js';
 import { toTimestamp } from '../timestamp.js';
 import { jobStatusMessage } from './job-status-message.js';
 
 /** Served model's metadata (from the `models` row) + the latest job. */
-export function modelMessage(jobs: JobManager, row: ModelRow): Model {
+export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
   const latest = jobs.latestJob(row.modelId);
-  const meta = row.meta as ModelMeta | undefined;
+  const meta = row.meta;
   const msg: Model = {
     model_id: row.modelId, serving: Boolean(row.jobId && meta), latest_job: latest ? jobStatusMessage(latest, jobs.callbackState(latest.jobId)) : null,
   };
   if (row.jobId && meta) {
-    const h = meta.hyperparameters as Partial<CompiledAlsOptions> & { typeWeights?: Record<string, number> };
+    const h = meta.hyperparameters;
     Object.assign(msg, {
       job_id: row.jobId, trained_time: toTimestamp(meta.trainedMs), factors: meta.factors, source_count: meta.data.sources,
       target_count: meta.data.targets, backend: meta.backend, device: meta.device, batch_ids: meta.batchIds,
       hyperparameters: {
         factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
-        type_weights: h.typeWeights ?? {}, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
-        backend: String(h.backend ?? ''), workers: h.workers,
+        type_weights: h.typeWeights, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
+        backend: h.backend, workers: h.workers,
       },
       evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds,
     } satisfies Partial<Model>);
@@ -34,10 +33,10 @@ export function modelMessage(jobs: JobManager, row: ModelRow): Model {
   return msg;
 }
 
-export function getModelHandler(log: Logger, jobs: JobManager): handleUnaryCall<GetModelRequest__Output, Model> {
+export function getModelHandler(log: Logger, jobs: JobScheduler, models: ModelRegistry): handleUnaryCall<GetModelRequest__Output, Model> {
   return unary(log, 'GetModel', async (req: GetModelRequest__Output) => {
     if (!req.model_id) throw new InvalidArgumentError('model_id is required', { field: 'model_id' });
-    const row = jobs.model(req.model_id);
+    const row = models.get(req.model_id);
     if (!row) throw new NotFoundError(`no model "${req.model_id}"`, { field: 'model_id' });
     return modelMessage(jobs, row);
   });

@@ -1,7 +1,7 @@
 import type { CallbackStatus } from '../../gen/recommender/v1/CallbackStatus.js';
 import { toTimestamp } from '../timestamp.js';
 import type { TrainingStatus } from '../../gen/recommender/v1/TrainingStatus.js';
-import type { CallbackState } from '../../service/jobs/job-manager.js';
+import type { CallbackState } from '../../service/jobs/job-scheduler.js';
 import type { JobRecord } from '../../service/jobs/job-record.js';
 
 export function callbackMessage(c: CallbackState | undefined, url: string): CallbackStatus | null {

@@ -19,7 +19,7 @@ export function recommendAllHandlers(log: Logger, models: ModelSource, shutdown?
       } catch (err) {
         const e = shutdown?.aborted && !ctx.signal.aborted ? new UnavailableError('server shutting down; RecommendAll stopped', { cause: err }) : err;
         // grpc-js sends a server stream's status from an 'error' event (call.destroy(err) does not reach
-        // the client: see the report on transport/call.ts); the wrapper then logs the failure.
+        // the client; see serverStreaming in transport/call.ts); the wrapper then logs the failure.
         if (!call.cancelled) call.emit('error', toServiceError(e));
         throw e;
       }

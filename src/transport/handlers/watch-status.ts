@@ -4,7 +4,7 @@ import { grpcCodeOf, toServiceError } from '../grpc-status.js';
 import type { TrainingStatus } from '../../gen/recommender/v1/TrainingStatus.js';
 import type { WatchStatusRequest__Output } from '../../gen/recommender/v1/WatchStatusRequest.js';
 import type { Logger } from '../../log.js';
-import type { JobManager } from '../../service/jobs/job-manager.js';
+import type { JobScheduler } from '../../service/jobs/job-scheduler.js';
 import { isTerminal, type JobRecord } from '../../service/jobs/job-record.js';
 import { serverStreaming, writeWithBackpressure } from '../call.js';
 import { jobStatusMessage } from './job-status-message.js';
@@ -12,12 +12,7 @@ import { jobStatusMessage } from './job-status-message.js';
 export const DEFAULT_HEARTBEAT_MS = 5000;
 export const MIN_HEARTBEAT_MS = 100;
 
-/**
- * The current status at once, then every change; a heartbeat (same status, heartbeat = true) when
- * nothing was sent for heartbeat_ms; ends after sending the terminal state. Backpressure: at most one
- * pending status per watcher (the latest); older unsent ones are dropped, never queued.
- */
-function validate(req: WatchStatusRequest__Output, jobs: JobManager): { heartbeatMs: number; first: JobRecord } {
+function validate(req: WatchStatusRequest__Output, jobs: JobScheduler): { heartbeatMs: number; first: JobRecord } {
   const heartbeatMs = req.heartbeat_ms || DEFAULT_HEARTBEAT_MS;
   if (!Number.isInteger(heartbeatMs) || heartbeatMs < MIN_HEARTBEAT_MS) {
     throw new InvalidArgumentError(`heartbeat_ms must be an integer >= ${MIN_HEARTBEAT_MS}, got ${req.heartbeat_ms}`, { field: 'heartbeat_ms' });
@@ -25,7 +20,12 @@ function validate(req: WatchStatusRequest__Output, jobs: JobManager): { heartbea
   return { heartbeatMs: Math.min(heartbeatMs, 3_600_000), first: jobs.resolve(req) };
 }
 
-export function watchStatusHandler(log: Logger, jobs: JobManager): handleServerStreamingCall<WatchStatusRequest__Output, TrainingStatus> {
+/**
+ * The current status at once, then every change; a heartbeat (same status, heartbeat = true) when
+ * nothing was sent for heartbeat_ms; ends after sending the terminal state. Backpressure: at most one
+ * pending status per watcher (the latest); older unsent ones are dropped, never queued.
+ */
+export function watchStatusHandler(log: Logger, jobs: JobScheduler): handleServerStreamingCall<WatchStatusRequest__Output, TrainingStatus> {
   const stream = serverStreaming(log, 'WatchStatus', async (call: ServerWritableStream<WatchStatusRequest__Output, TrainingStatus>, ctx) => {
     const { heartbeatMs, first } = validate(call.request, jobs);
     const jobId = first.jobId;
@@ -77,7 +77,7 @@ export function watchStatusHandler(log: Logger, jobs: JobManager): handleServerS
       jobs.shutdownSignal.addEventListener('abort', finish);
       if (ctx.signal.aborted || jobs.shutdownSignal.aborted) { finish(); return; }
       // Snapshot after subscribing, so no change between the two is lost (duplicates are skipped by sequence).
-      const now = jobs.jobRecord(jobId) ?? first;
+      const now = jobs.get(jobId) ?? first;
       last = now;
       if (!pending || now.sequence >= pending.sequence) pending = now;
       pump();

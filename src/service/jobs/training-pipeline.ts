@@ -1,0 +1,243 @@
+/**
+ * The training pipeline of one job, as a list of steps run in order on a shared `TrainingRun`:
+ *
+ *   select   the stored batches the request selects -> the training matrix (a selection worker thread)
+ *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
+ *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
+ *   write    the model directory (temp dir + rename, ModelRegistry.write)
+ *   swap     ONE transaction: the job's COMPLETED row and the model's served pointer (ModelRegistry.commit)
+ *
+ * A step reads what earlier steps left on the run and adds its own part; new phases (a tuning search
+ * before `train`, another trainer) are steps inserted in the list or another `Trainer`. Progress spans
+ * the job's `fits` training runs (`trainHooks(fit)`). The signal is checked before every step; a failure
+ * or an abort anywhere rejects, after removing a model directory written but not swapped in, so the
+ * previous model stays the one served.
+ */
+import type { BatchRepo } from '../store/batch-repo.js';
+import { SelectionWorkers } from '../../data/select-in-worker.js';
+import type { Selection, StoredBatchRef } from '../../data/selection.js';
+import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
+import type { CompiledAlsOptions } from '../../engine/options.js';
+import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
+import { trainInWorker } from '../../engine/worker-trainer.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { evaluateHoldout } from '../evaluation/evaluate.js';
+import type { ModelRegistry } from '../models/model-registry.js';
+import type { JobRecord } from './job-record.js';
+import type { DataSelectionParams, TrainParams } from './train-params.js';
+
+/** Fits factors off the event loop (default: trainInWorker). */
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks) => Promise<AlsResult>;
+
+/** Training runs a job makes (its progress and its total_iterations span all of them). */
+export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
+  return params.evaluation ? 2 : 1;
+}
+
+/** What the steps of one job share. */
+export interface TrainingRun {
+  readonly job: JobRecord;
+  readonly params: TrainParams;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly pipeline: TrainingPipeline;
+  /** Publishes the job's latest state to watchers (sequence + 1); `persist` also writes its row. */
+  report(persist: boolean): void;
+  /** Writes the job's row (inside the swap's transaction). */
+  save(): void;
+  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, ETA, signal, engine log. */
+  trainHooks(fit: number): TrainHooks;
+  selection?: Selection;
+  result?: AlsResult;
+  model?: TrainedModel;
+  /** Set once the model directory exists, until the swap: removed if the run fails. */
+  written?: boolean;
+}
+
+export interface PipelineStep {
+  readonly name: string;
+  run(r: TrainingRun): Promise<void>;
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`pipeline: ${what} missing (a step is out of order)`);
+  return v;
+}
+
+/** Number of distinct sources per target (column counts of the CSR). */
+function columnCounts(m: CsrMatrix): Float32Array {
+  const out = new Float32Array(m.cols);
+  for (let i = 0; i < m.indices.length; i++) out[m.indices[i]!]! += 1;
+  return out;
+}
+
+export const selectStep: PipelineStep = {
+  name: 'select',
+  async run(r) {
+    const { job, params } = r;
+    const { interactions, entities } = r.pipeline.batchesOf(params);
+    const sel = await r.pipeline.selection.select(interactions, entities, {
+      nowMs: params.nowMs, maxAgeDays: params.maxAgeDays, filters: params.filters, typeWeights: params.typeWeights, signal: r.signal,
+    });
+    job.data = { ...sel.counts };
+    job.batchIds = sel.batchIds;
+    r.report(true);
+    if (sel.counts.interactions === 0) {
+      throw new InvalidArgumentError(`no interactions selected (tags ${JSON.stringify(params.tags)} match ${interactions.length} interaction batch(es); ${sel.counts.droppedByAge} rows dropped by age, ${sel.counts.droppedByFilter} by filters)`);
+    }
+    r.selection = sel;
+  },
+};
+
+export const trainStep: PipelineStep = {
+  name: 'train',
+  async run(r) {
+    const result = await r.pipeline.trainer(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
+    const { job } = r;
+    job.backend = result.backend;
+    job.device = result.device;
+    job.lossCurve = result.lossCurve;
+    if (result.lossCurve.length > 0) job.loss = result.lossCurve[result.lossCurve.length - 1];
+    r.report(true);
+    r.result = result;
+  },
+};
+
+export const evaluateStep: PipelineStep = {
+  name: 'evaluate',
+  async run(r) {
+    const ev = r.params.evaluation;
+    if (!ev) return;
+    r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
+      const fit = await r.pipeline.trainer(train, r.params.als, r.trainHooks(1));
+      return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
+    });
+    r.report(true);
+  },
+};
+
+export const writeStep: PipelineStep = {
+  name: 'write',
+  async run(r) {
+    const { job, params } = r;
+    const sel = need(r.selection, 'selection');
+    const result = need(r.result, 'training result');
+    const meta: ModelMeta = {
+      modelId: job.modelId, jobId: job.jobId, trainedMs: Date.now(), factors: result.factors, backend: result.backend, device: result.device,
+      batchIds: sel.batchIds, hyperparameters: { ...params.als, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
+      lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
+    };
+    const model: TrainedModel = {
+      meta, sourceIds: sel.sourceIds, targetIds: sel.targetIds, sourceFactors: result.sourceFactors, targetFactors: result.targetFactors,
+      seen: { indptr: sel.matrix.indptr, indices: sel.matrix.indices, data: sel.matrix.data },
+      targetPopularity: columnCounts(sel.matrix), sourceEntities: sel.sourceEntities, targetEntities: sel.targetEntities,
+    };
+    r.written = true;
+    await r.pipeline.registry.write(model);
+    r.model = model;
+  },
+};
+
+export const swapStep: PipelineStep = {
+  name: 'swap',
+  async run(r) {
+    const { job } = r;
+    const meta = need(r.model, 'model').meta;
+    job.status = 'COMPLETED';
+    job.progress = 100;
+    job.iteration = job.totalIterations;
+    job.etaSeconds = 0;
+    job.endMs = Date.now();
+    job.sequence++;
+    r.pipeline.registry.commit(meta, job.endMs, () => r.save());
+    r.written = false;
+  },
+};
+
+export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, trainStep, evaluateStep, writeStep, swapStep];
+
+export interface TrainingPipelineDeps {
+  batches: BatchRepo;
+  registry: ModelRegistry;
+  trainer?: Trainer;
+  steps?: readonly PipelineStep[];
+  /** Selection worker threads (default: a fresh set, closed by `close()`). */
+  selection?: SelectionWorkers;
+}
+
+export class TrainingPipeline {
+  readonly registry: ModelRegistry;
+  readonly trainer: Trainer;
+  readonly steps: readonly PipelineStep[];
+  readonly selection: SelectionWorkers;
+
+  constructor(private readonly deps: TrainingPipelineDeps) {
+    this.registry = deps.registry;
+    this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h));
+    this.steps = deps.steps ?? DEFAULT_STEPS;
+    this.selection = deps.selection ?? new SelectionWorkers();
+  }
+
+  /** The stored batches a selection reads (by tags). */
+  batchesOf(p: DataSelectionParams): { interactions: StoredBatchRef[]; entities: StoredBatchRef[] } {
+    const sel = { tags: p.tags, tagMatch: p.tagMatch };
+    return {
+      interactions: this.deps.batches.selectAll({ ...sel, kind: 'INTERACTIONS' }),
+      entities: this.deps.batches.selectAll({ ...sel, kind: 'ENTITIES' }),
+    };
+  }
+
+  /** The selection a Train with these parameters would see (DescribeDataset), counted by a selection worker like Train's. */
+  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<Selection> {
+    const { interactions, entities } = this.batchesOf(p);
+    return this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
+  }
+
+  /**
+   * Runs the steps for `job` (RUNNING). Resolves once the swap committed it COMPLETED; rejects on a
+   * failure or an abort of `signal`, the served model unchanged.
+   */
+  async run(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): Promise<void> {
+    const r = this.newRun(job, params, o);
+    try {
+      for (const step of this.steps) {
+        r.signal.throwIfAborted();
+        await step.run(r);
+      }
+    } catch (err) {
+      if (r.written) await this.registry.discard(job.modelId, job.jobId);
+      throw err;
+    }
+  }
+
+  /** Ends the selection workers (at shutdown, after the jobs stopped). */
+  async close(): Promise<void> {
+    await this.selection.close();
+  }
+
+  private newRun(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): TrainingRun {
+    const fits = fitsOf(params);
+    const iters = params.als.iterations;
+    let lastPersistMs = 0;
+    const engineLog = (msg: string, fields?: Record<string, unknown>) => o.log.debug(fields ?? {}, msg);
+    return {
+      job, params, signal: o.signal, log: o.log, pipeline: this, report: o.report, save: o.save,
+      trainHooks: (fit) => ({
+        signal: o.signal,
+        log: engineLog,
+        onProgress: (p: TrainProgress) => {
+          job.progress = Math.min(99, Math.max(job.progress, ((fit + p.fraction) / fits) * 100));
+          job.iteration = fit * iters + p.iteration;
+          if (p.loss !== undefined) job.loss = p.loss;
+          job.etaSeconds = p.etaMs === undefined ? undefined : (p.etaMs + (fits - 1 - fit) * (p.elapsedMs + p.etaMs)) / 1000;
+          // Progress is published at once, written to the catalog at most once a second.
+          const now = Date.now();
+          const persist = now - lastPersistMs >= 1000;
+          if (persist) lastPersistMs = now;
+          o.report(persist);
+        },
+      }),
+    };
+  }
+}
