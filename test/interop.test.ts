@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { python, pythonLacks } from '../scripts/python.mjs';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { interactionColumns, readStoredBatch } from '../src/data/batch-reader.js';
 import { batchFilePath } from '../src/service/store/batch-repo.js';
 
-const python = process.env.PYTHON ?? 'python3';
-function pythonDepsMissing(): string | undefined {
-  try { execFileSync(python, ['-c', 'import grpc, grpc_tools, pyarrow'], { stdio: 'ignore' }); return undefined; }
-  catch { return `${python} lacks grpcio/grpcio-tools/pyarrow (npm test installs them via scripts/install-python-deps.mjs)`; }
-}
-const missing = pythonDepsMissing();
+const missing = pythonLacks(['grpc', 'grpc_tools', 'pyarrow']);
 if (missing && process.env.CI === 'true') throw new Error(`CI: the Python interop test must run: ${missing}`);
 
 describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)', () => {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/transport/client.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
+import { python } from '../scripts/python.mjs';
 import { spawnServe } from './helpers/cli.js';
 import { checkHealth, healthClient } from './helpers/health.js';
 
@@ -52,7 +53,7 @@ describe('server lifecycle', () => {
     const paths = protos.map((b, i) => { const p = join(dir, `${i}.pb`); writeFileSync(p, b); return p; });
     let out: string;
     try {
-      out = execFileSync(process.env.PYTHON ?? 'python3', [join(import.meta.dirname, 'interop', 'descriptor_check.py'), ...paths], { encoding: 'utf8' });
+      out = execFileSync(python, [join(import.meta.dirname, 'interop', 'descriptor_check.py'), ...paths], { encoding: 'utf8' });
     } catch (err) {
       const e = err as { stderr?: string; code?: string };
       if (process.env.CI !== 'true' && (e.code === 'ENOENT' || /No module named/.test(String(e.stderr)))) return; // python deps absent outside CI
