@@ -19,7 +19,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { flag, generate, readCsr, writeCsr } from './synthetic.js';
+import { generate } from '../test/helpers/synthetic-csr.js';
+import { flag, readCsr, writeCsr } from './synthetic.js';
 import { python } from '../scripts/python.mjs';
 
 const run = promisify(execFile);
