@@ -73,7 +73,7 @@ const COMMANDS: Record<string, string[]> = {
 try {
   const variants = values.variants.split(',').filter((v) => ENTRIES[v]);
   console.log(`median wall ms of ${runs} runs (after 1 warm-up); node ${process.version}`);
-  console.log(['command', ...variants].map((c) => c.padStart(10)).join(''));
+  console.log(['command', ...variants].map((c) => c.padStart(12)).join(''));
   for (const [name, args] of Object.entries(COMMANDS)) {
     const cells: string[] = [];
     for (const v of variants) {
@@ -83,7 +83,7 @@ try {
       for (let i = 0; i < runs; i++) ms.push(await time([...e.argv, ...args], e.env));
       cells.push(median(ms).toFixed(0));
     }
-    console.log([name, ...cells].map((c) => c.padStart(10)).join(''));
+    console.log([name, ...cells].map((c) => c.padStart(12)).join(''));
   }
 } finally {
   server.kill('SIGTERM');
