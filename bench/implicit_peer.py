@@ -14,7 +14,7 @@ CPU s/iteration: process user+system time (all threads) between callbacks (the f
 Peak RSS: resource.getrusage(RUSAGE_SELF).ru_maxrss after fit (KiB on Linux), whole process.
 
 Run with OPENBLAS_NUM_THREADS=1 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/speed.ts does):
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 bench/implicit_peer.py \
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/implicit_peer.py \
       --data /tmp/syn1m --factors 64 --iterations 5 --cg-steps 3 --threads 2
 Prints one JSON line.
 """

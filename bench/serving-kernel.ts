@@ -14,6 +14,7 @@ import { compileAlsOptions } from '../src/engine/options.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
 import { recommend } from '../src/service/serving/recommender.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
+import { python } from '../scripts/python.mjs';
 
 const { values: a } = parseArgs({ options: { targets: { type: 'string', default: '20000,1000000' }, factors: { type: 'string', default: '64' } } });
 const k = Number(a.factors);
@@ -54,7 +55,7 @@ try {
     }
     lat.sort((x, y) => x - y);
     const ours = { ours: 'recommender (in-process)', targets: n, factors: k, meanMs: +(lat.reduce((s, x) => s + x, 0) / q).toFixed(3), p50ms: +lat[q >> 1]!.toFixed(3), p99ms: +lat[Math.floor(q * 0.99)]!.toFixed(3) };
-    const peer = JSON.parse(execFileSync('python3', ['bench/serving_peer.py', String(n), String(k), '20', String(q)], {
+    const peer = JSON.parse(execFileSync(python, ['bench/serving_peer.py', String(n), String(k), '20', String(q)], {
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, encoding: 'utf8',
     }).trim().split('\n').pop()!) as { p50ms: number };
     console.log(JSON.stringify(ours));

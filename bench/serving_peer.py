@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer for bench/serving-kernel.ts: benfred/implicit's ALS `recommend` for one user at a time
 (filter_already_liked_items=True, N=10) on random factors of the same shape, single-threaded BLAS.
-  OPENBLAS_NUM_THREADS=1 python3 bench/serving_peer.py <targets> <factors> <seen_per_user> <queries>
+  OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/serving_peer.py <targets> <factors> <seen_per_user> <queries>
 Prints one JSON line: mean / p50 / p99 ms per query."""
 import json, sys, time
 import numpy as np

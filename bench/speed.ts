@@ -19,7 +19,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { flag, generate, readCsr, writeCsr } from './synthetic.js';
+import { generate } from '../test/helpers/synthetic-csr.js';
+import { flag, readCsr, writeCsr } from './synthetic.js';
+import { python } from '../scripts/python.mjs';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -139,7 +141,7 @@ async function implicitPeer(dir: string, k: number, iters: number, steps: number
   delete env.OPENBLAS_L2_SIZE;
   try {
     const { stdout } = await run(
-      'python3',
+      python,
       [new URL('./implicit_peer.py', import.meta.url).pathname, '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps), '--threads', String(threads), '--regularization', String(REG), '--alpha', String(ALPHA), '--seed', String(SEED)],
       { env, maxBuffer: 1 << 24 },
     );

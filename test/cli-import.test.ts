@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64, Int64, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { readStoredBatch } from '../src/data/batch-reader.js';
 import { interactionColumns } from './helpers/stored-columns.js';
 import { DataDir } from '../src/data-dir.js';
 import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/recommender.mjs', ...args], { env: { ...process.env, CI: process.env.CI ?? '' } });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 const dir = mkdtempSync(join(tmpdir(), 'rec-cli-'));
 let s: TestServer;

@@ -1,18 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { python, pythonLacks } from '../scripts/python.mjs';
+import { call, startTestServer, type TestServer } from './helpers/server.js';
+import type { GetModelRequest } from '../src/gen/recommender/v1/GetModelRequest.js';
+import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import { readStoredBatch } from '../src/data/batch-reader.js';
 import { interactionColumns } from './helpers/stored-columns.js';
 import { DataDir } from '../src/data-dir.js';
 
-const python = process.env.PYTHON ?? 'python3';
-function pythonDepsMissing(): string | undefined {
-  try { execFileSync(python, ['-c', 'import grpc, grpc_tools, pyarrow'], { stdio: 'ignore' }); return undefined; }
-  catch { return `${python} lacks grpcio/grpcio-tools/pyarrow (npm test installs them via scripts/install-python-deps.mjs)`; }
-}
-const missing = pythonDepsMissing();
+const missing = pythonLacks(['grpc', 'grpc_tools', 'pyarrow']);
 if (missing && process.env.CI === 'true') throw new Error(`CI: the Python interop test must run: ${missing}`);
+
+/** Runs the venv's python (async: spawnSync would block the event loop the server runs on). */
+function runPython(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(python, args, { env: { ...process.env, ...env } });
+    let stdout = ''; let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d; });
+    child.stderr.on('data', (d: Buffer) => { stderr += d; });
+    child.on('close', (status: number | null) => res({ status, stdout, stderr }));
+  });
+}
 
 describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)', () => {
   let s: TestServer;
@@ -20,14 +31,7 @@ describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)
   afterAll(async () => { await s.dispose(); });
 
   it('imports Arrow written by pyarrow over gRPC, then lists it', async () => {
-    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
-      // spawnSync would block the event loop the server runs on: run it async.
-      const child = spawn(python, [resolve('test/interop/python_import.py'), s.address, resolve('.'), 'py-key']);
-      let stdout = ''; let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d; });
-      child.stderr.on('data', (d: Buffer) => { stderr += d; });
-      child.on('close', (status: number | null) => res({ status, stdout, stderr }));
-    });
+    const run = await runPython([resolve('test/interop/python_import.py'), s.address, resolve('.'), 'py-key']);
     expect(run.status, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as { imported: Record<string, unknown>; listed: Record<string, unknown>[]; retry_same_id: boolean };
     expect(out.imported).toMatchObject({ kind: 'INTERACTIONS', tags: ['python', 'interop'], interaction_count: '2500', distinct_source_count: '50', distinct_target_count: '300', untimestamped_count: '250', request_id: 'py-1' });
@@ -44,5 +48,25 @@ describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)
     expect(c.timestampMs[1]).toBe(1_700_000_000_001);
     expect(Number.isNaN(c.timestampMs[0])).toBe(true);
     expect(c.weight[4]).toBe(4);
+  }, 60_000);
+
+  it("README's Python client: the protoc command, then examples/python/quickstart.py imports, trains, watches and recommends", async () => {
+    const gen = mkdtempSync(join(tmpdir(), 'rec-pygen-'));
+    try {
+      // The command the README gives, with --python_out/--grpc_python_out pointed at a temp folder.
+      const protoc = await runPython(['-m', 'grpc_tools.protoc', '-I', 'proto', `--python_out=${gen}`, `--grpc_python_out=${gen}`, 'proto/recommender/v1/recommender.proto']);
+      expect(protoc.status, protoc.stderr).toBe(0);
+      const run = await runPython([resolve('examples/python/quickstart.py'), s.address, 'py-key'], { PYTHONPATH: gen });
+      expect(run.status, run.stderr + run.stdout).toBe(0);
+      expect(run.stdout).toMatch(/imported batch \S+: 480 interactions, 60 sources, 45 targets/);
+      expect(run.stdout).toMatch(/COMPLETED 100\.0% it 5\/5 loss/);
+      const result = JSON.parse(run.stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as { job_id: string; status: string; strategy: string; recommendations: string[] };
+      expect(result).toMatchObject({ status: 'COMPLETED', strategy: 'model' });
+      expect(result.recommendations).toHaveLength(5);
+      const model = await call<GetModelRequest, Model__Output>(s.client.GetModel.bind(s.client), { model_id: 'quickstart' });
+      expect(model).toMatchObject({ job_id: result.job_id, serving: true });
+    } finally {
+      rmSync(gen, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { importBatch, randomRows } from './jobs-fixtures.js';
 
@@ -11,15 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await srv?.dispose(); });
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/recommender.mjs', ...args, '--server', srv.address], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c; });
-    child.stderr.on('data', (c: Buffer) => { stderr += c; });
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli([...args, '--server', srv.address]);
 
 describe('CLI', () => {
   it('train --watch shows progress and exits 0 on COMPLETED; status prints it; failures exit non-zero', async () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../bench/synthetic.js';
+import { generate } from './helpers/synthetic-csr.js';
 import { CancelledError, InvalidArgumentError, TrainingDivergedError } from '../src/errors.js';
 import { trainNativeCpu, type NativeCpuTuning } from '../src/engine/native-cpu/index.js';
 import { liveWorkers } from '../src/engine/native-cpu/pool.js';

@@ -1,13 +1,16 @@
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/transport/client.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
+import { python } from '../scripts/python.mjs';
+import { spawnServe } from './helpers/cli.js';
 import { checkHealth, healthClient } from './helpers/health.js';
 
 const require = createRequire(import.meta.url);
@@ -23,25 +26,6 @@ function reflectionRequest(address: string, req: object): Promise<any> {
     stream.on('error', reject);
     stream.write(req);
   });
-}
-
-/** Spawns `recommender serve` as a real child process and resolves with its port once it logs "ready". */
-function spawnServe(dataDir: string, extra: string[] = []) {
-  const child = spawn(process.execPath, ['bin/recommender.mjs', 'serve', '--data-dir', dataDir, '--port', '0', ...extra], {
-    cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', RECOMMENDER_BACKEND: 'wasm' },
-  });
-  let stderr = '';
-  const ready = new Promise<number>((resolve, reject) => {
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-      for (const line of stderr.split('\n')) {
-        if (line.includes('"msg":"ready"')) resolve(JSON.parse(line).port);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, ready, exited, log: () => stderr };
 }
 
 describe('server lifecycle', () => {
@@ -69,7 +53,7 @@ describe('server lifecycle', () => {
     const paths = protos.map((b, i) => { const p = join(dir, `${i}.pb`); writeFileSync(p, b); return p; });
     let out: string;
     try {
-      out = execFileSync(process.env.PYTHON ?? 'python3', [join(import.meta.dirname, 'interop', 'descriptor_check.py'), ...paths], { encoding: 'utf8' });
+      out = execFileSync(python, [join(import.meta.dirname, 'interop', 'descriptor_check.py'), ...paths], { encoding: 'utf8' });
     } catch (err) {
       const e = err as { stderr?: string; code?: string };
       if (process.env.CI !== 'true' && (e.code === 'ENOENT' || /No module named/.test(String(e.stderr)))) return; // python deps absent outside CI
@@ -105,7 +89,7 @@ describe('server lifecycle', () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const dataDir = tempDataDir();
       dirs.push(dataDir);
-      const serve = spawnServe(dataDir);
+      const serve = spawnServe(dataDir, [], { env: { RECOMMENDER_BACKEND: 'wasm' } });
       const port = await serve.ready;
       const h = healthClient(`127.0.0.1:${port}`);
       expect(await checkHealth(h)).toBe('SERVING');
@@ -114,6 +98,22 @@ describe('server lifecycle', () => {
       expect(serve.log()).toContain('"msg":"stopped"');
       expect(existsSync(join(dataDir, 'catalog.sqlite'))).toBe(true);
       h.close();
+    }
+  });
+
+  it('serve exits 1 naming the address when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dataDir = tempDataDir();
+      dirs.push(dataDir);
+      const serve = spawnServe(dataDir, [], { port, env: { RECOMMENDER_BACKEND: 'wasm' } });
+      await expect(serve.ready).rejects.toThrow(/exited early/);
+      expect(await serve.exited).toBe(1);
+      expect(serve.log()).toContain(`recommender serve: cannot listen on 127.0.0.1:${port}: the address is in use`);
+    } finally {
+      blocker.close();
     }
   });
 });

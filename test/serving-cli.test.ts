@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePopularity, evaluateRanking, splitHoldout, testCounts } from '../src/service/evaluation/evaluate.js';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { serveModel, syntheticModel } from './serving-fixtures.js';
 
-const run = promisify(execFile);
-const cli = (args: string[]) => run(process.execPath, ['bin/recommender.mjs', ...args], { cwd: process.cwd(), env: { ...process.env, LOG_LEVEL: 'silent' } })
-  .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+const cli = (args: string[]) => runCli(args, { env: { LOG_LEVEL: 'silent' } });
 
 let srv: TestServer;
 const M = syntheticModel({ sources: 30, targets: 40, factors: 4, seed: 8, modelId: 'clim', jobId: 'clij' });

@@ -15,7 +15,7 @@ import {
 } from '../src/engine/backends/webgpu.js';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { trainAls } from '../src/engine/trainer.js';
-import { syntheticPowerLaw } from '../bench/gpu-synthetic.js';
+import { syntheticPowerLaw } from './helpers/synthetic-csr.js';
 
 // Probed at collection time: decides whether the adapter tests run (they always do in CI).
 const adapters: WebGpuAdapterSummary[] = await probeWebGpuAdapters();

@@ -1,32 +1,33 @@
 /**
  * `recommender <command> [args]`. Each command lives in its own file under commands/ and exports
- * `run(argv: string[]): Promise<number>` (exit code) and a one-line `summary`.
+ * `run(argv: string[]): Promise<number>` (exit code). The summaries are here, so `--help` loads no
+ * command module (and none of grpc, apache-arrow or tfjs); a command loads what it needs when it runs.
  */
-type Command = { summary: string; run(argv: string[]): Promise<number> };
+type Command = { run(argv: string[]): Promise<number> };
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: () => import('./commands/serve.js'),
-  import: () => import('./commands/import.js'),
-  batches: () => import('./commands/batches.js'),
-  train: () => import('./commands/train.js'),
-  status: () => import('./commands/status.js'),
-  recommend: () => import('./commands/recommend.js'),
-  evaluate: () => import('./commands/evaluate.js'),
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'start the gRPC service on the embedded store (data directory)', load: () => import('./commands/serve.js') },
+  import: { summary: 'import a .csv, .parquet or .arrow file as a batch (streamed to the server)', load: () => import('./commands/import.js') },
+  batches: { summary: 'list stored batches (table, or --json)', load: () => import('./commands/batches.js') },
+  train: { summary: 'start a training job (optionally --watch its progress until it ends)', load: () => import('./commands/train.js') },
+  status: { summary: "a training job's status (a model's latest job, or --job-id)", load: () => import('./commands/status.js') },
+  recommend: { summary: 'recommendations for one or more sources of a trained model', load: () => import('./commands/recommend.js') },
+  evaluate: { summary: "show a model's offline evaluation (holdout metrics vs the most-popular baseline)", load: () => import('./commands/evaluate.js') },
 };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const lines = await Promise.all(Object.entries(COMMANDS).map(async ([n, load]) => `  ${n.padEnd(10)} ${(await load()).summary}`));
+    const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
     console.log(`usage: recommender <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "recommender <command> --help" for a command's options.`);
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const command = COMMANDS[name];
+  if (!command) {
     console.error(`recommender: unknown command "${name}" (try --help)`);
     return 2;
   }
-  return (await load()).run(rest);
+  return (await command.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

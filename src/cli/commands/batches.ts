@@ -2,15 +2,12 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { Batch__Output } from '../../gen/recommender/v1/Batch.js';
 import type { ListBatchesResponse__Output } from '../../gen/recommender/v1/ListBatchesResponse.js';
 import { timestampToIso as iso } from '../../transport/timestamp.js';
-import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse } from '../args.js';
-
-export const summary = 'list stored batches (table, or --json)';
+import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 
 const HELP = `usage: recommender batches [--tags a,b] [--kind interactions|entities] [--ids id1,id2] [--json]
-                          [--server host:port] [--api-key K] [--tls] [--ca-file F]
-Lists every batch carrying all the given tags (all pages), oldest first.`;
-
+                          ${CLIENT_USAGE}
+Lists every batch carrying all the given tags (all pages), oldest first.
+${CLIENT_HELP}`;
 
 /** A human summary of one batch. */
 export function formatBatch(b: Batch__Output): string {
@@ -42,8 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const kind = values.kind?.toUpperCase();
   if (kind !== undefined && kind !== 'INTERACTIONS' && kind !== 'ENTITIES') { console.error('recommender batches: --kind must be interactions or entities'); return 2; }
   const split = (s: string) => s.split(',').map((t) => t.trim()).filter(Boolean);
-  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
-  try {
+  return runClient('batches', values, async (client) => {
     const all: Batch__Output[] = [];
     let token = '';
     do {
@@ -64,11 +60,5 @@ export async function run(argv: string[]): Promise<number> {
     console.log(table(rows));
     console.log(`${all.length} batch${all.length === 1 ? '' : 'es'}`);
     return 0;
-  } catch (err) {
-    const e = err as ServiceError;
-    console.error(`recommender batches: ${e.details || e.message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }

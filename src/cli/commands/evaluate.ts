@@ -1,14 +1,13 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Model__Output } from '../../gen/recommender/v1/Model.js';
 import type { RankingMetrics__Output } from '../../gen/recommender/v1/RankingMetrics.js';
-import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse } from '../args.js';
+import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 
-export const summary = "show a model's offline evaluation (holdout metrics vs the most-popular baseline)";
-
-const HELP = `usage: recommender evaluate --model-id M [--json] [--server host:port] [--api-key K] [--tls] [--ca-file F]
+const HELP = `usage: recommender evaluate --model-id M [--json] ${CLIENT_USAGE}
 Prints precision@k, recall@k, NDCG@k, MAP@k and catalog coverage of the served model and of the
-most-popular baseline on the same holdout split (run Train with evaluation {holdout_fraction, seed, k}).`;
+most-popular baseline on the same holdout split. A model has them when it was trained with a holdout:
+recommender train --model-id M --holdout 0.2 [--eval-k 10] (Train's evaluation.holdout_fraction).
+${CLIENT_HELP}`;
 
 const ROWS: Array<[keyof RankingMetrics__Output, string]> = [
   ['precision_at_k', 'precision@k'], ['recall_at_k', 'recall@k'], ['ndcg_at_k', 'NDCG@k'], ['map_at_k', 'MAP@k'], ['catalog_coverage', 'coverage'],
@@ -16,7 +15,7 @@ const ROWS: Array<[keyof RankingMetrics__Output, string]> = [
 
 export function formatEvaluation(model: Model__Output): string {
   const ev = model.evaluation;
-  if (!ev || !ev.model) return `model ${model.model_id}: no evaluation (train with evaluation.holdout_fraction > 0)`;
+  if (!ev || !ev.model) return `model ${model.model_id}: no evaluation: train it with a holdout, e.g. recommender train --model-id ${model.model_id} --holdout 0.2 (Train's evaluation.holdout_fraction)`;
   const lines = [
     `model ${model.model_id} (job ${model.job_id}), k = ${ev.k}, holdout ${ev.holdout_fraction} (seed ${ev.seed}): ${ev.test_interactions} test interactions over ${ev.test_sources} sources`,
     `${'metric'.padEnd(14)}${'model'.padStart(10)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}`,
@@ -33,18 +32,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...CLIENT_FLAGS, 'model-id': { type: 'string' }, json: { type: 'boolean', default: false } });
   if (values.help) { console.log(HELP); return 0; }
   if (!values['model-id']) { console.error(`recommender evaluate: --model-id is required\n${HELP}`); return 2; }
-  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
-  try {
+  return runClient('evaluate', values, async (client) => {
     const model = await new Promise<Model__Output>((resolve, reject) => {
       client.GetModel({ model_id: values['model-id'] }, (err: ServiceError | null, r?: Model__Output) => (err ? reject(err) : resolve(r!)));
     });
     console.log(values.json ? JSON.stringify(model.evaluation ?? null, null, 2) : formatEvaluation(model));
     return model.evaluation ? 0 : 1;
-  } catch (err) {
-    const e = err as ServiceError;
-    console.error(`recommender evaluate: ${e.details ?? e.message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }

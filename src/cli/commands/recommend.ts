@@ -1,14 +1,12 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { RecommendResponse__Output } from '../../gen/recommender/v1/RecommendResponse.js';
-import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
-
-export const summary = 'recommendations for one or more sources of a trained model';
+import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 
 const HELP = `usage: recommender recommend --model-id M --source-id S [--source-id S2 ...] [--k 10]
                            [--target-type T] [--include-seen] [--strict] [--json]
-                           [--server host:port] [--api-key K] [--tls] [--ca-file F]
-Prints rank, target id, score (and the strategy: model, fold_in or popularity for an unknown source).`;
+                           ${CLIENT_USAGE}
+Prints rank, target id, score (and the strategy: model, fold_in or popularity for an unknown source).
+${CLIENT_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -22,8 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values['model-id'] || sources.length === 0) { console.error(`recommender recommend: --model-id and --source-id are required\n${HELP}`); return 2; }
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) { console.error('recommender recommend: --k must be a positive integer'); return 2; }
-  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
-  try {
+  return runClient('recommend', values, async (client) => {
     const res = await new Promise<RecommendResponse__Output>((resolve, reject) => {
       client.Recommend({
         model_id: values['model-id'], source_ids: sources, max_recommendations: k, exclude_seen: !values['include-seen'],
@@ -38,10 +35,9 @@ export async function run(argv: string[]): Promise<number> {
       if (r.recommendations.length === 0) console.log('  (no candidates)');
     }
     return 0;
-  } catch (err) {
-    reportCallError('recommend', err);
-    return 1;
-  } finally {
-    client.close();
-  }
+  }, (field) => {
+    const i = field === 'source_id' ? 0 : Number(/^source_ids\[(\d+)\]$/.exec(field)?.[1] ?? NaN);
+    if (Number.isInteger(i)) return `--source-id ${sources[i] ?? ''}${values.strict ? ' (with --strict an unknown source is an error; without it, it gets the most popular targets)' : ''}`;
+    return { model_id: '--model-id', max_recommendations: '--k', target_type: '--target-type' }[field];
+  });
 }

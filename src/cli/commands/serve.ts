@@ -1,9 +1,4 @@
-import { startApp } from '../../app.js';
-import { compileServerOptions, optionsFromEnv } from '../../config.js';
-import { createLogger } from '../../log.js';
 import { parse } from '../args.js';
-
-export const summary = 'start the gRPC service on the embedded store (data directory)';
 
 const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
                         [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
@@ -19,6 +14,10 @@ export async function run(argv: string[]): Promise<number> {
     'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) { console.log(HELP); return 0; }
+  // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
+  const [{ startApp }, { compileServerOptions, optionsFromEnv }, { createLogger }] = await Promise.all([
+    import('../../app.js'), import('../../config.js'), import('../../log.js'),
+  ]);
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const options = compileServerOptions(optionsFromEnv(), {
     dataDir: values['data-dir'], host: values.host, port: n(values.port),
@@ -27,7 +26,19 @@ export async function run(argv: string[]): Promise<number> {
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
   });
   const log = createLogger(options.logLevel);
-  const app = await startApp(options, log);
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(options, log);
+  } catch (err) {
+    // A port in use, a bad certificate, an unreadable data directory: say so and exit non-zero. Exit at
+    // once: what started before the failure (webhook timers, worker threads) would keep the process up.
+    const where = `${options.host}:${options.port}`;
+    const msg = (err as Error).message;
+    const inUse = /EADDRINUSE|address already in use/i.test(msg);
+    log.fatal({ err }, 'could not start');
+    console.error(`recommender serve: ${inUse ? `cannot listen on ${where}: the address is in use (another server running? choose another --port / RECOMMENDER_PORT)` : `could not start: ${msg}`}`);
+    process.exit(1);
+  }
   log.info({ dataDir: options.dataDir, port: app.port }, 'ready');
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

@@ -1,14 +1,11 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
-import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
+import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 import { timestampToIso as iso } from '../../transport/timestamp.js';
 
-export const summary = "a training job's status (a model's latest job, or --job-id)";
-
-const HELP = `usage: recommender status <model_id> | --job-id J [--json] [--server host:port] [--api-key K] [--tls] [--ca-file F]
-Exit code 0 when the job completed, 3 when it is still queued or running, 1 on error/cancelled.`;
-
+const HELP = `usage: recommender status <model_id> | --job-id J [--json] ${CLIENT_USAGE}
+Exit code 0 when the job completed, 3 when it is still queued or running, 1 on error/cancelled.
+${CLIENT_HELP}`;
 
 export function formatStatus(s: TrainingStatus__Output): string {
   const lines = [
@@ -35,17 +32,11 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return 0; }
   const modelId = positionals[0];
   if (!modelId && !values['job-id']) { console.error(`recommender status: give a model id or --job-id\n${HELP}`); return 2; }
-  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
-  try {
+  return runClient('status', values, async (client) => {
     const s = await new Promise<TrainingStatus__Output>((resolve, reject) => {
       client.GetStatus({ model_id: modelId ?? '', job_id: values['job-id'] ?? '' }, (err: ServiceError | null, r?: TrainingStatus__Output) => (err ? reject(err) : resolve(r!)));
     });
     console.log(values.json ? JSON.stringify(s, null, 2) : formatStatus(s));
     return s.status === 'COMPLETED' ? 0 : s.status === 'QUEUED' || s.status === 'RUNNING' ? 3 : 1;
-  } catch (err) {
-    reportCallError('status', err);
-    return 1;
-  } finally {
-    client.close();
-  }
+  });
 }

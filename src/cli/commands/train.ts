@@ -1,19 +1,17 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { TrainingStatus__Output } from '../../gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../../gen/recommender/v1/TrainRequest.js';
-import { createClient } from '../../transport/client.js';
-import { CLIENT_FLAGS, parse, reportCallError } from '../args.js';
+import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 import { formatStatus } from './status.js';
-
-export const summary = 'start a training job (optionally --watch its progress until it ends)';
 
 const HELP = `usage: recommender train [--model-id M] [--tags a,b] [--tag-match all|any] [--max-age-days N]
                          [--factors K] [--iterations N] [--regularization R] [--alpha A] [--cg-steps S] [--seed S]
                          [--backend B] [--type-weight type=w ...] [--filters JSON] [--holdout F] [--eval-k K]
                          [--callback-url URL] [--request-id ID] [--watch] [--json]
-                         [--server host:port] [--api-key K] [--tls] [--ca-file F]
+                         ${CLIENT_USAGE}
 --filters takes the DataFilters message as JSON, e.g. '{"interactions":{"types":["view"]}}'.
---watch shows a live progress bar on stderr; exit code 0 when the job completes, 1 otherwise.`;
+--watch shows a live progress bar on stderr; exit code 0 when the job completes, 1 otherwise.
+${CLIENT_HELP}`;
 
 function num(name: string, v: string | undefined, int = false): number | undefined {
   if (v === undefined) return undefined;
@@ -22,12 +20,39 @@ function num(name: string, v: string | undefined, int = false): number | undefin
   return n;
 }
 
+/** The flag a Train request field comes from (`hyperparameters.cg_steps` -> `--cg-steps`). */
+const FLAGS: Record<string, string> = {
+  model_id: '--model-id', data_tags: '--tags', tag_match: '--tag-match', maximum_interaction_age_days: '--max-age-days',
+  callback_url: '--callback-url', request_id: '--request-id', 'evaluation.holdout_fraction': '--holdout', 'evaluation.k': '--eval-k',
+  'hyperparameters.type_weights': '--type-weight',
+};
+function flagOf(field: string): string | undefined {
+  if (field.startsWith('data_filters')) return '--filters';
+  const hp = /^hyperparameters\.(factors|iterations|regularization|alpha|cg_steps|seed|backend)$/.exec(field)?.[1];
+  return FLAGS[field] ?? FLAGS[field.replace(/\[.*$/, '')] ?? (hp ? `--${hp.replace('_', '-')}` : undefined);
+}
+
+/** What a job is doing before its first iteration, from the status fields it has so far ('' once it iterates). */
+function phase(s: TrainingStatus__Output): string {
+  if (s.status === 'QUEUED') return ' waiting for a training slot';
+  if (s.status !== 'RUNNING' || s.iteration > 0) return '';
+  if (!s.data) return ' selecting the data';
+  const n = (v: string | number) => Number(v).toLocaleString('en-US');
+  return ` selected ${n(s.data.interactions)} interactions (${n(s.data.sources)} sources x ${n(s.data.targets)} targets); starting the ${s.backend || 'training'} backend`;
+}
+
+/**
+ * One progress line. The ETA shows once an iteration has completed (a loss is known): the first samples
+ * of an iteration extrapolate the backend's start-up over the whole run and overshoot wildly.
+ */
 function bar(s: TrainingStatus__Output): string {
   const width = 30;
   const filled = Math.round((s.progress / 100) * width);
-  const eta = s.eta_seconds !== undefined ? ` eta ${s.eta_seconds < 60 ? `${s.eta_seconds.toFixed(0)}s` : `${(s.eta_seconds / 60).toFixed(1)}m`}` : '';
-  const loss = s.loss !== undefined ? ` loss ${s.loss.toPrecision(5)}` : '';
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${s.progress.toFixed(0).padStart(3)}% ${s.status.toLowerCase()} it ${s.iteration}/${s.total_iterations}${loss}${eta}`;
+  const iterated = s.loss !== undefined && s.loss !== null;
+  const eta = iterated && s.eta_seconds !== undefined && s.eta_seconds !== null && Number.isFinite(s.eta_seconds) && s.status === 'RUNNING'
+    ? ` eta ${s.eta_seconds < 60 ? `${s.eta_seconds.toFixed(0)}s` : `${(s.eta_seconds / 60).toFixed(1)}m`}` : '';
+  const loss = iterated ? ` loss ${s.loss!.toPrecision(5)}` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${s.progress.toFixed(0).padStart(3)}% ${s.status.toLowerCase()} it ${s.iteration}/${s.total_iterations}${loss}${eta}${phase(s)}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -69,8 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`recommender train: ${(err as Error).message}\n${HELP}`);
     return 2;
   }
-  const client = createClient({ address: values.server, apiKey: values['api-key'], tls: values.tls, caFile: values['ca-file'] });
-  try {
+  return runClient('train', values, async (client) => {
     const started = await new Promise<TrainingStatus__Output>((resolve, reject) => {
       client.Train(req, (err: ServiceError | null, r?: TrainingStatus__Output) => (err ? reject(err) : resolve(r!)));
     });
@@ -93,10 +117,5 @@ export async function run(argv: string[]): Promise<number> {
     if (tty) process.stderr.write('\n');
     console.log(values.json ? JSON.stringify(final, null, 2) : formatStatus(final));
     return final.status === 'COMPLETED' ? 0 : 1;
-  } catch (err) {
-    reportCallError('train', err);
-    return 1;
-  } finally {
-    client.close();
-  }
+  }, flagOf);
 }

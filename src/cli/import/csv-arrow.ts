@@ -187,7 +187,12 @@ export async function* csvRecordBatches(input: AsyncIterable<Buffer | string>, k
       header = rec.split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1')).map((h) => rename[h] ?? h);
       present = specs.filter((s) => header!.includes(s.name)).map((spec) => ({ spec, at: header!.indexOf(spec.name) }));
       const missing = requiredColumns(kind).filter((r) => !header!.includes(r));
-      if (missing.length) throw new CsvError(`the CSV header lacks ${missing.join(', ')} (header: ${header.join(',')}; expected the layout's columns: ${specs.map((s) => s.name).join(',')})`);
+      if (missing.length) {
+        // Suggest a --map pairing the header's unknown columns, in order, with the missing ones.
+        const unknown = header.filter((h) => !specs.some((s) => s.name === h));
+        const example = missing.map((m, i) => `${unknown[i] ?? 'csvName'}=${m}`).join(',');
+        throw new CsvError(`the CSV header lacks ${missing.join(', ')} (header: ${header.join(',')}; expected the layout's columns: ${specs.map((s) => s.name).join(',')}); rename yours with --map, e.g. --map ${example}`);
+      }
       schema = new Schema(present.map(({ spec }) => new Field(spec.name, arrowType(spec), true)));
       reset();
       line = 1;
