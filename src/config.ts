@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
+import { engineSettings, type EngineSettings } from './engine/settings.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -40,6 +41,12 @@ export interface ServerOptions {
   /** Worker threads that score Recommend calls off the event loop (default 1; 0 = on the event loop). Env RECOMMENDER_SERVING_THREADS. */
   servingThreads?: number;
   logLevel?: string;
+  /**
+   * How the engine runs (engine/settings.ts). Env RECOMMENDER_WASM_BATCH_MATMUL=0 (tfjs's stock BatchMatMul on
+   * the wasm backend), NATIVE_CPU_KERNEL=js|wasm (native-cpu's row kernel), NATIVE_CPU_RELAXED_SIMD=0 (its plain
+   * SIMD build instead of the fused multiply-add one).
+   */
+  engine?: Partial<EngineSettings>;
 }
 
 export interface CompiledServerOptions {
@@ -60,6 +67,7 @@ export interface CompiledServerOptions {
   modelCacheBytes: number;
   servingThreads: number;
   logLevel: string;
+  engine: EngineSettings;
 }
 
 
@@ -90,6 +98,21 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     modelCacheBytes: num(env.RECOMMENDER_MODEL_CACHE_BYTES),
     servingThreads: num(env.RECOMMENDER_SERVING_THREADS),
     logLevel: env.LOG_LEVEL,
+    engine: engineSettingsFromEnv(env),
+  };
+}
+
+/** The engine's settings given in the environment (unset ones are left out). */
+export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EngineSettings> {
+  const off = (v: string | undefined) => (v === undefined || v === '' ? undefined : v !== '0');
+  const kernel = env.NATIVE_CPU_KERNEL;
+  if (kernel !== undefined && kernel !== '' && kernel !== 'js' && kernel !== 'wasm') {
+    throw new InvalidArgumentError(`NATIVE_CPU_KERNEL must be js or wasm, got "${kernel}"`, { field: 'NATIVE_CPU_KERNEL' });
+  }
+  return {
+    wasmBatchMatMul: off(env.RECOMMENDER_WASM_BATCH_MATMUL),
+    nativeCpuKernel: kernel === 'js' || kernel === 'wasm' ? kernel : undefined,
+    relaxedSimd: off(env.NATIVE_CPU_RELAXED_SIMD),
   };
 }
 
@@ -102,6 +125,9 @@ function positiveInt(name: string, v: number | undefined, dflt: number, min = 1)
 export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
   const o: ServerOptions = {};
   for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  // The engine's settings merge setting by setting (a layer that sets one keeps the others).
+  o.engine = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer.engine ?? {})) if (v !== undefined) (o.engine as Record<string, unknown>)[k] = v;
   if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
     throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
   }
@@ -130,5 +156,6 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     modelCacheBytes: positiveInt('modelCacheBytes', o.modelCacheBytes, 2 * 1024 ** 3),
     servingThreads: positiveInt('servingThreads', o.servingThreads, 1, 0),
     logLevel: o.logLevel ?? 'info',
+    engine: engineSettings(o.engine),
   };
 }

@@ -1,5 +1,5 @@
 import { startModuleWorker } from '../util/module-worker.js';
-import { deserializeError } from '../engine/worker-protocol.js';
+import { deserializeError } from '../errors.js';
 import { InternalError } from '../errors.js';
 import type { Selection, SelectionParams, StoredBatchRef } from './selection.js';
 import type { SelectionWorkerIn, SelectionWorkerOut } from './selection-worker.js';

@@ -1,6 +1,6 @@
 /** Worker-thread entry of `selectInWorker`: runs `selectTrainingData` and posts the result back once. */
 import { parentPort } from 'node:worker_threads';
-import { serializeError } from '../engine/worker-protocol.js';
+import { serializeError } from '../errors.js';
 import { selectTrainingData, type Selection, type SelectionParams, type StoredBatchRef } from './selection.js';
 
 /** Messages between `selectInWorker` (parent) and this worker. */

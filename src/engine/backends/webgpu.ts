@@ -119,8 +119,8 @@ export async function probeWebGpuAdapters(options: WebGpuOptions = {}): Promise<
 let probedDefault: Promise<Found | undefined> | undefined;
 let probedGles: Promise<Found | undefined> | undefined;
 
-/** A GPU that OpenGL ES could drive in hardware: a DRM render node or the NVIDIA driver's device files. */
-function gpuDeviceNodes(): boolean {
+/** Whether a GPU is there to drive: a DRM render node or the NVIDIA driver's device files. */
+export function gpuDeviceNodes(): boolean {
   try {
     return readdirSync('/dev/dri').some((n) => n.startsWith('renderD')) || existsSync('/dev/nvidia0');
   } catch {

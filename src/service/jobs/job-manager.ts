@@ -362,7 +362,8 @@ export class JobManager {
         this.change(job, persist);
       };
       const engineLog = (msg: string, fields?: Record<string, unknown>) => log.debug(fields ?? {}, msg);
-      const result: AlsResult = await trainInWorker(sel.matrix, params.als, { onProgress: onProgress(0), signal, log: engineLog });
+      const engine = { settings: this.deps.options.engine };
+      const result: AlsResult = await trainInWorker(sel.matrix, params.als, { onProgress: onProgress(0), signal, log: engineLog }, engine);
       job.backend = result.backend;
       job.device = result.device;
       job.lossCurve = result.lossCurve;
@@ -371,7 +372,7 @@ export class JobManager {
       if (params.evaluation) {
         const ev = params.evaluation;
         job.evaluation = await evaluateHoldout(sel.matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-          const fit = await trainInWorker(train, params.als, { onProgress: onProgress(1), signal, log: engineLog });
+          const fit = await trainInWorker(train, params.als, { onProgress: onProgress(1), signal, log: engineLog }, engine);
           return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
         });
         this.change(job, true);

@@ -1,0 +1,19 @@
+/** Protocol of the training worker (train-worker.ts), driven by `trainInWorker` (worker-trainer.ts) through util/worker-rpc.ts. */
+import type { FactorPair } from './als-driver.js';
+import type { CompiledAlsOptions } from './options.js';
+import type { EngineSettings } from './settings.js';
+import type { AlsResult, CsrMatrix, TrainProgress } from './types.js';
+
+export interface TrainRequest {
+  matrix: CsrMatrix;
+  options: CompiledAlsOptions;
+  settings: Partial<EngineSettings>;
+  initial?: FactorPair;
+}
+
+/** Progress and log lines of the training, in order. */
+export type TrainEvent = { progress: TrainProgress } | { log: string; fields?: Record<string, unknown> };
+
+export type TrainProtocol = {
+  train: { request: TrainRequest; response: AlsResult; event: TrainEvent };
+};
