@@ -3,7 +3,7 @@ import { CancelledError, InvalidArgumentError } from '../src/errors.js';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { TrainProgress } from '../src/engine/types.js';
-import { closeTrainingWorkers, trainInWorker } from '../src/engine/worker-trainer.js';
+import { closeTrainingWorkers, trainInWorker, warmTrainingWorker } from '../src/engine/worker-trainer.js';
 import { liveWorkerCount } from '../src/util/worker-rpc.js';
 import { randomCsr } from './helpers/engine-data.js';
 
@@ -48,6 +48,18 @@ describe('trainInWorker', () => {
     first.sourceFactors.forEach((v, i) => expect(Math.abs(v - second.sourceFactors[i]!)).toBeLessThan(1e-4));
     await closeTrainingWorkers();
     expect(liveWorkerCount()).toBe(before);
+  });
+
+  it('can be started ahead of the first training, which then takes that worker', async () => {
+    await closeTrainingWorkers();
+    const before = liveWorkerCount();
+    const o = compileAlsOptions({ factors: 8, iterations: 2, backend: 'native-cpu', workers: 2 });
+    expect(await warmTrainingWorker(o)).toEqual({ backend: 'native-cpu', device: 'CPU (native-cpu worker threads)' });
+    expect(liveWorkerCount()).toBe(before + 1);
+    const r = await trainInWorker(randomCsr(200, 100, 0.05, 2), o);
+    expect(r.device).toMatch(/^CPU: 2 worker threads/);
+    expect(liveWorkerCount()).toBe(before + 1);
+    await closeTrainingWorkers();
   });
 
   it('brings errors back as the same domain error classes with their field', async () => {

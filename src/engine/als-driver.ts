@@ -181,6 +181,7 @@ export async function runAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: Tr
   for (const c of problem.conf.targets) totalConfidence += c;
 
   const solver = await createSolver(problem, initialFactors(problem, initial), hooks);
+  hooks.log?.('ALS solver ready', { device: solver.device, setupMs: Math.round(performance.now() - started) });
   try {
     const totalWork = solver.work.sources + solver.work.targets || 1;
     const lossCurve: number[] = [];

@@ -1,6 +1,6 @@
 /** Protocol of the training worker (train-worker.ts), driven by `trainInWorker` (worker-trainer.ts) through util/worker-rpc.ts. */
 import type { FactorPair } from './als-driver.js';
-import type { CompiledAlsOptions } from './options.js';
+import type { CompiledAlsOptions, EngineBackend } from './options.js';
 import type { EngineSettings } from './settings.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from './types.js';
 
@@ -16,4 +16,6 @@ export type TrainEvent = { progress: TrainProgress } | { log: string; fields?: R
 
 export type TrainProtocol = {
   train: { request: TrainRequest; response: AlsResult; event: TrainEvent };
+  /** Sets up what a training of `backend` on `workers` threads sets up once (backend, kernel workers); answers the backend chosen. */
+  warm: { request: { backend: EngineBackend; workers: number; settings: Partial<EngineSettings> }; response: { backend: string; device: string } };
 };

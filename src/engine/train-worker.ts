@@ -4,6 +4,7 @@
  * workers) stays for the next one.
  */
 import { serveWorker, transfer } from '../util/worker-rpc.js';
+import { initBackend } from './backend.js';
 import type { TrainProtocol } from './train-protocol.js';
 import { trainAls } from './trainer.js';
 
@@ -15,5 +16,10 @@ serveWorker<TrainProtocol>({
       log: (msg, fields) => ctx.emit({ log: msg, fields }),
     }, settings, initial);
     return transfer(r, [r.sourceFactors.buffer, r.targetFactors.buffer]);
+  },
+  warm: async ({ backend, workers, settings }) => {
+    const choice = await initBackend(backend, { settings });
+    if (choice.backend === 'native-cpu') await (await import('./native-cpu/pool.js')).KernelPool.warm(workers);
+    return choice;
   },
 });

@@ -47,6 +47,20 @@ function keepWorker(w: TrainingWorker): void {
   idle = w;
 }
 
+/**
+ * Starts the training worker now (e.g. at server start) with what a training of `options.backend` on
+ * `options.workers` threads sets up once, so that the first training does not pay for it. Resolves with
+ * the backend chosen; a training that starts meanwhile gets a worker of its own.
+ */
+export async function warmTrainingWorker(options: Pick<CompiledAlsOptions, 'backend' | 'workers'>, settings: Partial<EngineSettings> = {}): Promise<{ backend: string; device: string }> {
+  const worker = takeWorker();
+  try {
+    return await worker.call('warm', { backend: options.backend, workers: options.workers, settings });
+  } finally {
+    keepWorker(worker);
+  }
+}
+
 /** Terminates the waiting training worker (at shutdown; a later training starts a new one). */
 export async function closeTrainingWorkers(): Promise<void> {
   const w = idle;

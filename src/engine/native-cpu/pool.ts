@@ -42,6 +42,12 @@ export class KernelPool {
     return KernelPool.start(count);
   }
 
+  /** Starts the idle pool of `count` workers now (so that the next training finds it), unless there is one. */
+  static async warm(count: number): Promise<void> {
+    const pool = KernelPool.acquire(count);
+    await pool.release();
+  }
+
   /** Terminates the idle pool, if any. */
   static async closeIdle(): Promise<void> {
     const pool = idle;
