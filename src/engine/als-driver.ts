@@ -121,13 +121,13 @@ export function divergedError(iteration: number, what: string, regularization: n
 }
 
 /** Whether every entry of a Gram matrix is finite (see the module comment). */
-export function gramFinite(g: ArrayLike<number>): boolean {
+function gramFinite(g: ArrayLike<number>): boolean {
   for (let j = 0; j < g.length; j++) if (!Number.isFinite(g[j]!)) return false;
   return true;
 }
 
 /** <X^T X, Y^T Y> + lambda (tr X^T X + tr Y^T Y), in float64. */
-export function denseLoss(xtx: Gram, yty: Gram, k: number, lambda: number): number {
+function denseLoss(xtx: Gram, yty: Gram, k: number, lambda: number): number {
   let dense = 0, trace = 0;
   for (let q = 0; q < k * k; q++) dense += xtx[q]! * yty[q]!;
   for (let a = 0; a < k; a++) trace += xtx[a * k + a]! + yty[a * k + a]!;
@@ -135,7 +135,7 @@ export function denseLoss(xtx: Gram, yty: Gram, k: number, lambda: number): numb
 }
 
 /** Confidences and the transpose, once per training (every backend solves from these). */
-export function prepareProblem(matrix: CsrMatrix, options: CompiledAlsOptions): AlsProblem {
+function prepareProblem(matrix: CsrMatrix, options: CompiledAlsOptions): AlsProblem {
   const { alpha, logScaling, logEpsilon } = options;
   const targets = transposeCsr(matrix);
   return {

@@ -160,11 +160,6 @@ async function probe(options: WebGpuOptions): Promise<Found[]> {
   return found.sort((x, y) => Number(x.summary.software) - Number(y.summary.software));
 }
 
-/** The adapter `auto` would use: a hardware (non-software) one, or undefined. */
-export async function findHardwareWebGpuAdapter(): Promise<WebGpuAdapterSummary | undefined> {
-  return (await probeWebGpuAdapters({ allowSoftware: false })).find((a) => !a.software);
-}
-
 export function describeAdapter(a: WebGpuAdapterSummary): string {
   const where = a.dawnBackend === 'default' ? 'vulkan' : a.dawnBackend;
   return `${a.software ? 'software' : 'GPU'}: ${a.device}${a.vendor ? ` [${a.vendor}]` : ''} (webgpu/${where})`;
