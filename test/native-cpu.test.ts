@@ -81,6 +81,19 @@ describe('native-cpu ALS', () => {
     expect(Math.abs(plain.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
   });
 
+  it('continues a training from its factors: 3 + 2 iterations give the 5-iteration model bit for bit', async () => {
+    const o = { ...base, factors: 16, cgSteps: 3, workers: 2, chunkNonzeros: 4096 };
+    const five = await train(medium, { ...o, iterations: 5 });
+    const three = await train(medium, { ...o, iterations: 3 });
+    const more = await train(medium, { ...o, iterations: 2 }, {}, {}, three);
+    expect(more.sourceFactors).toEqual(five.sourceFactors);
+    expect(more.targetFactors).toEqual(five.targetFactors);
+    expect([...three.lossCurve, ...more.lossCurve]).toEqual(five.lossCurve);
+    const err = await train(medium, o, {}, {}, { sourceFactors: new Float32Array(3), targetFactors: three.targetFactors }).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.field).toBe('initial.sourceFactors');
+  });
+
   it('reports progress within and after iterations, with loss, elapsed and ETA', async () => {
     const seen: TrainProgress[] = [];
     await train(medium, { ...base, factors: 16, iterations: 3, cgSteps: 3, workers: 2 }, { onProgress: (p) => seen.push(p) });
