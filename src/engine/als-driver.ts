@@ -180,9 +180,10 @@ export async function runAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: Tr
   let totalConfidence = m * n - matrix.indices.length;
   for (const c of problem.conf.targets) totalConfidence += c;
 
-  const solver = await createSolver(problem, initialFactors(problem, initial), hooks);
-  hooks.log?.('ALS solver ready', { device: solver.device, setupMs: Math.round(performance.now() - started) });
+  let solver: HalfSweepSolver | undefined;
   try {
+    solver = await createSolver(problem, initialFactors(problem, initial), hooks);
+    hooks.log?.('ALS solver ready', { device: solver.device, setupMs: Math.round(performance.now() - started) });
     const totalWork = solver.work.sources + solver.work.targets || 1;
     const lossCurve: number[] = [];
     let lastReport = performance.now();
@@ -234,6 +235,6 @@ export async function runAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: Tr
     if (signal?.aborted) throw cancelled();
     throw err;
   } finally {
-    await solver.dispose();
+    await solver?.dispose();
   }
 }
