@@ -81,40 +81,24 @@ async function child(): Promise<void> {
     }
   };
   let start = 0, cpu0 = 0;
-  const mark = (p: { phase: string; iteration: number }) => {
-    if (start === 0 && p.phase === 'sources' && p.iteration === 1) {
-      start = performance.now();
-      const u = process.cpuUsage();
-      cpu0 = (u.user + u.system) / 1e6;
-    }
+  const markNow = () => {
+    start = performance.now();
+    const u = process.cpuUsage();
+    cpu0 = (u.user + u.system) / 1e6;
   };
-  let device = '';
-  if (backend === 'native-cpu') {
-    const { trainNativeCpu } = await import('../src/engine/native-cpu/index.js');
-    // iteration 1 starts right after setup: take the time when the first solve starts
-    const r = await trainNativeCpu(m, o, {
-      onProgress: (p) => {
-        if (p.phase === 'setup') {
-          start = 0;
-        }
-        onProgress(p);
-      },
-      log: (msg) => {
-        if (msg === 'native-cpu backend') {
-          start = performance.now();
-          const u = process.cpuUsage();
-          cpu0 = (u.user + u.system) / 1e6;
-        }
-      },
-    });
-    device = r.device;
-  } else {
-    const { compileAlsOptions } = await import('../src/engine/options.js');
-    const { trainAls } = await import('../src/engine/trainer.js');
-    const co = compileAlsOptions({ ...o, backend });
-    const r = await trainAls(m, co, { onProgress: (p) => { mark(p); onProgress(p); } });
-    device = `${r.backend} ${r.device}`;
-  }
+  const { compileAlsOptions } = await import('../src/engine/options.js');
+  const { trainAls } = await import('../src/engine/trainer.js');
+  const { engineSettingsFromEnv } = await import('../src/config.js');
+  const r = await trainAls(m, compileAlsOptions({ ...o, backend }), {
+    onProgress: (p) => {
+      // the tensor path: iteration 1 starts with its first source chunk
+      if (backend !== 'native-cpu' && start === 0 && p.phase === 'sources' && p.iteration === 1) markNow();
+      onProgress(p);
+    },
+    // native-cpu: iteration 1 starts right after its setup (reported in coarser steps)
+    log: (msg) => { if (msg === 'native-cpu backend') markNow(); },
+  }, engineSettingsFromEnv());
+  const device = backend === 'native-cpu' ? r.device : `${r.backend} ${r.device}`;
   const perIter = ends.map((t, i) => (t - (i === 0 ? start : ends[i - 1])) / 1000);
   const cpuIter = cpu.map((t, i) => t - (i === 0 ? cpu0 : cpu[i - 1]));
   const out: Measure = { sPerIter: median(perIter), cpuPerIter: median(cpuIter), peakRssMiB: vmHwmMiB(), perIter, device };

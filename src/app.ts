@@ -28,6 +28,9 @@ import { BatchService } from './service/batches.js';
 import { importBatchHandler } from './transport/handlers/import-batch.js';
 import { listBatchesHandler } from './transport/handlers/list-batches.js';
 import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
+import { warmTrainingWorker } from './engine/worker-trainer.js';
+import type { EngineBackend } from './engine/options.js';
+import { errorMessage } from './errors.js';
 
 export interface App {
   options: CompiledServerOptions;
@@ -60,7 +63,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   dispatcher.start();
   closers.push(() => dispatcher.stop());
   const models = new ModelRegistry({ db, dataDir: options.dataDir, log: log.child({ component: 'models' }) });
-  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models });
+  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models, engine: options.engine });
   closers.push(() => pipeline.close());
   const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();
@@ -98,7 +101,19 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     ...similarItemsHandlers(log, modelCache),
   };
 
-  const grpc = await startGrpcServer(options, handlers, log);
+  let grpc: GrpcServer;
+  try {
+    grpc = await startGrpcServer(options, handlers, log);
+  } catch (err) {
+    // Could not listen: stop what was started (in reverse order), so the process can exit on its own.
+    servingShutdown.abort();
+    for (const close of [...beforeDrain, ...closers.reverse()]) await Promise.resolve(close()).catch(() => undefined);
+    db.close();
+    throw err;
+  }
+  // The training worker starts now, in the background, so the first Train does not wait for it.
+  warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
+    log.warn({ err: errorMessage(err) }, 'could not start the training worker ahead of the first Train'));
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = options.shutdownGraceMs) => {
     stopping ??= (async () => {

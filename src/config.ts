@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
+import { engineSettings, type EngineSettings } from './engine/settings.js';
 import { InvalidArgumentError } from './errors.js';
 
 export interface ServerOptions {
@@ -45,6 +46,12 @@ export interface ServerOptions {
   /** Rank through the exact int8 prefilter where k allows it (default true). Env RECOMMENDER_SERVING_PREFILTER=0 turns it off. */
   servingPrefilter?: boolean;
   logLevel?: string;
+  /**
+   * How the engine runs (engine/settings.ts). Env RECOMMENDER_WASM_BATCH_MATMUL=0 (tfjs's stock BatchMatMul on
+   * the wasm backend), NATIVE_CPU_KERNEL=js|wasm (native-cpu's row kernel), NATIVE_CPU_RELAXED_SIMD=0 (its plain
+   * SIMD build instead of the fused multiply-add one).
+   */
+  engine?: Partial<EngineSettings>;
 }
 
 export interface CompiledServerOptions {
@@ -67,6 +74,7 @@ export interface CompiledServerOptions {
   wasmScoring: boolean;
   servingPrefilter: boolean;
   logLevel: string;
+  engine: EngineSettings;
 }
 
 /** The default delays before webhook retries 1..6: 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
@@ -107,6 +115,21 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     wasmScoring: onUnlessOff(env.RECOMMENDER_WASM_SCORING),
     servingPrefilter: onUnlessOff(env.RECOMMENDER_SERVING_PREFILTER),
     logLevel: env.LOG_LEVEL,
+    engine: engineSettingsFromEnv(env),
+  };
+}
+
+/** The engine's settings given in the environment (unset ones are left out). */
+export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EngineSettings> {
+  const off = (v: string | undefined) => (v === undefined || v === '' ? undefined : v !== '0');
+  const kernel = env.NATIVE_CPU_KERNEL;
+  if (kernel !== undefined && kernel !== '' && kernel !== 'js' && kernel !== 'wasm') {
+    throw new InvalidArgumentError(`NATIVE_CPU_KERNEL must be js or wasm, got "${kernel}"`, { field: 'NATIVE_CPU_KERNEL' });
+  }
+  return {
+    wasmBatchMatMul: off(env.RECOMMENDER_WASM_BATCH_MATMUL),
+    nativeCpuKernel: kernel === 'js' || kernel === 'wasm' ? kernel : undefined,
+    relaxedSimd: off(env.NATIVE_CPU_RELAXED_SIMD),
   };
 }
 
@@ -128,6 +151,9 @@ export function compileRetrySchedule(schedule: readonly number[] | undefined): n
 export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
   const o: ServerOptions = {};
   for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  // The engine's settings merge setting by setting (a layer that sets one keeps the others).
+  o.engine = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer.engine ?? {})) if (v !== undefined) (o.engine as Record<string, unknown>)[k] = v;
   if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
     throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
   }
@@ -158,5 +184,6 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     wasmScoring: o.wasmScoring ?? true,
     servingPrefilter: o.servingPrefilter ?? true,
     logLevel: o.logLevel ?? 'info',
+    engine: engineSettings(o.engine),
   };
 }

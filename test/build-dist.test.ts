@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTINCT_OFFLOAD_AFTER_ROWS } from '../src/data/ingest-stats.js';
-import { TENSOR_SHARD_MIN_NONZEROS } from '../src/engine/trainer.js';
+import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 import { REPO_ROOT, runCli, spawnServe, type ServeProcess } from './helpers/cli.js';
 import { tempDataDir } from './helpers/server.js';
 
@@ -54,7 +54,7 @@ describe('the compiled build', () => {
     // Distinct (user, item) pairs, more than the thresholds for counting ids and sharding on a worker.
     const users = 3000;
     const perUser = 100;
-    expect(users * perUser).toBeGreaterThan(Math.max(DISTINCT_OFFLOAD_AFTER_ROWS, TENSOR_SHARD_MIN_NONZEROS));
+    expect(users * perUser).toBeGreaterThan(Math.max(DISTINCT_OFFLOAD_AFTER_ROWS, ENGINE_SETTINGS_DEFAULTS.tensorShardMinNonzeros));
     const lines = ['source_id,target_id,weight'];
     for (let u = 0; u < users; u++) for (let j = 0; j < perUser; j++) lines.push(`u${u},i${(u + j * 37) % 5000},1`);
     const csv = join(dataDir, 'big.csv');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
+import { compileServerOptions, optionsFromEnv } from '../src/config.js';
 import { ALS_DEFAULTS, compileAlsOptions } from '../src/engine/options.js';
+import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
 describe('compileAlsOptions', () => {
   it('applies the defaults', () => {
@@ -34,5 +36,23 @@ describe('compileAlsOptions', () => {
     }
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect((err as InvalidArgumentError).field).toBe(field);
+  });
+});
+
+describe('engine settings (config.ts reads them; the engine never reads the environment)', () => {
+  it('come from the environment variables, merge layer by layer, and default otherwise', () => {
+    expect(compileServerOptions(optionsFromEnv({})).engine).toEqual(ENGINE_SETTINGS_DEFAULTS);
+    const env = { RECOMMENDER_WASM_BATCH_MATMUL: '0', NATIVE_CPU_KERNEL: 'js', NATIVE_CPU_RELAXED_SIMD: '0' };
+    expect(compileServerOptions(optionsFromEnv(env)).engine).toMatchObject({ wasmBatchMatMul: false, nativeCpuKernel: 'js', relaxedSimd: false });
+    // a later layer that sets one setting keeps the others
+    const merged = compileServerOptions(optionsFromEnv(env), { engine: { nativeCpuKernel: 'wasm' } }).engine;
+    expect(merged).toMatchObject({ wasmBatchMatMul: false, nativeCpuKernel: 'wasm', relaxedSimd: false });
+  });
+
+  it('refuses an unknown NATIVE_CPU_KERNEL naming the variable', () => {
+    let err: unknown;
+    try { optionsFromEnv({ NATIVE_CPU_KERNEL: 'gpu' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).field).toBe('NATIVE_CPU_KERNEL');
   });
 });

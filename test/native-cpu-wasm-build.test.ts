@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadWasmModule } from '../src/engine/native-cpu/kernel-wasm.js';
+import { loadKernelModule } from '../src/engine/native-cpu/kernel-wasm.js';
 import { freshBuildMatches, hasWasmClang, WA } from './helpers/wasm-build.js';
 
 const dir = new URL('../src/engine/native-cpu/', import.meta.url).pathname;
 
 describe('native-cpu kernel.wasm and kernel-relaxed.wasm', () => {
   it('are valid modules that import a shared memory and export the two kernels and their stack pointer (set per worker)', async () => {
-    await loadWasmModule(); // switches relaxed SIMD on where this Node needs the flag
+    loadKernelModule(); // switches relaxed SIMD on where this Node needs the flag
     for (const file of ['kernel.wasm', 'kernel-relaxed.wasm']) {
       const mod = new WA.Module(readFileSync(join(dir, file)));
       expect(WA.Module.imports(mod), file).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

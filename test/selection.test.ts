@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CooBuilder } from '../src/data/csr-builder.js';
+import { CooBuilder } from '../src/engine/csr.js';
 import { compileDataFilters } from '../src/data/filters.js';
 import { MS_PER_DAY, selectTrainingData, validateMaxAgeDays, validateTypeWeights, type StoredBatchRef } from '../src/data/selection.js';
 import { InvalidArgumentError } from '../src/errors.js';

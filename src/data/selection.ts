@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from './batch-reader.js';
-import { CooBuilder } from './csr-builder.js';
+import { CooBuilder } from '../engine/csr.js';
 import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
 import { IdIndex } from './id-index.js';
 

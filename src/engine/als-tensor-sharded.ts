@@ -1,25 +1,22 @@
 /**
- * The tensor path (als-tensor.ts) sharded over worker threads, for tfjs backends that run on one CPU
+ * The tensor solver (als-tensor.ts) sharded over worker threads, for tfjs backends that run on one CPU
  * core each (wasm: no threads in Node; cpu). Same plan, same per-chunk solve, same factors bit for bit
- * as the single-device path (only the sparse loss terms are added in another order). Each shard (a worker
+ * as the single-device solver (only the sparse loss terms are added in another order). Each shard (a worker
  * with its own backend instance, tensor-shard-worker.ts) claims chunks of the side being solved from a
  * shared counter, largest first, so the shards finish together whatever their speed; the chunks are packed
  * once into shared memory (packSide), and the factors live in two SharedArrayBuffers that every shard reads
  * (the fixed side, its chunk's current rows) and writes (its chunk's new rows). Each chunk's Gram matrix is
- * computed by the shard that solved it; this thread folds them in plan order (as the single-device path
- * does), checks them for NaN/Inf, and computes the loss from them: it never passes over the factors. */
+ * computed by the shard that solved it; this thread folds them in plan order (as the single-device solver
+ * does): it never passes over the factors. The shards live as long as one training.
+ */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Worker } from 'node:worker_threads';
-import { CancelledError, InternalError, TrainingDivergedError } from '../errors.js';
-import { startModuleWorker } from '../util/module-worker.js';
-import { chunkW, denseLossTerms, divergedError, gram, gramFinite, type TensorAlsResult } from './als-tensor.js';
-import { validateCsr } from './csr.js';
-import { initFactors, rowCounts } from './init.js';
-import type { CompiledAlsOptions, EngineBackend } from './options.js';
-import { planTraining, type Chunk } from './plan.js';
-import type { FromShard, PackedSide, ToShard } from './tensor-shard-protocol.js';
-import { progressReporter } from './progress.js';
-import type { CsrMatrix, TrainHooks } from './types.js';
+import { WorkerClient } from '../util/worker-rpc.js';
+import { SIDES, type HalfSweepSolver, type SolverFactory } from './als-driver.js';
+import { aregTensor, chunkW, gram, readFloats } from './als-tensor.js';
+import type { EngineBackend } from './options.js';
+import { planProblem, type Chunk } from './plan.js';
+import type { EngineSettings } from './settings.js';
+import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js';
 
 /**
  * One side's chunks packed into shared memory (see PackedSide), with the claim order: largest work first
@@ -65,116 +62,71 @@ export function foldGrams(grams: Float32Array, chunks: number, k: number): Float
   return out;
 }
 
-class Shard {
-  private pending?: { resolve(m: FromShard): void; reject(e: Error): void };
-  private constructor(readonly worker: Worker) {
-    worker.on('message', (m: FromShard) => {
-      const p = this.pending;
-      this.pending = undefined;
-      if (!p) return;
-      if (m.t === 'failed') p.reject(m.name === 'TrainingDivergedError' ? new TrainingDivergedError(m.message) : new InternalError(`tensor shard failed: ${m.message}`));
-      else p.resolve(m);
-    });
-    const die = (why: string) => { const p = this.pending; this.pending = undefined; p?.reject(new InternalError(`tensor shard stopped: ${why}`)); };
-    worker.on('error', (e) => die(e.message));
-    worker.on('exit', (code) => die(`exit code ${code}`));
-  }
-  static start(): Shard { return new Shard(startModuleWorker(import.meta.url, 'tensor-shard-worker')); }
-  request(m: ToShard): Promise<FromShard> {
-    return new Promise((resolve, reject) => { this.pending = { resolve, reject }; this.worker.postMessage(m); });
-  }
-}
+/** The sharded tensor solver on `shards` worker threads, each starting `backend` as this thread did. */
+export function shardedTensorSolver(backend: EngineBackend, device: string, shards: number, settings: EngineSettings): SolverFactory {
+  return async (p, initial, hooks) => {
+    const o = p.options;
+    const k = o.factors;
+    const m = p.csr.sources.rows, n = p.csr.targets.rows;
+    const plans = planProblem(p);
+    const Xbuf = new SharedArrayBuffer(4 * Math.max(1, m * k));
+    const Ybuf = new SharedArrayBuffer(4 * Math.max(1, n * k));
+    const X = new Float32Array(Xbuf, 0, m * k);
+    const Y = new Float32Array(Ybuf, 0, n * k);
+    X.set(initial.sourceFactors);
+    Y.set(initial.targetFactors);
+    const sides: [PackedSide, PackedSide] = [packSide(plans.sources.chunks, k), packSide(plans.targets.chunks, k)];
+    const claim = new Int32Array(new SharedArrayBuffer(8));
+    const work = new Int32Array(new SharedArrayBuffer(4));
+    const grams = SIDES.map((side) => new Float32Array(new SharedArrayBuffer(4 * Math.max(1, plans[side].chunks.length * k * k)))) as [Float32Array, Float32Array];
+    const losses = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, plans.targets.chunks.length)));
 
-export async function trainTensorAlsSharded(matrix: CsrMatrix, o: CompiledAlsOptions, backend: EngineBackend, shards: number, hooks: TrainHooks = {}): Promise<TensorAlsResult> {
-  const started = performance.now();
-  const k = o.factors;
-  const { signal, onProgress } = hooks;
-  const cancelled = () => new CancelledError('training cancelled', { cause: signal?.reason });
-  if (signal?.aborted) throw cancelled();
-  const report = progressReporter(onProgress, o.iterations, started);
-
-  validateCsr(matrix);
-  report({ fraction: 0, iteration: 0, phase: 'setup' });
-  const { rows: m, cols: n } = matrix;
-  const { transposed, sides: plans, totalConfidence, workPerIteration } = planTraining(matrix, o);
-
-  const Xbuf = new SharedArrayBuffer(4 * Math.max(1, m * k));
-  const Ybuf = new SharedArrayBuffer(4 * Math.max(1, n * k));
-  const X = new Float32Array(Xbuf, 0, m * k);
-  const Y = new Float32Array(Ybuf, 0, n * k);
-  X.set(initFactors(rowCounts(matrix.indptr), k, o.seed, 0));
-  Y.set(initFactors(rowCounts(transposed.indptr), k, o.seed, 1));
-  const sides: [PackedSide, PackedSide] = [packSide(plans[0].chunks, k), packSide(plans[1].chunks, k)];
-  const claimBuf = new SharedArrayBuffer(8);
-  const claim = new Int32Array(claimBuf);
-  const workBuf = new SharedArrayBuffer(4);
-  const work = new Int32Array(workBuf);
-  const gramBufs: [SharedArrayBuffer, SharedArrayBuffer] = [
-    new SharedArrayBuffer(4 * Math.max(1, plans[0].chunks.length * k * k)),
-    new SharedArrayBuffer(4 * Math.max(1, plans[1].chunks.length * k * k)),
-  ];
-  const grams = [new Float32Array(gramBufs[0]), new Float32Array(gramBufs[1])];
-  const lossBuf = new SharedArrayBuffer(8 * Math.max(1, plans[1].chunks.length));
-  const losses = new Float64Array(lossBuf);
-
-  const pool = Array.from({ length: shards }, () => Shard.start());
-  const onAbort = () => { for (const s of pool) s.worker.postMessage({ t: 'abort' } satisfies ToShard); };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), o.regularization) as tf.Tensor2D);
-  try {
-    await Promise.all(pool.map((s) => s.request({
-      t: 'init', backend, k, steps: o.cgSteps, rows: m, cols: n, X: Xbuf, Y: Ybuf, sides, claim: claimBuf, work: workBuf, grams: gramBufs, losses: lossBuf,
-    })));
-    hooks.log?.('tensor path sharded over worker threads', { backend, shards, chunks: [plans[0].chunks.length, plans[1].chunks.length] });
-    const aregOf = (g: Float32Array) => tf.tidy(() => Float32Array.from(tf.add(tf.tensor2d(g, [k, k]), lambdaEye).dataSync()));
-    const lossCurve: number[] = [];
-    let lastLoss: number | undefined;
-
-    /** Solves every row of `side` given the other side's Gram `g`; returns the Gram of the new rows. */
-    const sweep = async (side: 0 | 1, g: Float32Array, it: number): Promise<Float32Array> => {
-      const areg = aregOf(g);
-      const before = side === 0 ? 0 : plans[0].paddedNonzeros;
-      Atomics.store(work, 0, 0);
-      Atomics.store(claim, side, 0);
-      timer = setInterval(() => report({
-        fraction: Math.min(1, (it - 1 + (before + Atomics.load(work, 0)) / workPerIteration) / o.iterations),
-        iteration: it, loss: lastLoss, lossKind: 'exact', phase: side === 0 ? 'sources' : 'targets',
-      }), Math.max(20, o.progressIntervalMs));
-      try {
-        await Promise.all(pool.map((s) => s.request({ t: 'sweep', side, areg, withLoss: side === 1 })));
-        if (signal?.aborted) throw cancelled();
-        return foldGrams(grams[side]!, plans[side].chunks.length, k);
-      } catch (err) {
-        if (signal?.aborted) throw cancelled();
-        throw err;
-      } finally {
-        clearInterval(timer);
-        timer = undefined;
-      }
+    const pool = Array.from({ length: shards }, () => WorkerClient.start<TensorShardProtocol>(import.meta.url, 'tensor-shard-worker', { label: 'tensor shard' }));
+    const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), o.regularization) as tf.Tensor2D);
+    const dispose = async () => {
+      lambdaEye.dispose();
+      await Promise.all(pool.map((s) => s.terminate()));
     };
-
-    // The first Gram from the initial factors, as the single-thread path computes it.
-    let yty: Float32Array = tf.tidy(() => Float32Array.from(gram(tf.tensor2d(Y.slice(), [n, k])).dataSync()));
-    for (let it = 1; it <= o.iterations; it++) {
-      const xtx = await sweep(0, yty, it);
-      if (!gramFinite(xtx)) throw divergedError(it, 'source factors', o.regularization);
-      yty = await sweep(1, xtx, it);
-      if (!gramFinite(yty)) throw divergedError(it, 'target factors', o.regularization);
-      let sparse = 0;
-      for (let c = 0; c < plans[1].chunks.length; c++) sparse += losses[c]!;
-      const [dense, reg] = tf.tidy(() => tf.stack(denseLossTerms(tf.tensor2d(xtx, [k, k]), tf.tensor2d(yty, [k, k]), o.regularization)).dataSync());
-      const loss = (sparse + dense! + reg!) / totalConfidence;
-      if (!Number.isFinite(loss)) throw divergedError(it, 'the loss terms', o.regularization);
-      lossCurve.push(loss);
-      lastLoss = loss;
-      report({ fraction: it / o.iterations, iteration: it, loss, lossKind: 'exact', phase: it === o.iterations ? 'done' : 'loss' });
+    try {
+      await Promise.all(pool.map((s) => s.call('init', {
+        backend, settings, k, steps: o.cgSteps, rows: m, cols: n, X: Xbuf, Y: Ybuf, sides,
+        claim: claim.buffer as SharedArrayBuffer, work: work.buffer as SharedArrayBuffer,
+        grams: [grams[0].buffer as SharedArrayBuffer, grams[1].buffer as SharedArrayBuffer], losses: losses.buffer as SharedArrayBuffer,
+      }, { signal: hooks.signal, abortGraceMs: 0 })));
+    } catch (err) {
+      await dispose();
+      throw err;
     }
-    return { sourceFactors: X.slice(), targetFactors: Y.slice(), lossCurve };
-  } finally {
-    if (timer) clearInterval(timer);
-    signal?.removeEventListener('abort', onAbort);
-    lambdaEye.dispose();
-    await Promise.all(pool.map((s) => s.worker.terminate()));
-  }
+    hooks.log?.('tensor path sharded over worker threads', { backend, shards, chunks: [plans.sources.chunks.length, plans.targets.chunks.length] });
+    const solver: HalfSweepSolver = {
+      device: `${device} x ${shards} worker threads`,
+      work: { sources: plans.sources.paddedNonzeros, targets: plans.targets.paddedNonzeros },
+      // The first Gram from the initial factors, as the single-device solver computes it.
+      gram: (side) => {
+        const f = side === 'sources' ? X : Y;
+        const g = tf.tidy(() => gram(tf.tensor2d(f.slice(), [f.length / k, k])));
+        return readFloats(g).finally(() => g.dispose());
+      },
+      async update(side, otherGram, ctx) {
+        const s = side === 'sources' ? 0 : 1;
+        const areg = aregTensor(otherGram, k, lambdaEye);
+        const aregData = await readFloats(areg).finally(() => areg.dispose());
+        Atomics.store(work, 0, 0);
+        Atomics.store(claim, s, 0);
+        ctx.watch(() => Atomics.load(work, 0));
+        // A cancelled training needs nothing from its shards: they are terminated at once.
+        await Promise.all(pool.map((w) => w.call('sweep', { side: s, areg: aregData, withLoss: ctx.withLoss }, { signal: ctx.signal, abortGraceMs: 0 })));
+        const chunks = plans[side].chunks.length;
+        let sparseLoss: number | undefined;
+        if (ctx.withLoss) {
+          sparseLoss = 0;
+          for (let c = 0; c < chunks; c++) sparseLoss += losses[c]!;
+        }
+        return { gram: foldGrams(grams[s], chunks, k), sparseLoss };
+      },
+      factors: async () => ({ sourceFactors: X.slice(), targetFactors: Y.slice() }),
+      dispose,
+    };
+    return solver;
+  };
 }

@@ -1,20 +1,18 @@
-import * as tf from '@tensorflow/tfjs-core';
-
 /**
- * Batched conjugate-gradient row solves (Takacs, Pilaszy, Tikk 2011, "Applications of the conjugate
- * gradient method for implicit feedback collaborative filtering", RecSys), warm-started from the current
- * factors and never forming the per-row k x k matrix. For a chunk of B rows u with gathered other-side
- * factors G_u ([L, k], padded), confidences c_u ([L], 0 on padding) and w_u = c_u - 1 on real entries:
+ * The CG row solves of als-driver.ts (Takacs, Pilaszy, Tikk 2011) batched over a chunk as tensor ops.
+ * For a chunk of B rows u with gathered other-side factors G_u ([L, k], padded), confidences c_u ([L],
+ * 0 on padding) and w_u = c_u - 1 on real entries:
  *
  *   A_u x = (Y^T Y + lambda I) x + G_u^T (w_u * (G_u x))        b_u = G_u^T c_u
- *   r = b - A x;  p = r
- *   repeat s times:  a = r.r / p.A p;  x += a p;  r -= a A p;  p = r + (r'.r' / r.r) p
  *
  * (Y^T Y + lambda I) x is one [B, k] x [k, k] matmul; the sparse part is two batched mat-vecs over the
  * [B, L, k] block: G x as [B, L, k] x [B, k, 1], and G^T v as [B, 1, L] x [B, L, k] (no transpose flag).
  * Divisions use divNoNan, so a row that has converged exactly (p.Ap = 0) stops moving.
  * With `trackGx`, also returns G x for the final x (kept up to date with the same steps), used by the loss.
  */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** s CG steps on a chunk from x0 (see the module comment). */
 export function cgSolveChunk(
   g: tf.Tensor3D, // [B, L, k]
   x0: tf.Tensor2D, // [B, k]

@@ -18,10 +18,3 @@ export function initFactors(rowNnz: ArrayLike<number>, factors: number, seed: nu
   }
   return out;
 }
-
-export function rowCounts(indptr: Int32Array): Int32Array {
-  const n = indptr.length - 1;
-  const out = new Int32Array(n);
-  for (let r = 0; r < n; r++) out[r] = indptr[r + 1] - indptr[r];
-  return out;
-}

@@ -1,11 +1,12 @@
+/**
+ * Training options (a job's hyperparameters) as a caller gives them (all optional). `compileAlsOptions`
+ * is the one place that applies the engine's defaults and validates; the engine takes only
+ * `CompiledAlsOptions`. Error fields are named as in the request (`hyperparameters.<snake_case>`).
+ * How the process runs the engine is not an option but a setting (settings.ts).
+ */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 
-/**
- * Training options as a caller gives them (all optional). `compileAlsOptions` is the one place that
- * applies the engine's defaults and validates; the engine takes only `CompiledAlsOptions`.
- * Error fields are named as in the request (`hyperparameters.<snake_case>`).
- */
 export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 

@@ -1,8 +1,3 @@
-import { confidences } from './confidence.js';
-import { transposeCsr } from './csr.js';
-import type { CompiledAlsOptions } from './options.js';
-import type { CsrMatrix } from './types.js';
-
 /**
  * Host-side plan of one half-sweep: the non-empty rows of a side, bucketed by their number of nonzeros
  * into padded lengths L from the grid 1, 2, 3, 4, 6, 8, 12, 16, 24, ... (at most 1/3 padding), and cut
@@ -12,6 +7,10 @@ import type { CsrMatrix } from './types.js';
  * step works on that block with batched mat-vecs, without any further gather.
  * Padding entries point at row 0 with confidence 0, so they contribute nothing.
  */
+import { SIDES, type AlsProblem, type Side } from './als-driver.js';
+import type { CsrMatrix } from './types.js';
+
+/** One chunk of B rows padded to length L. */
 export interface Chunk {
   batch: number;
   length: number;
@@ -79,27 +78,9 @@ export function planSide(m: CsrMatrix, conf: Float32Array, chunkNonzeros: number
   return { rows: m.rows, chunks, position, nonEmpty: order.length, paddedNonzeros: padded, nonzeros: m.indices.length };
 }
 
-/** Both half-sweeps' plans of a training run, and what its progress and loss are normalized by. */
-export interface TrainingPlan {
-  /** The target-side CSR (targets x sources). */
-  transposed: CsrMatrix;
-  /** [sources, targets] */
-  sides: readonly [SidePlan, SidePlan];
-  /** sum over all (u, i) of c_ui (1 on pairs without data): the loss is reported divided by it. */
-  totalConfidence: number;
-  /** Padded nonzeros of one iteration (progress units), at least 1. */
-  workPerIteration: number;
-}
-
-export function planTraining(matrix: CsrMatrix, o: Pick<CompiledAlsOptions, 'alpha' | 'logScaling' | 'logEpsilon' | 'chunkNonzeros'>): TrainingPlan {
-  const transposed = transposeCsr(matrix);
-  const sourcePlan = planSide(matrix, confidences(matrix.data, o.alpha, o.logScaling, o.logEpsilon), o.chunkNonzeros);
-  const targetConf = confidences(transposed.data, o.alpha, o.logScaling, o.logEpsilon);
-  const targetPlan = planSide(transposed, targetConf, o.chunkNonzeros);
-  let totalConfidence = matrix.rows * matrix.cols - matrix.indices.length;
-  for (let j = 0; j < targetConf.length; j++) totalConfidence += targetConf[j]!;
-  return {
-    transposed, sides: [sourcePlan, targetPlan], totalConfidence,
-    workPerIteration: sourcePlan.paddedNonzeros + targetPlan.paddedNonzeros || 1,
-  };
+/** Both sides' plans of a training run (the tensor path's, single-device or sharded). */
+export function planProblem(p: AlsProblem): Record<Side, SidePlan> {
+  const out = {} as Record<Side, SidePlan>;
+  for (const side of SIDES) out[side] = planSide(p.csr[side], p.conf[side], p.options.chunkNonzeros);
+  return out;
 }

@@ -1,3 +1,4 @@
+/** Progress reports of a training: what the loop reports, with elapsed time, ETA and the iteration count added. */
 import type { TrainHooks, TrainProgress } from './types.js';
 
 /** What a trainer reports; the reporter adds elapsed time, ETA (linear in the fraction done) and the iteration count. */

@@ -1,23 +1,14 @@
 /**
- * Slow, obvious float64 reference of implicit-feedback ALS (Hu, Koren, Volinsky 2008,
- * doi:10.1109/ICDM.2008.22), kept beside the tensor solver for tests and the quality anchor.
- *
- * Objective, with p_ui = 1 where (u, i) is a nonzero and 0 elsewhere, c_ui = 1 + alpha * r_ui
- * (c_ui = 1 where there is no data):
- *
- *   L(X, Y) = sum_{u,i} c_ui (p_ui - x_u^T y_i)^2 + lambda (sum_u |x_u|^2 + sum_i |y_i|^2)
- *
- * Exact row update (eq. 4 of the paper), with C^u = diag(c_u.):
- *
- *   x_u = (Y^T Y + Y^T (C^u - I) Y + lambda I)^{-1} Y^T C^u p(u)
- *
- * and symmetrically for y_i with X. Y^T (C^u - I) Y and Y^T C^u p(u) only involve the nonzeros of row u.
- * The k x k system is solved by our own Cholesky factorisation in float64. Rows without data get x_u = 0.
- * `lossNormalized` divides L by sum_{u,i} c_ui (as benfred/implicit reports it).
+ * Slow, obvious float64 reference of implicit-feedback ALS (the objective and update in als-driver.ts,
+ * Hu, Koren, Volinsky 2008, doi:10.1109/ICDM.2008.22), kept beside the fast solvers for tests and the
+ * quality anchor: every row update is the exact eq. 4, its k x k system formed and solved by our own
+ * Cholesky factorisation in float64 (rows without data get x_u = 0), and the loss is summed over every
+ * (u, i) pair by its definition. It shares no code with the fast solvers but the CSR rule, the
+ * confidences and the initial factors, so it checks them independently.
  */
 import { confidences } from './confidence.js';
-import { transposeCsr } from './csr.js';
-import { initFactors, rowCounts } from './init.js';
+import { rowCounts, transposeCsr, validateCsr } from './csr.js';
+import { initFactors } from './init.js';
 import type { CompiledAlsOptions } from './options.js';
 import type { CsrMatrix } from './types.js';
 
@@ -124,6 +115,7 @@ export interface ReferenceResult {
 /** Full reference training from the same initial point as the tensor solver (see init.ts). */
 export function referenceAls(m: CsrMatrix, o: Pick<CompiledAlsOptions, 'factors' | 'regularization' | 'alpha' | 'iterations' | 'seed' | 'logScaling' | 'logEpsilon'>, withLoss = false): ReferenceResult {
   const k = o.factors;
+  validateCsr(m);
   const t = transposeCsr(m);
   const confRows = confidences(m.data, o.alpha, o.logScaling, o.logEpsilon);
   const confCols = confidences(t.data, o.alpha, o.logScaling, o.logEpsilon);

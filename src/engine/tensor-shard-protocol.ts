@@ -1,4 +1,9 @@
+/**
+ * Protocol of a tensor shard (tensor-shard-worker.ts), driven by the sharded tensor solver
+ * (als-tensor-sharded.ts) through util/worker-rpc.ts.
+ */
 import type { EngineBackend } from './options.js';
+import type { EngineSettings } from './settings.js';
 
 /**
  * One side's chunks (plan.ts) packed into SharedArrayBuffers that every shard reads: chunk c has `batch[c]`
@@ -17,24 +22,20 @@ export interface PackedSide {
   w: Float32Array;
 }
 
-/** Messages between the sharded tensor trainer (als-tensor-sharded.ts) and a shard worker (tensor-shard-worker.ts). */
-export type ToShard =
-  /**
-   * Start `backend`. X (rows x k) and Y (cols x k) are the factors and `sides` the chunks of both sides
-   * (0: sources, 1: targets), all shared by every shard. `claim` ([2] int32) is the next position in each side's
-   * claim order; `work` ([1] int32) counts padded nonzeros done; `grams[side]` holds one k x k Gram matrix
-   * per chunk and `losses` one sparse loss term per target chunk.
-   */
-  | {
-      t: 'init'; backend: EngineBackend; k: number; steps: number; rows: number; cols: number;
-      X: SharedArrayBuffer; Y: SharedArrayBuffer; sides: [PackedSide, PackedSide];
-      claim: SharedArrayBuffer; work: SharedArrayBuffer; grams: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
-    }
-  /** Claim and solve chunks of `side` until none is left, given areg = G + lambda I (k x k); writes their rows into X or Y. */
-  | { t: 'sweep'; side: 0 | 1; areg: Float32Array; withLoss: boolean }
-  | { t: 'abort' };
+/**
+ * Start `backend` (with the caller's engine settings). X (rows x k) and Y (cols x k) are the factors and
+ * `sides` the chunks of both sides (0: sources, 1: targets), all shared by every shard. `claim` ([2] int32)
+ * is the next position in each side's claim order; `work` ([1] int32) counts padded nonzeros done;
+ * `grams[side]` holds one k x k Gram matrix per chunk and `losses` one sparse loss term per target chunk.
+ */
+export interface ShardInit {
+  backend: EngineBackend; settings: EngineSettings; k: number; steps: number; rows: number; cols: number;
+  X: SharedArrayBuffer; Y: SharedArrayBuffer; sides: [PackedSide, PackedSide];
+  claim: SharedArrayBuffer; work: SharedArrayBuffer; grams: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
+}
 
-export type FromShard =
-  | { t: 'ready'; device: string }
-  | { t: 'swept' }
-  | { t: 'failed'; message: string; name: string };
+export type TensorShardProtocol = {
+  init: { request: ShardInit; response: { device: string } };
+  /** Claim and solve chunks of `side` until none is left, given areg = G + lambda I (k x k); writes their rows into X or Y. */
+  sweep: { request: { side: 0 | 1; areg: Float32Array; withLoss: boolean }; response: null };
+};

@@ -8,22 +8,20 @@
  * shards never write the same row, and every chunk's results are the same whichever shard solves it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { parentPort } from 'node:worker_threads';
+import { CancelledError } from '../errors.js';
+import { serveWorker } from '../util/worker-rpc.js';
 import { gram, nextTurn, solveChunk, uploadChunk, disposeChunk } from './als-tensor.js';
 import { initBackend } from './backend.js';
-import type { FromShard, PackedSide, ToShard } from './tensor-shard-protocol.js';
+import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js';
 
-const port = parentPort!;
 interface State {
   k: number; steps: number; rows: number; cols: number;
   X: Float32Array; Y: Float32Array; sides: [PackedSide, PackedSide];
   claim: Int32Array; work: Int32Array; grams: [Float32Array, Float32Array]; losses: Float64Array;
 }
 let st: State | undefined;
-let aborted = false;
-const send = (m: FromShard) => port.postMessage(m);
 
-async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean): Promise<void> {
+async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, signal: AbortSignal): Promise<null> {
   const s = st!;
   const { k } = s;
   const p = s.sides[side];
@@ -35,9 +33,9 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean): Pr
   const grams = s.grams[side];
   try {
     for (;;) {
-      if (aborted) throw new Error('aborted');
+      if (signal.aborted) throw new CancelledError('tensor shard: sweep cancelled');
       const at = Atomics.add(s.claim, side, 1);
-      if (at >= p.order.length) return;
+      if (at >= p.order.length) return null;
       const ci = p.order[at]!;
       const B = p.batch[ci]!, L = p.length[ci]!, r0 = p.rowStart[ci]!, e0 = p.entryStart[ci]!;
       const rows = p.rows.subarray(r0, r0 + B);
@@ -65,21 +63,16 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean): Pr
   }
 }
 
-port.on('message', (m: ToShard) => {
-  if (m.t === 'abort') { aborted = true; return; }
-  const run = async (): Promise<FromShard> => {
-    if (m.t === 'init') {
-      const { device } = await initBackend(m.backend);
-      st = {
-        k: m.k, steps: m.steps, rows: m.rows, cols: m.cols,
-        X: new Float32Array(m.X), Y: new Float32Array(m.Y), sides: m.sides,
-        claim: new Int32Array(m.claim), work: new Int32Array(m.work),
-        grams: [new Float32Array(m.grams[0]), new Float32Array(m.grams[1])], losses: new Float64Array(m.losses),
-      };
-      return { t: 'ready', device };
-    }
-    await sweep(m.side, m.areg, m.withLoss);
-    return { t: 'swept' };
-  };
-  run().then(send, (err: Error) => send({ t: 'failed', message: err.message, name: err.name }));
+serveWorker<TensorShardProtocol>({
+  init: async (m) => {
+    const { device } = await initBackend(m.backend, { settings: m.settings });
+    st = {
+      k: m.k, steps: m.steps, rows: m.rows, cols: m.cols,
+      X: new Float32Array(m.X), Y: new Float32Array(m.Y), sides: m.sides,
+      claim: new Int32Array(m.claim), work: new Int32Array(m.work),
+      grams: [new Float32Array(m.grams[0]), new Float32Array(m.grams[1])], losses: new Float64Array(m.losses),
+    };
+    return { device };
+  },
+  sweep: (m, ctx) => sweep(m.side, m.areg, m.withLoss, ctx.signal),
 });

@@ -1,25 +1,25 @@
-/** Worker-thread entry of `trainInWorker`: runs `trainAls` and reports over the parent port. */
-import { parentPort } from 'node:worker_threads';
+/**
+ * The training worker: runs `trainAls` for `trainInWorker` (worker-trainer.ts), one training after
+ * another. What a training sets up once per thread (the backend and its probing, tfjs, native-cpu's kernel
+ * workers) stays for the next one.
+ */
+import { serveWorker, transfer } from '../util/worker-rpc.js';
+import { initBackend } from './backend.js';
+import type { TrainProtocol } from './train-protocol.js';
 import { trainAls } from './trainer.js';
-import { serializeError, type FromWorker, type ToWorker } from './worker-protocol.js';
 
-const port = parentPort;
-if (!port) throw new Error('train-worker.ts must run in a worker thread');
-const controller = new AbortController();
-const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-
-port.on('message', (m: ToWorker) => {
-  if (m.type === 'abort') {
-    controller.abort(new Error('cancelled by the caller'));
-    return;
-  }
-  if (m.type !== 'start') return;
-  trainAls(m.matrix, m.options, {
-    signal: controller.signal,
-    onProgress: (progress) => send({ type: 'progress', progress }),
-    log: (msg, fields) => send({ type: 'log', msg, fields }),
-  }).then(
-    (result) => send({ type: 'result', result }, [result.sourceFactors.buffer as ArrayBuffer, result.targetFactors.buffer as ArrayBuffer]),
-    (err) => send({ type: 'error', error: serializeError(err) }),
-  );
+serveWorker<TrainProtocol>({
+  train: async ({ matrix, options, settings, initial }, ctx) => {
+    const r = await trainAls(matrix, options, {
+      signal: ctx.signal,
+      onProgress: (progress) => ctx.emit({ progress }),
+      log: (msg, fields) => ctx.emit({ log: msg, fields }),
+    }, settings, initial);
+    return transfer(r, [r.sourceFactors.buffer, r.targetFactors.buffer]);
+  },
+  warm: async ({ backend, workers, settings }) => {
+    const choice = await initBackend(backend, { settings });
+    if (choice.backend === 'native-cpu') await (await import('./native-cpu/pool.js')).KernelPool.warm(workers);
+    return choice;
+  },
 });

@@ -1,38 +1,35 @@
-import { trainTensorAls } from './als-tensor.js';
-import { trainTensorAlsSharded } from './als-tensor-sharded.js';
-import { initBackend, type BackendInitOptions } from './backend.js';
+/**
+ * The engine's entry: trains implicit ALS on a CSR matrix and returns the factors (types.ts). A server
+ * calls it through `trainInWorker` (worker-trainer.ts); tests and benchmarks call it in their own thread.
+ *
+ * `trainAls` is the ALS trainer: it starts the configured backend (backend.ts) and runs the one training
+ * loop (als-driver.ts) with that backend's half-sweep solver: native-cpu's kernel, or the tensor solver
+ * that every tfjs backend runs; on the one-core CPU backends (wasm, cpu) with `options.workers` > 1 and
+ * enough data, the tensor solver sharded over worker threads. A trainer of another kind (one that is not a
+ * half-sweep solver, e.g. a remote cluster's) is a `Trainer` of its own returning the same `AlsResult`.
+ */
+import { runAls, type FactorPair, type SolverFactory } from './als-driver.js';
+import { initBackend } from './backend.js';
 import type { CompiledAlsOptions } from './options.js';
+import { engineSettings, type EngineSettings } from './settings.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from './types.js';
 
-/**
- * Below this many nonzeros the tensor path stays on one thread: a shard's start (its own tfjs backend,
- * ~0.3-1 s) would cost more than the split saves.
- */
-export const TENSOR_SHARD_MIN_NONZEROS = 200_000;
-
-export interface TrainInit extends Omit<BackendInitOptions, 'log'> {
-  /** Override of TENSOR_SHARD_MIN_NONZEROS (tests). */
-  tensorShardMinNonzeros?: number;
-}
+/** A whole trainer: matrix and options in, factors out (see the module comment). */
+export type Trainer = (
+  matrix: CsrMatrix, options: CompiledAlsOptions, hooks?: TrainHooks, settings?: Partial<EngineSettings>, initial?: FactorPair,
+) => Promise<AlsResult>;
 
 /**
- * Trains implicit ALS on `matrix` in the calling thread (a server uses `trainInWorker`). Starts the
- * configured backend (logged through hooks.log); `native-cpu` goes to its own kernel, every tfjs backend
- * runs the one tensor code path (als-tensor.ts); on the one-core CPU backends (wasm, cpu) with
- * `options.workers` > 1 and enough data, that path is sharded over worker threads (als-tensor-sharded.ts).
- * Rejects with CancelledError when `hooks.signal` aborts, TrainingDivergedError on NaN/Inf.
+ * Trains in the calling thread. `initial` starts from given factors (a warm start, or more iterations of
+ * an earlier training) instead of the seeded draw. Rejects with CancelledError when `hooks.signal`
+ * aborts, TrainingDivergedError on NaN/Inf, InvalidArgumentError on a matrix that breaks the CSR rule.
  */
-export async function trainAls(matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks = {}, init: TrainInit = {}): Promise<AlsResult> {
+export const trainAls: Trainer = async (matrix, options, hooks = {}, settings = {}, initial) => {
   const started = performance.now();
-  const { backend, device } = await initBackend(options.backend, { ...init, log: hooks.log });
-  if (backend === 'native-cpu') {
-    const { trainNativeCpu } = await import('./native-cpu/index.js');
-    return trainNativeCpu(matrix, options, hooks);
-  }
-  const shard = (backend === 'wasm' || backend === 'cpu') && options.workers > 1 && matrix.indptr[matrix.rows]! >= (init.tensorShardMinNonzeros ?? TENSOR_SHARD_MIN_NONZEROS);
-  const r = shard
-    ? await trainTensorAlsSharded(matrix, options, backend, options.workers, hooks)
-    : await trainTensorAls(matrix, options, hooks);
+  const s = engineSettings(settings);
+  const { backend, device } = await initBackend(options.backend, { log: hooks.log, settings: s });
+  const solver = await solverFor(backend, device, matrix, options, s);
+  const r = await runAls(matrix, options, hooks, solver, initial);
   return {
     factors: options.factors,
     sourceFactors: r.sourceFactors,
@@ -41,7 +38,16 @@ export async function trainAls(matrix: CsrMatrix, options: CompiledAlsOptions, h
     lossKind: 'exact',
     iterations: options.iterations,
     backend,
-    device: shard ? `${device} x ${options.workers} worker threads` : device,
+    device: r.device,
     seconds: (performance.now() - started) / 1000,
   };
+};
+
+async function solverFor(backend: string, device: string, matrix: CsrMatrix, options: CompiledAlsOptions, s: EngineSettings): Promise<SolverFactory> {
+  if (backend === 'native-cpu') return (await import('./native-cpu/index.js')).nativeCpuSolver(s);
+  const nonzeros = matrix.indptr[matrix.rows] ?? 0;
+  if ((backend === 'wasm' || backend === 'cpu') && options.workers > 1 && nonzeros >= s.tensorShardMinNonzeros) {
+    return (await import('./als-tensor-sharded.js')).shardedTensorSolver(backend, device, options.workers, s);
+  }
+  return (await import('./als-tensor.js')).tensorSolver(device);
 }

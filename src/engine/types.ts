@@ -26,9 +26,8 @@ export interface TrainProgress {
   /** 1-based iteration in progress (0 before the first). */
   iteration: number;
   totalIterations: number;
-  /** Loss after the last completed iteration (how it is computed: see `lossKind`). */
+  /** Loss after the last completed iteration (the exact objective over all pairs, see als-driver.ts). */
   loss?: number;
-  lossKind?: 'exact' | 'sampled';
   elapsedMs: number;
   etaMs?: number;
   phase: 'setup' | 'sources' | 'targets' | 'loss' | 'done';
@@ -46,9 +45,9 @@ export interface AlsResult {
   factors: number;
   sourceFactors: Float32Array;
   targetFactors: Float32Array;
-  /** Loss after each iteration. */
+  /** Loss after each iteration: the exact objective over all pairs divided by sum c_ui (als-driver.ts). */
   lossCurve: number[];
-  lossKind: 'exact' | 'sampled';
+  lossKind: 'exact';
   iterations: number;
   /** The tfjs backend (or native kernel) actually used, and the device it ran on (e.g. "CPU", "GPU: NVIDIA H200"). */
   backend: string;

@@ -11,7 +11,10 @@ export type WasmModule = object;
 export interface WasmInstance { exports: Record<string, unknown> }
 interface WasmApi {
   Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: (new (bytes: Uint8Array) => WasmModule) & { imports(m: WasmModule): { module: string; name: string; kind: string }[] };
+  Module: (new (bytes: Uint8Array) => WasmModule) & {
+    imports(m: WasmModule): { module: string; name: string; kind: string }[];
+    exports(m: WasmModule): { name: string; kind: string }[];
+  };
   Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   validate(bytes: Uint8Array): boolean;
 }

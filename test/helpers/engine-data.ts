@@ -1,19 +1,12 @@
 import { mulberry32 } from '../../src/util/random.js';
+import { CooBuilder } from '../../src/engine/csr.js';
 import type { CsrMatrix } from '../../src/engine/types.js';
 
-/** COO triples -> CSR (sorted, duplicates summed). */
+/** COO triples -> CSR (sorted, duplicates summed), through the engine's one builder. */
 export function csrFromTriples(rows: number, cols: number, triples: Array<[number, number, number]>): CsrMatrix {
-  const byRow: Map<number, number>[] = Array.from({ length: rows }, () => new Map());
-  for (const [r, c, w] of triples) byRow[r].set(c, (byRow[r].get(c) ?? 0) + w);
-  const indptr = new Int32Array(rows + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    const entries = [...byRow[r].entries()].sort((a, b) => a[0] - b[0]);
-    for (const [c, w] of entries) { indices.push(c); data.push(w); }
-    indptr[r + 1] = indices.length;
-  }
-  return { rows, cols, indptr, indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  const b = new CooBuilder();
+  for (const [r, c, w] of triples) b.push(r, c, w);
+  return b.toCsr(rows, cols);
 }
 
 /** Uniformly random sparse matrix with integer weights 1..5; some rows/cols may be empty. */
@@ -41,4 +34,16 @@ export function plantedClusters(users: number, items: number, groups: number, pI
     }
   }
   return { train: csrFromTriples(users, items, train), test };
+}
+
+/**
+ * `pairs` seeded (row, col) draws, skewed towards low ids on both sides by `skew` (1: uniform; 2: a few
+ * heavy rows and popular columns, as real interaction data), weights 1..3 (mostly 1), duplicates summed:
+ * O(pairs), for large test matrices.
+ */
+export function skewedPairs(rows: number, cols: number, pairs: number, seed: number, skew = 2): CsrMatrix {
+  const r = mulberry32(seed);
+  const b = new CooBuilder();
+  for (let j = 0; j < pairs; j++) b.push(Math.floor(rows * r() ** skew), Math.floor(cols * r() ** skew), 1 + Math.floor(3 * r() ** 2));
+  return b.toCsr(rows, cols);
 }

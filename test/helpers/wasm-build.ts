@@ -3,11 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The parts of the WebAssembly JS API the wasm-binary tests use (tsconfig's lib has none). */
-export interface WasmDesc { module?: string; name: string; kind: string }
-export const WA = (globalThis as unknown as {
-  WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): WasmDesc[]; exports(m: object): WasmDesc[] } };
-}).WebAssembly;
+/** The WebAssembly JS API with the project's one set of typings (src/util/wasm.ts). */
+export { WA } from '../../src/util/wasm.js';
 
 /** Whether `clang` + `wasm-ld` (and each of `more`, e.g. clang-16) can build wasm32 here. */
 export function hasWasmClang(...more: string[]): boolean {

@@ -10,21 +10,16 @@
  * own memory and reads and writes the tensors in place (no copies); its stack pointer points into a block
  * malloc'ed from that heap, and the module has no data segment (checked on load).
  *
- * Env RECOMMENDER_WASM_BATCH_MATMUL=0 keeps the stock kernel.
+ * The engine setting `wasmBatchMatMul: false` (env RECOMMENDER_WASM_BATCH_MATMUL=0) keeps the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
+import { compileWasm, WA, wasmBytes } from '../../util/wasm.js';
 
 interface WasmBackendInternals {
   wasm: { asm?: { memory?: object }; _malloc(bytes: number): number };
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 type BatchMatMulFn = (a: number, b: number, out: number, batch: number, m: number, k: number, n: number, strideA: number, strideB: number) => void;
 
@@ -49,8 +44,10 @@ export function wasmSectionIds(bytes: Uint8Array): number[] {
   return ids;
 }
 
+const MODULE_URL = new URL('./wasm-batch-matmul/batch-matmul.wasm', import.meta.url);
+
 export function batchMatMulWasmBytes(): Uint8Array {
-  return new Uint8Array(readFileSync(new URL('./wasm-batch-matmul/batch-matmul.wasm', import.meta.url)));
+  return wasmBytes(MODULE_URL);
 }
 
 export interface BatchMatMulInstall {
@@ -59,22 +56,32 @@ export interface BatchMatMulInstall {
   reason?: string;
 }
 
-let installed = false;
+/** The stock kernel while ours is registered over it. */
+let replaced: tf.KernelConfig | undefined;
+
+function register(config: tf.KernelConfig): void {
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel(config);
+}
 
 /**
- * Registers the kernel over the wasm backend's BatchMatMul. Call after `tf.setBackend('wasm')` resolved.
- * Idempotent per thread (each worker thread has its own tfjs and backend instance).
+ * Registers the kernel over the wasm backend's BatchMatMul (`enabled`), or puts the stock kernel back.
+ * Call after `tf.setBackend('wasm')` resolved. Idempotent per thread (each worker thread has its own tfjs
+ * and backend instance).
  */
-export function installWasmBatchMatMul(): BatchMatMulInstall {
-  if (installed) return { installed: true };
-  if (process.env.RECOMMENDER_WASM_BATCH_MATMUL === '0') return { installed: false, reason: 'RECOMMENDER_WASM_BATCH_MATMUL=0' };
+export function installWasmBatchMatMul(enabled = true): BatchMatMulInstall {
+  if (!enabled) {
+    if (replaced) register(replaced);
+    replaced = undefined;
+    return { installed: false, reason: 'turned off by the wasmBatchMatMul setting' };
+  }
+  if (replaced) return { installed: true };
   const backend = tf.findBackend('wasm') as unknown as WasmBackendInternals | undefined;
   const memory = backend?.wasm?.asm?.memory;
   const stock = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (!backend || !memory || !stock) return { installed: false, reason: 'the wasm backend does not expose its memory or kernel' };
-  const bytes = batchMatMulWasmBytes();
-  if (wasmSectionIds(bytes).includes(11)) return { installed: false, reason: 'batch-matmul.wasm has a data segment' };
-  const inst = new WA.Instance(new WA.Module(bytes), { env: { memory } });
+  if (wasmSectionIds(batchMatMulWasmBytes()).includes(11)) return { installed: false, reason: 'batch-matmul.wasm has a data segment' };
+  const inst = new WA.Instance(compileWasm(MODULE_URL), { env: { memory } });
   const sp = inst.exports.__stack_pointer as { value: number };
   sp.value = backend.wasm._malloc(STACK_BYTES) + STACK_BYTES;
   const run = inst.exports.batch_matmul as BatchMatMulFn;
@@ -105,8 +112,7 @@ export function installWasmBatchMatMul(): BatchMatMulInstall {
     }
     return out;
   };
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel({ kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc });
-  installed = true;
+  register({ kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc });
+  replaced = stock;
   return { installed: true };
 }

@@ -119,8 +119,8 @@ export async function probeWebGpuAdapters(options: WebGpuOptions = {}): Promise<
 let probedDefault: Promise<Found | undefined> | undefined;
 let probedGles: Promise<Found | undefined> | undefined;
 
-/** A GPU that OpenGL ES could drive in hardware: a DRM render node or the NVIDIA driver's device files. */
-function gpuDeviceNodes(): boolean {
+/** Whether a GPU is there to drive: a DRM render node or the NVIDIA driver's device files. */
+export function gpuDeviceNodes(): boolean {
   try {
     return readdirSync('/dev/dri').some((n) => n.startsWith('renderD')) || existsSync('/dev/nvidia0');
   } catch {
@@ -158,11 +158,6 @@ async function probe(options: WebGpuOptions): Promise<Found[]> {
   }
   // Hardware before software; within each, the default (Vulkan) backend before GLES.
   return found.sort((x, y) => Number(x.summary.software) - Number(y.summary.software));
-}
-
-/** The adapter `auto` would use: a hardware (non-software) one, or undefined. */
-export async function findHardwareWebGpuAdapter(): Promise<WebGpuAdapterSummary | undefined> {
-  return (await probeWebGpuAdapters({ allowSoftware: false })).find((a) => !a.software);
 }
 
 export function describeAdapter(a: WebGpuAdapterSummary): string {

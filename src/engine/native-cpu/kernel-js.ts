@@ -1,37 +1,15 @@
 /**
- * Pure-JS row solvers of implicit ALS: the reference and fallback of the native-cpu backend (the
- * WebAssembly SIMD kernel in kernel-wasm.ts computes the same thing faster).
+ * Pure-JS row solvers of native-cpu: the reference and fallback of the WebAssembly SIMD kernel
+ * (kernel-wasm.ts, kernel.c computes the same thing faster). The model, the row update and the CG steps
+ * are those of als-driver.ts; here, per row u of the side being solved (Y the fixed side):
  *
- * Model (Hu, Koren, Volinsky 2008, "Collaborative Filtering for Implicit Feedback Datasets"):
+ *   r = b - A x = -A0 x + sum_{i in u} (c_ui - (c_ui - 1) y_i^T x) y_i,   A0 = Y^T Y + lambda I (formed once per half-sweep)
+ *   A p = A0 p + sum_{i in u} (c_ui - 1)(y_i^T p) y_i
  *
- *   minimize  sum_{u,i} c_ui (p_ui - x_u^T y_i)^2 + lambda (sum_u |x_u|^2 + sum_i |y_i|^2)
- *   p_ui = 1 if user u interacted with item i, else 0;  c_ui = 1 + alpha r_ui  (c_ui = 1 where r_ui = 0)
- *   (with log scaling: c_ui = 1 + alpha log(1 + r_ui / epsilon); computed once in prepare.ts)
- *
- * With Y fixed, x_u solves  (Y^T C^u Y + lambda I) x_u = Y^T C^u p(u), where
- *   Y^T C^u Y = Y^T Y + Y^T (C^u - I) Y   (the second term only over the items of u),
- * so A0 = Y^T Y + lambda I is formed once per half-sweep (gramBlock) and shared by all rows.
- *
- * Row solve by conjugate gradient (Takacs, Pilaszy, Tikk 2011, "Applications of the conjugate gradient
- * method for implicit feedback collaborative filtering"), warm-started from the current x_u, s steps,
- * never forming the k x k matrix of the row:
- *
- *   r = Y^T C^u p(u) - A x = -A0 x + sum_{i in u} (c_ui - (c_ui - 1) y_i^T x) y_i
- *   p = r
- *   repeat s times:
- *     Ap = A0 p + sum_{i in u} (c_ui - 1)(y_i^T p) y_i
- *     a = r^T r / p^T Ap;  x += a p;  r -= a Ap
- *     stop if r^T r < 1e-20
- *     p = r + (r_new^T r_new / r^T r) p
- *
- * Departures: a row with no interactions gets x_u = 0 (its exact solution) without a solve. The loss
- * (exact, not sampled) is accumulated during the item half-sweep from the final Y and X:
- *
- *   L = sum_i [ y_i^T (X^T X) y_i + sum_{u in i} (c_ui (1 - x_u^T y_i)^2 - (x_u^T y_i)^2) ]
- *       + lambda (|X|^2 + |Y|^2)
- *
- * using y^T A0 y = y^T X^T X y + lambda |y|^2 and |X|^2 = trace(X^T X) (added by the caller). The caller
- * reports L / (sum c_ui + m n - N), the mean over all m n cells as benfred/implicit does.
+ * CG stops early once r^T r < 1e-20; a row with no interactions gets x_u = 0 (its exact solution)
+ * without a solve; the CG vectors are float64. With `withLoss`, a chunk also returns its rows' objective
+ * sum_u [x_u^T A0 x_u + sum_{i in u} (c_ui (1 - x_u^T y_i)^2 - (x_u^T y_i)^2)] with the new x_u (the
+ * native-cpu solver turns it into the loop's sparse term, index.ts).
  */
 
 export interface SideArrays {

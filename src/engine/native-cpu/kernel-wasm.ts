@@ -1,30 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
+/** The native-cpu WebAssembly SIMD kernel (kernel.c): loading it, and one worker's instance of it. */
+import { compileWasm, relaxedSimdCompiles, WA, wasmBytes, type WasmMemory, type WasmModule } from '../../util/wasm.js';
 import { STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays } from './kernel-js.js';
 
-/** Minimal typings of the WebAssembly JS API (tsconfig's lib has none). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-export type WasmModule = object;
-interface WasmInstance {
-  exports: Record<string, unknown>;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (m: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
-  validate(bytes: Uint8Array): boolean;
-}
-export const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
+/** Where the shared region starts in the kernel's memory (below: nothing of the module's own; it has no data). */
 export const WASM_BASE = 1 << 20;
-export const WASM_MAX_BYTES = 2 ** 32 - 65536;
-export function createSharedMemory(bytes: number): WasmMemory {
-  const pages = Math.ceil(bytes / 65536);
-  return new WA.Memory({ initial: pages, maximum: pages, shared: true });
-}
 
 export interface LoadedKernel {
   module: WasmModule;
@@ -32,37 +12,18 @@ export interface LoadedKernel {
   relaxed: boolean;
 }
 
-/**
- * Whether this runtime compiles WebAssembly relaxed SIMD. Node 22+ (V8 11.4+) ships it; Node 20's V8 has it
- * behind --experimental-wasm-relaxed-simd, which is switched on at run time only if the runtime does not
- * validate the module without it. Env NATIVE_CPU_RELAXED_SIMD=0 keeps the plain kernel.
- */
-function relaxedSimdUsable(bytes: Uint8Array): boolean {
-  if (process.env.NATIVE_CPU_RELAXED_SIMD === '0') return false;
-  if (WA.validate(bytes)) return true;
-  setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WA.validate(bytes);
-}
+const PLAIN = new URL('./kernel.wasm', import.meta.url);
+const RELAXED = new URL('./kernel-relaxed.wasm', import.meta.url);
+let relaxedCompiles: boolean | undefined;
 
 /**
- * The kernel (built from kernel.c by build-wasm.sh, both builds committed), compiled once per process:
+ * The kernel (built from kernel.c by build-wasm.sh, both builds committed), compiled once per thread:
  * kernel-relaxed.wasm where relaxed SIMD compiles (measured 1.5x faster at k = 128: the A0 products and
- * row updates become fused multiply-adds), else kernel.wasm. `relaxed: false` asks for the plain one.
+ * row updates become fused multiply-adds) and `relaxed` allows it, else kernel.wasm.
  */
-const cached = new Map<boolean, Promise<LoadedKernel>>();
-export function loadWasmModule(relaxed = true): Promise<LoadedKernel> {
-  let p = cached.get(relaxed);
-  if (!p) {
-    p = (async () => {
-      if (relaxed) {
-        const bytes = new Uint8Array(await readFile(new URL('./kernel-relaxed.wasm', import.meta.url)));
-        if (relaxedSimdUsable(bytes)) return { module: new WA.Module(bytes), relaxed: true };
-      }
-      return { module: new WA.Module(new Uint8Array(await readFile(new URL('./kernel.wasm', import.meta.url)))), relaxed: false };
-    })();
-    cached.set(relaxed, p);
-  }
-  return p;
+export function loadKernelModule(relaxed = true): LoadedKernel {
+  if (relaxed && (relaxedCompiles ??= relaxedSimdCompiles(wasmBytes(RELAXED)))) return { module: compileWasm(RELAXED), relaxed: true };
+  return { module: compileWasm(PLAIN), relaxed: false };
 }
 
 type GramFn = (Y: number, start: number, end: number, k: number, out: number) => void;
@@ -80,7 +41,7 @@ export class WasmKernel {
     private readonly scratch: number,
   ) {}
 
-  static async create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): Promise<WasmKernel> {
+  static create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): WasmKernel {
     if (layout.k % 4 !== 0) throw new Error('the wasm kernel needs rows padded to a multiple of 4 floats');
     const inst = new WA.Instance(module, { env: { memory } });
     // Each instance has its own globals: point its stack (growing down) at this worker's stack region.

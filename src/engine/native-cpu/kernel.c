@@ -1,6 +1,6 @@
 /*
  * WebAssembly SIMD (f32x4) row solvers of the native-cpu backend: the same formulas as kernel-js.ts
- * (see the comment there: Hu/Koren/Volinsky 2008 objective, Takacs/Pilaszy/Tikk 2011 CG row solves).
+ * (the Hu/Koren/Volinsky 2008 row update by Takacs/Pilaszy/Tikk 2011 CG steps, als-driver.ts).
  * Built by build-wasm.sh into kernel.wasm (committed); the module imports a shared memory (env.memory)
  * laid out by layout.ts and has no data of its own; its small C stack lives in a per-worker region
  * (each instance sets its exported __stack_pointer), so instances in several worker threads can share

@@ -1,97 +1,93 @@
 /**
- * A pool of native-cpu worker threads, reused across half-sweeps and iterations. `run` posts one task to
- * every worker (they share the work through an atomic counter) and resolves when all report done.
- * `terminate` ends the threads at once (used on abort and at the end of training).
+ * The native-cpu kernel workers of this thread, kept between trainings: starting a worker (a thread,
+ * our modules, the kernel) costs ~70-150 ms, so a finished training hands its pool back and the next one
+ * of the same size takes it (`acquire`). A pool waiting between trainings holds no training's memory
+ * (`release`) and does not keep the process alive. A cancelled training terminates its pool instead.
+ * `run` posts one task to every worker (they share the work through an atomic counter) and resolves
+ * when all report done.
  */
-import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../../util/module-worker.js';
-import type { WorkerInit, WorkerReply, WorkerTask } from './protocol.js';
-
+import { WorkerClient } from '../../util/worker-rpc.js';
+import type { KernelInit, KernelProtocol, KernelTask } from './kernel-protocol.js';
 
 let live = 0;
-/** Worker threads of all native-cpu pools that have not exited yet (tests check it returns to 0). */
-export function liveWorkers(): number {
+/** Kernel workers of this thread that have not exited yet, idle ones included. */
+export function liveKernelWorkers(): number {
   return live;
 }
 
-export class WorkerPool {
-  private readonly workers: Worker[] = [];
-  private pending: { left: number; resolve: () => void; reject: (e: Error) => void } | undefined;
-  private failed: Error | undefined;
-  private closed = false;
+let idle: KernelPool | undefined;
 
-  private constructor() {}
+export class KernelPool {
+  private constructor(private readonly workers: WorkerClient<KernelProtocol>[]) {}
 
-  static async start(count: number, init: (index: number) => WorkerInit): Promise<WorkerPool> {
-    const pool = new WorkerPool();
-    const ready: Promise<void>[] = [];
-    for (let w = 0; w < count; w++) {
-      const worker = startModuleWorker(import.meta.url, 'worker', { execArgv: [] });
-      pool.workers.push(worker);
+  private static start(count: number): KernelPool {
+    const workers = Array.from({ length: count }, () => {
+      const w = WorkerClient.start<KernelProtocol>(import.meta.url, 'kernel-worker', { label: 'native-cpu kernel worker', execArgv: [] });
       live++;
-      worker.once('exit', () => live--);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          const onMsg = (m: WorkerReply) => {
-            worker.off('message', onMsg);
-            if (m.kind === 'ready') resolve();
-            else reject(new Error(`native-cpu worker ${w} failed to start: ${m.kind === 'error' ? m.message : m.kind}`));
-          };
-          worker.on('message', onMsg);
-          worker.once('error', reject);
-        }),
-      );
-      worker.postMessage(init(w));
+      void w.exited.then(() => live--);
+      return w;
+    });
+    return new KernelPool(workers);
+  }
+
+  /** A pool of `count` workers: the idle one when it has that size, else a new one. */
+  static acquire(count: number): KernelPool {
+    const pool = idle;
+    idle = undefined;
+    if (pool?.alive && pool.size === count) {
+      for (const w of pool.workers) w.worker.ref();
+      return pool;
     }
-    try {
-      await Promise.all(ready);
-    } catch (err) {
-      await pool.terminate();
-      throw err;
-    }
-    for (const worker of pool.workers) {
-      worker.on('message', (m: WorkerReply) => pool.onReply(m));
-      worker.on('error', (err) => pool.fail(err));
-      worker.on('exit', (code) => {
-        if (!pool.closed) pool.fail(new Error(`native-cpu worker exited unexpectedly (code ${code})`));
-      });
-    }
-    return pool;
+    void pool?.terminate();
+    return KernelPool.start(count);
+  }
+
+  /** Starts the idle pool of `count` workers now (so that the next training finds it), unless there is one. */
+  static async warm(count: number): Promise<void> {
+    const pool = KernelPool.acquire(count);
+    await pool.release();
+  }
+
+  /** Terminates the idle pool, if any. */
+  static async closeIdle(): Promise<void> {
+    const pool = idle;
+    idle = undefined;
+    await pool?.terminate();
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  run(task: WorkerTask): Promise<void> {
-    if (this.failed) return Promise.reject(this.failed);
-    if (this.pending) return Promise.reject(new Error('native-cpu pool: a task is already running'));
-    return new Promise<void>((resolve, reject) => {
-      this.pending = { left: this.workers.length, resolve, reject };
-      for (const w of this.workers) w.postMessage(task);
-    });
+  get alive(): boolean {
+    return this.workers.every((w) => w.alive);
   }
 
-  private onReply(m: WorkerReply): void {
-    if (m.kind === 'error') return this.fail(new Error(m.message));
-    const p = this.pending;
-    if (!p || m.kind !== 'done') return;
-    if (--p.left === 0) {
-      this.pending = undefined;
-      p.resolve();
+  /** Gives every worker its part of a training's region. */
+  async init(make: (workerIndex: number) => KernelInit): Promise<void> {
+    await Promise.all(this.workers.map((w, i) => w.call('init', make(i))));
+  }
+
+  /** Runs `task` on every worker; aborting `signal` terminates the pool at once. */
+  async run(task: KernelTask, signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.call('run', task, { signal, abortGraceMs: 0 })));
+  }
+
+  /** Back to the idle slot after a training (or terminated when it cannot be reused). */
+  async release(): Promise<void> {
+    if (!this.alive) return this.terminate();
+    try {
+      await Promise.all(this.workers.map((w) => w.call('release', null)));
+    } catch {
+      return this.terminate();
     }
-  }
-
-  /** Rejects the running task (if any) with `err` and every later one. */
-  fail(err: Error): void {
-    if (!this.failed) this.failed = err;
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
+    for (const w of this.workers) w.worker.unref();
+    const previous = idle;
+    idle = this;
+    await previous?.terminate();
   }
 
   async terminate(): Promise<void> {
-    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -19,7 +19,8 @@ import type { Selection, StoredBatchRef } from '../../data/selection.js';
 import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
-import { trainInWorker } from '../../engine/worker-trainer.js';
+import type { EngineSettings } from '../../engine/settings.js';
+import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
@@ -160,6 +161,8 @@ export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, trainStep, ev
 export interface TrainingPipelineDeps {
   batches: BatchRepo;
   registry: ModelRegistry;
+  /** How the engine runs (config.ts); used by the default trainer. */
+  engine?: Partial<EngineSettings>;
   trainer?: Trainer;
   steps?: readonly PipelineStep[];
   /** Selection worker threads (default: a fresh set, closed by `close()`). */
@@ -174,7 +177,7 @@ export class TrainingPipeline {
 
   constructor(private readonly deps: TrainingPipelineDeps) {
     this.registry = deps.registry;
-    this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h));
+    this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h, { settings: deps.engine }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
   }
@@ -213,7 +216,7 @@ export class TrainingPipeline {
 
   /** Ends the selection workers (at shutdown, after the jobs stopped). */
   async close(): Promise<void> {
-    await this.selection.close();
+    await Promise.all([this.selection.close(), closeTrainingWorkers()]);
   }
 
   private newRun(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): TrainingRun {

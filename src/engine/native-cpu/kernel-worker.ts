@@ -1,0 +1,76 @@
+/**
+ * A native-cpu kernel worker: claims chunks of rows (or blocks of the Gram matrix) from a shared atomic
+ * counter and solves them in place in the shared memory. Which worker solves a row does not change its
+ * result, so results do not depend on the worker count. Pooled: it takes a new training's region with
+ * each `init`.
+ */
+import { serveWorker } from '../../util/worker-rpc.js';
+import { JsKernel, type SideArrays } from './kernel-js.js';
+import type { KernelProtocol, KernelTask } from './kernel-protocol.js';
+import { WasmKernel } from './kernel-wasm.js';
+import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, views, type Layout, type Views } from './layout.js';
+
+interface Kernel {
+  gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void;
+  solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number;
+}
+
+let run: { layout: Layout; v: Views; kernel: Kernel } | undefined;
+
+function sideArrays(v: Views, which: 'u' | 'i'): SideArrays {
+  return which === 'u'
+    ? { indptr: v.uIndptr, indices: v.uIndices, conf: v.uConf, solve: v.X, fixed: v.Y, gram: v.gram }
+    : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram };
+}
+
+/** Claims indices 0..count-1 from the shared counter (CTL_NEXT) until they run out or training is aborted. */
+function forEachClaimed(ctl: Int32Array, count: number, fn: (i: number) => void): void {
+  for (;;) {
+    if (Atomics.load(ctl, CTL_ABORT)) return;
+    const i = Atomics.add(ctl, CTL_NEXT, 1);
+    if (i >= count) return;
+    fn(i);
+  }
+}
+
+function runTask(task: KernelTask): null {
+  if (!run) throw new Error('native-cpu kernel worker: run before init');
+  const { layout, v, kernel } = run;
+  const k = layout.k;
+  if (task.kind === 'gram') {
+    // The Gram of side `task.side`'s factors (X for 'u', Y for 'i').
+    const of = task.side === 'u' ? v.X : v.Y;
+    const count = task.side === 'u' ? layout.rows : layout.cols;
+    forEachClaimed(v.control, GRAM_BLOCKS, (b) => {
+      const start = Math.floor((count * b) / GRAM_BLOCKS);
+      const end = Math.floor((count * (b + 1)) / GRAM_BLOCKS);
+      kernel.gramBlock(of, start, end, v.gramPartials, b * k * k);
+    });
+    return null;
+  }
+  const s = sideArrays(v, task.side);
+  const chunks = task.side === 'u' ? v.uChunks : v.iChunks;
+  const chunkCount = task.side === 'u' ? layout.uChunkCount : layout.iChunkCount;
+  const order = task.side === 'u' ? v.uOrder : v.iOrder;
+  forEachClaimed(v.control, chunkCount, (next) => {
+    const c = order[next]!; // heaviest chunks first
+    const start = chunks[c]!, end = chunks[c + 1]!;
+    v.lossPartials[c] = kernel.solveRows(s, start, end, task.steps, task.withLoss);
+    Atomics.add(v.control, CTL_ROWS_DONE, end - start);
+  });
+  return null;
+}
+
+serveWorker<KernelProtocol>({
+  init: (m) => {
+    const v = views(m.memory ? m.memory.buffer : m.buffer!, m.layout);
+    const kernel = m.kernel === 'wasm' ? WasmKernel.create(m.module!, m.memory!, m.layout, m.workerIndex) : new JsKernel(m.layout.k);
+    run = { layout: m.layout, v, kernel };
+    return null;
+  },
+  run: runTask,
+  release: () => {
+    run = undefined;
+    return null;
+  },
+});
