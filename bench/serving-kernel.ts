@@ -45,7 +45,7 @@ try {
     const cache = new ModelCache({ resolveServed: () => ({ jobId: 'j1', dir }), hasAnyJob: () => true, budgetBytes: 1e11 });
     await cache.get('m');
     const q = n >= 500_000 ? 100 : 2000;
-    const req = (u: number) => ({ model_id: 'm', source_id: `u${u % m}`, source_ids: [], max_recommendations: 10, target_type: '', include_target_ids: [], exclude_target_ids: [], target_filter: null, strict: false, interactions: [] });
+    const req = (u: number) => ({ model_id: 'm', source_id: `u${u % m}`, source_ids: [], max_recommendations: 10, target_type: '', include_target_ids: [], exclude_target_ids: [], target_filter: null, strict: false, interactions: [], exact: false });
     for (let j = 0; j < 50; j++) await recommend(cache, req(j)); // warm-up (wasm tier-up)
     const lat: number[] = [];
     for (let j = 0; j < q; j++) {

@@ -13,6 +13,10 @@ export interface Hyperparameters {
   'log_epsilon'?: (number | string);
   'backend'?: (string);
   'workers'?: (number);
+  'regularization_exponent'?: (number | string);
+  'unobserved_weight'?: (number | string);
+  'solver'?: (string);
+  'block_size'?: (number);
   '_factors'?: "factors";
   '_regularization'?: "regularization";
   '_alpha'?: "alpha";
@@ -21,6 +25,9 @@ export interface Hyperparameters {
   '_seed'?: "seed";
   '_log_epsilon'?: "log_epsilon";
   '_workers'?: "workers";
+  '_regularization_exponent'?: "regularization_exponent";
+  '_unobserved_weight'?: "unobserved_weight";
+  '_block_size'?: "block_size";
 }
 
 export interface Hyperparameters__Output {
@@ -35,6 +42,10 @@ export interface Hyperparameters__Output {
   'log_epsilon'?: (number);
   'backend': (string);
   'workers'?: (number);
+  'regularization_exponent'?: (number);
+  'unobserved_weight'?: (number);
+  'solver': (string);
+  'block_size'?: (number);
   '_factors'?: "factors";
   '_regularization'?: "regularization";
   '_alpha'?: "alpha";
@@ -43,4 +54,7 @@ export interface Hyperparameters__Output {
   '_seed'?: "seed";
   '_log_epsilon'?: "log_epsilon";
   '_workers'?: "workers";
+  '_regularization_exponent'?: "regularization_exponent";
+  '_unobserved_weight'?: "unobserved_weight";
+  '_block_size'?: "block_size";
 }

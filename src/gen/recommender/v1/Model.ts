@@ -4,6 +4,9 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 import type { Hyperparameters as _recommender_v1_Hyperparameters, Hyperparameters__Output as _recommender_v1_Hyperparameters__Output } from '../../recommender/v1/Hyperparameters';
 import type { Evaluation as _recommender_v1_Evaluation, Evaluation__Output as _recommender_v1_Evaluation__Output } from '../../recommender/v1/Evaluation';
 import type { TrainingStatus as _recommender_v1_TrainingStatus, TrainingStatus__Output as _recommender_v1_TrainingStatus__Output } from '../../recommender/v1/TrainingStatus';
+import type { HyperparameterChoice as _recommender_v1_HyperparameterChoice, HyperparameterChoice__Output as _recommender_v1_HyperparameterChoice__Output } from '../../recommender/v1/HyperparameterChoice';
+import type { TuningResult as _recommender_v1_TuningResult, TuningResult__Output as _recommender_v1_TuningResult__Output } from '../../recommender/v1/TuningResult';
+import type { AnnIndex as _recommender_v1_AnnIndex, AnnIndex__Output as _recommender_v1_AnnIndex__Output } from '../../recommender/v1/AnnIndex';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Model {
@@ -22,6 +25,10 @@ export interface Model {
   'train_seconds'?: (number | string);
   'latest_job'?: (_recommender_v1_TrainingStatus | null);
   'serving'?: (boolean);
+  'chosen'?: (_recommender_v1_HyperparameterChoice)[];
+  'tuning'?: (_recommender_v1_TuningResult | null);
+  'version'?: (number);
+  'ann'?: (_recommender_v1_AnnIndex | null);
 }
 
 export interface Model__Output {
@@ -40,4 +47,8 @@ export interface Model__Output {
   'train_seconds': (number);
   'latest_job': (_recommender_v1_TrainingStatus__Output | null);
   'serving': (boolean);
+  'chosen': (_recommender_v1_HyperparameterChoice__Output)[];
+  'tuning': (_recommender_v1_TuningResult__Output | null);
+  'version': (number);
+  'ann': (_recommender_v1_AnnIndex__Output | null);
 }

@@ -15,6 +15,7 @@ export interface RecommendRequest {
   'target_filter'?: (_recommender_v1_EntityFilter | null);
   'strict'?: (boolean);
   'interactions'?: (_recommender_v1_FoldInInteraction)[];
+  'exact'?: (boolean);
   '_exclude_seen'?: "exclude_seen";
 }
 
@@ -30,5 +31,6 @@ export interface RecommendRequest__Output {
   'target_filter': (_recommender_v1_EntityFilter__Output | null);
   'strict': (boolean);
   'interactions': (_recommender_v1_FoldInInteraction__Output)[];
+  'exact': (boolean);
   '_exclude_seen'?: "exclude_seen";
 }

@@ -10,6 +10,7 @@ export interface SimilarItemsRequest {
   'include_target_ids'?: (string)[];
   'exclude_target_ids'?: (string)[];
   'target_filter'?: (_recommender_v1_EntityFilter | null);
+  'exact'?: (boolean);
 }
 
 export interface SimilarItemsRequest__Output {
@@ -20,4 +21,5 @@ export interface SimilarItemsRequest__Output {
   'include_target_ids': (string)[];
   'exclude_target_ids': (string)[];
   'target_filter': (_recommender_v1_EntityFilter__Output | null);
+  'exact': (boolean);
 }

@@ -5,6 +5,7 @@ import type { JobStatus as _recommender_v1_JobStatus, JobStatus__Output as _reco
 import type { DataCounts as _recommender_v1_DataCounts, DataCounts__Output as _recommender_v1_DataCounts__Output } from '../../recommender/v1/DataCounts';
 import type { CallbackStatus as _recommender_v1_CallbackStatus, CallbackStatus__Output as _recommender_v1_CallbackStatus__Output } from '../../recommender/v1/CallbackStatus';
 import type { Evaluation as _recommender_v1_Evaluation, Evaluation__Output as _recommender_v1_Evaluation__Output } from '../../recommender/v1/Evaluation';
+import type { TuningProgress as _recommender_v1_TuningProgress, TuningProgress__Output as _recommender_v1_TuningProgress__Output } from '../../recommender/v1/TuningProgress';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TrainingStatus {
@@ -29,6 +30,11 @@ export interface TrainingStatus {
   'callback'?: (_recommender_v1_CallbackStatus | null);
   'evaluation'?: (_recommender_v1_Evaluation | null);
   'request_id'?: (string);
+  'phase'?: (string);
+  'tuning'?: (_recommender_v1_TuningProgress | null);
+  'version'?: (number);
+  'promoted'?: (boolean);
+  'promotion'?: (string);
   '_loss'?: "loss";
   '_eta_seconds'?: "eta_seconds";
 }
@@ -55,6 +61,11 @@ export interface TrainingStatus__Output {
   'callback': (_recommender_v1_CallbackStatus__Output | null);
   'evaluation': (_recommender_v1_Evaluation__Output | null);
   'request_id': (string);
+  'phase': (string);
+  'tuning': (_recommender_v1_TuningProgress__Output | null);
+  'version': (number);
+  'promoted': (boolean);
+  'promotion': (string);
   '_loss'?: "loss";
   '_eta_seconds'?: "eta_seconds";
 }
