@@ -44,6 +44,12 @@ async function annReady(s: TestServer, id: string): Promise<AnnIndex__Output> {
   throw new Error(`the index of ${id} did not become ready`);
 }
 
+/** Serves `M` (as a completed training does) and waits for its index. */
+async function serveIndexed(s: TestServer, M: TrainedModel): Promise<AnnIndex__Output> {
+  await serveModel(s, M);
+  return annReady(s, M.meta.modelId);
+}
+
 function ranked(r: RecommendResponse__Output, j = 0): Array<{ id: string; score: number }> {
   return r.results[j]!.recommendations.map((x) => ({ id: x.target_id, score: x.score }));
 }
@@ -51,9 +57,7 @@ function ranked(r: RecommendResponse__Output, j = 0): Array<{ id: string; score:
 describe('ANN index: build, recall, GetModel', () => {
   it('planted data: the index is built off the event loop, recall@10 above the bound, reported by GetModel; small catalogs get none', async () => {
     const s = await server();
-    const P = plantedModel({ sources: 400, targets: 4000, factors: 16, seed: 3, modelId: 'planted', jobId: 'p1' });
-    await serveModel(s, P);
-    const ann = await annReady(s, 'planted');
+    const ann = await serveIndexed(s, plantedModel({ sources: 400, targets: 4000, factors: 16, seed: 3, modelId: 'planted', jobId: 'p1' }));
     expect(ann.kind).toBe('hnsw (usearch)');
     expect(ann.state).toBe('ready');
     expect(ann.threshold_targets).toBe(String(THRESHOLD));
@@ -183,8 +187,7 @@ describe('model swap under load never mixes indexes', () => {
     const B: TrainedModel = { ...A, meta: { ...A.meta, jobId: 'sB' }, targetFactors: A.targetFactors.map((v) => -v) };
     const versions = new Map<string, ServedModel>();
     for (const M of [A, B]) {
-      await serveModel(s, M);
-      expect((await annReady(s, 'swap')).state).toBe('ready');
+      expect((await serveIndexed(s, M)).state).toBe('ready');
       versions.set(M.meta.jobId, await s.app.serving.get('swap'));
     }
     const exact = (job: string, u: number) => {
@@ -235,9 +238,7 @@ describe('model swap under load never mixes indexes', () => {
 describe('the index persists with the model version', () => {
   it('a restart reuses the stored index; a stale or missing one is rebuilt', async () => {
     const first = await server();
-    const M = plantedModel({ sources: 100, targets: 1200, factors: 8, seed: 13, modelId: 'kept', jobId: 'k1' });
-    await serveModel(first, M);
-    const built = await annReady(first, 'kept');
+    const built = await serveIndexed(first, plantedModel({ sources: 100, targets: 1200, factors: 8, seed: 13, modelId: 'kept', jobId: 'k1' }));
     const dir = new DataDir(first.dataDir).modelDir('kept', 'k1');
     const metaPath = join(dir, ANN_META_FILE);
     const stored = JSON.parse(readFileSync(metaPath, 'utf8')) as AnnMeta;

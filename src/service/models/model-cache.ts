@@ -14,7 +14,7 @@
  * ahead of its first request (the swap listener calls it), so its index is built at training end.
  */
 import { modelBytes, readModel } from '../../data/model-file.js';
-import { FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
+import { CancelledError, FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { annPaths, annUnavailable, readAnnMeta, type AnnMeta } from '../serving/ann-index.js';
 import type { AnnBuilder, AnnBuildState } from '../serving/ann-builder.js';
@@ -145,7 +145,10 @@ export class ModelCache {
     else if (build) {
       ann.builder.build(served, dir, slots).then(
         (meta) => { served.attachAnn(meta, annPaths(dir).index); },
-        (err: Error) => this.o.log?.warn({ modelId, jobId, err: err.message }, 'ANN index build failed; the model is ranked exactly'),
+        (err: Error) => {
+          if (err instanceof CancelledError) this.o.log?.debug({ modelId, jobId }, 'ANN index build cancelled (server stopping)');
+          else this.o.log?.warn({ modelId, jobId, err: err.message }, 'ANN index build failed; the model is ranked exactly');
+        },
       );
     }
     // A newer job may have been committed (and loaded) while this one loaded: never replace it with an older one.

@@ -75,9 +75,13 @@ export async function readAnnMeta(dir: string, model: { jobId: string; targets: 
   return ok ? meta : undefined;
 }
 
-/** Most candidates a request may fetch before it is cheaper to score the whole catalog exactly. */
+/**
+ * Most candidates a request may fetch: beyond it scoring the whole catalog exactly is cheaper. A candidate
+ * costs 60-300 target rows of the exact int8 pass (bench/ann.ts: the beam visits more of the graph where
+ * the factors have less structure), so n / 256 keeps the index cheaper than the exact pass.
+ */
 export function maxWanted(targets: number): number {
-  return Math.max(64, Math.min(16_384, Math.floor(targets / 64)));
+  return Math.max(64, Math.min(16_384, Math.floor(targets / 256)));
 }
 
 /**
