@@ -31,6 +31,8 @@ import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
 import { warmTrainingWorker } from './engine/worker-trainer.js';
 import type { EngineBackend } from './engine/options.js';
 import { errorMessage } from './errors.js';
+import { DataDir } from './data-dir.js';
+import { cleanSparkStaging, sparkTrainer } from './service/spark/spark-trainer.js';
 
 export interface App {
   options: CompiledServerOptions;
@@ -63,7 +65,11 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   dispatcher.start();
   closers.push(() => dispatcher.stop());
   const models = new ModelRegistry({ db, dataDir: options.dataDir, log: log.child({ component: 'models' }) });
-  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models, engine: options.engine });
+  const sparkStaging = new DataDir(options.dataDir).sparkStagingDir;
+  const sparkLog = log.child({ component: 'spark' });
+  await cleanSparkStaging(sparkStaging, sparkLog);
+  const spark = sparkTrainer({ settings: options.spark, localRoot: sparkStaging, log: sparkLog });
+  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models, engine: options.engine, spark });
   closers.push(() => pipeline.close());
   const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();
@@ -112,7 +118,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     throw err;
   }
   // The training worker starts now, in the background, so the first Train does not wait for it.
-  warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
+  if (options.backend !== 'spark') warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
     log.warn({ err: errorMessage(err) }, 'could not start the training worker ahead of the first Train'));
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = options.shutdownGraceMs) => {

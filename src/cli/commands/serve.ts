@@ -1,10 +1,14 @@
 import { parse } from '../args.js';
 
 const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
-                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
+                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu|spark]
                         [--workers N] [--max-upload-bytes N] [--training-concurrency N] [--serving-threads N]
+                        [--spark-master URL] [--spark-python P] [--spark-submit P] [--spark-conf k=v ...]
+                        [--spark-staging DIR|URI]
 Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
-RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
+RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW,
+RECOMMENDER_SPARK_MASTER, RECOMMENDER_SPARK_PYTHON, RECOMMENDER_SPARK_SUBMIT, RECOMMENDER_SPARK_CONF, RECOMMENDER_SPARK_STAGING, LOG_LEVEL.
+Spark: README "Training on a Spark cluster".`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -12,11 +16,13 @@ export async function run(argv: string[]): Promise<number> {
     'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     backend: { type: 'string' }, workers: { type: 'string' }, 'max-upload-bytes': { type: 'string' },
     'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'spark-master': { type: 'string' }, 'spark-python': { type: 'string' }, 'spark-submit': { type: 'string' },
+    'spark-conf': { type: 'string', multiple: true }, 'spark-staging': { type: 'string' },
   });
   if (values.help) { console.log(HELP); return 0; }
   // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
-  const [{ startApp }, { compileServerOptions, optionsFromEnv }, { createLogger }] = await Promise.all([
-    import('../../app.js'), import('../../config.js'), import('../../log.js'),
+  const [{ startApp }, { compileServerOptions, optionsFromEnv }, { createLogger }, { parseSparkConf }] = await Promise.all([
+    import('../../app.js'), import('../../config.js'), import('../../log.js'), import('../../service/spark/settings.js'),
   ]);
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const options = compileServerOptions(optionsFromEnv(), {
@@ -24,6 +30,10 @@ export async function run(argv: string[]): Promise<number> {
     apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
     backend: values.backend, workers: n(values.workers), maxUploadBytes: n(values['max-upload-bytes']),
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
+    spark: {
+      master: values['spark-master'], python: values['spark-python'], submit: values['spark-submit'],
+      conf: parseSparkConf(values['spark-conf'], '--spark-conf'), staging: values['spark-staging'],
+    },
   });
   const log = createLogger(options.logLevel);
   let app: Awaited<ReturnType<typeof startApp>>;

@@ -33,6 +33,8 @@ export interface JobRecord {
   /** The evaluation (shaped as the proto Evaluation message) when the job ran one. */
   evaluation?: EvaluationSummary;
   lossCurve: number[];
+  /** What a running job is doing (TrainingStatus.phase; training-pipeline.ts sets it, not stored in the catalog). */
+  phase?: string;
   /** Increases on every change. */
   sequence: number;
 }
