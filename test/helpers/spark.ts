@@ -95,6 +95,11 @@ function sparkHome(): string {
   return execFileSync(python, ['-c', 'import os, pyspark; print(os.path.dirname(pyspark.__file__))'], { encoding: 'utf8' }).trim();
 }
 
+/** The pip package's own spark-submit (a Spark installation's launcher, as --spark-submit takes it). */
+export function sparkSubmit(): string {
+  return join(sparkHome(), 'bin', 'spark-submit');
+}
+
 /** Starts a JVM daemon of the pip package in a process group of its own; resolves when `ready` matches its log. */
 function daemon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): { child: ChildProcess; found: Promise<RegExpMatchArray> } {
   const child = spawn(join(sparkHome(), 'bin', 'spark-class'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -115,15 +120,19 @@ function daemon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): { child:
 async function stopDaemon(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const gone = new Promise((r) => child.once('exit', r));
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  const kill = (sig: NodeJS.Signals) => { try { process.kill(-child.pid!, sig); } catch { /* gone */ } };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), 5000);
   await gone;
+  clearTimeout(timer);
   for (let i = 0; i < 100 && processGroup(child.pid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A standalone master and one worker (1 core, 1 GiB) on 127.0.0.1, on free ports. */
 export async function startStandaloneCluster(): Promise<StandaloneCluster> {
   const workDir = mkdtempSync(join(tmpdir(), 'spark-worker-'));
-  const env = { SPARK_LOCAL_IP: '127.0.0.1', SPARK_DAEMON_MEMORY: '256m', SPARK_DAEMON_JAVA_OPTS: '-XX:TieredStopAtLevel=1' };
+  // Their scratch space (and the executors') inside workDir, removed with it.
+  const env = { SPARK_LOCAL_IP: '127.0.0.1', SPARK_DAEMON_MEMORY: '256m', SPARK_DAEMON_JAVA_OPTS: '-XX:TieredStopAtLevel=1', SPARK_LOCAL_DIRS: join(workDir, 'local') };
   const master = daemon(['org.apache.spark.deploy.master.Master', '--host', '127.0.0.1', '--port', '0', '--webui-port', '0'], env, /Starting Spark master at (spark:\/\/127\.0\.0\.1:\d+)/);
   let worker: ReturnType<typeof daemon> | undefined;
   try {

@@ -28,7 +28,7 @@ import type { SparkAlsParams } from './job-spec.js';
 import type { SparkSettings } from './settings.js';
 
 /** The regularization of a spark job that leaves it out (bench/README.md, "Spark"). */
-export const SPARK_DEFAULT_REGULARIZATION = 0.05;
+export const SPARK_DEFAULT_REGULARIZATION = 0.3;
 /** Spark ALS's own default block count. */
 const SPARK_DEFAULT_BLOCKS = 10;
 /** Spark's objective in our frequency-scaled terms (module comment). */

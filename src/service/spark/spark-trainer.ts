@@ -50,8 +50,10 @@ function deviceOf(m: SparkManifest): string {
 export function jobSpec(settings: SparkSettings, local: string, runId: string, options: CompiledAlsOptions, appName: string): SparkJobSpec {
   const remote = isStagingUri(settings.staging) ? `${settings.staging}/${runId}` : undefined;
   const at = (name: string) => (remote ? `${remote}/${name}` : fileUri(join(local, name)));
+  // A local master's scratch files go in the run's directory, removed with it even when the JVM was killed.
+  const conf = settings.master.startsWith('local') && !settings.conf['spark.local.dir'] ? { ...settings.conf, 'spark.local.dir': join(local, 'scratch') } : settings.conf;
   return {
-    version: SPEC_VERSION, master: settings.master, appName, conf: settings.conf,
+    version: SPEC_VERSION, master: settings.master, appName, conf,
     input: at('input'), output: at('output'), checkpointDir: settings.checkpointInterval > 0 ? at('checkpoints') : null,
     upload: remote ? { source: fileUri(join(local, 'input')), target: at('input') } : null,
     download: remote ? { source: at('output'), target: fileUri(join(local, 'output')) } : null,
