@@ -23,7 +23,7 @@
  * Spark properties: --conf k=v,... (default: UI off, driver memory 4g); the interpreter: $PYTHON or .venv.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,9 +39,8 @@ import { createLogger } from '../src/log.js';
 import { evaluateHoldout } from '../src/service/evaluation/evaluate.js';
 import { compileSparkSettings, parseSparkConf } from '../src/service/spark/settings.js';
 import { sparkTrainer } from '../src/service/spark/spark-trainer.js';
-import { generate } from '../test/helpers/synthetic-csr.js';
 import { readRatings } from './quality.js';
-import { flag, readCsr, writeCsr } from './synthetic.js';
+import { flag, readCsr, syntheticDir } from './synthetic.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -128,8 +127,7 @@ async function speed(): Promise<void> {
   for (const size of sizes) {
     const spec = SIZES[size];
     if (!spec) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
-    const dir = `${dataRoot}/${size}-seed${SEED}`;
-    if (!existsSync(`${dir}/header.json`)) writeCsr(dir, generate({ ...spec, seed: SEED }), SEED);
+    const dir = syntheticDir(dataRoot, size, spec, SEED);
     const rows: [string, Row][] = [];
     for (const b of backends) rows.push([b, await measure(b, dir, k, iters)]);
     const native = rows.find(([b]) => b === 'native-cpu')?.[1];
