@@ -22,7 +22,7 @@ export function lossPlotSvg(curve: readonly number[], totalIterations: number): 
     ? `Loss per iteration: ${curve.length} of ${total} iterations, last loss ${last!.toPrecision(5)}`
     : `Loss per iteration: no iteration completed yet (of ${total})`;
   const dots = curve.length <= 120 ? curve.map((v, j) => `<circle cx="${num(x(j + 1))}" cy="${num(y(Number.isFinite(v) ? v : hi))}" r="3"/>`).join('') : '';
-  return raw(`<svg class="plot" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}" data-points="${curve.length}" data-total="${total}">
+  return raw(`<svg xmlns="http://www.w3.org/2000/svg" class="plot" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}" data-points="${curve.length}" data-total="${total}">
 <title>${label}</title>
 <line class="axis" x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}"/><line class="axis" x1="${L}" y1="${T}" x2="${L}" y2="${H - B}"/>
 <text class="tick" x="${L - 6}" y="${T + 4}" text-anchor="end">${hi.toPrecision(4)}</text>
@@ -52,7 +52,7 @@ export function evaluationBarsSvg(groups: readonly BarGroup[], caption: string):
       + `<text class="tick" x="${num(cx)}" y="${H - B + 16}" text-anchor="middle">${escapeHtml(g.label)}</text>`;
   }).join('');
   const label = escapeHtml(`${caption}: ${groups.map((g) => `${g.label} model ${g.model.toFixed(3)}, baseline ${g.baseline.toFixed(3)}`).join('; ')}`);
-  return raw(`<svg class="bars" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">
+  return raw(`<svg xmlns="http://www.w3.org/2000/svg" class="bars" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">
 <title>${label}</title>
 <line class="axis" x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}"/>${bars}
 <rect class="model" x="${L}" y="4" width="12" height="12"/><text class="tick" x="${L + 16}" y="14">model</text>

@@ -154,7 +154,7 @@ ${facts([['interactions', int(c.interactions)], ['distinct pairs', int(c.pairs)]
       callback: job.callbackUrl ? `${job.callbackUrl}: ${callback}` : callback,
       version: job.version ? `${job.version}${job.promoted ? ' (serving when it completed)' : ' (not serving)'}` : '-',
       promotion: job.promotion || '-',
-      evaluation: ev ? `${ev.k}: ndcg ${ev.model.ndcg_at_k.toFixed(4)} (baseline ${ev.baseline.ndcg_at_k.toFixed(4)}), precision ${ev.model.precision_at_k.toFixed(4)} (baseline ${ev.baseline.precision_at_k.toFixed(4)})` : '-',
+      evaluation: ev ? `at k = ${ev.k}: ndcg ${ev.model.ndcg_at_k.toFixed(4)} (baseline ${ev.baseline.ndcg_at_k.toFixed(4)}), precision ${ev.model.precision_at_k.toFixed(4)} (baseline ${ev.baseline.precision_at_k.toFixed(4)})` : '-',
       error: job.error || '-',
     };
   }

@@ -98,7 +98,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer', 'cache-control': 'no-store', ...extra,
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form POSTs.
+    'referrer-policy': 'same-origin', 'cache-control': 'no-store', ...extra,
   });
   res.end(body);
 }
