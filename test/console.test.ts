@@ -49,10 +49,21 @@ async function shot(page: Page, name: string): Promise<void> {
 /** At 375 px the page itself never scrolls sideways (wide tables scroll inside their region). */
 async function expectNarrowOk(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 375, height: 800 });
-  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
   expect(scroll, `${name} at 375 px`).toBeLessThanOrEqual(client);
   await shot(page, `${name}-375px`);
   await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** Fills the Jobs page's Train form and submits it; resolves with the new job's id (its page is open then). */
+async function startTraining(page: Page, fields: { factors: string; iterations: string }): Promise<string> {
+  await page.fill('input[name="model_id"]', 'movies');
+  await page.fill('input[name="tags"]', 'ml');
+  await page.fill('input[name="factors"]', fields.factors);
+  await page.fill('input[name="iterations"]', fields.iterations);
+  await page.fill('input[name="holdout"]', '0.2');
+  await Promise.all([page.waitForURL(/\/jobs\/job-/), page.click('button:has-text("Start training")')]);
+  return decodeURIComponent(page.url().split('/jobs/')[1]!);
 }
 
 const cli = async (args: string[]) => {
@@ -97,9 +108,9 @@ describe.skipIf(!present)('web console', () => {
     await expectNarrowOk(page, 'overview');
     // By keyboard: the skip link first, then the nav; Enter follows "Data".
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     for (let i = 0; i < 2; i++) await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Data');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Data');
     await Promise.all([page.waitForURL(`${base}/data`), page.keyboard.press('Enter')]);
     const rows = page.locator('table tbody tr');
     expect(await rows.count()).toBe(3);
@@ -117,28 +128,22 @@ describe.skipIf(!present)('web console', () => {
     expect(described.slice(0, 5)).toEqual(['100,836', '100,836', '610', '9,724', '9,742']);
     await shot(page, 'data');
     await expectNarrowOk(page, 'data');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     await page.close();
   });
 
   it('Jobs: a training started from the form; its page streams progress and a loss plot that grows', async () => {
     const page = await open('/jobs');
-    await page.fill('input[name="model_id"]', 'movies');
-    await page.fill('input[name="tags"]', 'ml');
-    await page.fill('input[name="factors"]', '24');
-    await page.fill('input[name="iterations"]', '40');
-    await page.fill('input[name="holdout"]', '0.2');
-    await Promise.all([page.waitForURL(/\/jobs\/job-/), page.click('button:has-text("Start training")')]);
-    firstJob = decodeURIComponent(page.url().split('/jobs/')[1]!);
+    firstJob = await startTraining(page, { factors: '24', iterations: '40' });
     // Samples of the live page while it trains: the plot's points, the status, the ETA.
     const samples: Array<{ points: number; status: string; eta: string }> = [];
     const until = Date.now() + 120_000;
     for (;;) {
-      const s = await page.evaluate(() => ({
+      const s = await page.evaluate<{ points: number; status: string; eta: string }>(`({
         points: Number(document.querySelector('[data-plot] svg')?.getAttribute('data-points') ?? -1),
         status: document.querySelector('[data-field="status"]')?.textContent ?? '',
         eta: document.querySelector('[data-field="eta"]')?.textContent ?? '',
-      }));
+      })`);
       samples.push(s);
       if (s.status === 'COMPLETED' && s.points === 40) break;
       if (['ERROR', 'CANCELLED'].includes(s.status) || Date.now() > until) throw new Error(`job did not complete: ${JSON.stringify(samples.slice(-3))}`);
@@ -153,10 +158,10 @@ describe.skipIf(!present)('web console', () => {
     expect(await page.locator('[data-field="version"]').textContent()).toBe('1 (serving when it completed)');
     expect(await page.locator('[data-plot] polyline').getAttribute('points')).toMatch(/^(\S+,\S+ ){39}\S+,\S+$/);
     // Drawn as SVG (the live redraws parse the server's SVG; it must stay in the SVG namespace), not as text.
-    expect(await page.evaluate(() => {
+    expect(await page.evaluate(`(() => {
       const line = document.querySelector('[data-plot] polyline');
       return line instanceof SVGPolylineElement ? Math.round(line.getBBox().width) : -1;
-    })).toBeGreaterThan(300);
+    })()`)).toBeGreaterThan(300);
     await expect.poll(() => page.locator('form[action$="/cancel"]').count()).toBe(0);
     await shot(page, 'job');
     await expectNarrowOk(page, 'job');
@@ -166,13 +171,7 @@ describe.skipIf(!present)('web console', () => {
   it('Jobs list: live, a second training shows up and completes without a reload; callback state on its page', async () => {
     const list = await open('/jobs');
     const form = await open('/jobs');
-    await form.fill('input[name="model_id"]', 'movies');
-    await form.fill('input[name="tags"]', 'ml');
-    await form.fill('input[name="factors"]', '8');
-    await form.fill('input[name="iterations"]', '6');
-    await form.fill('input[name="holdout"]', '0.2');
-    await Promise.all([form.waitForURL(/\/jobs\/job-/), form.click('button:has-text("Start training")')]);
-    const second = decodeURIComponent(form.url().split('/jobs/')[1]!);
+    const second = await startTraining(form, { factors: '8', iterations: '6' });
     await form.close();
     const row = list.locator(`tr[data-job-id="${second}"]`);
     await row.waitFor({ timeout: 30_000 });
@@ -235,7 +234,7 @@ describe.skipIf(!present)('web console', () => {
     expect(cells[2]).toMatch(/\(\d{4}\)$/); // a MovieLens title, e.g. "Matrix, The (1999)"
     expect(Number(cells[3])).toBeGreaterThan(0);
     expect(await page.locator('#res-h').textContent()).toBe(`Top 10 for 1 (${XSS_NAME})`);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator('#res-h img, #res-h script').count()).toBe(0);
     await shot(page, 'try');
     await expectNarrowOk(page, 'try');

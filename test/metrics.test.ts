@@ -75,7 +75,7 @@ describe('/metrics', () => {
 
     // Three trainings whose callbacks end delivered, stopped and failed.
     const hp = { factors: 4, iterations: 3 };
-    const jobs = [];
+    const jobs: string[] = [];
     for (const [model, path] of [['m-ok', '/ok'], ['m-gone', '/gone'], ['m-fail', '/fail']] as const) {
       const s = await train({ model_id: model, data_tags: ['m'], hyperparameters: hp, callback_url: `${hookBase}${path}` });
       await jobEnded(s.job_id);

@@ -79,18 +79,9 @@ export class ServiceMetrics {
     name: 'recommender_imported_bytes_total', help: 'Arrow IPC bytes received by ImportBatch calls that stored a batch, by batch kind.',
     labelNames: ['kind'] as const, registers: [this.registry],
   });
-  readonly storedBatches = this.stateGauge('recommender_stored_batches', 'Batches in the store, by kind.', ['kind'], (set) => {
-    const rows = this.sources.batches?.() ?? [];
-    for (const kind of KINDS) set({ kind }, rows.find((r) => r.kind === kind)?.batches ?? 0);
-  });
-  readonly storedRows = this.stateGauge('recommender_stored_rows', 'Rows (interactions or entities) in the stored batches, by kind.', ['kind'], (set) => {
-    const rows = this.sources.batches?.() ?? [];
-    for (const kind of KINDS) set({ kind }, rows.find((r) => r.kind === kind)?.rows ?? 0);
-  });
-  readonly storedBytes = this.stateGauge('recommender_stored_bytes', 'Bytes of the stored batch files, by kind.', ['kind'], (set) => {
-    const rows = this.sources.batches?.() ?? [];
-    for (const kind of KINDS) set({ kind }, rows.find((r) => r.kind === kind)?.bytes ?? 0);
-  });
+  readonly storedBatches = this.kindGauge('recommender_stored_batches', 'Batches in the store, by kind.', 'batches');
+  readonly storedRows = this.kindGauge('recommender_stored_rows', 'Rows (interactions or entities) in the stored batches, by kind.', 'rows');
+  readonly storedBytes = this.kindGauge('recommender_stored_bytes', 'Bytes of the stored batch files, by kind.', 'bytes');
 
   // ---- training (service/jobs)
   readonly trainingJobs = this.stateGauge('recommender_training_jobs', 'Training jobs in the catalog, by state.', ['state'], (set) => {
@@ -101,12 +92,8 @@ export class ServiceMetrics {
     name: 'recommender_training_iteration_seconds', help: 'Wall-clock seconds of one ALS iteration (both half-sweeps and the loss), every fit of every job.',
     registers: [this.registry], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
   });
-  readonly trainingProgress = this.stateGauge('recommender_training_progress_percent', 'Progress (0-100) of each running training job.', ['model_id', 'job_id'], (set) => {
-    for (const j of this.sources.runningJobs?.() ?? []) set({ model_id: j.modelId, job_id: j.jobId }, j.progress);
-  });
-  readonly trainingIteration = this.stateGauge('recommender_training_iteration', 'Iteration in progress of each running training job (1-based, across its fits).', ['model_id', 'job_id'], (set) => {
-    for (const j of this.sources.runningJobs?.() ?? []) set({ model_id: j.modelId, job_id: j.jobId }, j.iteration);
-  });
+  readonly trainingProgress = this.runningJobGauge('recommender_training_progress_percent', 'Progress (0-100) of each running training job.', 'progress');
+  readonly trainingIteration = this.runningJobGauge('recommender_training_iteration', 'Iteration in progress of each running training job (1-based, across its fits).', 'iteration');
 
   // ---- webhooks (service/webhooks/dispatcher.ts)
   readonly webhookAttempts = new Counter({
@@ -146,6 +133,21 @@ export class ServiceMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     const [ours, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
     return { contentType: this.registry.contentType, body: `${ours}\n${proc}` };
+  }
+
+  /** A per-kind gauge of the stored batches. */
+  private kindGauge(name: string, help: string, field: 'batches' | 'rows' | 'bytes'): Gauge<'kind'> {
+    return this.stateGauge(name, help, ['kind'], (set) => {
+      const rows = this.sources.batches?.() ?? [];
+      for (const kind of KINDS) set({ kind }, rows.find((r) => r.kind === kind)?.[field] ?? 0);
+    });
+  }
+
+  /** A gauge with one sample per running job. */
+  private runningJobGauge(name: string, help: string, field: 'progress' | 'iteration'): Gauge<'model_id' | 'job_id'> {
+    return this.stateGauge(name, help, ['model_id', 'job_id'], (set) => {
+      for (const j of this.sources.runningJobs?.() ?? []) set({ model_id: j.modelId, job_id: j.jobId }, j[field]);
+    });
   }
 
   /** A gauge whose values are read at scrape time (reset first, so label sets that went away disappear). */
