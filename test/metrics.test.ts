@@ -1,6 +1,12 @@
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { Float32, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import { rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { startApp } from '../src/app.js';
+import { compileServerOptions, DEFAULT_HTTP_PORT } from '../src/config.js';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportBatchRequest } from '../src/gen/recommender/v1/ImportBatchRequest.js';
@@ -10,7 +16,7 @@ import { createClient } from '../src/transport/client.js';
 import { checkHealth, healthClient } from './helpers/health.js';
 import { rejection, sendImport } from './helpers/import.js';
 import { scrape, value, type Sample } from './helpers/prometheus.js';
-import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import { randomRows, waitFor } from './jobs-fixtures.js';
 
 /**
@@ -221,5 +227,38 @@ describe('the HTTP port with API keys', () => {
     await stopping;
     await other.dispose();
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('the HTTP port when it is taken', () => {
+  it('a taken default port turns HTTP off with a warning; a taken port given explicitly stops the start', async () => {
+    const blocker = createTcpServer();
+    await new Promise<void>((resolve) => {
+      blocker.once('error', () => resolve()); // already taken by something else: just as good
+      blocker.listen(DEFAULT_HTTP_PORT, '127.0.0.1', () => resolve());
+    });
+    const taken = createTcpServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const takenPort = (taken.address() as AddressInfo).port;
+    const dataDir = tempDataDir();
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write(chunk: Buffer, _e, cb) { for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+    try {
+      const base = { port: 0, host: '127.0.0.1', backend: 'wasm', workers: 1, dataDir, shutdownGraceMs: 500 };
+      const app = await startApp(compileServerOptions(base), pino({ level: 'warn' }, sink));
+      expect(app.http).toBeUndefined();
+      await app.stop();
+      expect(lines.some((l) => l.msg === 'HTTP port unavailable: metrics, health and the console are off (set --http-port)' && l.port === DEFAULT_HTTP_PORT)).toBe(true);
+      await expect(startApp(compileServerOptions({ ...base, httpPort: takenPort }), pino({ level: 'silent' })))
+        .rejects.toThrow(`cannot listen for HTTP on 127.0.0.1:${takenPort}`);
+      // The failed start let go of everything: the same data directory opens again.
+      const again = await startApp(compileServerOptions({ ...base, httpPort: 'any' }), pino({ level: 'silent' }));
+      expect(again.http?.port).toBeGreaterThan(0);
+      await again.stop();
+    } finally {
+      await new Promise((r) => taken.close(r));
+      await new Promise((r) => (blocker.listening ? blocker.close(r) : r(undefined)));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
