@@ -18,33 +18,58 @@ export function grpcCodeName(code: number): string {
   return CODE_NAMES[code] ?? String(code);
 }
 
+/** The metric children of one method (label sets resolved once, not per call). */
+interface MethodMetrics {
+  started: { inc(): void };
+  received: { inc(): void };
+  sent: { inc(): void };
+  seconds: { observe(v: number): void };
+  handled: Map<number, { inc(): void }>;
+  labels: { grpc_type: string; grpc_service: string; grpc_method: string };
+}
+
 export function grpcMetricsInterceptor(m: ServiceMetrics): ServerInterceptor {
+  const byPath = new Map<string, MethodMetrics>();
+  const methodMetrics = (method: { path: string; requestStream: boolean; responseStream: boolean }): MethodMetrics => {
+    let mm = byPath.get(method.path);
+    if (!mm) {
+      const slash = method.path.lastIndexOf('/');
+      const labels = {
+        grpc_type: method.requestStream ? (method.responseStream ? 'bidi_stream' : 'client_stream') : (method.responseStream ? 'server_stream' : 'unary'),
+        grpc_service: method.path.slice(1, slash),
+        grpc_method: method.path.slice(slash + 1),
+      };
+      mm = {
+        started: m.grpcStarted.labels(labels), received: m.grpcMsgReceived.labels(labels), sent: m.grpcMsgSent.labels(labels),
+        seconds: m.grpcHandlingSeconds.labels(labels), handled: new Map(), labels,
+      };
+      byPath.set(method.path, mm);
+    }
+    return mm;
+  };
   return (method, call) => {
-    const slash = method.path.lastIndexOf('/');
-    const labels = {
-      grpc_type: method.requestStream ? (method.responseStream ? 'bidi_stream' : 'client_stream') : (method.responseStream ? 'server_stream' : 'unary'),
-      grpc_service: method.path.slice(1, slash),
-      grpc_method: method.path.slice(slash + 1),
-    };
+    const mm = methodMetrics(method);
     let startedAt = 0;
     let ended = false;
     const end = (code: number) => {
       if (ended) return;
       ended = true;
-      m.grpcHandled.inc({ ...labels, grpc_code: grpcCodeName(code) });
-      m.grpcHandlingSeconds.observe(labels, (performance.now() - startedAt) / 1000);
+      let handled = mm.handled.get(code);
+      if (!handled) { handled = m.grpcHandled.labels({ ...mm.labels, grpc_code: grpcCodeName(code) }); mm.handled.set(code, handled); }
+      handled.inc();
+      mm.seconds.observe((performance.now() - startedAt) / 1000);
     };
     return new ServerInterceptingCall(call, {
       start: (next) => {
         startedAt = performance.now();
-        m.grpcStarted.inc(labels);
+        mm.started.inc();
         next({
-          onReceiveMessage: (message, nextMessage) => { m.grpcMsgReceived.inc(labels); nextMessage(message); },
+          onReceiveMessage: (message, nextMessage) => { mm.received.inc(); nextMessage(message); },
           // Also called when the stream closes after a status: `end` counts once.
           onCancel: () => end(status.CANCELLED),
         });
       },
-      sendMessage: (message, next) => { m.grpcMsgSent.inc(labels); next(message); },
+      sendMessage: (message, next) => { mm.sent.inc(); next(message); },
       sendStatus: (s, next) => { end(s.code); next(s); },
     });
   };
