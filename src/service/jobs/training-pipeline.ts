@@ -22,7 +22,7 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -31,8 +31,19 @@ import { promotionGate } from '../models/promotion.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
 
-/** Fits factors off the event loop (default: trainInWorker). */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks) => Promise<AlsResult>;
+/** The engine's training hooks, plus what a trainer outside the engine reports (the Spark trainer's phases). */
+export interface TrainerHooks extends TrainHooks {
+  /** The job's phase changed (TrainingStatus.phase: "exporting", "submitting", "training", "fetching"). */
+  onPhase?(phase: string): void;
+  /** Names the run in logs and a cluster's application list: "<model_id>/<job_id>". */
+  label?: string;
+}
+
+/** Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). */
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks) => Promise<AlsResult>;
+
+/** TrainingStatus.phase while a step runs. */
+const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
 
 /** Training runs a job makes (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
@@ -50,8 +61,8 @@ export interface TrainingRun {
   report(persist: boolean): void;
   /** Writes the job's row (inside the swap's transaction). */
   save(): void;
-  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, ETA, signal, engine log. */
-  trainHooks(fit: number): TrainHooks;
+  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, phase, ETA, signal, engine log. */
+  trainHooks(fit: number): TrainerHooks;
   selection?: Selection;
   result?: AlsResult;
   model?: TrainedModel;
@@ -97,7 +108,7 @@ export const selectStep: PipelineStep = {
 export const trainStep: PipelineStep = {
   name: 'train',
   async run(r) {
-    const result = await r.pipeline.trainer(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
+    const result = await r.pipeline.trainerFor(r.params)(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
     const { job } = r;
     job.backend = result.backend;
     job.device = result.device;
@@ -114,7 +125,7 @@ export const evaluateStep: PipelineStep = {
     const ev = r.params.evaluation;
     if (!ev) return;
     r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-      const fit = await r.pipeline.trainer(train, r.params.als, r.trainHooks(1));
+      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1));
       return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
     });
     r.report(true);
@@ -174,6 +185,8 @@ export interface TrainingPipelineDeps {
   /** How the engine runs (config.ts); used by the default trainer. */
   engine?: Partial<EngineSettings>;
   trainer?: Trainer;
+  /** The trainer of jobs whose backend is "spark" (service/spark; none: such jobs fail saying so). */
+  spark?: Trainer;
   steps?: readonly PipelineStep[];
   /** Selection worker threads (default: a fresh set, closed by `close()`). */
   selection?: SelectionWorkers;
@@ -192,6 +205,12 @@ export class TrainingPipeline {
     this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h, { settings: deps.engine }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
+  }
+
+  /** The trainer a job's backend asks for. */
+  trainerFor(params: Pick<TrainParams, 'als'>): Trainer {
+    if (params.als.backend !== 'spark') return this.trainer;
+    return this.deps.spark ?? (() => Promise.reject(new FailedPreconditionError('backend "spark" is not configured on this server', { field: 'hyperparameters.backend' })));
   }
 
   /** The stored batches a selection reads (by tags). */
@@ -218,6 +237,8 @@ export class TrainingPipeline {
     try {
       for (const step of this.steps) {
         r.signal.throwIfAborted();
+        job.phase = STEP_PHASES[step.name] ?? step.name;
+        r.report(false);
         await step.run(r);
       }
     } catch (err) {
@@ -244,6 +265,11 @@ export class TrainingPipeline {
       trainHooks: (fit) => ({
         signal: o.signal,
         log: engineLog,
+        label: `${job.modelId}/${job.jobId}`,
+        onPhase: (phase) => {
+          job.phase = phase;
+          o.report(false);
+        },
         onProgress: (p: TrainProgress) => {
           if (p.phase === 'setup') { lastIteration[fit] = 0; lastIterationMs[fit] = p.elapsedMs; }
           const last = lastIteration[fit] ?? 0;
