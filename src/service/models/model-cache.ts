@@ -20,6 +20,7 @@ import { annPaths, annUnavailable, readAnnMeta, type AnnMeta } from '../serving/
 import type { AnnBuilder, AnnBuildState } from '../serving/ann-builder.js';
 import { ServedModel, type ScoringOptions } from './served-model.js';
 import type { TrainedModel } from '../../data/trained-model.js';
+import type { ServiceMetrics } from '../metrics.js';
 
 export interface AnnOptions {
   /** Models with at least this many targets get an index (0 = none). */
@@ -49,6 +50,8 @@ export interface ModelCacheOptions {
   load?: (dir: string) => Promise<TrainedModel>;
   /** ANN indexes for large catalogs (none when absent). */
   ann?: AnnOptions;
+  /** Hits and misses are counted here (service/metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 interface Entry { jobId: string; served: ServedModel }
@@ -76,8 +79,10 @@ export class ModelCache {
     if (hit && hit.jobId === served.jobId) {
       this.entries.delete(modelId); // LRU: move to the end
       this.entries.set(modelId, hit);
+      this.o.metrics?.modelCacheRequests.inc({ result: 'hit' });
       return hit.served;
     }
+    this.o.metrics?.modelCacheRequests.inc({ result: 'miss' });
     const key = `${modelId}\u0000${served.jobId}`;
     let p = this.loading.get(key);
     if (!p) {
