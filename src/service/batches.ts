@@ -2,7 +2,8 @@
  * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
  *
  * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
- * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
+ * catalog row is committed. The upload is validated, decoded, hashed and written by an ingest worker
+ * thread (data/ingest-in-worker.ts), never on the event loop. A failed, cancelled or killed upload leaves at most a temp file
  * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
  *
  * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
@@ -14,11 +15,10 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledServerOptions } from '../config.js';
 import type { BatchKindName } from '../data/layout.js';
-import { ingestArrowStream } from '../data/ingest.js';
+import { IngestWorkers } from '../data/ingest-in-worker.js';
 import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { DataDir, isTempName } from '../data-dir.js';
-import { AtomicFileWriter } from '../util/atomic-file.js';
+import { DataDir, diskFullError, isTempName } from '../data-dir.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
@@ -59,8 +59,10 @@ export class BatchService {
   readonly repo: BatchRepo;
   private readonly layout: DataDir;
   private readonly dir: string;
+  private readonly ingest: IngestWorkers;
 
-  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger) {
+  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes' | 'maxWorkers'>, db: Db, private readonly log?: Logger) {
+    this.ingest = new IngestWorkers(options.maxWorkers);
     this.repo = new BatchRepo(db, options.dataDir);
     this.layout = new DataDir(options.dataDir);
     this.dir = this.layout.batchesDir;
@@ -102,7 +104,8 @@ export class BatchService {
 
   /**
    * Stores one upload. `chunks` are the Arrow bytes after the header. On any failure (bad bytes, limit,
-   * cancel) the temp file is removed and nothing becomes visible.
+   * cancel, disk full: RESOURCE_EXHAUSTED naming the data directory) the temp file is removed and nothing
+   * becomes visible.
    */
   async importBatch(header: ImportHeader, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<ImportResult> {
     const { kind, tags, requestId } = this.validateHeader(header);
@@ -111,42 +114,36 @@ export class BatchService {
 
     const batchId = newBatchId();
     const path = this.layout.batchFile(batchId);
-    const file = await AtomicFileWriter.create(path);
-    let committed = false;
     const t0 = performance.now();
+    const { stats, bytes } = await this.ingest.ingest({ kind, path, dataDir: this.options.dataDir, signal }, limitBytes(chunks, this.options.maxUploadBytes));
+    const t1 = performance.now();
+    const interactions = kind === 'INTERACTIONS';
+    const record: BatchRecord = {
+      batchId, kind, tags, createdMs: Date.now(), requestId, path, bytes,
+      entityCount: interactions ? 0 : stats.rows, interactionCount: interactions ? stats.rows : 0,
+      minInteractionMs: stats.minInteractionMs, maxInteractionMs: stats.maxInteractionMs,
+      untimestampedCount: interactions ? stats.untimestampedCount : 0,
+      distinctSourceCount: interactions ? stats.distinctSourceCount : 0,
+      distinctTargetCount: interactions ? stats.distinctTargetCount : 0,
+    };
     try {
-      const stats = await ingestArrowStream(limitBytes(chunks, this.options.maxUploadBytes), kind, file, { signal });
       if (signal?.aborted) throw new CancelledError('upload cancelled by the client');
-      const t1 = performance.now();
-      await file.commit();
-      const t2 = performance.now();
-      committed = true;
-      const interactions = kind === 'INTERACTIONS';
-      const record: BatchRecord = {
-        batchId, kind, tags, createdMs: Date.now(), requestId, path, bytes: file.bytesWritten,
-        entityCount: interactions ? 0 : stats.rows, interactionCount: interactions ? stats.rows : 0,
-        minInteractionMs: stats.minInteractionMs, maxInteractionMs: stats.maxInteractionMs,
-        untimestampedCount: interactions ? stats.untimestampedCount : 0,
-        distinctSourceCount: interactions ? stats.distinctSourceCount : 0,
-        distinctTargetCount: interactions ? stats.distinctTargetCount : 0,
-      };
-      try {
-        this.repo.insert(record);
-      } catch (err) {
-        rmSync(path, { force: true });
-        // A concurrent upload with the same request_id won the race: return its batch.
-        const winner = this.existing(kind, requestId);
-        if (winner) return { batch: winner, deduplicated: true };
-        throw err;
-      }
-      const ms = (a: number, b: number) => Math.round(b - a);
-      this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes,
-        read_ms: ms(t0, t1), fsync_ms: ms(t1, t2), commit_ms: ms(t2, performance.now()) }, 'batch imported');
-      return { batch: record, deduplicated: false };
+      this.repo.insert(record);
     } catch (err) {
-      if (!committed) await file.abort();
-      throw err;
+      rmSync(path, { force: true });
+      // A concurrent upload with the same request_id won the race: return its batch.
+      const winner = err instanceof CancelledError ? undefined : this.existing(kind, requestId);
+      if (winner) return { batch: winner, deduplicated: true };
+      throw diskFullError(err, this.options.dataDir);
     }
+    this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes, input_bytes: stats.inputBytes,
+      ingest_ms: Math.round(t1 - t0), commit_ms: Math.round(performance.now() - t1) }, 'batch imported');
+    return { batch: record, deduplicated: false };
+  }
+
+  /** Ends the ingest workers (at shutdown; uploads still running fail). */
+  close(): Promise<void> {
+    return this.ingest.close();
   }
 
   list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
