@@ -337,7 +337,7 @@ class BatchChecker {
     if (!(meta.length >= 0 && meta.length <= MAX_ARRAY_LENGTH)) invalid(`${this.where.what} claims ${meta.length} rows`);
     for (const f of fields) {
       const n = this.field(f);
-      if (n.length !== meta.length) this.fail(f, `has ${n.length} rows; the ${this.where.what} has ${meta.length}`);
+      if (n.length !== meta.length) this.fail(f, `has ${n.length} rows; ${this.where.what} has ${meta.length}`);
     }
     if (this.ni !== meta.nodes.length) invalid(`${this.where.what} has ${meta.nodes.length} field nodes; its schema has ${this.ni}`);
     if (this.bi !== meta.buffers.length) invalid(`${this.where.what} has ${meta.buffers.length} buffers; its schema needs ${this.bi}`);
@@ -390,7 +390,7 @@ class BatchChecker {
       const { indexWidth, indexSigned, id } = f.dictionary;
       const idx = this.buffer(f, 'indices', len * indexWidth);
       const size = this.dictionaryLength(id);
-      if (size === undefined) this.fail(f, `dictionary ${id} was not sent before this ${this.where.what}`);
+      if (size === undefined) this.fail(f, `dictionary ${id} was not sent before ${this.where.what}`);
       const read = intReader(idx, indexWidth, indexSigned);
       for (let i = 0; i < len; i++) {
         if (valid && !bitSet(valid, i)) continue;

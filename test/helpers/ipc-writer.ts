@@ -15,7 +15,7 @@
 export type FbScalar = { t: 'u8' | 'i16' | 'i32'; v: number } | { t: 'i64'; v: number | bigint };
 export type FbObj =
   | { kind: 'table'; fields: (FbScalar | { t: 'ref'; obj: FbObj } | undefined)[] }
-  | { kind: 'structs'; elemSize: number; bytes: Uint8Array }
+  | { kind: 'structs'; elemSize: number; bytes: Uint8Array; claim?: number }
   | { kind: 'refs'; items: FbObj[] }
   | { kind: 'string'; value: string };
 
@@ -122,7 +122,7 @@ export function buildFlatbuffer(root: FbObj): Uint8Array {
     }
     if (obj.kind === 'structs') {
       while ((out.len + 4) % 8 !== 0) out.put(1, 0);
-      pos = out.put(4, obj.bytes.length / obj.elemSize);
+      pos = out.put(4, obj.claim ?? obj.bytes.length / obj.elemSize);
       out.bytes(obj.bytes);
     } else if (obj.kind === 'string') {
       out.pad(4);
@@ -213,6 +213,8 @@ export function schemaMessage(fields: FieldSpec[], o: { version?: number; bigEnd
 
 export interface BatchSpec {
   length: number | bigint;
+  /** The count the nodes vector claims (default its true length). */
+  claimNodes?: number;
   /** [length, null_count] per field node, in pre-order. */
   nodes: (readonly [number | bigint, number | bigint])[];
   /** [offset, length] per buffer, in layout order. */
@@ -222,7 +224,9 @@ export interface BatchSpec {
 }
 
 function recordBatchTable(b: BatchSpec): FbObj {
-  return table(i64(b.length), ref(pairs(b.nodes)), ref(pairs(b.buffers)), b.compressed ? ref(table(u8(0), u8(0))) : undefined,
+  const nodes = pairs(b.nodes);
+  if (b.claimNodes !== undefined && nodes.kind === 'structs') nodes.claim = b.claimNodes;
+  return table(i64(b.length), ref(nodes), ref(pairs(b.buffers)), b.compressed ? ref(table(u8(0), u8(0))) : undefined,
     b.variadic ? ref(int64s(b.variadic)) : undefined);
 }
 
@@ -276,21 +280,47 @@ export function bitmap(n: number, valid: (i: number) => boolean): Uint8Array {
   return out;
 }
 
-/**
- * A whole interactions stream of plain Utf8 source_id/target_id columns, with a hook to change the batch's
- * claims or its buffers' bytes before it is framed: the common base of the hostile shapes.
- */
-export function interactionsStream(sources: readonly string[], targets: readonly string[], tamper?: (b: BatchSpec, bufs: Uint8Array[]) => void): Uint8Array {
+/** How a test bends a batch: `data` edits the buffers' bytes before they are laid out, `claims` the metadata after. */
+export interface Tamper {
+  data?: (bufs: Uint8Array[]) => void;
+  claims?: (b: BatchSpec) => void;
+}
+
+/** A record batch message of `bufs` laid out in a body (empty ones as absent), with `nodes`, bent by `tamper`. */
+export function tamperedBatch(length: number, nodes: BatchSpec['nodes'], bufs: Uint8Array[], tamper: Tamper = {}): Uint8Array {
+  tamper.data?.(bufs);
+  const body = new Body();
+  const spec: BatchSpec = { length, nodes, buffers: bufs.map((b) => (b.length === 0 ? body.none() : body.add(b))) };
+  tamper.claims?.(spec);
+  return recordBatchMessage(spec, body.bytes());
+}
+
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** An interactions stream of plain Utf8 source_id / target_id (buffers: validity, offsets, data of each), bent by `tamper`. */
+export function interactionsStream(sources: readonly string[], targets: readonly string[], tamper?: Tamper): Uint8Array {
   const s = utf8Buffers(sources);
   const t = utf8Buffers(targets);
-  const bufs = [new Uint8Array(0), new Uint8Array(s.offsets.buffer), s.data, new Uint8Array(0), new Uint8Array(t.offsets.buffer), t.data];
-  const spec: BatchSpec = { length: sources.length, nodes: [[sources.length, 0], [targets.length, 0]], buffers: [] };
-  tamper?.(spec, bufs);
-  const body = new Body();
-  if (spec.buffers.length === 0) spec.buffers = bufs.map((b) => (b.length === 0 ? body.none() : body.add(b)));
-  else for (const b of bufs) body.add(b);
+  const bufs = [new Uint8Array(0), bytesOf(s.offsets), s.data, new Uint8Array(0), bytesOf(t.offsets), t.data];
   return concat(
     schemaMessage([{ name: 'source_id', type: T.utf8(), nullable: false }, { name: 'target_id', type: T.utf8(), nullable: false }]),
-    recordBatchMessage(spec, body.bytes()), EOS,
+    tamperedBatch(sources.length, [[sources.length, 0], [targets.length, 0]], bufs, tamper), EOS,
+  );
+}
+
+/**
+ * An interactions stream whose source_id is dictionary-encoded (int32 indices) and target_id plain Utf8: one
+ * dictionary batch with `dictionary`, then one record batch with `indices` (buffers: validity, indices, then
+ * target_id's validity, offsets, data), bent by `tamper`.
+ */
+export function dictionaryStream(dictionary: readonly string[], indices: readonly number[], tamper?: Tamper): Uint8Array {
+  const d = utf8Buffers(dictionary);
+  const db = new Body();
+  const dictBatch = dictionaryBatchMessage(0, { length: dictionary.length, nodes: [[dictionary.length, 0]], buffers: [db.none(), db.add(d.offsets), db.add(d.data)] }, db.bytes());
+  const t = utf8Buffers(indices.map((_, i) => `t${i % 7}`));
+  const bufs = [new Uint8Array(0), bytesOf(Int32Array.from(indices)), new Uint8Array(0), bytesOf(t.offsets), t.data];
+  return concat(
+    schemaMessage([{ name: 'source_id', type: T.utf8(), nullable: false, dictionary: { id: 0 } }, { name: 'target_id', type: T.utf8(), nullable: false }]),
+    dictBatch, tamperedBatch(indices.length, [[indices.length, 0], [indices.length, 0]], bufs, tamper), EOS,
   );
 }
