@@ -16,15 +16,16 @@ import { join } from 'node:path';
 import type { CompiledServerOptions } from '../config.js';
 import type { BatchKindName } from '../data/layout.js';
 import { IngestWorkers } from '../data/ingest-in-worker.js';
-import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
+import { CancelledError, echo, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DataDir, diskFullError, isTempName } from '../data-dir.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
 import { validateTags } from './store/tags.js';
-
-export const MAX_REQUEST_ID_LENGTH = 128;
+import { BatchKind } from '../gen/recommender/v1/BatchKind.js';
+import { enumName } from '../util/proto-enum.js';
+import { validateBatchIds, validateRequestId } from './request-limits.js';
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -86,15 +87,10 @@ export class BatchService {
   }
 
   validateHeader(h: ImportHeader): { kind: BatchKindName; tags: string[]; requestId?: string } {
-    if (h.kind !== 'INTERACTIONS' && h.kind !== 'ENTITIES') {
-      throw new InvalidArgumentError(`header.kind must be INTERACTIONS or ENTITIES, got ${h.kind || 'BATCH_KIND_UNSPECIFIED'}`, { field: 'header.kind' });
-    }
+    const kind = enumName(h.kind, BatchKind, 'header.kind');
+    if (kind === 'BATCH_KIND_UNSPECIFIED') throw new InvalidArgumentError('header.kind must be INTERACTIONS or ENTITIES, got BATCH_KIND_UNSPECIFIED', { field: 'header.kind' });
     const tags = validateTags(h.tags, 'header.tags');
-    const requestId = h.requestId || undefined;
-    if (requestId && requestId.length > MAX_REQUEST_ID_LENGTH) {
-      throw new InvalidArgumentError(`header.request_id is longer than ${MAX_REQUEST_ID_LENGTH} characters`, { field: 'header.request_id' });
-    }
-    return { kind: h.kind, tags, requestId };
+    return { kind, tags, requestId: validateRequestId(h.requestId, 'header.request_id') };
   }
 
   /** The batch stored under this idempotency key, if any (checked before reading the upload). */
@@ -148,6 +144,7 @@ export class BatchService {
 
   list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
     if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags, 'tags') };
+    if (selector.batchIds) selector = { ...selector, batchIds: validateBatchIds(selector.batchIds, 'batch_ids') };
     let size = pageSize ?? 0;
     if (size < 0) throw new InvalidArgumentError(`page_size must be >= 0, got ${size}`, { field: 'page_size' });
     if (size === 0) size = DEFAULT_PAGE_SIZE;
@@ -160,14 +157,14 @@ export class BatchService {
    * NOT_FOUND (nothing deleted) unless `allowMissing`. Rows go first (one transaction), then the files.
    */
   delete(selector: { batchIds?: string[]; tags?: string[] }, allowMissing: boolean): string[] {
-    const batchIds = selector.batchIds ?? [];
+    const batchIds = validateBatchIds(selector.batchIds, 'batch_ids');
     const tags = validateTags(selector.tags, 'tags');
     if (batchIds.length === 0 && tags.length === 0) {
       throw new InvalidArgumentError('give batch_ids and/or tags: deleting every batch needs an explicit selector', { field: 'batch_ids' });
     }
     const missing = batchIds.filter((id) => !this.repo.get(id));
     if (missing.length > 0 && !allowMissing) {
-      throw new NotFoundError(`unknown batch ${missing.length === 1 ? 'id' : 'ids'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { field: 'batch_ids' });
+      throw new NotFoundError(`unknown batch ${missing.length === 1 ? 'id' : 'ids'}: ${missing.slice(0, 10).map(echo).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { field: 'batch_ids' });
     }
     const doomed = this.repo.selectAll({ batchIds: batchIds.length > 0 ? batchIds : undefined, tags });
     if (batchIds.length > 0 && doomed.length === 0) return [];

@@ -22,13 +22,14 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { CompiledServerOptions } from '../../config.js';
-import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
+import { AbortedError, CancelledError, echo, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { Logger } from '../../log.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import type { Db } from '../store/catalog.js';
 import { buildTrainingEvent, type TerminalJobStatus, type TrainingEvent } from '../webhooks/event.js';
 import { validateCallbackUrl } from '../webhooks/url-guard.js';
+import { validateRequestId } from '../request-limits.js';
 import { isTerminal, type JobRecord } from './job-record.js';
 import { JobRepo } from './job-repo.js';
 import { StatusHub } from './status-hub.js';
@@ -127,6 +128,7 @@ export class JobScheduler {
 
   train(request: TrainRequest__Output): JobRecord {
     if (this.stopping) throw new UnavailableError('the server is shutting down; retry with the same request_id');
+    validateRequestId(request.request_id, 'request_id');
     if (request.request_id) {
       const existing = this.repo.byRequestId(request.request_id);
       if (existing) return this.get(existing.jobId)!;
@@ -171,13 +173,13 @@ export class JobScheduler {
   resolve(req: { job_id?: string; model_id?: string }): JobRecord {
     if (req.job_id) {
       const j = this.get(req.job_id);
-      if (!j) throw new NotFoundError(`no job "${req.job_id}"`, { field: 'job_id' });
-      if (req.model_id && j.modelId !== req.model_id) throw new NotFoundError(`job "${req.job_id}" is not a job of model "${req.model_id}"`, { field: 'job_id' });
+      if (!j) throw new NotFoundError(`no job ${echo(req.job_id)}`, { field: 'job_id' });
+      if (req.model_id && j.modelId !== req.model_id) throw new NotFoundError(`job ${echo(req.job_id)} is not a job of model ${echo(req.model_id)}`, { field: 'job_id' });
       return j;
     }
     if (req.model_id) {
       const latest = this.repo.latestForModel(req.model_id);
-      if (!latest) throw new NotFoundError(`no model "${req.model_id}"`, { field: 'model_id' });
+      if (!latest) throw new NotFoundError(`no model ${echo(req.model_id)}`, { field: 'model_id' });
       return this.get(latest.jobId)!;
     }
     throw new InvalidArgumentError('give job_id or model_id', { field: 'job_id' });
