@@ -28,7 +28,8 @@ export async function startGrpcServer(options: CompiledServerOptions, handlers: 
   const { packageDefinition, proto } = loadProto();
   const server = new Server({
     // No keys configured: no interceptor at all (it would wrap every call for nothing).
-    interceptors: options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys)] : [],
+    // Auth failures are logged (rate-limited); a metrics registry would count them here through apiKeyInterceptor's onFailure.
+    interceptors: options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys, { log: log.child({ component: 'auth' }) })] : [],
     // Uploads come in chunks well below this; the limit only guards against abuse.
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
