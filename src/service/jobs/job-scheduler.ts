@@ -30,6 +30,7 @@ import type { Db } from '../store/catalog.js';
 import { buildTrainingEvent, type TerminalJobStatus, type TrainingEvent } from '../webhooks/event.js';
 import { validateCallbackUrl } from '../webhooks/url-guard.js';
 import { validateRequestId } from '../request-limits.js';
+import { diskFullError } from '../../data-dir.js';
 import { isTerminal, type JobRecord } from './job-record.js';
 import { JobRepo } from './job-repo.js';
 import { StatusHub } from './status-hub.js';
@@ -154,7 +155,7 @@ export class JobScheduler {
         const existing = this.repo.byRequestId(request.request_id);
         if (existing) return this.get(existing.jobId)!;
       }
-      throw err;
+      throw diskFullError(err, this.deps.options.dataDir);
     }
     this.live.set(job.jobId, job);
     this.queue.push(job.jobId);
@@ -239,7 +240,13 @@ export class JobScheduler {
 
   private change(job: JobRecord, persist: boolean): void {
     job.sequence++;
-    if (persist) this.repo.update(job);
+    if (persist) {
+      // A catalog that cannot be written (disk full) must not stop the job's bookkeeping: watchers still see
+      // the change; a row left behind is recovered at the next start like a crash's.
+      try { this.repo.update(job); } catch (err) {
+        this.deps.log.error({ jobId: job.jobId, err: errorMessage(diskFullError(err, this.deps.options.dataDir)) }, 'could not write the job to the catalog');
+      }
+    }
     this.hub.publish(job.jobId, { ...job });
   }
 

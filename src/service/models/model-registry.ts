@@ -13,7 +13,7 @@
  *   are removed.
  */
 import { readdir, rm } from 'node:fs/promises';
-import { DataDir, isTempName } from '../../data-dir.js';
+import { DataDir, diskFullError, isTempName } from '../../data-dir.js';
 import { writeModel } from '../../data/model-file.js';
 import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
 import type { Logger } from '../../log.js';
@@ -76,7 +76,11 @@ export class ModelRegistry {
   /** Writes a trained model to its job's directory (atomically); returns the directory. */
   async write(model: TrainedModel): Promise<string> {
     const dir = this.layout.modelDir(model.meta.modelId, model.meta.jobId);
-    await writeModel(dir, model);
+    try {
+      await writeModel(dir, model);
+    } catch (err) {
+      throw diskFullError(err, this.o.dataDir);
+    }
     return dir;
   }
 
@@ -92,10 +96,14 @@ export class ModelRegistry {
   commit(meta: ModelMeta, trainedMs: number, andThen: () => void): void {
     const { modelId, jobId } = meta;
     const previous = this.repo.servedJobId(modelId);
-    this.o.db.transaction(() => {
-      andThen();
-      this.repo.serve(meta, trainedMs);
-    })();
+    try {
+      this.o.db.transaction(() => {
+        andThen();
+        this.repo.serve(meta, trainedMs);
+      })();
+    } catch (err) {
+      throw diskFullError(err, this.o.dataDir);
+    }
     for (const l of this.swapListeners) {
       try { l(modelId, jobId); } catch (err) { this.o.log?.warn({ modelId, err: (err as Error).message }, 'model swap listener failed'); }
     }
