@@ -22,7 +22,10 @@ export interface ServerOptions {
   tlsKeyFile?: string;
   /** Largest accepted upload (Arrow bytes of one ImportBatch), default 2 GiB. Env RECOMMENDER_MAX_UPLOAD_BYTES. */
   maxUploadBytes?: number;
-  /** Graceful shutdown deadline before open calls are cancelled, default 10 s. */
+  /**
+   * Graceful shutdown: `recommender serve` exits within this long after SIGTERM/SIGINT whatever is running
+   * (open calls are cancelled a second before it), default 10 s. Env RECOMMENDER_SHUTDOWN_GRACE_MS.
+   */
   shutdownGraceMs?: number;
   /** Training jobs running at once (default 1); others queue. Env RECOMMENDER_TRAINING_CONCURRENCY. */
   trainingConcurrency?: number;
@@ -109,6 +112,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     tlsCertFile: env.RECOMMENDER_TLS_CERT,
     tlsKeyFile: env.RECOMMENDER_TLS_KEY,
     maxUploadBytes: num(env.RECOMMENDER_MAX_UPLOAD_BYTES),
+    shutdownGraceMs: num(env.RECOMMENDER_SHUTDOWN_GRACE_MS),
     trainingConcurrency: num(env.RECOMMENDER_TRAINING_CONCURRENCY),
     backend: env.RECOMMENDER_BACKEND,
     workers: num(env.RECOMMENDER_WORKERS),

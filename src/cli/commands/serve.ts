@@ -2,16 +2,21 @@ import { parse } from '../args.js';
 
 const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
                         [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
-                        [--workers N] [--max-upload-bytes N] [--training-concurrency N] [--serving-threads N]
+                        [--workers N] [--max-workers N] [--max-upload-bytes N] [--training-concurrency N]
+                        [--serving-threads N] [--shutdown-grace-ms N]
 Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
-RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
+RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_MAX_WORKERS, RECOMMENDER_SERVING_THREADS,
+RECOMMENDER_SHUTDOWN_GRACE_MS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.
+SIGTERM/SIGINT: health NOT_SERVING, open calls drain, and the process exits within the grace period whatever
+is running (a second signal exits at once).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
     'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-    backend: { type: 'string' }, workers: { type: 'string' }, 'max-upload-bytes': { type: 'string' },
-    'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    backend: { type: 'string' }, workers: { type: 'string' }, 'max-workers': { type: 'string' }, 'max-upload-bytes': { type: 'string' },
+    'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, 'shutdown-grace-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) { console.log(HELP); return 0; }
   // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
@@ -22,8 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   const options = compileServerOptions(optionsFromEnv(), {
     dataDir: values['data-dir'], host: values.host, port: n(values.port),
     apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
-    backend: values.backend, workers: n(values.workers), maxUploadBytes: n(values['max-upload-bytes']),
+    backend: values.backend, workers: n(values.workers), maxWorkers: n(values['max-workers']), maxUploadBytes: n(values['max-upload-bytes']),
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
+    shutdownGraceMs: n(values['shutdown-grace-ms']),
   });
   const log = createLogger(options.logLevel);
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -40,13 +46,32 @@ export async function run(argv: string[]): Promise<number> {
     process.exit(1);
   }
   log.info({ dataDir: options.dataDir, port: app.port }, 'ready');
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
+    let stopping = false;
     const onSignal = (signal: string) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
       log.info({ signal }, 'signal received');
-      app.stop().then(resolve, resolve);
+      // Whatever is running (a training write, a stuck upload, a worker that does not answer), the process
+      // ends within the grace period: the calls drain until a second before it, then this deadline exits.
+      const grace = options.shutdownGraceMs;
+      const deadline = setTimeout(() => {
+        log.error({ graceMs: grace }, 'shutdown did not finish within the grace period: exiting');
+        resolve(1);
+      }, grace);
+      app.stop(Math.max(grace - 1000, grace / 2)).then(() => { clearTimeout(deadline); resolve(0); }, (err: unknown) => {
+        clearTimeout(deadline);
+        log.error({ err }, 'shutdown failed');
+        resolve(1);
+      });
     };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
-  return 0;
+  // Exit now: a worker thread or a timer left running must not keep the process up.
+  process.exit(code);
 }
