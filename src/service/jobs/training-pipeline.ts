@@ -4,7 +4,8 @@
  *   select   the stored batches the request selects -> the training matrix (a selection worker thread)
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
  *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
- *   write    the model directory (temp dir + rename, ModelRegistry.write)
+ *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
+ *            the fit's buffers move there, so afterwards the run keeps only the model's meta)
  *   swap     ONE transaction: the job's COMPLETED row and the model's served pointer (ModelRegistry.commit)
  *
  * A step reads what earlier steps left on the run and adds its own part; new phases (a tuning search
@@ -15,8 +16,8 @@
  */
 import type { BatchRepo } from '../store/batch-repo.js';
 import { SelectionWorkers } from '../../data/select-in-worker.js';
-import type { Selection, StoredBatchRef } from '../../data/selection.js';
-import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
+import type { PackedSelection, StoredBatchRef } from '../../data/selection.js';
+import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
@@ -27,6 +28,9 @@ import { evaluateHoldout } from '../evaluation/evaluate.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
+
+/** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
+const KEEP_TRAINING_WORKER_BELOW_PAIRS = 2_000_000;
 
 /** Fits factors off the event loop (default: trainInWorker). */
 export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks) => Promise<AlsResult>;
@@ -49,9 +53,10 @@ export interface TrainingRun {
   save(): void;
   /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, ETA, signal, engine log. */
   trainHooks(fit: number): TrainHooks;
-  selection?: Selection;
+  /** Ids and entity attributes packed (data/selection.ts), as the selection worker handed them over. */
+  selection?: PackedSelection;
   result?: AlsResult;
-  model?: TrainedModel;
+  model?: PackedModel;
   /** Set once the model directory exists, until the swap: removed if the run fails. */
   written?: boolean;
 }
@@ -64,13 +69,6 @@ export interface PipelineStep {
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`pipeline: ${what} missing (a step is out of order)`);
   return v;
-}
-
-/** Number of distinct sources per target (column counts of the CSR). */
-function columnCounts(m: CsrMatrix): Float32Array {
-  const out = new Float32Array(m.cols);
-  for (let i = 0; i < m.indices.length; i++) out[m.indices[i]!]! += 1;
-  return out;
 }
 
 export const selectStep: PipelineStep = {
@@ -129,13 +127,13 @@ export const writeStep: PipelineStep = {
       batchIds: sel.batchIds, hyperparameters: { ...params.als, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
       lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
     };
-    const model: TrainedModel = {
+    const model: PackedModel = {
       meta, sourceIds: sel.sourceIds, targetIds: sel.targetIds, sourceFactors: result.sourceFactors, targetFactors: result.targetFactors,
       seen: { indptr: sel.matrix.indptr, indices: sel.matrix.indices, data: sel.matrix.data },
-      targetPopularity: columnCounts(sel.matrix), sourceEntities: sel.sourceEntities, targetEntities: sel.targetEntities,
+      sourceEntities: sel.sourceEntities, targetEntities: sel.targetEntities,
     };
     r.written = true;
-    await r.pipeline.registry.write(model);
+    await r.pipeline.registry.write(model, r.signal);
     r.model = model;
   },
 };
@@ -192,7 +190,7 @@ export class TrainingPipeline {
   }
 
   /** The selection a Train with these parameters would see (DescribeDataset), counted by a selection worker like Train's. */
-  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<Selection> {
+  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<PackedSelection> {
     const { interactions, entities } = this.batchesOf(p);
     return this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
   }
@@ -211,6 +209,9 @@ export class TrainingPipeline {
     } catch (err) {
       if (r.written) await this.registry.discard(job.modelId, job.jobId);
       throw err;
+    } finally {
+      // A large job's training worker is ended rather than kept idle, so its heap (and native-cpu's wasm memory) goes back.
+      if ((r.selection?.counts.pairs ?? 0) >= KEEP_TRAINING_WORKER_BELOW_PAIRS) await closeTrainingWorkers();
     }
   }
 

@@ -14,13 +14,22 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { DataDir, diskFullError, isTempName } from '../../data-dir.js';
-import { writeModel } from '../../data/model-file.js';
-import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
+import { packModel } from '../../data/model-file.js';
+import { writeModelInWorker } from '../../data/model-write-in-worker.js';
+import type { ModelMeta, PackedModel, TrainedModel } from '../../data/trained-model.js';
 import type { Logger } from '../../log.js';
 import type { Db } from '../store/catalog.js';
 import { ModelRepo, type ModelRow } from './model-repo.js';
 
 export interface ServedPointer { jobId: string; dir: string }
+
+/** The model with its own copies of the caller's numeric arrays (they are transferred to the writer). */
+function copyArrays(m: PackedModel): PackedModel {
+  return {
+    ...m, sourceFactors: m.sourceFactors.slice(), targetFactors: m.targetFactors.slice(), targetPopularity: m.targetPopularity?.slice(),
+    seen: { indptr: m.seen.indptr.slice(), indices: m.seen.indices.slice(), data: m.seen.data.slice() },
+  };
+}
 
 /** How long an old model directory is kept after a swap. */
 const REMOVE_OLD_AFTER_MS = 60_000;
@@ -73,11 +82,16 @@ export class ModelRegistry {
     })();
   }
 
-  /** Writes a trained model to its job's directory (atomically); returns the directory. */
-  async write(model: TrainedModel): Promise<string> {
+  /**
+   * Writes a trained model to its job's directory (atomically, on a worker thread: data/model-write-in-worker.ts);
+   * returns the directory. A PackedModel's buffers move to the writer (do not use them after); a TrainedModel
+   * is packed and its arrays copied first.
+   */
+  async write(model: TrainedModel | PackedModel, signal?: AbortSignal): Promise<string> {
     const dir = this.layout.modelDir(model.meta.modelId, model.meta.jobId);
+    const packed = Array.isArray(model.sourceIds) ? copyArrays(packModel(model as TrainedModel)) : model as PackedModel;
     try {
-      await writeModel(dir, model);
+      await writeModelInWorker(dir, packed, { dataDir: this.o.dataDir, signal });
     } catch (err) {
       throw diskFullError(err, this.o.dataDir);
     }
