@@ -304,6 +304,20 @@ describe('hostile Arrow uploads', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(1024 ** 3);
   });
 
+  it('accepts the first and last instants google.protobuf.Timestamp holds, and reports min/max ordered', async () => {
+    const values = [253_402_300_799_999n, -62_135_596_800_000n, 0n, -1n];
+    const b = await importWithin(s.client, tableToIPC(new Table({
+      source_id: vectorFromArray(['a', 'b', 'c', 'd'], new Utf8()), target_id: vectorFromArray(['x', 'y', 'z', 'w'], new Utf8()),
+      timestamp: makeVector(makeData({ type: new Int64(), length: 4, nullCount: 0, data: BigInt64Array.from(values) })),
+    }), 'stream'), 30_000);
+    const ms = (t: { seconds: string; nanos: number } | null) => Number(t!.seconds) * 1000 + t!.nanos / 1e6;
+    expect(b.min_interaction_time).toEqual({ seconds: '-62135596800', nanos: 0 });
+    expect(b.max_interaction_time).toEqual({ seconds: '253402300799', nanos: 999_000_000 });
+    expect(ms(b.min_interaction_time)).toBeLessThan(ms(b.max_interaction_time));
+    // Removed again: the pyarrow check below counts only the earlier batch.
+    await call(s.client.DeleteBatches.bind(s.client), { batch_ids: [b.batch_id] });
+  });
+
   describe.skipIf(pyarrowMissing !== undefined)('judged by pyarrow', () => {
     it('every stored file passes full validation', async () => {
       const v = await validateStoredBatches(new DataDir(s.dataDir).batchesDir);
