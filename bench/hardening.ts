@@ -5,13 +5,16 @@
  *   --phase upload  worst health-check latency while a big upload is imported: a probe sends grpc.health.v1
  *                   Check every 20 ms, first for 3 s with the server idle (the baseline, same run), then during a
  *                   `recommender import` (a third process) of N synthetic interactions;
+ *   --phase hostile the same probe while the issue's 26 KB upload is sent (a dictionary-encoded source_id whose
+ *                   record batch claims 2^27 rows with buffers for 1000): the answer, its time, and the health
+ *                   checks meanwhile (run it against an older checkout with --server-bin to see the freeze);
  *   --phase train   GetStatus latency every 50 ms throughout a Train of N interactions with N distinct sources
  *                   (factors 8, 1 iteration), and the server's RSS: before the Train (baseline), peak (VmHWM), and
  *                   after the job (the lowest of the 20 s that follow).
  *
  * `--server-bin PATH` runs another checkout's bin/recommender.mjs as the server (a before/after comparison).
  *
- * usage: flock /tmp/bench.lock npm run bench:hardening -- --phase upload|train [--rows 10000000] [--server-bin P]
+ * usage: flock /tmp/bench.lock npm run bench:hardening -- --phase upload|hostile|train [--rows 10000000] [--server-bin P]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -27,6 +30,7 @@ import { uploadArrow } from '../src/cli/import/upload.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import { syntheticIpcStream } from './synthetic-interactions.js';
 import { cpuSeconds, mib, startServer, vm } from './server-process.js';
+import { dictionaryStream } from '../test/helpers/ipc-writer.js';
 
 const { values } = parseArgs({ options: {
   phase: { type: 'string', default: 'upload' }, rows: { type: 'string', default: '10000000' },
@@ -65,13 +69,40 @@ async function writeStream(path: string, distinctSources: boolean): Promise<numb
   return statSync(path).size;
 }
 
+function healthProbe(address: string): { check: () => Promise<unknown>; close: () => void } {
+  const def = loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const health = new (loadPackageDefinition(def) as any).grpc.health.v1.Health(address, credentials.createInsecure());
+  const check = () => new Promise((res, rej) => health.Check({ service: '' }, { deadline: Date.now() + 120_000 }, (e: Error | null, r: unknown) => (e ? rej(e) : res(r))));
+  return { check, close: () => health.close() };
+}
+
+async function hostilePhase(): Promise<object> {
+  const ids = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
+  const claim = 2 ** 27;
+  const bytes = dictionaryStream(ids, ids.map((_, i) => i), { claims: (b) => { b.length = claim; b.nodes = [[claim, 0], [claim, 0]]; } });
+  const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
+  const { check, close } = healthProbe(address);
+  await check();
+  const rss0 = vm(child.pid!, 'VmRSS');
+  const client = createClient({ address });
+  const p = prober(20, check);
+  const t0 = performance.now();
+  const answer = await uploadArrow(client, { kind: 'INTERACTIONS', tags: ['hostile'] }, [bytes]).then((b) => `OK ${b.interaction_count} rows`, (e: Error) => e.message.slice(0, 160));
+  const seconds = (performance.now() - t0) / 1000;
+  const during = stats(await p.stop());
+  const result = { phase: 'hostile', upload_bytes: bytes.length, claimed_rows: claim, answer, answer_seconds: seconds.toFixed(2), health_during_ms: during, server_rss_growth_mib: mib(vm(child.pid!, 'VmRSS') - rss0) };
+  client.close();
+  close();
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  return result;
+}
+
 async function uploadPhase(): Promise<object> {
   const arrow = join(work, 'in.arrows');
   const bytes = await writeStream(arrow, false);
   const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
-  const def = loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-  const health = new (loadPackageDefinition(def) as any).grpc.health.v1.Health(address, credentials.createInsecure());
-  const check = () => new Promise((res, rej) => health.Check({ service: '' }, { deadline: Date.now() + 120_000 }, (e: Error | null, r: unknown) => (e ? rej(e) : res(r))));
+  const { check, close } = healthProbe(address);
   await check();
   let p = prober(20, check);
   await sleep(3000);
@@ -90,7 +121,7 @@ async function uploadPhase(): Promise<object> {
     import_seconds: seconds.toFixed(1), server_cpu_seconds: (cpuSeconds(child.pid!) - cpu0).toFixed(1), server_peak_rss_mib: mib(vm(child.pid!, 'VmHWM')),
     health_idle_ms: idle, health_during_upload_ms: during, worst_during_over_worst_idle: (during.max / idle.max).toFixed(2),
   };
-  health.close();
+  close();
   child.kill('SIGTERM');
   await once(child, 'exit');
   return result;
@@ -141,7 +172,7 @@ async function trainPhase(): Promise<object> {
 
 async function main(): Promise<void> {
   const load0 = loadavg()[0]!.toFixed(1);
-  const r = values.phase === 'train' ? await trainPhase() : await uploadPhase();
+  const r = values.phase === 'train' ? await trainPhase() : values.phase === 'hostile' ? await hostilePhase() : await uploadPhase();
   console.log(JSON.stringify({ ...r, server: values['server-bin'] ?? 'this checkout', load_before: load0, load_after: loadavg()[0]!.toFixed(1), at: new Date().toISOString() }, null, 2));
   if (!values.keep) rmSync(work, { recursive: true, force: true });
 }
