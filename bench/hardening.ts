@@ -69,6 +69,17 @@ async function writeStream(path: string, distinctSources: boolean): Promise<numb
   return statSync(path).size;
 }
 
+/** Runs `fn` against a fresh server process, stopped afterwards whatever happens. */
+async function withServer<T>(fn: (srv: { pid: number; address: string }) => Promise<T>): Promise<T> {
+  const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
+  try {
+    return await fn({ pid: child.pid!, address });
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
 function healthProbe(address: string): { check: () => Promise<unknown>; close: () => void } {
   const def = loadSync(healthProtoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const health = new (loadPackageDefinition(def) as any).grpc.health.v1.Health(address, credentials.createInsecure());
@@ -80,75 +91,72 @@ async function hostilePhase(): Promise<object> {
   const ids = Array.from({ length: 1000 }, (_, i) => `user-${i}`);
   const claim = 2 ** 27;
   const bytes = dictionaryStream(ids, ids.map((_, i) => i), { claims: (b) => { b.length = claim; b.nodes = [[claim, 0], [claim, 0]]; } });
-  const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
-  const { check, close } = healthProbe(address);
-  await check();
-  const rss0 = vm(child.pid!, 'VmRSS');
-  const client = createClient({ address });
-  const p = prober(20, check);
-  const t0 = performance.now();
-  const answer = await uploadArrow(client, { kind: 'INTERACTIONS', tags: ['hostile'] }, [bytes]).then((b) => `OK ${b.interaction_count} rows`, (e: Error) => e.message.slice(0, 160));
-  const seconds = (performance.now() - t0) / 1000;
-  const during = stats(await p.stop());
-  const result = { phase: 'hostile', upload_bytes: bytes.length, claimed_rows: claim, answer, answer_seconds: seconds.toFixed(2), health_during_ms: during, server_rss_growth_mib: mib(vm(child.pid!, 'VmRSS') - rss0) };
-  client.close();
-  close();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  return result;
+  return withServer(async ({ pid, address }) => {
+    const { check, close } = healthProbe(address);
+    await check();
+    const rss0 = vm(pid, 'VmRSS');
+    const client = createClient({ address });
+    const p = prober(20, check);
+    const t0 = performance.now();
+    const answer = await uploadArrow(client, { kind: 'INTERACTIONS', tags: ['hostile'] }, [bytes]).then((b) => `OK ${b.interaction_count} rows`, (e: Error) => e.message.slice(0, 160));
+    const seconds = (performance.now() - t0) / 1000;
+    const during = stats(await p.stop());
+    const result = { phase: 'hostile', upload_bytes: bytes.length, claimed_rows: claim, answer, answer_seconds: seconds.toFixed(2), health_during_ms: during, server_rss_growth_mib: mib(vm(pid, 'VmRSS') - rss0) };
+    client.close();
+    close();
+    return result;
+  });
 }
 
 async function uploadPhase(): Promise<object> {
   const arrow = join(work, 'in.arrows');
   const bytes = await writeStream(arrow, false);
-  const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
-  const { check, close } = healthProbe(address);
-  await check();
-  let p = prober(20, check);
-  await sleep(3000);
-  const idle = stats(await p.stop());
-  const cpu0 = cpuSeconds(child.pid!);
-  p = prober(20, check);
-  const t0 = performance.now();
-  const cli = spawn(process.execPath, ['bin/recommender.mjs', 'import', arrow, '--tags', 'bench', '--server', address, '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let outText = '';
-  cli.stdout!.on('data', (d: Buffer) => { outText += d; });
-  const [code] = await once(cli, 'exit');
-  const seconds = (performance.now() - t0) / 1000;
-  const during = stats(await p.stop());
-  const result = {
-    phase: 'upload', rows, arrow_mib: mib(bytes), import_exit: code, imported: (JSON.parse(outText || '{}') as { interaction_count?: string }).interaction_count,
-    import_seconds: seconds.toFixed(1), server_cpu_seconds: (cpuSeconds(child.pid!) - cpu0).toFixed(1), server_peak_rss_mib: mib(vm(child.pid!, 'VmHWM')),
-    health_idle_ms: idle, health_during_upload_ms: during, worst_during_over_worst_idle: (during.max / idle.max).toFixed(2),
-  };
-  close();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  return result;
+  return withServer(async ({ pid, address }) => {
+    const { check, close } = healthProbe(address);
+    await check();
+    let p = prober(20, check);
+    await sleep(3000);
+    const idle = stats(await p.stop());
+    const cpu0 = cpuSeconds(pid);
+    p = prober(20, check);
+    const t0 = performance.now();
+    const cli = spawn(process.execPath, ['bin/recommender.mjs', 'import', arrow, '--tags', 'bench', '--server', address, '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let outText = '';
+    cli.stdout!.on('data', (d: Buffer) => { outText += d; });
+    const [code] = await once(cli, 'exit');
+    const seconds = (performance.now() - t0) / 1000;
+    const during = stats(await p.stop());
+    const result = {
+      phase: 'upload', rows, arrow_mib: mib(bytes), import_exit: code, imported: (JSON.parse(outText || '{}') as { interaction_count?: string }).interaction_count,
+      import_seconds: seconds.toFixed(1), server_cpu_seconds: (cpuSeconds(pid) - cpu0).toFixed(1), server_peak_rss_mib: mib(vm(pid, 'VmHWM')),
+      health_idle_ms: idle, health_during_upload_ms: during, worst_during_over_worst_idle: (during.max / idle.max).toFixed(2),
+    };
+    close();
+    return result;
+  });
 }
 
 async function trainPhase(): Promise<object> {
   const arrow = join(work, 'in.arrows');
   await writeStream(arrow, true);
-  const { child, address } = await startServer(join(work, 'data'), [], { bin: values['server-bin'] });
-  const pid = child.pid!;
-  const client = createClient({ address });
-  const batch = await uploadArrow(client, { kind: 'INTERACTIONS', tags: ['bench'] }, createReadStream(arrow, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
-  rmSync(arrow, { force: true });
-  await sleep(5000);
-  const baseline = vm(pid, 'VmRSS');
-  const hwmBefore = vm(pid, 'VmHWM');
-  const unary = <T>(f: (cb: (e: Error | null, r?: T) => void) => void) => new Promise<T>((res, rej) => f((e, r) => (e ? rej(e) : res(r as T))));
-  const t0 = performance.now();
-  const job = await unary<TrainingStatus__Output>((cb) => client.Train({ model_id: 'big', data_tags: ['bench'], hyperparameters: { factors: 8, iterations: 1 } }, cb));
-  let last: TrainingStatus__Output = job;
-  let peak = 0;
-  const rss = setInterval(() => { peak = Math.max(peak, vm(pid, 'VmRSS')); }, 250);
-  const byProgress: { progress: number; ms: number }[] = [];
-  const p = prober(50, async () => {
-    const s0 = performance.now();
-    last = await unary<TrainingStatus__Output>((cb) => client.GetStatus({ job_id: job.job_id }, cb));
-    byProgress.push({ progress: Math.round(last.progress), ms: performance.now() - s0 });
+  return withServer(async ({ pid, address }) => {
+    const client = createClient({ address });
+    const batch = await uploadArrow(client, { kind: 'INTERACTIONS', tags: ['bench'] }, createReadStream(arrow, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+    rmSync(arrow, { force: true });
+    await sleep(5000);
+    const baseline = vm(pid, 'VmRSS');
+    const hwmBefore = vm(pid, 'VmHWM');
+    const unary = <T>(f: (cb: (e: Error | null, r?: T) => void) => void) => new Promise<T>((res, rej) => f((e, r) => (e ? rej(e) : res(r as T))));
+    const t0 = performance.now();
+    const job = await unary<TrainingStatus__Output>((cb) => client.Train({ model_id: 'big', data_tags: ['bench'], hyperparameters: { factors: 8, iterations: 1 } }, cb));
+    let last: TrainingStatus__Output = job;
+    let peak = 0;
+    const rss = setInterval(() => { peak = Math.max(peak, vm(pid, 'VmRSS')); }, 250);
+    const byProgress: { progress: number; ms: number }[] = [];
+    const p = prober(50, async () => {
+      const s0 = performance.now();
+      last = await unary<TrainingStatus__Output>((cb) => client.GetStatus({ job_id: job.job_id }, cb));
+      byProgress.push({ progress: Math.round(last.progress), ms: performance.now() - s0 });
   });
   while (['QUEUED', 'RUNNING'].includes(last.status)) await sleep(200);
   const latencies = await p.stop();
@@ -165,9 +173,8 @@ async function trainPhase(): Promise<object> {
     rss_after_min_mib: mib(afterMin), after_over_baseline: (afterMin / baseline).toFixed(2),
   };
   client.close();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
   return result;
+  });
 }
 
 async function main(): Promise<void> {

@@ -11,9 +11,9 @@
  * it is terminated and the temp file is removed here.
  */
 import { rm } from 'node:fs/promises';
-import { UnavailableError } from '../errors.js';
 import { tempPathFor } from '../util/atomic-file.js';
 import { WorkerClient } from '../util/worker-rpc.js';
+import { WorkerPool } from '../util/worker-pool.js';
 import type { IngestProtocol, IngestResult } from './ingest-protocol.js';
 import type { BatchKindName } from './layout.js';
 
@@ -22,8 +22,6 @@ export const FEED_PIECE_BYTES = 1024 * 1024;
 /** A worker whose upload was bigger than this is ended afterwards rather than kept idle (gives its heap back). */
 const KEEP_WORKER_BELOW_BYTES = 64 * 1024 * 1024;
 const ABORT_GRACE_MS = 2000;
-
-type Client = WorkerClient<IngestProtocol>;
 
 export interface IngestJob {
   kind: BatchKindName;
@@ -56,17 +54,16 @@ async function* pieces(source: AsyncIterable<Uint8Array>, size: number): AsyncGe
 }
 
 export class IngestWorkers {
-  private readonly idle: Client[] = [];
-  private readonly busy = new Set<Client>();
-  private readonly waiting: (() => void)[] = [];
-  private closed = false;
+  private readonly pool: WorkerPool<IngestProtocol>;
   private nextId = 1;
 
-  constructor(private readonly maxConcurrent: number, private readonly keepIdle = 1) {}
+  constructor(maxConcurrent: number, keepIdle = 1) {
+    this.pool = new WorkerPool(() => WorkerClient.start<IngestProtocol>(import.meta.url, 'ingest-worker', { label: 'ingest worker' }), { keepIdle, maxBusy: maxConcurrent });
+  }
 
   /** Runs one upload: `chunks` are its Arrow bytes; resolves with the stats once the batch file is committed at `job.path`. */
   async ingest(job: IngestJob, chunks: AsyncIterable<Uint8Array>): Promise<IngestResult> {
-    const w = await this.take();
+    const w = await this.pool.take();
     const tempPath = tempPathFor(job.path);
     const stop = new AbortController();
     const signal = job.signal ? AbortSignal.any([job.signal, stop.signal]) : stop.signal;
@@ -97,36 +94,12 @@ export class IngestWorkers {
     } finally {
       // A terminated worker could not remove its temp file.
       if (!w.alive) await rm(tempPath, { force: true }).catch(() => undefined);
-      this.give(w, fed < KEEP_WORKER_BELOW_BYTES);
+      this.pool.give(w, fed < KEEP_WORKER_BELOW_BYTES);
     }
   }
 
   /** Ends every worker; uploads in flight fail, later ones are UNAVAILABLE. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const wake of this.waiting.splice(0)) wake();
-    await Promise.all([...this.idle.splice(0), ...this.busy].map((w) => w.terminate()));
-  }
-
-  private async take(): Promise<Client> {
-    while (!this.closed && this.busy.size >= this.maxConcurrent) await new Promise<void>((r) => this.waiting.push(r));
-    if (this.closed) throw new UnavailableError('the server is shutting down');
-    let w = this.idle.pop();
-    while (w && !w.alive) w = this.idle.pop();
-    w ??= WorkerClient.start<IngestProtocol>(import.meta.url, 'ingest-worker', { label: 'ingest worker' });
-    w.worker.ref();
-    this.busy.add(w);
-    return w;
-  }
-
-  private give(w: Client, keep: boolean): void {
-    this.busy.delete(w);
-    if (keep && w.alive && !this.closed && this.idle.length < this.keepIdle) {
-      w.worker.unref();
-      this.idle.push(w);
-    } else {
-      void w.terminate();
-    }
-    this.waiting.shift()?.();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

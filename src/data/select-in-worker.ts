@@ -11,8 +11,8 @@
  * in-thread selection does. Errors come back as the same domain error classes (name, message and
  * field carried over); others as InternalError "selection worker failed: ...".
  */
-import { UnavailableError } from '../errors.js';
 import { WorkerClient } from '../util/worker-rpc.js';
+import { WorkerPool } from '../util/worker-pool.js';
 import type { PackedSelection, SelectionParams, StoredBatchRef } from './selection.js';
 import type { SelectionProtocol } from './selection-protocol.js';
 
@@ -21,19 +21,18 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
-type Client = WorkerClient<SelectionProtocol>;
-
 /** A worker that selected more interactions than this is ended afterwards (its heap given back) rather than kept idle. */
 const KEEP_WORKER_BELOW_INTERACTIONS = 1_000_000;
 
 export class SelectionWorkers {
-  private readonly idle: Client[] = [];
-  private readonly busy = new Set<Client>();
-  private closed = false;
-  /** Workers started so far (diagnostics and tests: reuse means this stays small). */
-  started = 0;
+  private readonly pool: WorkerPool<SelectionProtocol>;
 
-  constructor(private readonly keepIdle = 1) {}
+  constructor(keepIdle = 1) {
+    this.pool = new WorkerPool(() => WorkerClient.start<SelectionProtocol>(import.meta.url, 'selection-worker', { label: 'selection worker' }), { keepIdle });
+  }
+
+  /** Workers started so far (diagnostics and tests: reuse means this stays small). */
+  get started(): number { return this.pool.started; }
 
   async select(
     interactionBatches: readonly StoredBatchRef[], entityBatches: readonly StoredBatchRef[], p: SelectionParams,
@@ -41,7 +40,7 @@ export class SelectionWorkers {
   ): Promise<PackedSelection> {
     const { signal, ...params } = p;
     if (signal?.aborted) throw abortError(signal);
-    const w = this.take();
+    const w = await this.pool.take();
     let keep = true;
     try {
       const sel = await w.call('select', { interactionBatches: [...interactionBatches], entityBatches: [...entityBatches], params, mode }, { signal, abortGraceMs: 0 });
@@ -50,37 +49,12 @@ export class SelectionWorkers {
     } catch (err) {
       throw signal?.aborted ? abortError(signal) : err;
     } finally {
-      this.give(w, keep);
+      this.pool.give(w, keep);
     }
   }
 
   /** Ends every worker; selections in flight reject. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const all = [...this.idle.splice(0), ...this.busy];
-    await Promise.all(all.map((w) => w.terminate()));
-  }
-
-  private take(): Client {
-    if (this.closed) throw new UnavailableError('the server is shutting down');
-    let w = this.idle.pop();
-    while (w && !w.alive) w = this.idle.pop();
-    if (!w) {
-      w = WorkerClient.start<SelectionProtocol>(import.meta.url, 'selection-worker', { label: 'selection worker' });
-      this.started++;
-    }
-    w.worker.ref(); // a selection in flight keeps the process alive; an idle worker does not
-    this.busy.add(w);
-    return w;
-  }
-
-  private give(w: Client, keep: boolean): void {
-    this.busy.delete(w);
-    if (keep && w.alive && !this.closed && this.idle.length < this.keepIdle) {
-      w.worker.unref();
-      this.idle.push(w);
-    } else {
-      void w.terminate();
-    }
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

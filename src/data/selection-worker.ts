@@ -9,7 +9,7 @@ import type { SelectionProtocol } from './selection-protocol.js';
 serveWorker<SelectionProtocol>({
   select: async (m, ctx) => {
     const selection = await selectTrainingData(m.interactionBatches, m.entityBatches, { ...m.params, signal: ctx.signal }, m.mode);
-    const { packed, buffers } = packSelection(selection);
+    const { packed, buffers } = packSelection(selection, m.mode === 'train');
     return transfer(packed, buffers);
   },
 });

@@ -78,21 +78,25 @@ export interface PackedSelection extends Omit<Selection, 'sourceIds' | 'targetId
   targetIds: PackedStrings;
   sourceEntities: PackedEntityColumns;
   targetEntities: PackedEntityColumns;
+  /** (mode 'train') A second copy of `matrix`, made off the caller's thread, for a trainer to take over (move) while `matrix` stays. */
+  matrixCopy?: Selection['matrix'];
 }
 
 export function packEntityColumns(e: EntityColumns): PackedEntityColumns {
   return { type: packStrings(e.type), metadata: packStrings(e.metadata) };
 }
 
-/** `s` packed, and the buffers to transfer with it (the matrix's too). */
-export function packSelection(s: Selection): { packed: PackedSelection; buffers: ArrayBufferLike[] } {
+/** `s` packed (with `matrixCopy` when asked), and the buffers to transfer with it (the matrices' too). */
+export function packSelection(s: Selection, withCopy = false): { packed: PackedSelection; buffers: ArrayBufferLike[] } {
+  const { indptr, indices, data } = s.matrix;
+  const matrixCopy = withCopy ? { ...s.matrix, indptr: indptr.slice(), indices: indices.slice(), data: data.slice() } : undefined;
   const packed: PackedSelection = {
     ...s, sourceIds: packStrings(s.sourceIds), targetIds: packStrings(s.targetIds),
-    sourceEntities: packEntityColumns(s.sourceEntities), targetEntities: packEntityColumns(s.targetEntities),
+    sourceEntities: packEntityColumns(s.sourceEntities), targetEntities: packEntityColumns(s.targetEntities), matrixCopy,
   };
-  const { indptr, indices, data } = s.matrix;
   const buffers = [indptr.buffer, indices.buffer, data.buffer, ...packedBuffers(packed.sourceIds, packed.targetIds,
     packed.sourceEntities.type, packed.sourceEntities.metadata, packed.targetEntities.type, packed.targetEntities.metadata)];
+  if (matrixCopy) buffers.push(matrixCopy.indptr.buffer, matrixCopy.indices.buffer, matrixCopy.data.buffer);
   return { packed, buffers };
 }
 

@@ -32,8 +32,11 @@ import type { DataSelectionParams, TrainParams } from './train-params.js';
 /** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
 const KEEP_TRAINING_WORKER_BELOW_PAIRS = 2_000_000;
 
-/** Fits factors off the event loop (default: trainInWorker). */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks) => Promise<AlsResult>;
+/**
+ * Fits factors off the event loop (default: trainInWorker). `o.moveMatrix`: the caller hands `matrix` over (it
+ * will not use it again), so a trainer in another thread may transfer it instead of copying it on the event loop.
+ */
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
 
 /** Training runs a job makes (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
@@ -92,7 +95,11 @@ export const selectStep: PipelineStep = {
 export const trainStep: PipelineStep = {
   name: 'train',
   async run(r) {
-    const result = await r.pipeline.trainer(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
+    // The selection worker's second copy of the matrix is the trainer's to take (no 100 MB copy on the event loop).
+    const sel = need(r.selection, 'selection');
+    const own = sel.matrixCopy;
+    sel.matrixCopy = undefined;
+    const result = await r.pipeline.trainer(own ?? sel.matrix, r.params.als, r.trainHooks(0), { moveMatrix: own !== undefined });
     const { job } = r;
     job.backend = result.backend;
     job.device = result.device;
@@ -175,7 +182,7 @@ export class TrainingPipeline {
 
   constructor(private readonly deps: TrainingPipelineDeps) {
     this.registry = deps.registry;
-    this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h, { settings: deps.engine }));
+    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
   }
