@@ -15,6 +15,18 @@ export interface ServerOptions {
   /** Listen host (default 127.0.0.1; env RECOMMENDER_HOST) and port (default 50051; 0 = any free port). */
   host?: string;
   port?: number;
+  /**
+   * Port of the HTTP listener on the same host (/metrics, /healthz, the web console): default 50052, 0 = off,
+   * 'any' = any free port (tests). Env RECOMMENDER_HTTP_PORT.
+   */
+  httpPort?: number | 'any';
+  /** Completed versions kept per model (default 5; the serving one is always kept). Env RECOMMENDER_MODEL_VERSIONS_KEPT. */
+  modelVersionsKept?: number;
+  /**
+   * Tests only: the named crash point (util/crash-point.ts) blocks the process there, so a test can kill -9
+   * it at a chosen step of a rollback or delete. Env RECOMMENDER_CRASH_POINT.
+   */
+  crashPoint?: string;
   /** API keys; when non-empty every call but health needs `x-api-key` (or `authorization: Bearer`). Env RECOMMENDER_API_KEYS (comma separated). */
   apiKeys?: string[];
   /** TLS: PEM file paths. Both or neither. Env RECOMMENDER_TLS_CERT / RECOMMENDER_TLS_KEY. */
@@ -66,6 +78,10 @@ export interface CompiledServerOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** undefined = off. */
+  http?: { port: number | 'any'; /** false when the port is the default: then a port in use only turns HTTP off (with a warning). */ explicit: boolean };
+  modelVersionsKept: number;
+  crashPoint?: string;
   apiKeys: string[];
   tls?: { certFile: string; keyFile: string };
   maxUploadBytes: number;
@@ -89,6 +105,8 @@ export interface CompiledServerOptions {
 /** The default delays before webhook retries 1..6: 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000];
 const MAX_WEBHOOK_RETRIES = 50;
+/** The HTTP listener's default port (metrics, health, console). */
+export const DEFAULT_HTTP_PORT = 50052;
 
 
 function list(v: string | undefined): string[] | undefined {
@@ -96,6 +114,11 @@ function list(v: string | undefined): string[] | undefined {
 }
 function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
+}
+/** `--http-port` / RECOMMENDER_HTTP_PORT: a number, or 'any'. */
+export function httpPortOf(v: string | undefined): number | 'any' | undefined {
+  if (v === undefined || v === '') return undefined;
+  return v.trim().toLowerCase() === 'any' ? 'any' : Number(v);
 }
 /** A switch that is on unless set to 0 / false / off. */
 function onUnlessOff(v: string | undefined): boolean | undefined {
@@ -108,6 +131,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     dataDir: env.RECOMMENDER_DATA_DIR,
     host: env.RECOMMENDER_HOST,
     port: num(env.RECOMMENDER_PORT),
+    httpPort: httpPortOf(env.RECOMMENDER_HTTP_PORT),
+    modelVersionsKept: num(env.RECOMMENDER_MODEL_VERSIONS_KEPT),
+    crashPoint: env.RECOMMENDER_CRASH_POINT || undefined,
     apiKeys: list(env.RECOMMENDER_API_KEYS),
     tlsCertFile: env.RECOMMENDER_TLS_CERT,
     tlsKeyFile: env.RECOMMENDER_TLS_KEY,
@@ -180,10 +206,20 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
   if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
     throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });
   }
+  let http: CompiledServerOptions['http'];
+  if (o.httpPort === 'any') http = { port: 'any', explicit: true };
+  else {
+    const httpPort = positiveInt('httpPort', o.httpPort, DEFAULT_HTTP_PORT, 0);
+    if (httpPort > 65535) throw new InvalidArgumentError(`httpPort must be 0..65535 or "any", got ${httpPort}`, { field: 'httpPort' });
+    http = httpPort === 0 ? undefined : { port: httpPort, explicit: o.httpPort !== undefined };
+  }
   return {
     dataDir: resolve(o.dataDir ?? './data'),
     host: o.host ?? '127.0.0.1',
     port: positiveInt('port', o.port, 50051, 0),
+    http,
+    modelVersionsKept: positiveInt('modelVersionsKept', o.modelVersionsKept, 5),
+    crashPoint: o.crashPoint,
     apiKeys: o.apiKeys ?? [],
     tls: o.tlsCertFile && o.tlsKeyFile ? { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } : undefined,
     maxUploadBytes: positiveInt('maxUploadBytes', o.maxUploadBytes, 2 * 1024 ** 3),

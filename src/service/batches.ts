@@ -18,6 +18,7 @@ import type { BatchKindName } from '../data/layout.js';
 import { IngestWorkers } from '../data/ingest-in-worker.js';
 import { CancelledError, echo, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ServiceMetrics } from './metrics.js';
 import { DataDir, diskFullError, isTempName } from '../data-dir.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, type BatchPage } from './store/batch-repo.js';
@@ -62,7 +63,7 @@ export class BatchService {
   private readonly dir: string;
   private readonly ingest: IngestWorkers;
 
-  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes' | 'maxWorkers'>, db: Db, private readonly log?: Logger) {
+  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes' | 'maxWorkers'>, db: Db, private readonly log?: Logger, private readonly metrics?: ServiceMetrics) {
     this.ingest = new IngestWorkers(options.maxWorkers);
     this.repo = new BatchRepo(db, options.dataDir);
     this.layout = new DataDir(options.dataDir);
@@ -132,6 +133,8 @@ export class BatchService {
       if (winner) return { batch: winner, deduplicated: true };
       throw diskFullError(err, this.options.dataDir);
     }
+    this.metrics?.importedRows.inc({ kind: kind.toLowerCase() }, stats.rows);
+    this.metrics?.importedBytes.inc({ kind: kind.toLowerCase() }, stats.inputBytes);
     this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes, input_bytes: stats.inputBytes,
       ingest_ms: Math.round(t1 - t0), commit_ms: Math.round(performance.now() - t1) }, 'batch imported');
     return { batch: record, deduplicated: false };

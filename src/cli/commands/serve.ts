@@ -1,12 +1,14 @@
 import { parse } from '../args.js';
 
-const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
+const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--http-port P|0|any] [--api-keys k1,k2]
                         [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
                         [--workers N] [--max-workers N] [--max-upload-bytes N] [--training-concurrency N]
-                        [--serving-threads N] [--shutdown-grace-ms N]
-Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
+                        [--serving-threads N] [--model-versions-kept N] [--shutdown-grace-ms N]
+--http-port: /metrics, /healthz and the web console on the same host (default 50052; 0 = off; any = a free port).
+--model-versions-kept: completed versions kept per model (default 5; the serving one is always kept).
+Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_HTTP_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
 RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_MAX_WORKERS, RECOMMENDER_SERVING_THREADS,
-RECOMMENDER_SHUTDOWN_GRACE_MS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.
+RECOMMENDER_MODEL_VERSIONS_KEPT, RECOMMENDER_SHUTDOWN_GRACE_MS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.
 SIGTERM/SIGINT: health NOT_SERVING, open calls drain, and the process exits within the grace period whatever
 is running (a second signal exits at once).`;
 
@@ -16,11 +18,11 @@ export async function run(argv: string[]): Promise<number> {
     'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     backend: { type: 'string' }, workers: { type: 'string' }, 'max-workers': { type: 'string' }, 'max-upload-bytes': { type: 'string' },
     'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, 'shutdown-grace-ms': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    help: { type: 'boolean', short: 'h' }, 'http-port': { type: 'string' }, 'model-versions-kept': { type: 'string' },
   });
   if (values.help) { console.log(HELP); return 0; }
   // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
-  const [{ startApp }, { compileServerOptions, optionsFromEnv }, { createLogger }] = await Promise.all([
+  const [{ startApp }, { compileServerOptions, optionsFromEnv, httpPortOf }, { createLogger }] = await Promise.all([
     import('../../app.js'), import('../../config.js'), import('../../log.js'),
   ]);
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -29,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
     backend: values.backend, workers: n(values.workers), maxWorkers: n(values['max-workers']), maxUploadBytes: n(values['max-upload-bytes']),
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
+    httpPort: httpPortOf(values['http-port']), modelVersionsKept: n(values['model-versions-kept']),
     shutdownGraceMs: n(values['shutdown-grace-ms']),
   });
   const log = createLogger(options.logLevel);
@@ -40,12 +43,12 @@ export async function run(argv: string[]): Promise<number> {
     // once: what started before the failure (webhook timers, worker threads) would keep the process up.
     const where = `${options.host}:${options.port}`;
     const msg = (err as Error).message;
-    const inUse = /EADDRINUSE|address already in use/i.test(msg);
+    const inUse = /EADDRINUSE|address already in use/i.test(msg) && !msg.startsWith('cannot listen for HTTP');
     log.fatal({ err }, 'could not start');
     console.error(`recommender serve: ${inUse ? `cannot listen on ${where}: the address is in use (another server running? choose another --port / RECOMMENDER_PORT)` : `could not start: ${msg}`}`);
     process.exit(1);
   }
-  log.info({ dataDir: options.dataDir, port: app.port }, 'ready');
+  log.info({ dataDir: options.dataDir, port: app.port, httpPort: app.http?.port }, 'ready');
   const code = await new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: string) => {

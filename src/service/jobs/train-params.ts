@@ -14,6 +14,7 @@ import { validateRequestId } from '../request-limits.js';
 import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.js';
 import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
+import { compilePromoteParams, type PromoteParams } from '../models/promotion.js';
 import type { TagMatchMode } from '../store/batch-record.js';
 import { tagMatchOf, validateTags } from '../store/tags.js';
 
@@ -33,6 +34,8 @@ export interface TrainParams extends DataSelectionParams {
   als: CompiledAlsOptions;
   typeWeights?: Record<string, number>;
   evaluation?: { holdoutFraction: number; seed: number; k: number };
+  /** The promote gate (undefined = PROMOTE_ALWAYS). */
+  promote?: PromoteParams;
 }
 
 export const MODEL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -90,7 +93,8 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InvalidArgumentError(`evaluation.k must be an integer in 1..1000, got ${k}`, { field: 'evaluation.k' });
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
-  return { ...sel, modelId, als, typeWeights, evaluation };
+  const promote = compilePromoteParams(req, evaluation !== undefined);
+  return { ...sel, modelId, als, typeWeights, evaluation, promote };
 }
 
 /** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */

@@ -6,7 +6,8 @@
  *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
  *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
  *            the fit's buffers move there, so afterwards the run keeps only the model's meta)
- *   swap     ONE transaction: the job's COMPLETED row and the model's served pointer (ModelRegistry.commit)
+ *   swap     ONE transaction: the model's new version, the job's COMPLETED row and, unless the promote gate
+ *            refuses it, the model's served pointer (ModelRegistry.commit)
  *
  * A step reads what earlier steps left on the run and adds its own part; new phases (a tuning search
  * before `train`, another trainer) are steps inserted in the list or another `Trainer`. Progress spans
@@ -25,7 +26,9 @@ import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer
 import { InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
+import type { ServiceMetrics } from '../metrics.js';
 import type { ModelRegistry } from '../models/model-registry.js';
+import { promotionGate } from '../models/promotion.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
 
@@ -156,7 +159,14 @@ export const swapStep: PipelineStep = {
     job.etaSeconds = 0;
     job.endMs = Date.now();
     job.sequence++;
-    r.pipeline.registry.commit(meta, job.endMs, () => r.save());
+    // The version row, the promote gate (against the version serving at that moment), the pointer and the
+    // job's row with its version: one transaction.
+    r.pipeline.registry.commit(meta, job.endMs, (o) => {
+      job.version = o.version;
+      job.promoted = o.promoted;
+      job.promotion = o.promotion;
+      r.save();
+    }, promotionGate(r.params.promote, job.evaluation));
     r.written = false;
   },
 };
@@ -172,6 +182,8 @@ export interface TrainingPipelineDeps {
   steps?: readonly PipelineStep[];
   /** Selection worker threads (default: a fresh set, closed by `close()`). */
   selection?: SelectionWorkers;
+  /** Iteration times are recorded here (service/metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 export class TrainingPipeline {
@@ -232,12 +244,25 @@ export class TrainingPipeline {
     const iters = params.als.iterations;
     let lastPersistMs = 0;
     const engineLog = (msg: string, fields?: Record<string, unknown>) => o.log.debug(fields ?? {}, msg);
+    const metrics = this.deps.metrics;
+    /** Per fit: the last iteration that reported its loss, and when (for the iteration-time histogram). */
+    const lastIteration: number[] = [], lastIterationMs: number[] = [];
     return {
       job, params, signal: o.signal, log: o.log, pipeline: this, report: o.report, save: o.save,
       trainHooks: (fit) => ({
         signal: o.signal,
         log: engineLog,
         onProgress: (p: TrainProgress) => {
+          if (p.phase === 'setup') { lastIteration[fit] = 0; lastIterationMs[fit] = p.elapsedMs; }
+          const last = lastIteration[fit] ?? 0;
+          if (p.loss !== undefined && p.iteration > last && (p.phase === 'loss' || p.phase === 'done')) {
+            const seconds = (p.elapsedMs - (lastIterationMs[fit] ?? 0)) / 1000 / (p.iteration - last);
+            for (let i = last; i < p.iteration; i++) metrics?.trainingIterationSeconds.observe(seconds);
+            lastIteration[fit] = p.iteration;
+            lastIterationMs[fit] = p.elapsedMs;
+            // The main fit's loss curve grows while it trains (watchers plot it); the train step sets the final one.
+            if (fit === 0) job.lossCurve = [...job.lossCurve.slice(0, p.iteration - 1), p.loss];
+          }
           job.progress = Math.min(99, Math.max(job.progress, ((fit + p.fraction) / fits) * 100));
           job.iteration = fit * iters + p.iteration;
           if (p.loss !== undefined) job.loss = p.loss;

@@ -25,6 +25,7 @@ export function jobStatusMessage(j: JobRecord, callback: CallbackState | undefin
     } : null,
     sequence: String(j.sequence), heartbeat, create_time: toTimestamp(j.createMs), callback: callbackMessage(callback, j.callbackUrl),
     evaluation: (j.evaluation as TrainingStatus['evaluation']) ?? null, request_id: j.requestId ?? '',
+    version: j.version ?? 0, promoted: j.promoted ?? false, promotion: j.promotion ?? '',
   };
   if (j.loss !== undefined && Number.isFinite(j.loss)) msg.loss = j.loss;
   if (j.etaSeconds !== undefined && Number.isFinite(j.etaSeconds)) msg.eta_seconds = j.etaSeconds;
