@@ -20,7 +20,7 @@ describe('failed authentication is logged', () => {
   beforeAll(async () => {
     dataDir = tempDataDir('rec-auth-');
     const sink = new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } });
-    app = await startApp(compileServerOptions({ port: 0, host: '127.0.0.1', backend: 'wasm', workers: 1, dataDir, apiKeys: [KEY] }), pino({ level: 'info' }, sink));
+    app = await startApp(compileServerOptions({ port: 0, host: '127.0.0.1', backend: 'wasm', workers: 1, dataDir, apiKeys: [KEY], httpPort: 0 }), pino({ level: 'info' }, sink));
   });
   afterAll(async () => { await app.stop(); rmSync(dataDir, { recursive: true, force: true }); });
 
@@ -44,6 +44,11 @@ describe('failed authentication is logged', () => {
     const all = lines.join('');
     expect(all).not.toContain(WRONG);
     expect(all).not.toContain(KEY);
+    // Every refusal is counted, logged or not.
+    const { body } = await app.metrics.render();
+    expect(body).toContain(`recommender_auth_failures_total{reason="invalid key"} ${AUTH_LOG_BURST + 15}`);
+    expect(body).toContain('recommender_auth_failures_total{reason="missing key"} 1');
+    expect(body).not.toContain(WRONG);
   });
 
   it('says how many lines it left out once a new window starts', () => {
