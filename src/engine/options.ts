@@ -29,7 +29,7 @@ export interface AlsOptions {
   logEpsilon?: number;
   /** Backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu (default auto). */
   backend?: string;
-  /** CPU worker threads for backends that shard rows (native-cpu); default: cores; at most the caller's `maxWorkers` (default: cores). */
+  /** CPU worker threads for backends that shard rows (native-cpu); default: cores; at most the caller's `maxWorkers` (the server's: config.ts). */
   workers?: number;
   /**
    * Padded nonzeros (row entries) processed per chunk of a half-sweep (default 262144). Peak engine
@@ -87,11 +87,11 @@ function real(name: string, v: number | undefined, dflt: number, min: number, ex
   return v;
 }
 
-/** Limits the caller (the server's configuration) puts on the options: `maxWorkers` threads (default: the machine's cores). */
+/** Limits the caller (the server's configuration) puts on the options: `maxWorkers` threads (default 1024: no server limit). */
 export interface AlsLimits { maxWorkers?: number }
 
 export function compileAlsOptions(o: AlsOptions = {}, limits: AlsLimits = {}): CompiledAlsOptions {
-  const maxWorkers = limits.maxWorkers ?? availableParallelism();
+  const maxWorkers = limits.maxWorkers ?? 1024;
   if (o.workers !== undefined && Number.isInteger(o.workers) && o.workers > maxWorkers) {
     throw new InvalidArgumentError(`workers must be at most ${maxWorkers} (the server's limit: its cores, or RECOMMENDER_MAX_WORKERS), got ${o.workers}`, { field: F + 'workers' });
   }
