@@ -31,6 +31,8 @@ import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
 import { warmTrainingWorker } from './engine/worker-trainer.js';
 import type { EngineBackend } from './engine/options.js';
 import { errorMessage } from './errors.js';
+import { DataDir } from './data-dir.js';
+import { cleanSparkStaging, sparkTrainer } from './service/spark/spark-trainer.js';
 import { ServiceMetrics } from './service/metrics.js';
 import { modelVersionHandlers } from './transport/handlers/model-versions.js';
 import { startHttpServer, type HttpServer } from './transport/http/server.js';
@@ -75,7 +77,11 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     db, dataDir: options.dataDir, log: log.child({ component: 'models' }), versionsKept: options.modelVersionsKept, crashPoint: options.crashPoint,
   });
   const batchRepo = new BatchRepo(db, options.dataDir);
-  const pipeline = new TrainingPipeline({ batches: batchRepo, registry: models, engine: options.engine, metrics });
+  const sparkStaging = new DataDir(options.dataDir).sparkStagingDir;
+  const sparkLog = log.child({ component: 'spark' });
+  await cleanSparkStaging(sparkStaging, sparkLog);
+  const spark = sparkTrainer({ settings: options.spark, localRoot: sparkStaging, log: sparkLog });
+  const pipeline = new TrainingPipeline({ batches: batchRepo, registry: models, engine: options.engine, metrics, spark });
   closers.push(() => pipeline.close());
   const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();
@@ -155,7 +161,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     }
   }
   // The training worker starts now, in the background, so the first Train does not wait for it.
-  warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
+  if (options.backend !== 'spark') warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
     log.warn({ err: errorMessage(err) }, 'could not start the training worker ahead of the first Train'));
   const stop = (graceMs = options.shutdownGraceMs) => {
     stopping ??= (async () => {

@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
 import { engineSettings, type EngineSettings } from './engine/settings.js';
 import { InvalidArgumentError } from './errors.js';
+import { DataDir } from './data-dir.js';
+import { compileSparkSettings, parseSparkConf, type SparkSettings } from './service/spark/settings.js';
 
 export interface ServerOptions {
   /** Data directory (SQLite catalog + Arrow files). Env RECOMMENDER_DATA_DIR, default ./data. */
@@ -41,7 +43,7 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Training jobs running at once (default 1); others queue. Env RECOMMENDER_TRAINING_CONCURRENCY. */
   trainingConcurrency?: number;
-  /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu. Env RECOMMENDER_BACKEND. */
+  /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu | spark. Env RECOMMENDER_BACKEND. */
   backend?: string;
   /** CPU worker threads for training (default: cores, at most maxWorkers). Env RECOMMENDER_WORKERS. */
   workers?: number;
@@ -72,6 +74,13 @@ export interface ServerOptions {
    * SIMD build instead of the fused multiply-add one).
    */
   engine?: Partial<EngineSettings>;
+  /**
+   * The Spark trainer (service/spark/settings.ts). Env RECOMMENDER_SPARK_MASTER, RECOMMENDER_SPARK_PYTHON,
+   * RECOMMENDER_SPARK_SUBMIT, RECOMMENDER_SPARK_CONF (key=value pairs separated by ';' or newlines),
+   * RECOMMENDER_SPARK_STAGING, RECOMMENDER_SPARK_KEEP_FAILED_STAGING=1, RECOMMENDER_SPARK_CHECKPOINT_INTERVAL,
+   * RECOMMENDER_SPARK_BLOCKS.
+   */
+  spark?: Partial<SparkSettings>;
 }
 
 export interface CompiledServerOptions {
@@ -100,6 +109,7 @@ export interface CompiledServerOptions {
   servingPrefilter: boolean;
   logLevel: string;
   engine: EngineSettings;
+  spark: SparkSettings;
 }
 
 /** The default delays before webhook retries 1..6: 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
@@ -153,6 +163,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     servingPrefilter: onUnlessOff(env.RECOMMENDER_SERVING_PREFILTER),
     logLevel: env.LOG_LEVEL,
     engine: engineSettingsFromEnv(env),
+    spark: {
+      master: env.RECOMMENDER_SPARK_MASTER || undefined, python: env.RECOMMENDER_SPARK_PYTHON || undefined, submit: env.RECOMMENDER_SPARK_SUBMIT || undefined,
+      conf: parseSparkConf(env.RECOMMENDER_SPARK_CONF, 'RECOMMENDER_SPARK_CONF'), staging: env.RECOMMENDER_SPARK_STAGING || undefined,
+      keepFailedStaging: onUnlessOff(env.RECOMMENDER_SPARK_KEEP_FAILED_STAGING),
+      checkpointInterval: num(env.RECOMMENDER_SPARK_CHECKPOINT_INTERVAL), blocks: num(env.RECOMMENDER_SPARK_BLOCKS),
+    },
   };
 }
 
@@ -185,12 +201,18 @@ export function compileRetrySchedule(schedule: readonly number[] | undefined): n
   return [...s];
 }
 
+function mergeNested<K extends 'engine' | 'spark'>(layers: readonly ServerOptions[], key: K): NonNullable<ServerOptions[K]> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer[key] ?? {})) if (v !== undefined) out[k] = v;
+  return out as NonNullable<ServerOptions[K]>;
+}
+
 export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
   const o: ServerOptions = {};
   for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  // The engine's settings merge setting by setting (a layer that sets one keeps the others).
-  o.engine = {};
-  for (const layer of layers) for (const [k, v] of Object.entries(layer.engine ?? {})) if (v !== undefined) (o.engine as Record<string, unknown>)[k] = v;
+  // The engine's and Spark's settings merge setting by setting (a layer that sets one keeps the others).
+  o.engine = mergeNested(layers, 'engine');
+  o.spark = mergeNested(layers, 'spark');
   if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
     throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
   }
@@ -206,6 +228,7 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
   if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
     throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });
   }
+  const dataDir = resolve(o.dataDir ?? './data');
   let http: CompiledServerOptions['http'];
   if (o.httpPort === 'any') http = { port: 'any', explicit: true };
   else {
@@ -214,7 +237,7 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     http = httpPort === 0 ? undefined : { port: httpPort, explicit: o.httpPort !== undefined };
   }
   return {
-    dataDir: resolve(o.dataDir ?? './data'),
+    dataDir,
     host: o.host ?? '127.0.0.1',
     port: positiveInt('port', o.port, 50051, 0),
     http,
@@ -238,5 +261,6 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     servingPrefilter: o.servingPrefilter ?? true,
     logLevel: o.logLevel ?? 'info',
     engine: engineSettings(o.engine),
+    spark: compileSparkSettings(o.spark, new DataDir(dataDir).sparkStagingDir),
   };
 }

@@ -56,9 +56,10 @@ export function gram(y: ArrayLike<number>, rows: number, k: number): Float64Arra
 
 /**
  * Exact update of every row of X given Y (one half-sweep). `m` is the side being solved (rows = X's rows,
- * cols = Y's rows); `conf` is the confidence of each nonzero of m. Returns the new X (float64).
+ * cols = Y's rows); `conf` is the confidence of each nonzero of m. `lambda` is one value for every row, or
+ * a row's value from its count of nonzeros (e.g. Spark's ALS-WR: lambda * n_u). Returns the new X (float64).
  */
-export function referenceHalfSweep(m: CsrMatrix, conf: ArrayLike<number>, y: ArrayLike<number>, k: number, lambda: number): Float64Array {
+export function referenceHalfSweep(m: CsrMatrix, conf: ArrayLike<number>, y: ArrayLike<number>, k: number, lambda: number | ((rowNonzeros: number) => number)): Float64Array {
   const yty = gram(y, m.cols, k);
   const x = new Float64Array(m.rows * k);
   const a = new Float64Array(k * k);
@@ -67,7 +68,8 @@ export function referenceHalfSweep(m: CsrMatrix, conf: ArrayLike<number>, y: Arr
     const start = m.indptr[u], end = m.indptr[u + 1];
     if (end === start) continue; // no data: x_u = 0
     a.set(yty);
-    for (let d = 0; d < k; d++) a[d * k + d] += lambda;
+    const lam = typeof lambda === 'number' ? lambda : lambda(end - start);
+    for (let d = 0; d < k; d++) a[d * k + d] += lam;
     b.fill(0);
     for (let j = start; j < end; j++) {
       const o = m.indices[j] * k;

@@ -1,14 +1,17 @@
 import { parse } from '../args.js';
 
 const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--http-port P|0|any] [--api-keys k1,k2]
-                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
+                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu|spark]
                         [--workers N] [--max-workers N] [--max-upload-bytes N] [--training-concurrency N]
                         [--serving-threads N] [--model-versions-kept N] [--shutdown-grace-ms N]
+                        [--spark-master URL] [--spark-python P] [--spark-submit P] [--spark-conf k=v ...] [--spark-staging DIR|URI]
 --http-port: /metrics, /healthz and the web console on the same host (default 50052; 0 = off; any = a free port).
 --model-versions-kept: completed versions kept per model (default 5; the serving one is always kept).
+--spark-*: the spark backend (README "Training on a Spark cluster").
 Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_HTTP_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
 RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_MAX_WORKERS, RECOMMENDER_SERVING_THREADS,
-RECOMMENDER_MODEL_VERSIONS_KEPT, RECOMMENDER_SHUTDOWN_GRACE_MS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.
+RECOMMENDER_MODEL_VERSIONS_KEPT, RECOMMENDER_SHUTDOWN_GRACE_MS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW,
+RECOMMENDER_SPARK_MASTER, RECOMMENDER_SPARK_PYTHON, RECOMMENDER_SPARK_SUBMIT, RECOMMENDER_SPARK_CONF, RECOMMENDER_SPARK_STAGING, LOG_LEVEL.
 SIGTERM/SIGINT: health NOT_SERVING, open calls drain, and the process exits within the grace period whatever
 is running (a second signal exits at once).`;
 
@@ -19,11 +22,13 @@ export async function run(argv: string[]): Promise<number> {
     backend: { type: 'string' }, workers: { type: 'string' }, 'max-workers': { type: 'string' }, 'max-upload-bytes': { type: 'string' },
     'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, 'shutdown-grace-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h' }, 'http-port': { type: 'string' }, 'model-versions-kept': { type: 'string' },
+    'spark-master': { type: 'string' }, 'spark-python': { type: 'string' }, 'spark-submit': { type: 'string' },
+    'spark-conf': { type: 'string', multiple: true }, 'spark-staging': { type: 'string' },
   });
   if (values.help) { console.log(HELP); return 0; }
   // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
-  const [{ startApp }, { compileServerOptions, optionsFromEnv, httpPortOf }, { createLogger }] = await Promise.all([
-    import('../../app.js'), import('../../config.js'), import('../../log.js'),
+  const [{ startApp }, { compileServerOptions, optionsFromEnv, httpPortOf }, { createLogger }, { parseSparkConf }] = await Promise.all([
+    import('../../app.js'), import('../../config.js'), import('../../log.js'), import('../../service/spark/settings.js'),
   ]);
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const options = compileServerOptions(optionsFromEnv(), {
@@ -33,6 +38,10 @@ export async function run(argv: string[]): Promise<number> {
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
     httpPort: httpPortOf(values['http-port']), modelVersionsKept: n(values['model-versions-kept']),
     shutdownGraceMs: n(values['shutdown-grace-ms']),
+    spark: {
+      master: values['spark-master'], python: values['spark-python'], submit: values['spark-submit'],
+      conf: parseSparkConf(values['spark-conf'], '--spark-conf'), staging: values['spark-staging'],
+    },
   });
   const log = createLogger(options.logLevel);
   let app: Awaited<ReturnType<typeof startApp>>;

@@ -34,6 +34,8 @@ export interface JobRecord {
   evaluation?: EvaluationSummary;
   /** Loss after each iteration of the main fit: grows while it trains (for the console's plot), final once COMPLETED. */
   lossCurve: number[];
+  /** What a running job is doing (TrainingStatus.phase; training-pipeline.ts sets it, not stored in the catalog). */
+  phase?: string;
   /** Increases on every change. */
   sequence: number;
   /** The model version the job produced (0 until COMPLETED). */

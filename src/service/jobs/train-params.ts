@@ -16,6 +16,7 @@ import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperpara
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import { compilePromoteParams, type PromoteParams } from '../models/promotion.js';
 import type { TagMatchMode } from '../store/batch-record.js';
+import { SPARK_DEFAULT_REGULARIZATION, validateSparkHyperparameters } from '../spark/hyperparameters.js';
 import { tagMatchOf, validateTags } from '../store/tags.js';
 
 /** A Train (or DescribeDataset) request's data selection, validated. */
@@ -62,16 +63,17 @@ export function selectionParams(req: { data_tags?: string[]; tag_match?: string 
 }
 
 export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, server: CompiledServerOptions): AlsOptions {
+  const backend = h?.backend ? h.backend : server.backend;
   return {
     factors: h?.factors ?? undefined,
-    regularization: h?.regularization ?? undefined,
+    regularization: h?.regularization ?? (backend === 'spark' ? SPARK_DEFAULT_REGULARIZATION : undefined),
     alpha: h?.alpha ?? undefined,
     iterations: h?.iterations ?? undefined,
     cgSteps: h?.cg_steps ?? undefined,
     seed: h?.seed ?? undefined,
     logScaling: h?.log_scaling ?? undefined,
     logEpsilon: h?.log_epsilon ?? undefined,
-    backend: h?.backend ? h.backend : server.backend,
+    backend,
     workers: h?.workers ?? server.workers,
   };
 }
@@ -83,6 +85,7 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
   const modelId = req.model_id ? validateModelId(req.model_id) : generateModelId();
   const sel = selectionParams(req, nowMs);
   const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server), { maxWorkers: server.maxWorkers });
+  if (als.backend === 'spark') validateSparkHyperparameters(req.hyperparameters);
   const typeWeights = validateTypeWeights(req.hyperparameters?.type_weights);
   let evaluation: TrainParams['evaluation'];
   const ev = req.evaluation;

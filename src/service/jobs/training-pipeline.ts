@@ -23,7 +23,7 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -35,11 +35,23 @@ import type { DataSelectionParams, TrainParams } from './train-params.js';
 /** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
 const KEEP_TRAINING_WORKER_BELOW_PAIRS = 2_000_000;
 
+/** The engine's training hooks, plus what a trainer outside the engine reports (the Spark trainer's phases). */
+export interface TrainerHooks extends TrainHooks {
+  /** The job's phase changed (TrainingStatus.phase: "exporting", "submitting", "training", "fetching"). */
+  onPhase?(phase: string): void;
+  /** Names the run in logs and a cluster's application list: "<model_id>/<job_id>". */
+  label?: string;
+}
+
 /**
- * Fits factors off the event loop (default: trainInWorker). `o.moveMatrix`: the caller hands `matrix` over (it
- * will not use it again), so a trainer in another thread may transfer it instead of copying it on the event loop.
+ * Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). `o.moveMatrix`:
+ * the caller hands `matrix` over (it will not use it again), so a trainer in another thread may transfer it
+ * instead of copying it on the event loop.
  */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
+
+/** TrainingStatus.phase while a step runs. */
+const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
 
 /** Training runs a job makes (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
@@ -57,8 +69,8 @@ export interface TrainingRun {
   report(persist: boolean): void;
   /** Writes the job's row (inside the swap's transaction). */
   save(): void;
-  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, ETA, signal, engine log. */
-  trainHooks(fit: number): TrainHooks;
+  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, phase, ETA, signal, engine log. */
+  trainHooks(fit: number): TrainerHooks;
   /** Ids and entity attributes packed (data/selection.ts), as the selection worker handed them over. */
   selection?: PackedSelection;
   result?: AlsResult;
@@ -102,7 +114,7 @@ export const trainStep: PipelineStep = {
     const sel = need(r.selection, 'selection');
     const own = sel.matrixCopy;
     sel.matrixCopy = undefined;
-    const result = await r.pipeline.trainer(own ?? sel.matrix, r.params.als, r.trainHooks(0), { moveMatrix: own !== undefined });
+    const result = await r.pipeline.trainerFor(r.params)(own ?? sel.matrix, r.params.als, r.trainHooks(0), { moveMatrix: own !== undefined });
     const { job } = r;
     job.backend = result.backend;
     job.device = result.device;
@@ -119,7 +131,7 @@ export const evaluateStep: PipelineStep = {
     const ev = r.params.evaluation;
     if (!ev) return;
     r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-      const fit = await r.pipeline.trainer(train, r.params.als, r.trainHooks(1));
+      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1));
       return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
     });
     r.report(true);
@@ -179,6 +191,8 @@ export interface TrainingPipelineDeps {
   /** How the engine runs (config.ts); used by the default trainer. */
   engine?: Partial<EngineSettings>;
   trainer?: Trainer;
+  /** The trainer of jobs whose backend is "spark" (service/spark; none: such jobs fail saying so). */
+  spark?: Trainer;
   steps?: readonly PipelineStep[];
   /** Selection worker threads (default: a fresh set, closed by `close()`). */
   selection?: SelectionWorkers;
@@ -197,6 +211,12 @@ export class TrainingPipeline {
     this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
+  }
+
+  /** The trainer a job's backend asks for. */
+  trainerFor(params: Pick<TrainParams, 'als'>): Trainer {
+    if (params.als.backend !== 'spark') return this.trainer;
+    return this.deps.spark ?? (() => Promise.reject(new FailedPreconditionError('backend "spark" is not configured on this server', { field: 'hyperparameters.backend' })));
   }
 
   /** The stored batches a selection reads (by tags). */
@@ -223,6 +243,8 @@ export class TrainingPipeline {
     try {
       for (const step of this.steps) {
         r.signal.throwIfAborted();
+        job.phase = STEP_PHASES[step.name] ?? step.name;
+        r.report(false);
         await step.run(r);
       }
     } catch (err) {
@@ -252,6 +274,11 @@ export class TrainingPipeline {
       trainHooks: (fit) => ({
         signal: o.signal,
         log: engineLog,
+        label: `${job.modelId}/${job.jobId}`,
+        onPhase: (phase) => {
+          job.phase = phase;
+          o.report(false);
+        },
         onProgress: (p: TrainProgress) => {
           if (p.phase === 'setup') { lastIteration[fit] = 0; lastIterationMs[fit] = p.elapsedMs; }
           const last = lastIteration[fit] ?? 0;
