@@ -10,7 +10,9 @@
  *
  * Arrow IPC *file* format, one record batch per file. `writeModel` builds the Arrow columns straight from
  * packed ids (packed-strings.ts; a TrainedModel is packed first), so writing 10M ids makes no JS strings;
- * the server writes from a worker thread (model-write-in-worker.ts).
+ * the server writes from a worker thread (model-write-in-worker.ts). Serving may add `ann-ip.usearch` and
+ * `ann-ip.json` beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed
+ * into place.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
