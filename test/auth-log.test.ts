@@ -7,6 +7,7 @@ import { startApp, type App } from '../src/app.js';
 import { compileServerOptions } from '../src/config.js';
 import { createClient } from '../src/transport/client.js';
 import { AUTH_LOG_BURST, AUTH_LOG_WINDOW_MS, AuthFailureLog } from '../src/transport/auth.js';
+import { parsePrometheus, value } from './helpers/prometheus.js';
 import { tempDataDir } from './helpers/server.js';
 import { call } from './helpers/server.js';
 
@@ -20,7 +21,7 @@ describe('failed authentication is logged', () => {
   beforeAll(async () => {
     dataDir = tempDataDir('rec-auth-');
     const sink = new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } });
-    app = await startApp(compileServerOptions({ port: 0, host: '127.0.0.1', backend: 'wasm', workers: 1, dataDir, apiKeys: [KEY], httpPort: 0 }), pino({ level: 'info' }, sink));
+    app = await startApp(compileServerOptions({ port: 0, host: '127.0.0.1', backend: 'wasm', workers: 1, dataDir, apiKeys: [KEY], httpPort: 'any' }), pino({ level: 'info' }, sink));
   });
   afterAll(async () => { await app.stop(); rmSync(dataDir, { recursive: true, force: true }); });
 
@@ -46,9 +47,31 @@ describe('failed authentication is logged', () => {
     expect(all).not.toContain(KEY);
     // Every refusal is counted, logged or not.
     const { body } = await app.metrics.render();
-    expect(body).toContain(`recommender_auth_failures_total{reason="invalid key"} ${AUTH_LOG_BURST + 15}`);
-    expect(body).toContain('recommender_auth_failures_total{reason="missing key"} 1');
+    const samples = parsePrometheus(body);
+    expect(value(samples, 'recommender_auth_failures_total', { transport: 'grpc', reason: 'invalid key' })).toBe(AUTH_LOG_BURST + 15);
+    expect(value(samples, 'recommender_auth_failures_total', { transport: 'grpc', reason: 'missing key' })).toBe(1);
     expect(body).not.toContain(WRONG);
+  });
+
+  it('HTTP refusals (the listener\'s 401s) are logged and counted the same way', async () => {
+    const base = `http://127.0.0.1:${app.http!.port}`;
+    const before = lines.length;
+    expect((await fetch(`${base}/metrics`, { headers: { 'x-api-key': WRONG } })).status).toBe(401);
+    expect((await fetch(`${base}/jobs`, { headers: { authorization: `Basic ${Buffer.from(`u:${WRONG}`).toString('base64')}` } })).status).toBe(401);
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    const ok = await fetch(`${base}/metrics`, { headers: { 'x-api-key': KEY } });
+    expect(ok.status).toBe(200);
+    const samples = parsePrometheus(await ok.text());
+    expect(value(samples, 'recommender_auth_failures_total', { transport: 'http', reason: 'invalid key' })).toBe(2);
+    expect(value(samples, 'recommender_auth_failures_total', { transport: 'http', reason: 'missing key' })).toBe(1);
+    const refused = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'call refused: authentication failed');
+    // Its own rate limit (a fresh window): all three logged.
+    expect(refused.map((l) => [l.method, l.reason])).toEqual([['GET /metrics', 'invalid key'], ['GET /jobs', 'invalid key'], ['GET /', 'missing key']]);
+    expect(refused[0]).toMatchObject({ level: 30, component: 'http' });
+    expect(String(refused[0]!.peer)).toMatch(/127\.0\.0\.1:\d+/);
+    const all = lines.join('');
+    expect(all).not.toContain(WRONG);
+    expect(all).not.toContain(KEY);
   });
 
   it('says how many lines it left out once a new window starts', () => {

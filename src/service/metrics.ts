@@ -72,8 +72,8 @@ export class ServiceMetrics {
 
   // ---- auth (transport/auth.ts)
   readonly authFailures = new Counter({
-    name: 'recommender_auth_failures_total', help: 'Calls refused for a missing or an invalid API key, by reason.',
-    labelNames: ['reason'] as const, registers: [this.registry],
+    name: 'recommender_auth_failures_total', help: 'Calls and HTTP requests refused for a missing or an invalid API key, by transport (grpc, http) and reason.',
+    labelNames: ['transport', 'reason'] as const, registers: [this.registry],
   });
 
   // ---- data plane (service/batches.ts)

@@ -35,7 +35,7 @@ export async function startGrpcServer(options: CompiledServerOptions, handlers: 
     interceptors: [
       ...(metrics ? [grpcMetricsInterceptor(metrics)] : []),
       ...(options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys, {
-        log: log.child({ component: 'auth' }), onFailure: metrics ? (_method, reason) => metrics.authFailures.inc({ reason }) : undefined,
+        log: log.child({ component: 'auth' }), onFailure: metrics ? (_method, reason) => metrics.authFailures.inc({ transport: 'grpc', reason }) : undefined,
       })] : []),
     ],
     // Uploads come in chunks well below this; the limit only guards against abuse.
