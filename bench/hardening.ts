@@ -10,7 +10,7 @@
  *                   checks meanwhile (run it against an older checkout with --server-bin to see the freeze);
  *   --phase train   GetStatus latency every 50 ms throughout a Train of N interactions with N distinct sources
  *                   (factors 8, 1 iteration), and the server's RSS: before the Train (baseline), peak (VmHWM), and
- *                   after the job (the lowest of the 20 s that follow).
+ *                   after the job (the lowest of the 20 s that follow, GetStatus probed through them too).
  *
  * `--server-bin PATH` runs another checkout's bin/recommender.mjs as the server (a before/after comparison).
  *
@@ -161,14 +161,18 @@ async function trainPhase(): Promise<object> {
   while (['QUEUED', 'RUNNING'].includes(last.status)) await sleep(200);
   const latencies = await p.stop();
   const jobSeconds = (performance.now() - t0) / 1000;
+  // The 20 s after the job (what the swap sets off, e.g. serving loading the new model), probed the same way.
+  const pAfter = prober(50, () => unary<TrainingStatus__Output>((cb) => client.GetStatus({ job_id: job.job_id }, cb)));
   const after: number[] = [];
   for (let i = 0; i < 80; i++) { await sleep(250); after.push(vm(pid, 'VmRSS')); }
+  const afterLatencies = await pAfter.stop();
   clearInterval(rss);
   const worst = [...byProgress].sort((a, b) => b.ms - a.ms).slice(0, 3).map((w) => ({ progress: w.progress, ms: Number(w.ms.toFixed(1)) }));
   const afterMin = Math.min(...after);
   const result = {
     phase: 'train', rows, stored: batch.interaction_count, distinct_sources: batch.distinct_source_count, status: last.status, error: last.error || undefined,
     data: last.data, job_seconds: jobSeconds.toFixed(1), get_status_ms: stats(latencies), worst_get_status: worst,
+    get_status_after_job_ms: stats(afterLatencies),
     rss_baseline_mib: mib(baseline), rss_peak_mib: mib(Math.max(peak, vm(pid, 'VmHWM'))), hwm_before_train_mib: mib(hwmBefore),
     rss_after_min_mib: mib(afterMin), after_over_baseline: (afterMin / baseline).toFixed(2),
   };
