@@ -3,7 +3,7 @@
  *
  *   select   the stored batches the request selects -> the training matrix (a selection worker thread)
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
- *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
+ *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part (split and ranking on a worker)
  *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
  *            the fit's buffers move there, so afterwards the run keeps only the model's meta)
  *   swap     ONE transaction: the model's new version, the job's COMPLETED row and, unless the promote gate
@@ -25,7 +25,7 @@ import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { evaluateHoldout } from '../evaluation/evaluate.js';
+import { evaluateHoldoutInWorker } from '../evaluation/evaluate-in-worker.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import { promotionGate } from '../models/promotion.js';
@@ -130,10 +130,12 @@ export const evaluateStep: PipelineStep = {
   async run(r) {
     const ev = r.params.evaluation;
     if (!ev) return;
-    r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1));
+    // The split and the ranking on an evaluation worker; the fit takes over the worker's copy of the train part.
+    const opts = { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k };
+    r.job.evaluation = await evaluateHoldoutInWorker(need(r.selection, 'selection').matrix, opts, async (train, o) => {
+      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1), o);
       return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
-    });
+    }, r.signal);
     r.report(true);
   },
 };
