@@ -98,7 +98,8 @@ describe('native-cpu ALS', () => {
     const seen: TrainProgress[] = [];
     await train(medium, { ...base, factors: 16, iterations: 3, cgSteps: 3, workers: 2 }, { onProgress: (p) => seen.push(p) });
     expect(seen[0].phase).toBe('setup');
-    const ends = seen.filter((p) => p.loss !== undefined && p.fraction === p.iteration / 3);
+    // The end of each iteration is reported once, with its loss (a report within the targets' half-sweep can reach the same fraction).
+    const ends = seen.filter((p) => p.phase === 'loss' || p.phase === 'done');
     expect(ends.map((p) => p.iteration)).toEqual([1, 2, 3]);
     expect(ends.at(-1)!.phase).toBe('done');
     for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction);
