@@ -65,6 +65,8 @@ describe('ANN index: build, recall, GetModel', () => {
   it('planted data: the index is built off the event loop, recall@10 above the bound, reported by GetModel; small catalogs get none', async () => {
     const s = await server();
     const ann = await serveIndexed(s, plantedModel({ sources: 400, targets: 4000, factors: 16, seed: 3, modelId: 'planted', jobId: 'p1' }));
+    // Built at the swap by the build worker from the version's files: the model itself is not loaded for it.
+    expect(s.app.serving.stats().models).toBe(0);
     expect(ann.kind).toBe('hnsw (usearch)');
     expect(ann.state).toBe('ready');
     expect(ann.threshold_targets).toBe(String(THRESHOLD));
@@ -86,6 +88,7 @@ describe('ANN index: build, recall, GetModel', () => {
     expect(hits / total).toBeGreaterThanOrEqual(0.95);
     const served = await s.app.serving.get('planted');
     expect(served.annCounts.approximate).toBeGreaterThan(300);
+    expect(served.ann?.meta.builtMs).toBe((JSON.parse(readFileSync(join(dir, ANN_META_FILE), 'utf8')) as AnnMeta).builtMs); // the stored one, attached at load
 
     // Below the threshold: no index, no files, nothing in GetModel.
     const small = plantedModel({ sources: 50, targets: THRESHOLD - 1, factors: 16, seed: 4, modelId: 'small', jobId: 's1' });
