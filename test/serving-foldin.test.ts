@@ -19,7 +19,8 @@ const lists: Array<Array<[number, number]>> = Array.from({ length: rows }, () =>
 const indptr = new Int32Array(rows + 1);
 lists.forEach((l, u) => { indptr[u + 1] = indptr[u]! + l.length; });
 const matrix: CsrMatrix = { rows, cols, indptr, indices: Int32Array.from(lists.flat().map(([i]) => i)), data: Float32Array.from(lists.flat().map(([, w]) => w)) };
-const trained = referenceAls(matrix, { factors: k, regularization: lambda, alpha, iterations: 60, seed: 3, logScaling: false, logEpsilon: 1 });
+const trained = referenceAls(matrix, { factors: k, regularization: lambda, regularizationExponent: 0, unobservedWeight: 1, alpha, iterations: 60, seed: 3, logScaling: false, logEpsilon: 1 });
+const lambdas = (m: CsrMatrix) => new Float64Array(m.rows).fill(lambda);
 
 function modelFrom(id: string, hyper: Partial<ModelHyperparameters>): TrainedModel {
   const base = syntheticModel({ sources: rows, targets: cols, factors: k, modelId: id, jobId: `${id}-job`, hyperparameters: hyper });
@@ -59,7 +60,7 @@ describe('fold-in', () => {
 
   it('equals the exact float64 solve given Y (reference half-sweep), and excludes the given targets by default', async () => {
     const Y = Float32Array.from(trained.targetFactors);
-    const exact = referenceHalfSweep(matrix, confidences(matrix.data, alpha, false, 1), Y, k, lambda);
+    const exact = referenceHalfSweep(matrix, confidences(matrix.data, alpha, false, 1), Y, k, lambdas(matrix));
     const u = 12;
     const interactions = lists[u]!.map(([i, w]) => ({ target_id: `t${i}`, weight: w }));
     const { scores } = await foldInScores('fold', interactions);
@@ -74,7 +75,7 @@ describe('fold-in', () => {
     const Y = Float32Array.from(trained.targetFactors);
     // target 3: 2 (type buy, x3) + 1 = 7; target 10: 1 (default weight) -> c = 1 + alpha log(1 + w / 0.5)
     const one: CsrMatrix = { rows: 1, cols, indptr: Int32Array.from([0, 2]), indices: Int32Array.from([3, 10]), data: Float32Array.from([7, 1]) };
-    const exact = referenceHalfSweep(one, confidences(one.data, alpha, true, 0.5), Y, k, lambda);
+    const exact = referenceHalfSweep(one, confidences(one.data, alpha, true, 0.5), Y, k, lambdas(one));
     const { strategy, scores } = await foldInScores('fold-log', [
       { target_id: 't3', weight: 2, type: 'buy' }, { target_id: 'never-seen-item', weight: 4 }, { target_id: 't10' }, { target_id: 't3', weight: 1 },
     ]);

@@ -10,6 +10,10 @@ import { InvalidArgumentError } from '../errors.js';
 export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
+/** Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, or iALS++ subspace (block coordinate) descent. */
+export const ALS_SOLVERS = ['cg', 'subspace'] as const;
+export type AlsSolver = (typeof ALS_SOLVERS)[number];
+
 export interface AlsOptions {
   /** Latent factors k (1..1024, default 64). */
   factors?: number;
@@ -19,8 +23,19 @@ export interface AlsOptions {
   alpha?: number;
   /** Full sweeps (sources then targets), 1..1000, default 15. */
   iterations?: number;
-  /** Conjugate-gradient steps per row solve, 1..1024, default 3. */
+  /** Conjugate-gradient steps per row solve, 1..1024, default 3 (solver cg). */
   cgSteps?: number;
+  /**
+   * nu of the frequency-scaled regularization lambda_r = lambda (n_r + alpha0 N)^nu (regularization.ts),
+   * 0..2, default 0 (a constant lambda). Rendle et al.'s recipes use 0..1; 1 with unobservedWeight 0 is ALS-WR's scaling.
+   */
+  regularizationExponent?: number;
+  /** alpha0, the weight of the unobserved pairs (the Gram term), 0..1, default 1 (Hu, Koren & Volinsky). */
+  unobservedWeight?: number;
+  /** Row solver: cg | subspace (iALS++ block coordinate descent); default subspace (bench/README.md). */
+  solver?: string;
+  /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 16. */
+  blockSize?: number;
   /** Seed of the factor initialisation (uint32, default 42). */
   seed?: number;
   /** When true, w is replaced by log(1 + w / logEpsilon) before confidence. */
@@ -46,6 +61,10 @@ export interface CompiledAlsOptions {
   alpha: number;
   iterations: number;
   cgSteps: number;
+  regularizationExponent: number;
+  unobservedWeight: number;
+  solver: AlsSolver;
+  blockSize: number;
   seed: number;
   logScaling: boolean;
   logEpsilon: number;
@@ -61,6 +80,10 @@ export const ALS_DEFAULTS = {
   alpha: 1,
   iterations: 15,
   cgSteps: 3,
+  regularizationExponent: 0,
+  unobservedWeight: 1,
+  solver: 'cg' as AlsSolver,
+  blockSize: 16,
   seed: 42,
   logScaling: false,
   logEpsilon: 1,
@@ -79,10 +102,11 @@ function int(name: string, v: number | undefined, dflt: number, min: number, max
   return v;
 }
 
-function real(name: string, v: number | undefined, dflt: number, min: number, exclusiveMin = false): number {
+function real(name: string, v: number | undefined, dflt: number, min: number, exclusiveMin = false, max = Infinity): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (exclusiveMin && v === min)) {
-    throw new InvalidArgumentError(`${name} must be a finite number ${exclusiveMin ? '>' : '>='} ${min}, got ${v}`, { field: F + name });
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (exclusiveMin && v === min) || v > max) {
+    const range = max < Infinity ? `in ${min}..${max}` : `${exclusiveMin ? '>' : '>='} ${min}`;
+    throw new InvalidArgumentError(`${name} must be a finite number ${range}, got ${v}`, { field: F + name });
   }
   return v;
 }
@@ -95,12 +119,26 @@ export function compileAlsOptions(o: AlsOptions = {}): CompiledAlsOptions {
   if (o.logScaling !== undefined && typeof o.logScaling !== 'boolean') {
     throw new InvalidArgumentError(`log_scaling must be a boolean`, { field: F + 'log_scaling' });
   }
+  const solver = (o.solver === undefined || o.solver === '' ? ALS_DEFAULTS.solver : o.solver) as AlsSolver;
+  if (!(ALS_SOLVERS as readonly string[]).includes(solver)) {
+    throw new InvalidArgumentError(`solver must be one of ${ALS_SOLVERS.join(', ')}, got "${o.solver}"`, { field: F + 'solver' });
+  }
+  const regularization = real('regularization', o.regularization, ALS_DEFAULTS.regularization, 0);
+  const unobservedWeight = real('unobserved_weight', o.unobservedWeight, ALS_DEFAULTS.unobservedWeight, 0, false, 1);
+  // Without both, a row with fewer interactions than factors has a singular system.
+  if (unobservedWeight === 0 && regularization === 0) {
+    throw new InvalidArgumentError('unobserved_weight 0 needs regularization > 0 (rows with fewer interactions than factors have no unique solution)', { field: F + 'unobserved_weight' });
+  }
   return {
     factors: int('factors', o.factors, ALS_DEFAULTS.factors, 1, 1024),
-    regularization: real('regularization', o.regularization, ALS_DEFAULTS.regularization, 0),
+    regularization,
     alpha: real('alpha', o.alpha, ALS_DEFAULTS.alpha, 0),
     iterations: int('iterations', o.iterations, ALS_DEFAULTS.iterations, 1, 1000),
     cgSteps: int('cg_steps', o.cgSteps, ALS_DEFAULTS.cgSteps, 1, 1024),
+    regularizationExponent: real('regularization_exponent', o.regularizationExponent, ALS_DEFAULTS.regularizationExponent, 0, false, 2),
+    unobservedWeight,
+    solver,
+    blockSize: int('block_size', o.blockSize, ALS_DEFAULTS.blockSize, 1, 1024),
     seed: int('seed', o.seed, ALS_DEFAULTS.seed, 0, 0xffffffff),
     logScaling: o.logScaling ?? ALS_DEFAULTS.logScaling,
     logEpsilon: real('log_epsilon', o.logEpsilon, ALS_DEFAULTS.logEpsilon, 0, true),

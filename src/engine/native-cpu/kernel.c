@@ -1,6 +1,7 @@
 /*
  * WebAssembly SIMD (f32x4) row solvers of the native-cpu backend: the same formulas as kernel-js.ts
- * (the Hu/Koren/Volinsky 2008 row update by Takacs/Pilaszy/Tikk 2011 CG steps, als-driver.ts).
+ * (the row update of als-driver.ts by Takacs/Pilaszy/Tikk 2011 CG steps, solve_rows, or by iALS++ subspace
+ * passes, subspace_rows).
  * Built by build-wasm.sh into kernel.wasm (committed); the module imports a shared memory (env.memory)
  * laid out by layout.ts and has no data of its own; its small C stack lives in a per-worker region
  * (each instance sets its exported __stack_pointer), so instances in several worker threads can share
@@ -187,55 +188,57 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
     for (int b = 0; b < a; b++) out[a * k + b] = out[b * k + a];
 }
 
-/* r += sum_j (c_j - (c_j - 1) y_j.x) y_j over the row's entries (the data part of b - A x) */
-static inline double residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k) {
+/* r += sum_j (c_j - (c_j - alpha0) y_j.x) y_j over the row's entries (the data part of b - A x) */
+static inline double residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k, float alpha0) {
   double cd = 0;
   int j = e0;
   for (; j + 2 <= e1; j += 2) {
     float c0 = conf[j], c1 = conf[j + 1], d0, d1;
     const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
     dot2(y0, y1, x, k, &d0, &d1);
-    axpy2(c0 - (c0 - 1) * d0, y0, c1 - (c1 - 1) * d1, y1, r, k);
+    axpy2(c0 - (c0 - alpha0) * d0, y0, c1 - (c1 - alpha0) * d1, y1, r, k);
     cd += (double)c0 * d0 + (double)c1 * d1;
   }
   if (j < e1) {
     float c = conf[j];
     const float *y = Y + (long)idx[j] * k;
     float d = dot(y, x, k);
-    axpy(c - (c - 1) * d, y, r, k);
+    axpy(c - (c - alpha0) * d, y, r, k);
     cd += (double)c * d;
   }
   return cd; /* sum_j c_j y_j.x = b.x */
 }
 
-/* ap += sum_j (c_j - 1)(y_j.p) y_j */
-static inline void hessian_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *p, float *ap, int k) {
+/* ap += sum_j (c_j - alpha0)(y_j.p) y_j */
+static inline void hessian_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *p, float *ap, int k, float alpha0) {
   int j = e0;
   for (; j + 2 <= e1; j += 2) {
     const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
     float d0, d1;
     dot2(y0, y1, p, k, &d0, &d1);
-    axpy2((conf[j] - 1) * d0, y0, (conf[j + 1] - 1) * d1, y1, ap, k);
+    axpy2((conf[j] - alpha0) * d0, y0, (conf[j + 1] - alpha0) * d1, y1, ap, k);
   }
   if (j < e1) {
     const float *y = Y + (long)idx[j] * k;
-    axpy((conf[j] - 1) * dot(y, p, k), y, ap, k);
+    axpy((conf[j] - alpha0) * dot(y, p, k), y, ap, k);
   }
 }
 
 /*
- * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I), four
- * non-empty light rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
- * exactly the single-row algorithm (its own scalars and stopping test). scratch: 22k floats.
- * Returns the chunk's loss part when with_loss (see kernel-js.ts).
+ * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = alpha0 Y^T Y + base I, extra:
+ * lambda_u - base per row or 0 when there is none), four non-empty light rows in lockstep so that each A0
+ * product serves four rows (matvec4); each row's CG is exactly the single-row algorithm (its own scalars
+ * and stopping test). scratch: 22k floats. Writes out[0] = the chunk's row objective when with_loss (see
+ * kernel-js.ts) and out[1] = sum_u extra_u |x_u|^2.
  */
-__attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, const int *indices, const float *conf,
-                                                            float *X, const float *Y, const float *A, int k, int start,
-                                                            int end, int steps, int with_loss, float *scratch) {
+__attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, const int *indices, const float *conf,
+                                                          float *X, const float *Y, const float *A, int k, int start,
+                                                          int end, int steps, float alpha0, const float *extra,
+                                                          int with_loss, float *scratch, double *out) {
   float *R[4], *P[4], *AP[4], *R0[4], *X0[4];
   float *dummy_in = scratch + 20 * k, *dummy_out = scratch + 21 * k;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
-  double loss = 0;
+  double loss = 0, penalty = 0;
   int u = start;
   while (u < end) {
     int rows[4], g = 0;
@@ -274,7 +277,8 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       float *r = R[q], *p = P[q];
       const float *x = xs[q];
       for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(r + i)));
-      xb[q] = residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k);
+      if (extra && extra[rows[q]] != 0) axpy(-extra[rows[q]], x, r, k);
+      xb[q] = residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k, alpha0);
       for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
       if (with_loss)
         for (int i = 0; i < k; i += 4) {
@@ -294,7 +298,8 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       for (int q = 0; q < g; q++) {
         if (done[q]) continue;
         float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
-        hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k);
+        if (extra && extra[rows[q]] != 0) axpy(extra[rows[q]], p, ap, k);
+        hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k, alpha0);
         float alpha = rs[q] / dot(p, ap, k);
         /* x += alpha p changes b.x by alpha p.b = alpha (p.r0 + (A p).x0), since b = r0 + A x0 */
         if (with_loss) xb[q] += (double)alpha * ((double)dot(p, R0[q], k) + (double)dot(ap, X0[q], k));
@@ -329,6 +334,173 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
         loss += sc - xb[q] - (double)dot(xs[q], R[q], k);
       }
     }
+    if (extra)
+      for (int q = 0; q < g; q++) penalty += (double)extra[rows[q]] * dot(xs[q], xs[q], k);
   }
-  return loss;
+  out[0] = loss;
+  out[1] = penalty;
+}
+
+
+/* ---- subspace (iALS++) ----------------------------------------------------------------------------- */
+
+/* a.b over n floats (any n; SIMD over the multiple-of-4 part) */
+static inline float dotn(const float *a, const float *b, int n) {
+  v s0 = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) s0 = MADD(wasm_v128_load(a + i), wasm_v128_load(b + i), s0);
+  float t = hsum(s0);
+  for (; i < n; i++) t += a[i] * b[i];
+  return t;
+}
+
+/* y += s x over n floats */
+static inline void axpyn(float s, const float *x, float *y, int n) {
+  v sv = wasm_f32x4_splat(s);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, MADD(sv, wasm_v128_load(x + i), wasm_v128_load(y + i)));
+  for (; i < n; i++) y[i] += s * x[i];
+}
+
+/*
+ * H (q x q, row-major) = sum_j w_j y_j[o..o+q) y_j[o..o+q)^T, w_j = c_j - alpha0, over the row's entries.
+ * q % 4 == 0: register tiles of 4 rows x 8 columns of the upper triangle (by 4 x 4 blocks) summed over the
+ * entries in float32 registers, then mirrored; else a scalar loop.
+ */
+static void block_hessian(const int *idx, const float *conf, int e0, int e1, const float *Y, int k, int o, int q, float alpha0, float *H) {
+  if (q % 4) {
+    for (int i = 0; i < q * q; i++) H[i] = 0;
+    for (int j = e0; j < e1; j++) {
+      const float *y = Y + (long)idx[j] * k + o;
+      float w = conf[j] - alpha0;
+      for (int a = 0; a < q; a++) {
+        float wa = w * y[a];
+        for (int b = 0; b <= a; b++) H[a * q + b] += wa * y[b];
+      }
+    }
+    for (int a = 0; a < q; a++)
+      for (int b = a + 1; b < q; b++) H[a * q + b] = H[b * q + a];
+    return;
+  }
+  for (int a = 0; a < q; a += 4) {
+    for (int b = a; b < q; b += 8) {
+      int wide = b + 8 <= q;
+      v z = wasm_f32x4_splat(0);
+      v c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+      for (int j = e0; j < e1; j++) {
+        const float *y = Y + (long)idx[j] * k + o;
+        float w = conf[j] - alpha0;
+        v y0 = wasm_v128_load(y + b), y1 = wide ? wasm_v128_load(y + b + 4) : z;
+        v s0 = wasm_f32x4_splat(w * y[a]), s1 = wasm_f32x4_splat(w * y[a + 1]);
+        v s2 = wasm_f32x4_splat(w * y[a + 2]), s3 = wasm_f32x4_splat(w * y[a + 3]);
+        c00 = MADD(s0, y0, c00);
+        c01 = MADD(s0, y1, c01);
+        c10 = MADD(s1, y0, c10);
+        c11 = MADD(s1, y1, c11);
+        c20 = MADD(s2, y0, c20);
+        c21 = MADD(s2, y1, c21);
+        c30 = MADD(s3, y0, c30);
+        c31 = MADD(s3, y1, c31);
+      }
+      float *h = H + a * q + b;
+      wasm_v128_store(h, c00);
+      wasm_v128_store(h + q, c10);
+      wasm_v128_store(h + 2 * q, c20);
+      wasm_v128_store(h + 3 * q, c30);
+      if (wide) {
+        wasm_v128_store(h + 4, c01);
+        wasm_v128_store(h + q + 4, c11);
+        wasm_v128_store(h + 2 * q + 4, c21);
+        wasm_v128_store(h + 3 * q + 4, c31);
+      }
+    }
+  }
+  for (int a = 0; a < q; a++)
+    for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
+}
+
+/* Solves H d = r (q x q symmetric, float32) by Cholesky in float64 (L in Ld, q*q doubles); a pivot <= 0
+ * (a coordinate with no curvature: lambda 0 and no data) leaves that coordinate's d at 0. */
+static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
+  for (int j = 0; j < q; j++) {
+    double s = H[j * q + j];
+    for (int p = 0; p < j; p++) s -= Ld[j * q + p] * Ld[j * q + p];
+    double ljj = s > 1e-30 ? __builtin_sqrt(s) : 0;
+    Ld[j * q + j] = ljj;
+    for (int i = j + 1; i < q; i++) {
+      double t = H[i * q + j];
+      for (int p = 0; p < j; p++) t -= Ld[i * q + p] * Ld[j * q + p];
+      Ld[i * q + j] = ljj > 0 ? t / ljj : 0;
+    }
+  }
+  for (int i = 0; i < q; i++) {
+    double s = r[i];
+    for (int p = 0; p < i; p++) s -= Ld[i * q + p] * z[p];
+    z[i] = Ld[i * q + i] > 0 ? s / Ld[i * q + i] : 0;
+  }
+  for (int i = q - 1; i >= 0; i--) {
+    double s = z[i];
+    for (int p = i + 1; p < q; p++) s -= Ld[p * q + i] * z[p];
+    z[i] = Ld[i * q + i] > 0 ? s / Ld[i * q + i] : 0;
+    d[i] = (float)z[i];
+  }
+}
+
+/*
+ * One iALS++ subspace pass (als-driver.ts) over rows [start, end) of X in place: for each block Q of
+ * `block` coordinates in turn, the exact solve of A_u[Q,Q] d = (b - A_u x)[Q], x[Q] += d, keeping the
+ * predictions s_j = y_j.x of the row's entries in `pred` (one float per entry of the longest row).
+ * A: A0 = alpha0 Y^T Y + base I; extra: lambda_u - base per row or 0. scratch: 3 block^2 + 4 block floats
+ * (H, r, d, then the float64 Cholesky factor and vector), 8-byte aligned.
+ * Writes out[0] = the chunk's sparse loss term sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] with the new x when
+ * with_loss (the predictions kept up to date, not recomputed) and out[1] = sum_u extra_u |x_u|^2.
+ */
+__attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indptr, const int *indices, const float *conf,
+                                                                float *X, const float *Y, const float *A, int k, int start,
+                                                                int end, int block, float alpha0, const float *extra,
+                                                                int with_loss, float *scratch, float *pred, double *out) {
+  float *H = scratch, *r = H + block * block, *d = r + block;
+  double *Ld = (double *)(scratch + ((block * block + 2 * block + 1) & ~1)), *z = Ld + block * block;
+  double loss = 0, penalty = 0;
+  for (int u = start; u < end; u++) {
+    int e0 = indptr[u], e1 = indptr[u + 1];
+    float *x = X + (long)u * k;
+    if (e0 == e1) {
+      for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      continue;
+    }
+    float eu = extra ? extra[u] : 0;
+    float *s = pred - e0; /* s[j] for j in [e0, e1) */
+    for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
+    int oprev = 0, qprev = 0;
+    for (int o = 0; o < k; o += block) {
+      int q = block < k - o ? block : k - o;
+      /* r = -(A0 x)[Q] - e x[Q] + sum_j (c_j - w_j s_j) y_j[Q], after bringing s up to date with the last block's d */
+      for (int a = 0; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
+      for (int j = e0; j < e1; j++) {
+        const float *y = Y + (long)indices[j] * k;
+        if (qprev) s[j] += dotn(y + oprev, d, qprev);
+        float c = conf[j];
+        axpyn(c - (c - alpha0) * s[j], y + o, r, q);
+      }
+      block_hessian(indices, conf, e0, e1, Y, k, o, q, alpha0, H);
+      for (int a = 0; a < q; a++) {
+        const float *arow = A + (long)(o + a) * k + o;
+        for (int b = 0; b < q; b++) H[a * q + b] += arow[b];
+        H[a * q + a] += eu;
+      }
+      block_solve(H, r, d, q, Ld, z);
+      for (int a = 0; a < q; a++) x[o + a] += d[a];
+      oprev = o;
+      qprev = q;
+    }
+    if (with_loss)
+      for (int j = e0; j < e1; j++) {
+        float sj = s[j] + dotn(Y + (long)indices[j] * k + oprev, d, qprev);
+        loss += (double)conf[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+      }
+    if (extra) penalty += (double)eu * dot(x, x, k);
+  }
+  out[0] = loss;
+  out[1] = penalty;
 }
