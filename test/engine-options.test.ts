@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
 import { ALS_DEFAULTS, compileAlsOptions } from '../src/engine/options.js';
+import { extraLambdas, rowLambda } from '../src/engine/regularization.js';
 import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
 describe('compileAlsOptions', () => {
@@ -9,6 +10,19 @@ describe('compileAlsOptions', () => {
     const o = compileAlsOptions({});
     expect(o).toMatchObject({ factors: ALS_DEFAULTS.factors, regularization: ALS_DEFAULTS.regularization, alpha: 1, cgSteps: 3, backend: 'auto', logScaling: false });
     expect(o.workers).toBeGreaterThanOrEqual(1);
+    expect(o).toMatchObject({ regularizationExponent: 0, unobservedWeight: 1, solver: ALS_DEFAULTS.solver, blockSize: ALS_DEFAULTS.blockSize });
+    // ALS-WR's scaling: no unobserved weight, lambda times the row count
+    expect(compileAlsOptions({ regularizationExponent: 1, unobservedWeight: 0, regularization: 0.1 })).toMatchObject({ regularizationExponent: 1, unobservedWeight: 0 });
+  });
+
+  it('row regularization lambda (n + alpha0 N)^nu overflowing float32 is refused naming regularization_exponent', () => {
+    const o = compileAlsOptions({ regularization: 1e30, regularizationExponent: 2 });
+    let err: unknown;
+    try { extraLambdas(o, Int32Array.from([0, 3]), 1e6); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as InvalidArgumentError).field).toBe('hyperparameters.regularization_exponent');
+    expect(rowLambda(compileAlsOptions({ regularization: 2, regularizationExponent: 1, unobservedWeight: 0.5 }), 3, 10)).toBe(16);
+    expect(rowLambda(compileAlsOptions({ regularization: 2 }), 3, 10)).toBe(2);
   });
 
   const bad: Array<[Record<string, unknown>, string]> = [
@@ -26,6 +40,14 @@ describe('compileAlsOptions', () => {
     [{ logEpsilon: 0 }, 'hyperparameters.log_epsilon'],
     [{ backend: 'cuda' }, 'hyperparameters.backend'],
     [{ workers: 0 }, 'hyperparameters.workers'],
+    [{ regularizationExponent: -0.1 }, 'hyperparameters.regularization_exponent'],
+    [{ regularizationExponent: 2.5 }, 'hyperparameters.regularization_exponent'],
+    [{ unobservedWeight: -1 }, 'hyperparameters.unobserved_weight'],
+    [{ unobservedWeight: 1.5 }, 'hyperparameters.unobserved_weight'],
+    [{ unobservedWeight: 0, regularization: 0 }, 'hyperparameters.unobserved_weight'],
+    [{ solver: 'newton' }, 'hyperparameters.solver'],
+    [{ blockSize: 0 }, 'hyperparameters.block_size'],
+    [{ blockSize: 1025 }, 'hyperparameters.block_size'],
   ];
   it.each(bad)('rejects %j naming the field', (input, field) => {
     let err: unknown;

@@ -50,6 +50,24 @@ describe('native-cpu ALS', () => {
     });
   }
 
+  // The frequency-scaled objective (nu, alpha0 away from 1 and 0), with each solver solving exactly: CG with
+  // 2k steps, the subspace pass with one block of k coordinates.
+  const kernels = [['js', 'JS kernel'], ['wasm', 'relaxed'], ['wasm-plain', 'WebAssembly SIMD kernel']] as const;
+  for (const [name, device] of kernels) {
+    for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
+      it(`${name} kernel, ${solver.solver}, nu 0.6 and alpha0 0.25: matches the float64 exact solver`, async () => {
+        const o = { ...base, regularization: 0.05, regularizationExponent: 0.6, unobservedWeight: 0.25, factors: 8, iterations: 3, workers: 2, ...solver };
+        const ref = referenceAls(holes, compileAlsOptions(o), true);
+        const got = await train(holes, o, {}, { nativeCpuKernel: name === 'js' ? 'js' : 'wasm', relaxedSimd: name === 'wasm' });
+        expect(got.device).toContain(device);
+        expect(maxRelDiff(got.sourceFactors, ref.sourceFactors)).toBeLessThan(1e-4);
+        expect(maxRelDiff(got.targetFactors, ref.targetFactors)).toBeLessThan(1e-4);
+        for (let i = 0; i < o.iterations; i++) expect(Math.abs(got.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-5);
+        expect(Array.from(got.sourceFactors.subarray(40 * 8))).toEqual(new Array(8).fill(0));
+      });
+    }
+  }
+
   it('factors that are not a multiple of 4 (padded internally) match the reference too', async () => {
     const o = { ...base, regularization: 1, factors: 6, iterations: 2, cgSteps: 12, workers: 1 };
     const ref = referenceAls(holes, compileAlsOptions(o), true);
@@ -80,6 +98,24 @@ describe('native-cpu ALS', () => {
     expect(maxRelDiff(plain.targetFactors, one.targetFactors)).toBeLessThan(5e-3);
     expect(Math.abs(plain.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
   });
+
+  // block 4: the wasm kernel's transposed path; block 3: its entry-by-entry path (and the padded last block)
+  for (const blockSize of [4, 3]) {
+    it(`subspace, blocks of ${blockSize}: 1 and 2 workers bit for bit, JS and wasm kernels agree, loss falls monotonically`, async () => {
+      const o = { ...base, factors: 16, iterations: 5, chunkNonzeros: 4096, solver: 'subspace', blockSize, regularizationExponent: 0.5, unobservedWeight: 0.5 };
+      const one = await train(medium, { ...o, workers: 1 });
+      const two = await train(medium, { ...o, workers: 2 });
+      expect(two.sourceFactors).toEqual(one.sourceFactors);
+      expect(two.targetFactors).toEqual(one.targetFactors);
+      expect(two.lossCurve).toEqual(one.lossCurve);
+      for (let i = 1; i < one.lossCurve.length; i++) expect(one.lossCurve[i]).toBeLessThan(one.lossCurve[i - 1]);
+      for (const settings of [{ nativeCpuKernel: 'js' as const }, { relaxedSimd: false }]) {
+        const other = await train(medium, { ...o, workers: 2 }, {}, settings);
+        expect(maxRelDiff(other.targetFactors, one.targetFactors)).toBeLessThan(2e-3);
+        for (let i = 0; i < 5; i++) expect(Math.abs(other.lossCurve[i] / one.lossCurve[i] - 1)).toBeLessThan(1e-4);
+      }
+    });
+  }
 
   it('continues a training from its factors: 3 + 2 iterations give the 5-iteration model bit for bit', async () => {
     const o = { ...base, factors: 16, cgSteps: 3, workers: 2, chunkNonzeros: 4096 };
@@ -136,14 +172,14 @@ describe('native-cpu ALS', () => {
     await KernelPool.closeIdle();
   });
 
-  it('cancellation terminates the workers, and the calling thread stays idle while they compute', async () => {
+  for (const solver of ['cg', 'subspace'] as const) it(`cancellation terminates the workers, and the calling thread stays idle while they compute (${solver})`, async () => {
     await KernelPool.closeIdle();
     const big = skewedPairs(20_000, 5000, 360_000, 9);
     const ac = new AbortController();
     let elu: ReturnType<typeof performance.eventLoopUtilization> | undefined;
     let busy = 1;
     const afterAbort: TrainProgress[] = [];
-    const err = await train(big, { ...base, factors: 64, iterations: 50, cgSteps: 3, workers: 2, progressIntervalMs: 20 }, {
+    const err = await train(big, { ...base, factors: 64, iterations: 50, cgSteps: 3, solver, workers: 2, progressIntervalMs: 20 }, {
       signal: ac.signal,
       onProgress: (q) => {
         if (ac.signal.aborted) afterAbort.push(q);

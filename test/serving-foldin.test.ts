@@ -2,6 +2,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confidences } from '../src/engine/confidence.js';
 import { referenceAls, referenceHalfSweep } from '../src/engine/reference.js';
+import { rowLambdas } from '../src/engine/regularization.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
@@ -21,6 +22,8 @@ lists.forEach((l, u) => { indptr[u + 1] = indptr[u]! + l.length; });
 const matrix: CsrMatrix = { rows, cols, indptr, indices: Int32Array.from(lists.flat().map(([i]) => i)), data: Float32Array.from(lists.flat().map(([, w]) => w)) };
 const trained = referenceAls(matrix, { factors: k, regularization: lambda, regularizationExponent: 0, unobservedWeight: 1, alpha, iterations: 60, seed: 3, logScaling: false, logEpsilon: 1 });
 const lambdas = (m: CsrMatrix) => new Float64Array(m.rows).fill(lambda);
+/** The frequency-scaled objective: lambda_u = lambda (n_u + alpha0 n)^nu, unobserved weight alpha0. */
+const scaledHp = { regularization: lambda, regularizationExponent: 0.6, unobservedWeight: 0.3 };
 
 function modelFrom(id: string, hyper: Partial<ModelHyperparameters>): TrainedModel {
   const base = syntheticModel({ sources: rows, targets: cols, factors: k, modelId: id, jobId: `${id}-job`, hyperparameters: hyper });
@@ -42,6 +45,7 @@ beforeAll(async () => {
   srv = await startTestServer();
   await serveModel(srv, modelFrom('fold', { factors: k, regularization: lambda, alpha, logScaling: false, logEpsilon: 1 }));
   await serveModel(srv, modelFrom('fold-log', { factors: k, regularization: lambda, alpha, logScaling: true, logEpsilon: 0.5, typeWeights: { buy: 3 } }));
+  await serveModel(srv, modelFrom('fold-scaled', { factors: k, alpha, logScaling: false, logEpsilon: 1, ...scaledHp }));
 });
 afterAll(async () => { await srv?.dispose(); });
 
@@ -69,6 +73,21 @@ describe('fold-in', () => {
     const given = new Set(lists[u]!.map(([i]) => `t${i}`));
     expect(def.results[0]!.recommendations).toHaveLength(cols - given.size);
     for (const x of def.results[0]!.recommendations) expect(given.has(x.target_id)).toBe(false);
+  });
+
+  it('with the frequency-scaled objective (nu, alpha0 from the model): the exact solve of the training\'s row update', async () => {
+    const Y = Float32Array.from(trained.targetFactors);
+    const exact = referenceHalfSweep(matrix, confidences(matrix.data, alpha, false, 1), Y, k, rowLambdas(scaledHp, matrix.indptr, cols), scaledHp.unobservedWeight);
+    const plain = referenceHalfSweep(matrix, confidences(matrix.data, alpha, false, 1), Y, k, lambdas(matrix));
+    for (const u of [3, 12]) {
+      const { scores } = await foldInScores('fold-scaled', lists[u]!.map(([i, w]) => ({ target_id: `t${i}`, weight: w })));
+      let moved = 0;
+      for (let i = 0; i < cols; i++) {
+        expect(scores[i]).toBeCloseTo(dot(exact, u * k, Y, i * k, k), 5);
+        moved = Math.max(moved, Math.abs(scores[i]! - dot(plain, u * k, Y, i * k, k)));
+      }
+      expect(moved).toBeGreaterThan(1e-3); // not the constant-lambda solve
+    }
   });
 
   it('aggregates duplicates, applies type weights and log scaling from the model, ignores unknown targets', async () => {

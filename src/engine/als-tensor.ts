@@ -1,7 +1,7 @@
 /**
  * The tensor solver: the half-sweep (als-driver.ts) as tfjs-core ops, the one code path of every tfjs
  * backend (tensorflow, webgpu, wasm, cpu). Only kernels all of them implement are used: GatherNd,
- * BatchMatMul, Reshape, Slice, Concat, Sum, OneHot and elementwise ops.
+ * BatchMatMul, Reshape, Slice, Concat, Sum and elementwise ops.
  *
  * A half-sweep is cut into chunks (plan.ts); per chunk the other side's factor rows are gathered once into
  * [B, L, k] and the row solver runs on that block: CG steps (cg-solve.ts) or one subspace pass over the

@@ -25,6 +25,7 @@ const MIN_PIVOT = 1e-30;
 export function choleskySolveBatch(h: tf.Tensor3D, r: tf.Tensor2D): tf.Tensor2D {
   const [B, q] = [h.shape[0], h.shape[1]];
   const below = (j: number) => tf.tensor3d(Float32Array.from({ length: q }, (_, i) => (i >= j ? 1 : 0)), [1, q, 1]);
+  const unit = (j: number) => tf.tensor2d(Float32Array.from({ length: q }, (_, i) => (i === j ? 1 : 0)), [1, q]);
   let m = h;
   const cols: tf.Tensor2D[] = [];
   const diag: tf.Tensor2D[] = [];
@@ -48,7 +49,7 @@ export function choleskySolveBatch(h: tf.Tensor3D, r: tf.Tensor2D): tf.Tensor2D 
   let d = tf.zeros([B, q]) as tf.Tensor2D;
   for (let j = q - 1; j >= 0; j--) {
     const dj = j === q - 1 ? tf.div(z[j]!, diag[j]!) : tf.div(tf.sub(z[j]!, tf.sum(tf.mul(cols[j]!, d), 1, true)), diag[j]!);
-    d = tf.add(d, tf.mul(dj, tf.oneHot(tf.tensor1d([j], 'int32'), q))) as tf.Tensor2D;
+    d = tf.add(d, tf.mul(dj, unit(j))) as tf.Tensor2D;
   }
   return d;
 }

@@ -1,6 +1,6 @@
 /** The native-cpu WebAssembly SIMD kernel (kernel.c): loading it, and one worker's instance of it. */
 import { compileWasm, relaxedSimdCompiles, WA, wasmBytes, type WasmMemory, type WasmModule } from '../../util/wasm.js';
-import { STACK_BYTES, scratchFloats, type Layout } from './layout.js';
+import { predRoom, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays, SolveParams } from './kernel-js.js';
 
 /** Where the shared region starts in the kernel's memory (below: nothing of the module's own; it has no data). */
@@ -33,7 +33,8 @@ type SolveFn = (
 ) => void;
 type SubspaceFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
-  k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number, pred: number, out: number,
+  k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number,
+  pred: number, srows: number, cap: number, out: number,
 ) => void;
 
 /** The WebAssembly SIMD kernel of one worker: same interface as JsKernel, arguments become byte offsets. */
@@ -45,6 +46,7 @@ export class WasmKernel {
     private readonly k: number,
     private readonly scratch: number,
     private readonly pred: number,
+    private readonly room: { srows: number; cap: number },
   ) {}
 
   static create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): WasmKernel {
@@ -54,9 +56,10 @@ export class WasmKernel {
     const sp = inst.exports.__stack_pointer as { value: number };
     sp.value = layout.stacks.offset + (workerIndex + 1) * STACK_BYTES;
     const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k, layout.block) * 4;
-    const pred = layout.pred.offset + workerIndex * layout.maxRow * 4;
+    const room = predRoom(layout.maxRow, layout.block, layout.k);
+    const pred = layout.pred.offset + workerIndex * room.floats * 4;
     const e = inst.exports;
-    return new WasmKernel(e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, layout.k, scratch, pred);
+    return new WasmKernel(e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, layout.k, scratch, pred, room);
   }
 
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
@@ -68,7 +71,7 @@ export class WasmKernel {
     const extra = s.extra ? s.extra.byteOffset : 0;
     const o = out.byteOffset + at * 8;
     const args = [s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, this.k, start, end] as const;
-    if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, o);
+    if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
     else this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o);
   }
 }

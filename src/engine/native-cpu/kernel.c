@@ -419,86 +419,242 @@ static void block_hessian(const int *idx, const float *conf, int e0, int e1, con
     for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
 }
 
-/* Solves H d = r (q x q symmetric, float32) by Cholesky in float64 (L in Ld, q*q doubles); a pivot <= 0
- * (a coordinate with no curvature: lambda 0 and no data) leaves that coordinate's d at 0. */
+/*
+ * Solves H d = r (q x q symmetric, float32) by H = L D L^T in float64, row by row (Crout): Ld holds L's
+ * strict lower triangle and, in its upper triangle, W = L D (Ld[j q + i] = L_ij d_j); z holds 1 / d_j,
+ * then (z + q) the substitution's vector.
+ * One division per row and no square root. A pivot <= 1e-30 (a coordinate with no curvature: lambda 0 and
+ * no data) leaves that coordinate's d at 0.
+ */
 static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
-  for (int j = 0; j < q; j++) {
-    double s = H[j * q + j];
-    for (int p = 0; p < j; p++) s -= Ld[j * q + p] * Ld[j * q + p];
-    double ljj = s > 1e-30 ? __builtin_sqrt(s) : 0;
-    Ld[j * q + j] = ljj;
-    for (int i = j + 1; i < q; i++) {
-      double t = H[i * q + j];
-      for (int p = 0; p < j; p++) t -= Ld[i * q + p] * Ld[j * q + p];
-      Ld[i * q + j] = ljj > 0 ? t / ljj : 0;
+  for (int i = 0; i < q; i++) {
+    double *li = Ld + i * q;
+    for (int j = 0; j < i; j++) {
+      const double *lj = Ld + j * q;
+      double w = H[i * q + j];
+      for (int p = 0; p < j; p++) w -= Ld[p * q + i] * lj[p]; /* W_ip L_jp */
+      Ld[j * q + i] = w;                                       /* W_ij */
+      li[j] = w * z[j];                                        /* L_ij */
+    }
+    double di = H[i * q + i];
+    for (int p = 0; p < i; p++) di -= Ld[p * q + i] * li[p];
+    z[i] = di > 1e-30 ? 1 / di : 0;
+  }
+  /* L y = r, then y = D^-1 y, then L^T d = y */
+  double *y = z + q;
+  for (int i = 0; i < q; i++) {
+    double t = r[i];
+    const double *li = Ld + i * q;
+    for (int p = 0; p < i; p++) t -= li[p] * y[p];
+    y[i] = t;
+  }
+  for (int i = 0; i < q; i++) y[i] *= z[i];
+  for (int i = q - 1; i >= 0; i--) {
+    double t = y[i];
+    for (int p = i + 1; p < q; p++) t -= Ld[p * q + i] * y[p];
+    y[i] = t;
+    d[i] = (float)t;
+  }
+}
+
+/* (sum of a's lanes, of b's, of c's, of d's): four horizontal sums in one vector */
+static inline v hsum4(v a, v b, v c, v d) {
+  v ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7)); /* a01+a23 mixed with b */
+  v cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* 4 x 4 transpose: the rows r0..r3 become the columns */
+static inline void transpose4(v r0, v r1, v r2, v r3, v *c0, v *c1, v *c2, v *c3) {
+  v t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  v t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  *c0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  *c1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  *c2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  *c3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+
+/*
+ * The block [o, o + q) of the row's fixed-side rows, transposed: T[a * np + j] = y_j[o + a] for the
+ * row's entries j < n (rows[] points at each y_j, padded to np = n rounded up to 4 with a zero row).
+ * q % 4 == 0.
+ */
+static void gather_block(const float *const *rows, int np, int o, int q, float *T) {
+  for (int j = 0; j < np; j += 4) {
+    const float *y0 = rows[j] + o, *y1 = rows[j + 1] + o, *y2 = rows[j + 2] + o, *y3 = rows[j + 3] + o;
+    for (int a = 0; a < q; a += 4) {
+      v c0, c1, c2, c3;
+      transpose4(wasm_v128_load(y0 + a), wasm_v128_load(y1 + a), wasm_v128_load(y2 + a), wasm_v128_load(y3 + a), &c0, &c1, &c2, &c3);
+      wasm_v128_store(T + (a + 0) * np + j, c0);
+      wasm_v128_store(T + (a + 1) * np + j, c1);
+      wasm_v128_store(T + (a + 2) * np + j, c2);
+      wasm_v128_store(T + (a + 3) * np + j, c3);
     }
   }
-  for (int i = 0; i < q; i++) {
-    double s = r[i];
-    for (int p = 0; p < i; p++) s -= Ld[i * q + p] * z[p];
-    z[i] = Ld[i * q + i] > 0 ? s / Ld[i * q + i] : 0;
+}
+
+/* out[a] = sum_j t_j T[a][j] for a < q (q % 4 == 0), four accumulators over the entries at a time */
+static void block_rhs(const float *T, const float *t, int np, int q, float *out) {
+  for (int a = 0; a < q; a += 4) {
+    v z = wasm_f32x4_splat(0), s0 = z, s1 = z, s2 = z, s3 = z;
+    const float *t0 = T + a * np, *t1 = t0 + np, *t2 = t1 + np, *t3 = t2 + np;
+    for (int j = 0; j < np; j += 4) {
+      v tv = wasm_v128_load(t + j);
+      s0 = MADD(tv, wasm_v128_load(t0 + j), s0);
+      s1 = MADD(tv, wasm_v128_load(t1 + j), s1);
+      s2 = MADD(tv, wasm_v128_load(t2 + j), s2);
+      s3 = MADD(tv, wasm_v128_load(t3 + j), s3);
+    }
+    wasm_v128_store(out + a, hsum4(s0, s1, s2, s3));
   }
-  for (int i = q - 1; i >= 0; i--) {
-    double s = z[i];
-    for (int p = i + 1; p < q; p++) s -= Ld[p * q + i] * z[p];
-    z[i] = Ld[i * q + i] > 0 ? s / Ld[i * q + i] : 0;
-    d[i] = (float)z[i];
+}
+
+/*
+ * H[a][b] = sum_j w_j T[a][j] T[b][j] (q x q, q % 4 == 0): register tiles of 2 rows x 4 columns over the
+ * upper triangle (by 4 x 4 blocks), the entries four at a time, then mirrored.
+ */
+static void block_gram_t(const float *T, const float *w, int np, int q, float *H) {
+  for (int a = 0; a < q; a += 2) {
+    const float *ta = T + a * np, *tb = ta + np;
+    for (int b = a & ~3; b < q; b += 4) {
+      v z = wasm_f32x4_splat(0);
+      v c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+      const float *u0 = T + b * np, *u1 = u0 + np, *u2 = u1 + np, *u3 = u2 + np;
+      for (int j = 0; j < np; j += 4) {
+        v wv = wasm_v128_load(w + j);
+        v x0 = wasm_f32x4_mul(wv, wasm_v128_load(ta + j)), x1 = wasm_f32x4_mul(wv, wasm_v128_load(tb + j));
+        v v0 = wasm_v128_load(u0 + j), v1 = wasm_v128_load(u1 + j), v2 = wasm_v128_load(u2 + j), v3 = wasm_v128_load(u3 + j);
+        c00 = MADD(x0, v0, c00);
+        c01 = MADD(x0, v1, c01);
+        c02 = MADD(x0, v2, c02);
+        c03 = MADD(x0, v3, c03);
+        c10 = MADD(x1, v0, c10);
+        c11 = MADD(x1, v1, c11);
+        c12 = MADD(x1, v2, c12);
+        c13 = MADD(x1, v3, c13);
+      }
+      float *h = H + a * q + b;
+      wasm_v128_store(h, hsum4(c00, c01, c02, c03));
+      wasm_v128_store(h + q, hsum4(c10, c11, c12, c13));
+    }
   }
+  for (int a = 0; a < q; a++)
+    for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
 }
 
 /*
  * One iALS++ subspace pass (als-driver.ts) over rows [start, end) of X in place: for each block Q of
  * `block` coordinates in turn, the exact solve of A_u[Q,Q] d = (b - A_u x)[Q], x[Q] += d, keeping the
- * predictions s_j = y_j.x of the row's entries in `pred` (one float per entry of the longest row).
- * A: A0 = alpha0 Y^T Y + base I; extra: lambda_u - base per row or 0. scratch: 3 block^2 + 4 block floats
- * (H, r, d, then the float64 Cholesky factor and vector), 8-byte aligned.
+ * predictions s_j = y_j.x of the row's entries up to date. A: A0 = alpha0 Y^T Y + base I; extra:
+ * lambda_u - base per row or 0. scratch: 3 block^2 + 6 block floats (H, r, d, then the float64 L D L^T
+ * factor and two vectors), 8-byte aligned. pred: per-worker room (layout.ts predFloats) for the predictions of
+ * the longest row (srows floats) and, for rows of at most `cap` entries (a multiple of 4), the transposed
+ * path's c, w, t, two blocks T and row pointers (cap (5 + 2 block) floats), then k zeros.
+ * When block % 4 == 0 and the row has at most `cap` entries, the row's block of fixed-side factors is
+ * gathered transposed (T[a][j], two blocks: this one and the last) so that every step runs over four
+ * entries per SIMD lane group: the predictions' update, the right-hand side (block_rhs) and the block's
+ * Hessian (block_gram_t), with one horizontal sum per output instead of one per entry. Otherwise entry by
+ * entry (block_hessian).
  * Writes out[0] = the chunk's sparse loss term sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] with the new x when
  * with_loss (the predictions kept up to date, not recomputed) and out[1] = sum_u extra_u |x_u|^2.
  */
 __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indptr, const int *indices, const float *conf,
                                                                 float *X, const float *Y, const float *A, int k, int start,
                                                                 int end, int block, float alpha0, const float *extra,
-                                                                int with_loss, float *scratch, float *pred, double *out) {
+                                                                int with_loss, float *scratch, float *pred, int srows, int cap, double *out) {
   float *H = scratch, *r = H + block * block, *d = r + block;
   double *Ld = (double *)(scratch + ((block * block + 2 * block + 1) & ~1)), *z = Ld + block * block;
+  /* transposed path: s, c, w, t (np each), two T blocks (block * np each), row pointers (np), k zeros */
+  float *S = pred, *C = S + srows, *W = C + cap, *Tt = W + cap, *T0 = Tt + cap, *T1 = T0 + block * cap;
+  const float **rowp = (const float **)(T1 + block * cap);
+  float *zeros = (float *)(rowp + cap);
+  for (int i = 0; i < k; i += 4) wasm_v128_store(zeros + i, wasm_f32x4_splat(0));
   double loss = 0, penalty = 0;
   for (int u = start; u < end; u++) {
-    int e0 = indptr[u], e1 = indptr[u + 1];
+    int e0 = indptr[u], e1 = indptr[u + 1], n = e1 - e0;
     float *x = X + (long)u * k;
-    if (e0 == e1) {
+    if (n == 0) {
       for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
       continue;
     }
     float eu = extra ? extra[u] : 0;
-    float *s = pred - e0; /* s[j] for j in [e0, e1) */
-    for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
+    int np = (n + 3) & ~3;
+    int transposed = block % 4 == 0 && np <= cap;
+    float *s = transposed ? S : pred - e0; /* transposed: s[j - e0]; else s[j] */
+    if (transposed) {
+      for (int j = 0; j < np; j++) {
+        if (j < n) {
+          rowp[j] = Y + (long)indices[e0 + j] * k;
+          C[j] = conf[e0 + j];
+          W[j] = conf[e0 + j] - alpha0;
+          S[j] = dot(rowp[j], x, k);
+        } else {
+          rowp[j] = zeros;
+          C[j] = W[j] = S[j] = 0;
+        }
+      }
+    } else {
+      for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
+    }
     int oprev = 0, qprev = 0;
+    float *Tprev = T1, *Tcur = T0;
     for (int o = 0; o < k; o += block) {
       int q = block < k - o ? block : k - o;
       /* r = -(A0 x)[Q] - e x[Q] + sum_j (c_j - w_j s_j) y_j[Q], after bringing s up to date with the last block's d */
-      for (int a = 0; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
-      for (int j = e0; j < e1; j++) {
-        const float *y = Y + (long)indices[j] * k;
-        if (qprev) s[j] += dotn(y + oprev, d, qprev);
-        float c = conf[j];
-        axpyn(c - (c - alpha0) * s[j], y + o, r, q);
+      int a = 0;
+      for (; a + 2 <= q; a += 2) {
+        float d0, d1;
+        dot2(A + (long)(o + a) * k, A + (long)(o + a + 1) * k, x, k, &d0, &d1);
+        r[a] = -d0 - eu * x[o + a];
+        r[a + 1] = -d1 - eu * x[o + a + 1];
       }
-      block_hessian(indices, conf, e0, e1, Y, k, o, q, alpha0, H);
-      for (int a = 0; a < q; a++) {
-        const float *arow = A + (long)(o + a) * k + o;
-        for (int b = 0; b < q; b++) H[a * q + b] += arow[b];
-        H[a * q + a] += eu;
+      for (; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
+      if (transposed) {
+        gather_block(rowp, np, o, q, Tcur);
+        for (int j = 0; j < np; j += 4) {
+          v sv = wasm_v128_load(S + j);
+          for (int b = 0; b < qprev; b++) sv = MADD(wasm_v128_load(Tprev + b * np + j), wasm_f32x4_splat(d[b]), sv);
+          wasm_v128_store(S + j, sv);
+          wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), sv)));
+        }
+        block_rhs(Tcur, Tt, np, q, H); /* H as room for the data part of r */
+        for (int b = 0; b < q; b++) r[b] += H[b];
+        block_gram_t(Tcur, W, np, q, H);
+      } else {
+        for (int j = e0; j < e1; j++) {
+          const float *y = Y + (long)indices[j] * k;
+          if (qprev) s[j] += dotn(y + oprev, d, qprev);
+          float c = conf[j];
+          axpyn(c - (c - alpha0) * s[j], y + o, r, q);
+        }
+        block_hessian(indices, conf, e0, e1, Y, k, o, q, alpha0, H);
+      }
+      for (int b = 0; b < q; b++) {
+        const float *arow = A + (long)(o + b) * k + o;
+        for (int c = 0; c < q; c++) H[b * q + c] += arow[c];
+        H[b * q + b] += eu;
       }
       block_solve(H, r, d, q, Ld, z);
-      for (int a = 0; a < q; a++) x[o + a] += d[a];
+      for (int b = 0; b < q; b++) x[o + b] += d[b];
       oprev = o;
       qprev = q;
+      float *t = Tprev;
+      Tprev = Tcur;
+      Tcur = t;
     }
-    if (with_loss)
-      for (int j = e0; j < e1; j++) {
-        float sj = s[j] + dotn(Y + (long)indices[j] * k + oprev, d, qprev);
-        loss += (double)conf[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
-      }
+    if (with_loss) {
+      if (transposed)
+        for (int j = 0; j < n; j++) {
+          float sj = S[j];
+          for (int b = 0; b < qprev; b++) sj += Tprev[b * np + j] * d[b];
+          loss += (double)C[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+        }
+      else
+        for (int j = e0; j < e1; j++) {
+          float sj = s[j] + dotn(Y + (long)indices[j] * k + oprev, d, qprev);
+          loss += (double)conf[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+        }
+    }
     if (extra) penalty += (double)eu * dot(x, x, k);
   }
   out[0] = loss;

@@ -15,7 +15,8 @@
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
  *   stacks (maxWorkers * STACK_BYTES): the wasm kernel's C stack of each worker
  *   scratch (maxWorkers * scratchFloats(k, block) f32): per-worker CG vectors or subspace block system (wasm kernel)
- *   pred (maxWorkers * maxRow f32): per-worker predictions of one row's entries (the wasm subspace kernel; maxRow 0 otherwise)
+ *   pred (maxWorkers * predFloats f32): per-worker room of the wasm subspace kernel (predictions of one row's
+ *   entries and its transposed blocks, kernel.c subspace_rows; none for CG)
  */
 
 export const GRAM_BLOCKS = 32;
@@ -25,10 +26,24 @@ export const STACK_BYTES = 16384;
 export const SCRATCH_VECTORS = 24;
 /**
  * floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies, or the subspace
- * solver's block system (H, r, d, then a float64 factor and vector: 3 block^2 + 4 block), kernel.c
+ * solver's block system (H, r, d, then a float64 factor and two vectors: 3 block^2 + 6 block), kernel.c
  */
 export function scratchFloats(k: number, block = 0): number {
-  return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 4 * block + 4) / 16) * 16;
+  return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 6 * block + 4) / 16) * 16;
+}
+
+/** rows of at most this many entries take the wasm subspace kernel's transposed path (longer ones: entry by entry) */
+export const TRANSPOSED_MAX_ENTRIES = 65536;
+
+/**
+ * The wasm subspace kernel's per-worker room (kernel.c subspace_rows): `srows` floats of predictions (the
+ * longest row, rounded up to 4), `cap` (5 + 2 block) floats for the transposed path, then k zeros.
+ */
+export function predRoom(maxRow: number, block: number, k: number): { srows: number; cap: number; floats: number } {
+  if (maxRow === 0) return { srows: 0, cap: 0, floats: 0 };
+  const srows = Math.ceil(maxRow / 4) * 4;
+  const cap = Math.min(srows, TRANSPOSED_MAX_ENTRIES);
+  return { srows, cap, floats: Math.ceil((srows + cap * (5 + 2 * block) + k) / 16) * 16 };
 }
 /** control[] slots */
 export const CTL_NEXT = 0; // next chunk / block to claim
@@ -114,7 +129,7 @@ export function planLayout(p: LayoutParams, base = 0): Layout {
     iOrder: take(p.iChunkCount, 4),
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k, p.block), 4),
-    pred: take(p.maxWorkers * p.maxRow, 4),
+    pred: take(p.maxWorkers * predRoom(p.maxRow, p.block, k).floats, 4),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
   return { ...l, end: at };

@@ -26,6 +26,9 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
         factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
         type_weights: h.typeWeights, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
         backend: h.backend, workers: h.workers,
+        // models stored before these existed trained with today's defaults of the first two and CG
+        regularization_exponent: h.regularizationExponent ?? 0, unobserved_weight: h.unobservedWeight ?? 1,
+        solver: h.solver ?? 'cg', ...(h.solver === 'subspace' ? { block_size: h.blockSize } : {}),
       },
       evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds,
     } satisfies Partial<Model>);
