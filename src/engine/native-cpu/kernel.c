@@ -422,11 +422,10 @@ static void block_hessian(const int *idx, const float *conf, int e0, int e1, con
 /*
  * Solves H d = r (q x q symmetric, float32) by H = L D L^T in float64, row by row (Crout): Ld holds L's
  * strict lower triangle and, in its upper triangle, W = L D (Ld[j q + i] = L_ij d_j); z holds 1 / d_j,
- * then (z + q) the substitution's vector.
- * One division per row and no square root. A pivot <= 1e-30 (a coordinate with no curvature: lambda 0 and
- * no data) leaves that coordinate's d at 0.
+ * then (z + q) the substitution's vector. One division per row and no square root. A pivot <= 1e-30 (a
+ * coordinate with no curvature: lambda 0 and no data) leaves that coordinate's d at 0.
  */
-static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
+static inline void ldl_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
   for (int i = 0; i < q; i++) {
     double *li = Ld + i * q;
     for (int j = 0; j < i; j++) {
@@ -455,6 +454,30 @@ static void block_solve(const float *H, const float *r, float *d, int q, double 
     y[i] = t;
     d[i] = (float)t;
   }
+}
+
+static inline double pivot_inverse(double d) { return d > 1e-30 ? 1 / d : 0; }
+
+/* ldl_solve for q = 4, written out (the loops' triangular bounds keep the compiler from unrolling them) */
+static void ldl_solve4(const float *H, const float *r, float *d) {
+  double i0 = pivot_inverse(H[0]);
+  double w10 = H[4], l10 = w10 * i0;
+  double i1 = pivot_inverse(H[5] - w10 * l10);
+  double w20 = H[8], l20 = w20 * i0, w21 = H[9] - w20 * l10, l21 = w21 * i1;
+  double i2 = pivot_inverse(H[10] - w20 * l20 - w21 * l21);
+  double w30 = H[12], l30 = w30 * i0, w31 = H[13] - w30 * l10, l31 = w31 * i1, w32 = H[14] - w30 * l20 - w31 * l21, l32 = w32 * i2;
+  double i3 = pivot_inverse(H[15] - w30 * l30 - w31 * l31 - w32 * l32);
+  double y0 = r[0], y1 = r[1] - l10 * y0, y2 = r[2] - l20 * y0 - l21 * y1, y3 = r[3] - l30 * y0 - l31 * y1 - l32 * y2;
+  y0 *= i0, y1 *= i1, y2 *= i2, y3 *= i3;
+  y2 -= l32 * y3;
+  y1 -= l21 * y2 + l31 * y3;
+  y0 -= l10 * y1 + l20 * y2 + l30 * y3;
+  d[0] = (float)y0, d[1] = (float)y1, d[2] = (float)y2, d[3] = (float)y3;
+}
+
+static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
+  if (q == 4) ldl_solve4(H, r, d);
+  else ldl_solve(H, r, d, q, Ld, z);
 }
 
 /* (sum of a's lanes, of b's, of c's, of d's): four horizontal sums in one vector */
@@ -489,6 +512,20 @@ static void gather_block(const float *const *rows, int np, int o, int q, float *
       wasm_v128_store(T + (a + 1) * np + j, c1);
       wasm_v128_store(T + (a + 2) * np + j, c2);
       wasm_v128_store(T + (a + 3) * np + j, c3);
+    }
+  }
+}
+
+/* S[j] += sum_b T[b][j] d[b] for b < q (q % 4 == 0; q = 0: nothing), four coordinates of d per pass over the entries */
+static void update_predictions(const float *T, const float *d, int q, int np, float *S) {
+  for (int b = 0; b < q; b += 4) {
+    v d0 = wasm_f32x4_splat(d[b]), d1 = wasm_f32x4_splat(d[b + 1]), d2 = wasm_f32x4_splat(d[b + 2]), d3 = wasm_f32x4_splat(d[b + 3]);
+    const float *t0 = T + b * np, *t1 = t0 + np, *t2 = t1 + np, *t3 = t2 + np;
+    for (int j = 0; j < np; j += 4) {
+      v sv = MADD(wasm_v128_load(t0 + j), d0, wasm_v128_load(S + j));
+      sv = MADD(wasm_v128_load(t1 + j), d1, sv);
+      sv = MADD(wasm_v128_load(t2 + j), d2, sv);
+      wasm_v128_store(S + j, MADD(wasm_v128_load(t3 + j), d3, sv));
     }
   }
 }
@@ -611,12 +648,9 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
       for (; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
       if (transposed) {
         gather_block(rowp, np, o, q, Tcur);
-        for (int j = 0; j < np; j += 4) {
-          v sv = wasm_v128_load(S + j);
-          for (int b = 0; b < qprev; b++) sv = MADD(wasm_v128_load(Tprev + b * np + j), wasm_f32x4_splat(d[b]), sv);
-          wasm_v128_store(S + j, sv);
-          wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), sv)));
-        }
+        update_predictions(Tprev, d, qprev, np, S);
+        for (int j = 0; j < np; j += 4)
+          wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), wasm_v128_load(S + j))));
         block_rhs(Tcur, Tt, np, q, H); /* H as room for the data part of r */
         for (int b = 0; b < q; b++) r[b] += H[b];
         block_gram_t(Tcur, W, np, q, H);
