@@ -104,7 +104,7 @@ async function child(): Promise<void> {
     onProgress: (p) => {
       // the tensor path: iteration 1 starts with its first source chunk
       if (backend !== 'native-cpu' && start === 0 && p.phase === 'sources' && p.iteration === 1) markNow();
-      if (p.loss !== undefined && Math.abs(p.fraction - p.iteration / o.iterations) < 1e-9 && ends.length < p.iteration) {
+      if ((p.phase === 'loss' || p.phase === 'done') && ends.length < p.iteration) {
         ends.push(performance.now());
         cpu.push(cpuNow());
       }

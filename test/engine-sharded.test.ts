@@ -31,7 +31,7 @@ describe('tensor path sharded over worker threads (wasm, cpu)', () => {
   });
 
   it('with the subspace solver and per-row regularization too: the single-thread factors bit for bit', async () => {
-    const o = { solver: 'subspace', blockSize: 4, regularizationExponent: 0.5, unobservedWeight: 0.3 };
+    const o = { solver: 'subspace', blockSize: 4, regularizationExponent: 0.5, unobservedWeight: 0.3, regularizationFrequencyWeight: 0.8 };
     const one = await trainAls(data, opts({ ...o, workers: 1 }));
     const two = await sharded(data, o);
     expect(Array.from(two.sourceFactors)).toEqual(Array.from(one.sourceFactors));

@@ -42,19 +42,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(Array.from(r.targetFactors.subarray(40 * 8))).toEqual(new Array(8).fill(0));
     });
 
-    // nu and alpha0 away from their defaults; the exact solves are CG with 2k steps and one subspace block of k.
+    // nu and alpha0 away from their defaults, and Spark's objective (nu 1, frequency weight 0: lambda n_u, with
+    // the whole Gram term); the exact solves are CG with 2k steps and one subspace block of k.
     const scaled = { regularizationExponent: 0.6, unobservedWeight: 0.25, regularization: 0.05 };
-    for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
-      it(`frequency-scaled objective (nu 0.6, alpha0 0.25), ${solver.solver} solved exactly: matches the float64 reference`, async () => {
-        const o = { factors: 8, iterations: 3, alpha: 2, seed: 7, backend, ...scaled, ...solver };
+    const objectives = [['nu 0.6, alpha0 0.25', scaled], ["Spark's (nu 1, w 0, alpha0 1)", { regularizationExponent: 1, regularizationFrequencyWeight: 0, regularization: 0.05 }]] as const;
+    for (const [name, objective] of objectives) for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
+      it(`frequency-scaled objective (${name}), ${solver.solver} solved exactly: matches the float64 reference`, async () => {
+        const o = { factors: 8, iterations: 3, alpha: 2, seed: 7, backend, ...objective, ...solver };
         const r = await train(small, o);
         const ref = referenceAls(small, compileAlsOptions(o), true);
         expect(maxRelDiff(r.sourceFactors, ref.sourceFactors)).toBeLessThan(2e-3);
         expect(maxRelDiff(r.targetFactors, ref.targetFactors)).toBeLessThan(2e-3);
         for (let i = 0; i < 3; i++) expect(Math.abs(r.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-4);
-        // and the objective did change: the constant-lambda model is another one
+        // and the objective did change: the constant-lambda model and the coupled one (w = alpha0) are others
         const plain = referenceAls(small, compileAlsOptions({ ...o, regularizationExponent: 0, unobservedWeight: 1 }), true);
         expect(maxRelDiff(plain.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
+        const coupled = referenceAls(small, compileAlsOptions({ ...o, regularizationFrequencyWeight: undefined }), true);
+        if ('regularizationFrequencyWeight' in objective) expect(maxRelDiff(coupled.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
       });
     }
 

@@ -24,6 +24,8 @@ const trained = referenceAls(matrix, { factors: k, regularization: lambda, regul
 const lambdas = (m: CsrMatrix) => new Float64Array(m.rows).fill(lambda);
 /** The frequency-scaled objective: lambda_u = lambda (n_u + alpha0 n)^nu, unobserved weight alpha0. */
 const scaledHp = { regularization: lambda, regularizationExponent: 0.6, unobservedWeight: 0.3 };
+/** Spark's ALS-WR objective (what the spark trainer stores): lambda_u = lambda n_u, the whole Gram term. */
+const sparkHp = { regularization: lambda, regularizationExponent: 1, regularizationFrequencyWeight: 0, unobservedWeight: 1 };
 
 function modelFrom(id: string, hyper: Partial<ModelHyperparameters>): TrainedModel {
   const base = syntheticModel({ sources: rows, targets: cols, factors: k, modelId: id, jobId: `${id}-job`, hyperparameters: hyper });
@@ -46,6 +48,7 @@ beforeAll(async () => {
   await serveModel(srv, modelFrom('fold', { factors: k, regularization: lambda, alpha, logScaling: false, logEpsilon: 1 }));
   await serveModel(srv, modelFrom('fold-log', { factors: k, regularization: lambda, alpha, logScaling: true, logEpsilon: 0.5, typeWeights: { buy: 3 } }));
   await serveModel(srv, modelFrom('fold-scaled', { factors: k, alpha, logScaling: false, logEpsilon: 1, ...scaledHp }));
+  await serveModel(srv, modelFrom('fold-spark', { factors: k, alpha, logScaling: false, logEpsilon: 1, ...sparkHp }));
 });
 afterAll(async () => { await srv?.dispose(); });
 
@@ -87,6 +90,27 @@ describe('fold-in', () => {
         moved = Math.max(moved, Math.abs(scores[i]! - dot(plain, u * k, Y, i * k, k)));
       }
       expect(moved).toBeGreaterThan(1e-3); // not the constant-lambda solve
+    }
+  });
+
+  it("with Spark's objective (exponent 1, frequency weight 0, unobserved weight 1): the exact solve with lambda * n_u", async () => {
+    const Y = Float32Array.from(trained.targetFactors);
+    const conf = confidences(matrix.data, alpha, false, 1);
+    const counts = Float64Array.from({ length: rows }, (_, u) => lambda * (indptr[u + 1]! - indptr[u]!));
+    const exact = referenceHalfSweep(matrix, conf, Y, k, counts, 1);
+    const coupled = referenceHalfSweep(matrix, conf, Y, k, Float64Array.from({ length: rows }, (_, u) => lambda * (indptr[u + 1]! - indptr[u]! + cols)), 1);
+    for (const u of [3, 12]) {
+      expect(lists[u]!.length).toBeGreaterThan(1);
+      const { scores } = await foldInScores('fold-spark', lists[u]!.map(([i, w]) => ({ target_id: `t${i}`, weight: w })));
+      let fromCoupled = 0, fromConstant = 0;
+      for (let i = 0; i < cols; i++) {
+        expect(scores[i]).toBeCloseTo(dot(exact, u * k, Y, i * k, k), 5);
+        fromCoupled = Math.max(fromCoupled, Math.abs(scores[i]! - dot(coupled, u * k, Y, i * k, k)));
+        fromConstant = Math.max(fromConstant, Math.abs(scores[i]! - dot(trained.sourceFactors, u * k, Y, i * k, k)));
+      }
+      // neither lambda (n_u + n) nor the constant lambda the model's factors were trained with
+      expect(fromCoupled).toBeGreaterThan(1e-3);
+      expect(fromConstant).toBeGreaterThan(1e-3);
     }
   });
 

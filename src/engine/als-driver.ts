@@ -13,10 +13,12 @@
  *
  *   L(W, H) = sum_{(u,i) in S} c_ui (1 - s_ui)^2  +  alpha0 sum_{(u,i) not in S} s_ui^2
  *           + sum_u lambda_u |w_u|^2 + sum_i lambda_i |h_i|^2,
- *   lambda_u = lambda (|I_u| + alpha0 |I|)^nu,   lambda_i = lambda (|U_i| + alpha0 |U|)^nu      (regularization.ts)
+ *   lambda_u = lambda (|I_u| + w |I|)^nu,   lambda_i = lambda (|U_i| + w |U|)^nu      (regularization.ts)
  *
- * alpha0 = unobserved_weight, nu = regularization_exponent, lambda = regularization. alpha0 = 1 and nu = 0
- * is Hu, Koren & Volinsky's objective (their eq. 3) exactly.
+ * alpha0 = unobserved_weight, nu = regularization_exponent, lambda = regularization, w =
+ * regularization_frequency_weight, which is alpha0 unless set (the paper has w = alpha0). alpha0 = 1 and
+ * nu = 0 is Hu, Koren & Volinsky's objective (their eq. 3) exactly; alpha0 = 1, nu = 1, w = 0 is Spark's
+ * implicit ALS (ALS-WR's lambda |I_u|).
  * Departure from the paper: its observed term is sum_S (1 - s_ui)^2 (weight 1) and its alpha0 term runs over
  * ALL pairs, observed ones included (alpha0 sum_{U x I} s_ui^2); we keep Hu et al.'s confidences c_ui on S and
  * put alpha0 on the unobserved pairs only, so that alpha0 = 1 is the model this engine trained before

@@ -10,9 +10,27 @@ import { InvalidArgumentError } from '../errors.js';
 export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
-/** Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, or iALS++ subspace (block coordinate) descent. */
-export const ALS_SOLVERS = ['cg', 'subspace'] as const;
+/**
+ * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, or iALS++ subspace (block
+ * coordinate) descent; `auto` picks one per backend and rank (`resolveSolver`).
+ */
+export const ALS_SOLVERS = ['auto', 'cg', 'subspace'] as const;
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
+/** A solver the backends run. */
+export type RowSolver = Exclude<AlsSolver, 'auto'>;
+
+/** From this many factors, `auto` takes the subspace solver on native-cpu (measured crossover, bench/README.md). */
+export const SUBSPACE_MIN_FACTORS = 96;
+
+/**
+ * The solver `auto` means on a backend (measured, bench/README.md "Row solvers"): on native-cpu the subspace
+ * pass from 96 factors up (0.9x CG's CPU time at k = 128, 0.75x at 256; 1.06x at 64) and CG below; CG on the
+ * tensor path (its subspace pass is many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
+ */
+export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors'>, backend: string): RowSolver {
+  if (o.solver !== 'auto') return o.solver;
+  return backend === 'native-cpu' && o.factors >= SUBSPACE_MIN_FACTORS ? 'subspace' : 'cg';
+}
 
 export interface AlsOptions {
   /** Latent factors k (1..1024, default 64). */
@@ -26,15 +44,18 @@ export interface AlsOptions {
   /** Conjugate-gradient steps per row solve, 1..1024, default 3 (solver cg). */
   cgSteps?: number;
   /**
-   * nu of the frequency-scaled regularization lambda_r = lambda (n_r + alpha0 N)^nu (regularization.ts),
-   * 0..2, default 0 (a constant lambda). Rendle et al.'s recipes use 0..1; 1 with unobservedWeight 0 is ALS-WR's scaling.
+   * nu of the frequency-scaled regularization lambda_r = lambda (n_r + w N)^nu (regularization.ts),
+   * 0..2, default 0 (a constant lambda). Rendle et al.'s recipes use 0..1; Spark's ALS-WR is nu 1 with
+   * regularizationFrequencyWeight 0 (and unobservedWeight 1).
    */
   regularizationExponent?: number;
   /** alpha0, the weight of the unobserved pairs (the Gram term), 0..1, default 1 (Hu, Koren & Volinsky). */
   unobservedWeight?: number;
-  /** Row solver: cg | subspace (iALS++ block coordinate descent); default subspace (bench/README.md). */
+  /** w, the weight of N in lambda_r (>= 0, finite); unset = unobservedWeight (Rendle et al.'s coupling). */
+  regularizationFrequencyWeight?: number;
+  /** Row solver: auto | cg | subspace (iALS++ block coordinate descent); default auto (resolveSolver). */
   solver?: string;
-  /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 16. */
+  /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 4 (bench/README.md). */
   blockSize?: number;
   /** Seed of the factor initialisation (uint32, default 42). */
   seed?: number;
@@ -63,6 +84,8 @@ export interface CompiledAlsOptions {
   cgSteps: number;
   regularizationExponent: number;
   unobservedWeight: number;
+  /** Absent = unobservedWeight (regularization.ts's `frequencyWeight`), so that it follows alpha0 wherever alpha0 is set. */
+  regularizationFrequencyWeight?: number;
   solver: AlsSolver;
   blockSize: number;
   seed: number;
@@ -82,8 +105,8 @@ export const ALS_DEFAULTS = {
   cgSteps: 3,
   regularizationExponent: 0,
   unobservedWeight: 1,
-  solver: 'cg' as AlsSolver,
-  blockSize: 16,
+  solver: 'auto' as AlsSolver,
+  blockSize: 4,
   seed: 42,
   logScaling: false,
   logEpsilon: 1,
@@ -137,6 +160,7 @@ export function compileAlsOptions(o: AlsOptions = {}): CompiledAlsOptions {
     cgSteps: int('cg_steps', o.cgSteps, ALS_DEFAULTS.cgSteps, 1, 1024),
     regularizationExponent: real('regularization_exponent', o.regularizationExponent, ALS_DEFAULTS.regularizationExponent, 0, false, 2),
     unobservedWeight,
+    ...(o.regularizationFrequencyWeight === undefined ? {} : { regularizationFrequencyWeight: real('regularization_frequency_weight', o.regularizationFrequencyWeight, 0, 0) }),
     solver,
     blockSize: int('block_size', o.blockSize, ALS_DEFAULTS.blockSize, 1, 1024),
     seed: int('seed', o.seed, ALS_DEFAULTS.seed, 0, 0xffffffff),

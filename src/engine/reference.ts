@@ -122,7 +122,7 @@ export interface ReferenceResult {
 /** Full reference training from the same initial point as the tensor solver (see init.ts). */
 export type ReferenceOptions = Pick<
   CompiledAlsOptions,
-  'factors' | 'regularization' | 'regularizationExponent' | 'unobservedWeight' | 'alpha' | 'iterations' | 'seed' | 'logScaling' | 'logEpsilon'
+  'factors' | 'regularization' | 'regularizationExponent' | 'unobservedWeight' | 'regularizationFrequencyWeight' | 'alpha' | 'iterations' | 'seed' | 'logScaling' | 'logEpsilon'
 >;
 
 export function referenceAls(m: CsrMatrix, o: ReferenceOptions, withLoss = false): ReferenceResult {

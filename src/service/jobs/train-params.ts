@@ -64,6 +64,7 @@ export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, serv
     cgSteps: h?.cg_steps ?? undefined,
     regularizationExponent: h?.regularization_exponent ?? undefined,
     unobservedWeight: h?.unobserved_weight ?? undefined,
+    regularizationFrequencyWeight: h?.regularization_frequency_weight ?? undefined,
     solver: h?.solver ? h.solver : undefined,
     blockSize: h?.block_size ?? undefined,
     seed: h?.seed ?? undefined,

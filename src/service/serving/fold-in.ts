@@ -3,12 +3,12 @@
  * the training's row update (als-driver.ts) for a new row u,
  *
  *   x = (alpha0 Y^T Y + lambda_u I + sum_i (c_i - alpha0) y_i y_i^T)^{-1} sum_i c_i y_i,
- *   lambda_u = lambda (n_u + alpha0 n)^nu   (regularization.ts)
+ *   lambda_u = lambda (n_u + w n)^nu   (regularization.ts; w = alpha0 unless the model sets it)
  *
  * over the n_u distinct known targets i of the given interactions (n the model's target count),
  * c_i = 1 + alpha * w_i (or 1 + alpha * log(1 + w_i / eps) with log scaling); w_i = sum over the
  * interactions with target i of weight (default 1) times the type's multiplier (hyperparameters.typeWeights,
- * default 1) — the same aggregation as training. alpha, lambda, nu, alpha0 and the scaling come from the
+ * default 1) — the same aggregation as training. alpha, lambda, nu, alpha0, w and the scaling come from the
  * model's stored hyperparameters (models stored before nu and alpha0 existed: 0 and 1); Y^T Y is cached per
  * loaded model, so a fold-in costs O(n_u k^2 + k^3). Solved in float64 (Cholesky).
  *
@@ -36,7 +36,10 @@ function hyper(served: ServedModel) {
   const h = served.model.meta.hyperparameters;
   return {
     alpha: h.alpha, logScaling: h.logScaling, logEpsilon: h.logEpsilon, typeWeights: h.typeWeights,
-    reg: { regularization: h.regularization, regularizationExponent: h.regularizationExponent ?? 0, unobservedWeight: h.unobservedWeight ?? 1 },
+    reg: {
+      regularization: h.regularization, regularizationExponent: h.regularizationExponent ?? 0, unobservedWeight: h.unobservedWeight ?? 1,
+      regularizationFrequencyWeight: h.regularizationFrequencyWeight,
+    },
   };
 }
 

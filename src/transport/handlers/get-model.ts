@@ -28,6 +28,8 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
         backend: h.backend, workers: h.workers,
         // models stored before these existed trained with today's defaults of the first two and CG
         regularization_exponent: h.regularizationExponent ?? 0, unobserved_weight: h.unobservedWeight ?? 1,
+        // unset: it follows unobserved_weight (the engine's regularization.ts)
+        regularization_frequency_weight: h.regularizationFrequencyWeight ?? h.unobservedWeight ?? 1,
         solver: h.solver ?? 'cg', ...(h.solver === 'subspace' ? { block_size: h.blockSize } : {}),
       },
       evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds,
