@@ -17,8 +17,8 @@
  *  - s/iter: median of per-iteration wall times (setup excluded; ours from the engine's end-of-iteration
  *    progress reports, implicit's from its fit callback); CPU s/iter: process CPU time (all threads) per
  *    iteration, less disturbed by other load on a shared machine; ratio: s/iter over implicit's, same run;
- *  - loss: the exact objective of the final factors over all pairs (als-driver.ts with nu 0, alpha0 1, the
- *    objective implicit minimises too), divided by the total weight sum_S c + (m n - |S|);
+ *  - loss: the exact objective of the final factors over all pairs (src/engine/objective.ts with nu 0,
+ *    alpha0 1, the objective implicit minimises too), divided by the total weight sum_S c + (m n - |S|);
  *  - P@10: precision at 10 (src/service/evaluation, implicit's definition, training items excluded) on the
  *    held-out pairs of `--eval-users` seeded users with test items (default 1000), all items ranked.
  * FLOPs per CG iteration (both half-sweeps, s CG steps): (s + 1) [2 (m + n) k^2 + 8 N k].
@@ -30,6 +30,7 @@ import { promisify } from 'node:util';
 import { generate } from '../test/helpers/synthetic-csr.js';
 import { flag, readCsr, writeCsr } from './synthetic.js';
 import { python } from '../scripts/python.mjs';
+import { objective } from '../src/engine/objective.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluate.js';
 import { mulberry32 } from '../src/util/random.js';
@@ -163,44 +164,6 @@ async function train(run: Run, dir: string, out: string, k: number, iters: numbe
   }
 }
 
-/** F^T F (k x k, float64) of a row-major rows x k matrix. */
-function gram(f: Float32Array, k: number): Float64Array {
-  const g = new Float64Array(k * k);
-  for (let o = 0; o < f.length; o += k) {
-    for (let a = 0; a < k; a++) {
-      const fa = f[o + a]!;
-      if (fa === 0) continue;
-      const row = a * k;
-      for (let b = a; b < k; b++) g[row + b] += fa * f[o + b]!;
-    }
-  }
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) g[a * k + b] = g[b * k + a]!;
-  return g;
-}
-
-/**
- * The exact objective of factors (X, Y) on `m` (nu 0, alpha0 1: Hu, Koren & Volinsky's, which implicit
- * minimises too) over its total weight: [sum_S c (1 - s)^2 - s^2 + <X^T X, Y^T Y> + lambda (|X|^2 + |Y|^2)] /
- * (sum_S c + m n - |S|), c = 1 + alpha w.
- */
-function exactLoss(m: CsrMatrix, x: Float32Array, y: Float32Array, k: number): number {
-  let sparse = 0, total = m.rows * m.cols - m.indices.length;
-  for (let u = 0; u < m.rows; u++) {
-    for (let e = m.indptr[u]!; e < m.indptr[u + 1]!; e++) {
-      const c = 1 + ALPHA * m.data[e]!, i = m.indices[e]!;
-      let s = 0;
-      for (let a = 0; a < k; a++) s += x[u * k + a]! * y[i * k + a]!;
-      sparse += c * (1 - s) * (1 - s) - s * s;
-      total += c;
-    }
-  }
-  const gx = gram(x, k), gy = gram(y, k);
-  let dense = 0, trace = 0;
-  for (let q = 0; q < k * k; q++) dense += gx[q]! * gy[q]!;
-  for (let a = 0; a < k; a++) trace += gx[a * k + a]! + gy[a * k + a]!;
-  return (sparse + dense + REG * trace) / total;
-}
-
 /** The test matrix restricted to `count` seeded sources that have test items (the others' rows emptied). */
 function sampleTest(test: CsrMatrix, count: number): CsrMatrix {
   const withTest: number[] = [];
@@ -255,7 +218,7 @@ async function main(): Promise<void> {
           let loss = NaN, p10 = NaN;
           if (!r.error) {
             const x = f32(`${out}/user.f32`), y = f32(`${out}/item.f32`);
-            loss = exactLoss(m, x, y, k);
+            loss = objective(m, x, y, { factors: k, alpha: ALPHA, regularization: REG, regularizationExponent: 0, unobservedWeight: 1, logScaling: false, logEpsilon: 1 });
             p10 = evaluateRanking({ sourceFactors: x, targetFactors: y, factors: k, train: m, test: sample, k: 10 }).precision_at_k;
           }
           rmSync(out, { recursive: true, force: true });

@@ -9,7 +9,7 @@
  *
  * CLI: npx tsx bench/synthetic.ts --users 50000 --items 20000 --nnz 1000000 --seed 1 --out /tmp/syn
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { generate } from '../test/helpers/synthetic-csr.js';
@@ -31,6 +31,13 @@ export function readCsr(dir: string): CsrMatrix {
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   };
   return { rows: h.rows, cols: h.cols, indptr: new Int32Array(rd('indptr.i32')), indices: new Int32Array(rd('indices.i32')), data: new Float32Array(rd('data.f32')) };
+}
+
+/** The csr-v1 directory of `spec` under `root` (`<root>/<name>-seed<seed>`), generated the first time. */
+export function syntheticDir(root: string, name: string, spec: { users: number; items: number; nnz: number }, seed: number): string {
+  const dir = `${root}/${name}-seed${seed}`;
+  if (!existsSync(join(dir, 'header.json'))) writeCsr(dir, generate({ ...spec, seed }), seed);
+  return dir;
 }
 
 export function flag(args: string[], name: string, dflt: string): string {

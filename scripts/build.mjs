@@ -1,6 +1,6 @@
 // `npm run build`: compiles src/ to JavaScript in dist/ (tsconfig.build.json), copies the files the
 // modules load at run time beside them (the committed .wasm binaries, the worker entry
-// src/util/worker-boot.mjs), and writes dist/.build-stamp last.
+// src/util/worker-boot.mjs, the web console's stylesheet and script), and writes dist/.build-stamp last.
 //
 //   node scripts/build.mjs              always builds
 //   node scripts/build.mjs --if-stale   only when dist/ is missing or older than its sources (npm start)
@@ -42,7 +42,7 @@ try {
 }
 
 // Run-time assets: anything under src/ the modules open by a URL relative to themselves.
-const ASSET = /\.(wasm|mjs)$/;
+const ASSET = /\.(wasm|mjs|css|js)$/;
 let assets = 0;
 const copyAssets = (dir) => {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

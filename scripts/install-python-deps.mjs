@@ -1,5 +1,6 @@
 // Installs the Python packages the tests use (test/interop/requirements.txt: grpcio, grpcio-tools,
-// pyarrow) into the project's virtual environment .venv, creating it first (python3 -m venv); with
+// pyarrow; spark/requirements.txt: pyspark for the Spark trainer's driver) into the project's virtual
+// environment .venv, creating it first (python3 -m venv); with
 // --bench also the benchmarks' peers (bench/requirements.txt: implicit, numpy, scipy). Nothing is
 // installed into the system's Python. Does nothing when .venv already has them. With $PYTHON set, that
 // interpreter is used as it is: only checked, never installed into.
@@ -11,6 +12,7 @@ import { python, pythonLacks, VENV_DIR } from './python.mjs';
 const bench = process.argv.includes('--bench');
 const sets = [
   { file: 'test/interop/requirements.txt', modules: ['grpc', 'grpc_tools', 'pyarrow'] },
+  { file: 'spark/requirements.txt', modules: ['pyspark', 'numpy', 'pandas', 'pyarrow'] },
   ...(bench ? [{ file: 'bench/requirements.txt', modules: ['implicit', 'numpy', 'scipy'] }] : []),
 ];
 const root = join(VENV_DIR, '..');

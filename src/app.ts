@@ -31,6 +31,11 @@ import { deleteBatchesHandler } from './transport/handlers/delete-batches.js';
 import { warmTrainingWorker } from './engine/worker-trainer.js';
 import type { EngineBackend } from './engine/options.js';
 import { errorMessage } from './errors.js';
+import { DataDir } from './data-dir.js';
+import { cleanSparkStaging, sparkTrainer } from './service/spark/spark-trainer.js';
+import { ServiceMetrics } from './service/metrics.js';
+import { modelVersionHandlers } from './transport/handlers/model-versions.js';
+import { startHttpServer, type HttpServer } from './transport/http/server.js';
 
 export interface App {
   options: CompiledServerOptions;
@@ -38,6 +43,10 @@ export interface App {
   db: Db;
   grpc: GrpcServer;
   port: number;
+  /** The HTTP listener (metrics, health, console); undefined when off. */
+  http?: HttpServer;
+  /** The server's Prometheus metrics. */
+  metrics: ServiceMetrics;
   /** Training jobs (tests read `jobs.hub.listenerCount()`). */
   jobs: JobScheduler;
   /** Models: their served pointers and directories. */
@@ -50,20 +59,28 @@ export interface App {
 
 export async function startApp(options: CompiledServerOptions, log: Logger = createLogger(options.logLevel)): Promise<App> {
   const db = openCatalog(options.dataDir);
+  const metrics = new ServiceMetrics();
   /** Run after the transport has drained (stop services, in reverse order of creation). */
   const closers: Array<() => Promise<void> | void> = [];
   /** Run when shutdown starts, before draining: end long-lived streams (WatchStatus, RecommendAll) so drain can finish. */
   const beforeDrain: Array<() => Promise<void> | void> = [];
 
   // Data plane: batches (cleans leftovers of interrupted uploads at start).
-  const batchService = new BatchService(options, db, log.child({ component: 'batches' }));
+  const batchService = new BatchService(options, db, log.child({ component: 'batches' }), metrics);
 
   // Webhooks (callbacks of training jobs) and training jobs.
-  const dispatcher = createWebhookDispatcher({ options, db, log });
+  const dispatcher = createWebhookDispatcher({ options, db, log, metrics });
   dispatcher.start();
   closers.push(() => dispatcher.stop());
-  const models = new ModelRegistry({ db, dataDir: options.dataDir, log: log.child({ component: 'models' }) });
-  const pipeline = new TrainingPipeline({ batches: new BatchRepo(db, options.dataDir), registry: models, engine: options.engine });
+  const models = new ModelRegistry({
+    db, dataDir: options.dataDir, log: log.child({ component: 'models' }), versionsKept: options.modelVersionsKept, crashPoint: options.crashPoint,
+  });
+  const batchRepo = new BatchRepo(db, options.dataDir);
+  const sparkStaging = new DataDir(options.dataDir).sparkStagingDir;
+  const sparkLog = log.child({ component: 'spark' });
+  await cleanSparkStaging(sparkStaging, sparkLog);
+  const spark = sparkTrainer({ settings: options.spark, localRoot: sparkStaging, log: sparkLog });
+  const pipeline = new TrainingPipeline({ batches: batchRepo, registry: models, engine: options.engine, metrics, spark });
   closers.push(() => pipeline.close());
   const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();
@@ -80,6 +97,14 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     hasAnyJob: (modelId) => jobs.hasAnyJob(modelId),
     budgetBytes: options.modelCacheBytes,
     log: log.child({ component: 'serving' }),
+    metrics,
+  });
+  metrics.observe({
+    batches: () => batchRepo.totals(),
+    jobs: () => jobs.countByState(),
+    runningJobs: () => jobs.runningJobs(),
+    modelCache: () => modelCache.stats(),
+    pendingDeliveries: () => dispatcher.pendingCount(),
   });
   models.onSwap((modelId) => modelCache.invalidate(modelId));
   const servingShutdown = new AbortController();
@@ -96,14 +121,15 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     ListModels: listModelsHandler(log, jobs, models),
     GetModel: getModelHandler(log, jobs, models),
     DescribeDataset: describeDatasetHandler(log, pipeline),
-    ...recommendHandlers(log, modelCache, scoring),
+    ...modelVersionHandlers(log, jobs, models),
+    ...recommendHandlers(log, modelCache, scoring, metrics),
     ...recommendAllHandlers(log, modelCache, servingShutdown.signal),
     ...similarItemsHandlers(log, modelCache),
   };
 
   let grpc: GrpcServer;
   try {
-    grpc = await startGrpcServer(options, handlers, log);
+    grpc = await startGrpcServer(options, handlers, log, metrics);
   } catch (err) {
     // Could not listen: stop what was started (in reverse order), so the process can exit on its own.
     servingShutdown.abort();
@@ -111,10 +137,31 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     db.close();
     throw err;
   }
-  // The training worker starts now, in the background, so the first Train does not wait for it.
-  warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
-    log.warn({ err: errorMessage(err) }, 'could not start the training worker ahead of the first Train'));
   let stopping: Promise<void> | undefined;
+  // Metrics, health and the web console on their own HTTP port (in-process: the console calls the services).
+  let http: HttpServer | undefined;
+  if (options.http) {
+    try {
+      http = await startHttpServer(options.host, options.http.port === 'any' ? 0 : options.http.port, options.apiKeys, {
+        options, jobs, models, batches: batchService, batchRepo, pipeline, serving: modelCache, scoring, metrics,
+        log: log.child({ component: 'http' }), healthy: () => stopping === undefined,
+      });
+      beforeDrain.push(() => http!.endStreams());
+      closers.push(() => http!.close());
+      log.info({ port: http.port }, 'HTTP listening (/metrics, /healthz, console at /)');
+    } catch (err) {
+      if (options.http.explicit) {
+        await grpc.shutdown(0);
+        for (const close of [...beforeDrain, ...closers.reverse()]) await Promise.resolve(close()).catch(() => undefined);
+        db.close();
+        throw new Error(`cannot listen for HTTP on ${options.host}:${options.http.port} (${errorMessage(err)}): choose another --http-port, or 0 to turn it off`);
+      }
+      log.warn({ port: options.http.port, err: errorMessage(err) }, 'HTTP port unavailable: metrics, health and the console are off (set --http-port)');
+    }
+  }
+  // The training worker starts now, in the background, so the first Train does not wait for it.
+  if (options.backend !== 'spark') warmTrainingWorker({ backend: options.backend as EngineBackend, workers: options.workers }, options.engine).catch((err) =>
+    log.warn({ err: errorMessage(err) }, 'could not start the training worker ahead of the first Train'));
   const stop = (graceMs = options.shutdownGraceMs) => {
     stopping ??= (async () => {
       log.info({ graceMs }, 'shutting down');
@@ -127,5 +174,5 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     })();
     return stopping;
   };
-  return { options, log, db, grpc, port: grpc.port, jobs, models, pipeline, stop };
+  return { options, log, db, grpc, port: grpc.port, http, metrics, jobs, models, pipeline, stop };
 }

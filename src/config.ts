@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
 import { engineSettings, type EngineSettings } from './engine/settings.js';
 import { InvalidArgumentError } from './errors.js';
+import { DataDir } from './data-dir.js';
+import { compileSparkSettings, parseSparkConf, type SparkSettings } from './service/spark/settings.js';
 
 export interface ServerOptions {
   /** Data directory (SQLite catalog + Arrow files). Env RECOMMENDER_DATA_DIR, default ./data. */
@@ -15,6 +17,18 @@ export interface ServerOptions {
   /** Listen host (default 127.0.0.1; env RECOMMENDER_HOST) and port (default 50051; 0 = any free port). */
   host?: string;
   port?: number;
+  /**
+   * Port of the HTTP listener on the same host (/metrics, /healthz, the web console): default 50052, 0 = off,
+   * 'any' = any free port (tests). Env RECOMMENDER_HTTP_PORT.
+   */
+  httpPort?: number | 'any';
+  /** Completed versions kept per model (default 5; the serving one is always kept). Env RECOMMENDER_MODEL_VERSIONS_KEPT. */
+  modelVersionsKept?: number;
+  /**
+   * Tests only: the named crash point (util/crash-point.ts) blocks the process there, so a test can kill -9
+   * it at a chosen step of a rollback or delete. Env RECOMMENDER_CRASH_POINT.
+   */
+  crashPoint?: string;
   /** API keys; when non-empty every call but health needs `x-api-key` (or `authorization: Bearer`). Env RECOMMENDER_API_KEYS (comma separated). */
   apiKeys?: string[];
   /** TLS: PEM file paths. Both or neither. Env RECOMMENDER_TLS_CERT / RECOMMENDER_TLS_KEY. */
@@ -26,7 +40,7 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Training jobs running at once (default 1); others queue. Env RECOMMENDER_TRAINING_CONCURRENCY. */
   trainingConcurrency?: number;
-  /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu. Env RECOMMENDER_BACKEND. */
+  /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu | spark. Env RECOMMENDER_BACKEND. */
   backend?: string;
   /** CPU worker threads for training (default: cores). Env RECOMMENDER_WORKERS. */
   workers?: number;
@@ -52,12 +66,23 @@ export interface ServerOptions {
    * SIMD build instead of the fused multiply-add one).
    */
   engine?: Partial<EngineSettings>;
+  /**
+   * The Spark trainer (service/spark/settings.ts). Env RECOMMENDER_SPARK_MASTER, RECOMMENDER_SPARK_PYTHON,
+   * RECOMMENDER_SPARK_SUBMIT, RECOMMENDER_SPARK_CONF (key=value pairs separated by ';' or newlines),
+   * RECOMMENDER_SPARK_STAGING, RECOMMENDER_SPARK_KEEP_FAILED_STAGING=1, RECOMMENDER_SPARK_CHECKPOINT_INTERVAL,
+   * RECOMMENDER_SPARK_BLOCKS.
+   */
+  spark?: Partial<SparkSettings>;
 }
 
 export interface CompiledServerOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** undefined = off. */
+  http?: { port: number | 'any'; /** false when the port is the default: then a port in use only turns HTTP off (with a warning). */ explicit: boolean };
+  modelVersionsKept: number;
+  crashPoint?: string;
   apiKeys: string[];
   tls?: { certFile: string; keyFile: string };
   maxUploadBytes: number;
@@ -75,11 +100,14 @@ export interface CompiledServerOptions {
   servingPrefilter: boolean;
   logLevel: string;
   engine: EngineSettings;
+  spark: SparkSettings;
 }
 
 /** The default delays before webhook retries 1..6: 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000];
 const MAX_WEBHOOK_RETRIES = 50;
+/** The HTTP listener's default port (metrics, health, console). */
+export const DEFAULT_HTTP_PORT = 50052;
 
 
 function list(v: string | undefined): string[] | undefined {
@@ -87,6 +115,11 @@ function list(v: string | undefined): string[] | undefined {
 }
 function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
+}
+/** `--http-port` / RECOMMENDER_HTTP_PORT: a number, or 'any'. */
+export function httpPortOf(v: string | undefined): number | 'any' | undefined {
+  if (v === undefined || v === '') return undefined;
+  return v.trim().toLowerCase() === 'any' ? 'any' : Number(v);
 }
 /** A switch that is on unless set to 0 / false / off. */
 function onUnlessOff(v: string | undefined): boolean | undefined {
@@ -99,6 +132,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     dataDir: env.RECOMMENDER_DATA_DIR,
     host: env.RECOMMENDER_HOST,
     port: num(env.RECOMMENDER_PORT),
+    httpPort: httpPortOf(env.RECOMMENDER_HTTP_PORT),
+    modelVersionsKept: num(env.RECOMMENDER_MODEL_VERSIONS_KEPT),
+    crashPoint: env.RECOMMENDER_CRASH_POINT || undefined,
     apiKeys: list(env.RECOMMENDER_API_KEYS),
     tlsCertFile: env.RECOMMENDER_TLS_CERT,
     tlsKeyFile: env.RECOMMENDER_TLS_KEY,
@@ -116,6 +152,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     servingPrefilter: onUnlessOff(env.RECOMMENDER_SERVING_PREFILTER),
     logLevel: env.LOG_LEVEL,
     engine: engineSettingsFromEnv(env),
+    spark: {
+      master: env.RECOMMENDER_SPARK_MASTER || undefined, python: env.RECOMMENDER_SPARK_PYTHON || undefined, submit: env.RECOMMENDER_SPARK_SUBMIT || undefined,
+      conf: parseSparkConf(env.RECOMMENDER_SPARK_CONF, 'RECOMMENDER_SPARK_CONF'), staging: env.RECOMMENDER_SPARK_STAGING || undefined,
+      keepFailedStaging: onUnlessOff(env.RECOMMENDER_SPARK_KEEP_FAILED_STAGING),
+      checkpointInterval: num(env.RECOMMENDER_SPARK_CHECKPOINT_INTERVAL), blocks: num(env.RECOMMENDER_SPARK_BLOCKS),
+    },
   };
 }
 
@@ -148,12 +190,18 @@ export function compileRetrySchedule(schedule: readonly number[] | undefined): n
   return [...s];
 }
 
+function mergeNested<K extends 'engine' | 'spark'>(layers: readonly ServerOptions[], key: K): NonNullable<ServerOptions[K]> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer[key] ?? {})) if (v !== undefined) out[k] = v;
+  return out as NonNullable<ServerOptions[K]>;
+}
+
 export function compileServerOptions(...layers: ServerOptions[]): CompiledServerOptions {
   const o: ServerOptions = {};
   for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  // The engine's settings merge setting by setting (a layer that sets one keeps the others).
-  o.engine = {};
-  for (const layer of layers) for (const [k, v] of Object.entries(layer.engine ?? {})) if (v !== undefined) (o.engine as Record<string, unknown>)[k] = v;
+  // The engine's and Spark's settings merge setting by setting (a layer that sets one keeps the others).
+  o.engine = mergeNested(layers, 'engine');
+  o.spark = mergeNested(layers, 'spark');
   if ((o.tlsCertFile === undefined) !== (o.tlsKeyFile === undefined)) {
     throw new InvalidArgumentError('TLS needs both a certificate and a key file', { field: o.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile' });
   }
@@ -164,10 +212,21 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
   if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
     throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });
   }
+  const dataDir = resolve(o.dataDir ?? './data');
+  let http: CompiledServerOptions['http'];
+  if (o.httpPort === 'any') http = { port: 'any', explicit: true };
+  else {
+    const httpPort = positiveInt('httpPort', o.httpPort, DEFAULT_HTTP_PORT, 0);
+    if (httpPort > 65535) throw new InvalidArgumentError(`httpPort must be 0..65535 or "any", got ${httpPort}`, { field: 'httpPort' });
+    http = httpPort === 0 ? undefined : { port: httpPort, explicit: o.httpPort !== undefined };
+  }
   return {
-    dataDir: resolve(o.dataDir ?? './data'),
+    dataDir,
     host: o.host ?? '127.0.0.1',
     port: positiveInt('port', o.port, 50051, 0),
+    http,
+    modelVersionsKept: positiveInt('modelVersionsKept', o.modelVersionsKept, 5),
+    crashPoint: o.crashPoint,
     apiKeys: o.apiKeys ?? [],
     tls: o.tlsCertFile && o.tlsKeyFile ? { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } : undefined,
     maxUploadBytes: positiveInt('maxUploadBytes', o.maxUploadBytes, 2 * 1024 ** 3),
@@ -185,5 +244,6 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     servingPrefilter: o.servingPrefilter ?? true,
     logLevel: o.logLevel ?? 'info',
     engine: engineSettings(o.engine),
+    spark: compileSparkSettings(o.spark, new DataDir(dataDir).sparkStagingDir),
   };
 }

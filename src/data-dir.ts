@@ -5,6 +5,7 @@
  *   <root>/webhook-secret                generated webhook signing secret (service/webhooks/secret.ts)
  *   <root>/batches/<batch_id>.arrow      stored batches, in the normalized form of data/layout.ts
  *   <root>/models/<model_id>/<job_id>/   trained models (data/model-file.ts; service/models/model-registry.ts)
+ *   <root>/spark-staging/<run>/          a Spark job's data exchange while it runs (service/spark/job-spec.ts)
  *
  * Whatever is being written sits beside its final path as a temp file or directory named
  * `TEMP_PREFIX<random>-<final name>` (util/atomic-file.ts) until it is renamed into place; the service
@@ -32,6 +33,7 @@ export class DataDir {
   batchFile(batchId: string): string { return join(this.batchesDir, `${batchId}.arrow`); }
 
   get modelsDir(): string { return join(this.root, 'models'); }
+  get sparkStagingDir(): string { return join(this.root, 'spark-staging'); }
   /** A model's directory of jobs, or one job's model. */
   modelDir(modelId: string, jobId?: string): string {
     return jobId === undefined ? join(this.modelsDir, modelId) : join(this.modelsDir, modelId, jobId);

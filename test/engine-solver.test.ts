@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, TrainingDivergedError } from '../src/errors.js';
 import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
+import { objective } from '../src/engine/objective.js';
 import { referenceAls } from '../src/engine/reference.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix } from '../src/engine/types.js';
@@ -46,19 +47,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
     // the whole Gram term); the exact solves are CG with 2k steps and one subspace block of k.
     const scaled = { regularizationExponent: 0.6, unobservedWeight: 0.25, regularization: 0.05 };
     const objectives = [['nu 0.6, alpha0 0.25', scaled], ["Spark's (nu 1, w 0, alpha0 1)", { regularizationExponent: 1, regularizationFrequencyWeight: 0, regularization: 0.05 }]] as const;
-    for (const [name, objective] of objectives) for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
+    for (const [name, setting] of objectives) for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
       it(`frequency-scaled objective (${name}), ${solver.solver} solved exactly: matches the float64 reference`, async () => {
-        const o = { factors: 8, iterations: 3, alpha: 2, seed: 7, backend, ...objective, ...solver };
+        const o = { factors: 8, iterations: 3, alpha: 2, seed: 7, backend, ...setting, ...solver };
         const r = await train(small, o);
         const ref = referenceAls(small, compileAlsOptions(o), true);
         expect(maxRelDiff(r.sourceFactors, ref.sourceFactors)).toBeLessThan(2e-3);
         expect(maxRelDiff(r.targetFactors, ref.targetFactors)).toBeLessThan(2e-3);
         for (let i = 0; i < 3; i++) expect(Math.abs(r.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-4);
+        // objective.ts (the objective of any trainer's factors) = the reference's pair-by-pair sum, and the driver's last loss
+        const c = compileAlsOptions(o);
+        expect(Math.abs(objective(small, ref.sourceFactors, ref.targetFactors, c) / ref.lossCurve[2] - 1)).toBeLessThan(1e-12);
+        expect(Math.abs(objective(small, r.sourceFactors, r.targetFactors, c) / r.lossCurve[2] - 1)).toBeLessThan(1e-5);
         // and the objective did change: the constant-lambda model and the coupled one (w = alpha0) are others
         const plain = referenceAls(small, compileAlsOptions({ ...o, regularizationExponent: 0, unobservedWeight: 1 }), true);
         expect(maxRelDiff(plain.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
         const coupled = referenceAls(small, compileAlsOptions({ ...o, regularizationFrequencyWeight: undefined }), true);
-        if ('regularizationFrequencyWeight' in objective) expect(maxRelDiff(coupled.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
+        if ('regularizationFrequencyWeight' in setting) expect(maxRelDiff(coupled.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
       });
     }
 

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnServe } from './helpers/cli.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { rmSync } from 'node:fs';
@@ -93,26 +94,10 @@ describe('callbacks', () => {
   }, 60_000);
 });
 
-function spawnServer(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['bin/recommender.mjs', 'serve', '--data-dir', dataDir, '--port', '0', '--backend', 'wasm', '--workers', '1'], {
-    env: { ...process.env, LOG_LEVEL: 'info', RECOMMENDER_WEBHOOK_ALLOW: '127.0.0.1', RECOMMENDER_WEBHOOK_SECRET: SECRET },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${buf.slice(-2000)}`)), 30_000);
-    child.stderr!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      for (const line of buf.split('\n')) {
-        if (!line.includes('"ready"')) continue;
-        try {
-          const j = JSON.parse(line) as { msg: string; port: number };
-          if (j.msg === 'ready') { clearTimeout(timer); resolve({ child, port: j.port }); return; }
-        } catch { /* partial line */ }
-      }
-    });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${buf.slice(-2000)}`)); });
-  });
+/** A server process (the CLI's `serve`) that signs callbacks with SECRET and may call 127.0.0.1. */
+async function spawnServer(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const s = spawnServe(dataDir, ['--backend', 'wasm', '--workers', '1'], { env: { RECOMMENDER_WEBHOOK_ALLOW: '127.0.0.1', RECOMMENDER_WEBHOOK_SECRET: SECRET } });
+  return { child: s.child, port: await s.ready };
 }
 
 describe('crash safety', () => {

@@ -59,7 +59,7 @@ describe('server lifecycle', () => {
       if (process.env.CI !== 'true' && (e.code === 'ENOENT' || /No module named/.test(String(e.stderr)))) return; // python deps absent outside CI
       throw new Error(`descriptor check failed: ${e.stderr ?? err}`);
     }
-    expect(out.trim()).toBe('ok 13');
+    expect(out.trim()).toBe('ok 17'); // the Recommender service's 17 RPCs
   });
 
   it('serves over TLS with a configured certificate and refuses plaintext', async () => {

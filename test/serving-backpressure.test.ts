@@ -90,7 +90,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   dataDir = tempDataDir('rec-bp-');
-  const options = compileServerOptions({ port: 0, host: '127.0.0.1', shutdownGraceMs: 2000, backend: 'wasm', workers: 1, dataDir });
+  const options = compileServerOptions({ port: 0, host: '127.0.0.1', httpPort: 0, shutdownGraceMs: 2000, backend: 'wasm', workers: 1, dataDir });
   app = await startApp(options, pino({ level: 'debug' }, sink));
   client = createClient({ address: `127.0.0.1:${app.port}` });
   await serveModel({ app, dataDir } as TestServer, M);

@@ -13,12 +13,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: "a training job's status (a model's latest job, or --job-id)", load: () => import('./commands/status.js') },
   recommend: { summary: 'recommendations for one or more sources of a trained model', load: () => import('./commands/recommend.js') },
   evaluate: { summary: "show a model's offline evaluation (holdout metrics vs the most-popular baseline)", load: () => import('./commands/evaluate.js') },
+  versions: { summary: "a model's kept versions (which one serves, evaluation, promote gate)", load: () => import('./commands/versions.js') },
+  rollback: { summary: 'serve an earlier (kept) version of a model', load: () => import('./commands/rollback.js') },
+  'delete-model': { summary: 'delete a model: every version, its files and catalog rows (--force cancels its job)', load: () => import('./commands/delete-model.js') },
+  export: { summary: "write a model version's factors and ids as an Arrow IPC stream file", load: () => import('./commands/export.js') },
 };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+    const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
     console.log(`usage: recommender <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "recommender <command> --help" for a command's options.`);
     return name ? 0 : 2;
   }

@@ -25,7 +25,8 @@ const SOURCES = 'sources.arrow';
 const TARGETS = 'targets.arrow';
 const SEEN = 'seen.arrow';
 
-function factorsVector(values: Float32Array, rows: number, k: number): Vector {
+/** `rows` factor vectors of length k (row-major `values`) as a FixedSizeList<Float32>[k] column, without a copy. */
+export function factorsVector(values: Float32Array, rows: number, k: number): Vector {
   const type = new FixedSizeList(k, new Field('item', new Float32(), false));
   const child = makeData({ type: new Float32(), length: rows * k, nullCount: 0, data: values });
   return makeVector(makeData({ type, length: rows, nullCount: 0, child }));

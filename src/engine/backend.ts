@@ -140,6 +140,8 @@ async function start(requested: EngineBackend, s: EngineSettings, log: EngineLog
       // tensorflow and webgpu start once per thread (later starts are cheap: they re-activate the backend).
       return start(await chosen, s, log);
     }
+    case 'spark':
+      throw new FailedPreconditionError('backend "spark" is trained by the service\'s Spark trainer, not the engine', { field: 'backend' });
     default:
       throw new FailedPreconditionError(`unknown backend "${String(requested)}"`, { field: 'backend' });
   }

@@ -7,7 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 
-export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu'] as const;
+/** "spark" is trained by the service's Spark trainer (service/spark), never by the engine. */
+export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu', 'spark'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
 /**
@@ -63,7 +64,7 @@ export interface AlsOptions {
   logScaling?: boolean;
   /** > 0, finite; default 1. */
   logEpsilon?: number;
-  /** Backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu (default auto). */
+  /** Backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu | spark (default auto). */
   backend?: string;
   /** CPU worker threads for backends that shard rows (native-cpu); default: cores. */
   workers?: number;

@@ -17,6 +17,7 @@ import type { BatchKindName } from '../data/layout.js';
 import { ingestArrowStream } from '../data/ingest.js';
 import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ServiceMetrics } from './metrics.js';
 import { DataDir, isTempName } from '../data-dir.js';
 import { AtomicFileWriter } from '../util/atomic-file.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
@@ -60,7 +61,7 @@ export class BatchService {
   private readonly layout: DataDir;
   private readonly dir: string;
 
-  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger) {
+  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger, private readonly metrics?: ServiceMetrics) {
     this.repo = new BatchRepo(db, options.dataDir);
     this.layout = new DataDir(options.dataDir);
     this.dir = this.layout.batchesDir;
@@ -139,6 +140,8 @@ export class BatchService {
         if (winner) return { batch: winner, deduplicated: true };
         throw err;
       }
+      this.metrics?.importedRows.inc({ kind: kind.toLowerCase() }, stats.rows);
+      this.metrics?.importedBytes.inc({ kind: kind.toLowerCase() }, stats.inputBytes);
       const ms = (a: number, b: number) => Math.round(b - a);
       this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes,
         read_ms: ms(t0, t1), fsync_ms: ms(t1, t2), commit_ms: ms(t2, performance.now()) }, 'batch imported');

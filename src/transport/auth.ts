@@ -4,7 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
 /** Methods that never need a key (load balancers and orchestrators probe health without one). */
 const OPEN_PREFIXES = ['/grpc.health.v1.Health/'];
 
-function keyMatches(given: string, keys: Buffer[]): boolean {
+/** Whether `given` is one of `keys` (constant time per key). */
+export function keyMatches(given: string, keys: Buffer[]): boolean {
   const g = Buffer.from(given);
   let ok = false;
   for (const k of keys) if (k.length === g.length && timingSafeEqual(k, g)) ok = true;

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import type { CompiledServerOptions } from '../config.js';
 import type { RecommenderHandlers } from '../gen/recommender/v1/Recommender.js';
 import type { Logger } from '../log.js';
+import type { ServiceMetrics } from '../service/metrics.js';
 import { apiKeyInterceptor } from './auth.js';
+import { grpcMetricsInterceptor } from './grpc-metrics.js';
 import { loadProto, PROTO_LOADER_OPTIONS } from './proto.js';
 import { withDeclaredDependencies } from './reflection-descriptors.js';
 
@@ -22,13 +24,18 @@ export interface GrpcServer {
 
 /**
  * Binds the Recommender service (methods without an implementation answer UNIMPLEMENTED), health and
- * reflection, with API-key auth when keys are configured and TLS when a certificate is.
+ * reflection, with API-key auth when keys are configured, TLS when a certificate is, and the server
+ * metrics when `metrics` is given.
  */
-export async function startGrpcServer(options: CompiledServerOptions, handlers: Partial<RecommenderHandlers>, log: Logger): Promise<GrpcServer> {
+export async function startGrpcServer(options: CompiledServerOptions, handlers: Partial<RecommenderHandlers>, log: Logger, metrics?: ServiceMetrics): Promise<GrpcServer> {
   const { packageDefinition, proto } = loadProto();
   const server = new Server({
-    // No keys configured: no interceptor at all (it would wrap every call for nothing).
-    interceptors: options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys)] : [],
+    // Metrics innermost (first), so the key check's refusals are counted. No keys configured: no key
+    // interceptor at all (it would wrap every call for nothing).
+    interceptors: [
+      ...(metrics ? [grpcMetricsInterceptor(metrics)] : []),
+      ...(options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys)] : []),
+    ],
     // Uploads come in chunks well below this; the limit only guards against abuse.
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,

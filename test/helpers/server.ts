@@ -25,7 +25,8 @@ export function tempDataDir(prefix = 'rec-test-'): string {
 /** A real server on 127.0.0.1:0 over a real data directory, and a generated-type client. */
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDataDir();
-  const compiled = compileServerOptions({ port: 0, host: '127.0.0.1', shutdownGraceMs: 2000, webhookAllowlist: ['127.0.0.1'], backend: 'wasm', workers: 1, ...options, dataDir });
+  // HTTP (metrics, console) off unless a test asks for it (httpPort: 'any').
+  const compiled = compileServerOptions({ port: 0, host: '127.0.0.1', httpPort: 0, shutdownGraceMs: 2000, webhookAllowlist: ['127.0.0.1'], backend: 'wasm', workers: 1, ...options, dataDir });
   const app = await startApp(compiled, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const address = `127.0.0.1:${app.port}`;
   const client = createClient({ address, apiKey: options.apiKeys?.[0] });

@@ -1,10 +1,17 @@
 import { parse } from '../args.js';
 
-const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--api-keys k1,k2]
-                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu]
+const HELP = `usage: recommender serve [--data-dir DIR] [--host H] [--port P] [--http-port P|0|any] [--api-keys k1,k2]
+                        [--tls-cert F --tls-key F] [--backend auto|tensorflow|webgpu|wasm|cpu|native-cpu|spark]
                         [--workers N] [--max-upload-bytes N] [--training-concurrency N] [--serving-threads N]
-Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
-RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, LOG_LEVEL.`;
+                        [--model-versions-kept N]
+                        [--spark-master URL] [--spark-python P] [--spark-submit P] [--spark-conf k=v ...] [--spark-staging DIR|URI]
+--http-port: /metrics, /healthz and the web console on the same host (default 50052; 0 = off; any = a free port).
+--model-versions-kept: completed versions kept per model (default 5; the serving one is always kept).
+--spark-*: the spark backend (README "Training on a Spark cluster").
+Environment: RECOMMENDER_DATA_DIR, RECOMMENDER_HOST, RECOMMENDER_PORT, RECOMMENDER_HTTP_PORT, RECOMMENDER_API_KEYS, RECOMMENDER_TLS_CERT,
+RECOMMENDER_TLS_KEY, RECOMMENDER_BACKEND, RECOMMENDER_WORKERS, RECOMMENDER_SERVING_THREADS, RECOMMENDER_MODEL_VERSIONS_KEPT,
+RECOMMENDER_WEBHOOK_SECRET, RECOMMENDER_WEBHOOK_ALLOW, RECOMMENDER_SPARK_MASTER, RECOMMENDER_SPARK_PYTHON, RECOMMENDER_SPARK_SUBMIT,
+RECOMMENDER_SPARK_CONF, RECOMMENDER_SPARK_STAGING, LOG_LEVEL.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -12,11 +19,14 @@ export async function run(argv: string[]): Promise<number> {
     'api-keys': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     backend: { type: 'string' }, workers: { type: 'string' }, 'max-upload-bytes': { type: 'string' },
     'training-concurrency': { type: 'string' }, 'serving-threads': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'http-port': { type: 'string' }, 'model-versions-kept': { type: 'string' },
+    'spark-master': { type: 'string' }, 'spark-python': { type: 'string' }, 'spark-submit': { type: 'string' },
+    'spark-conf': { type: 'string', multiple: true }, 'spark-staging': { type: 'string' },
   });
   if (values.help) { console.log(HELP); return 0; }
   // The service itself (grpc, SQLite, tfjs, ...) loads only now, so --help stays fast.
-  const [{ startApp }, { compileServerOptions, optionsFromEnv }, { createLogger }] = await Promise.all([
-    import('../../app.js'), import('../../config.js'), import('../../log.js'),
+  const [{ startApp }, { compileServerOptions, optionsFromEnv, httpPortOf }, { createLogger }, { parseSparkConf }] = await Promise.all([
+    import('../../app.js'), import('../../config.js'), import('../../log.js'), import('../../service/spark/settings.js'),
   ]);
   const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const options = compileServerOptions(optionsFromEnv(), {
@@ -24,6 +34,11 @@ export async function run(argv: string[]): Promise<number> {
     apiKeys: values['api-keys']?.split(',').filter(Boolean), tlsCertFile: values['tls-cert'], tlsKeyFile: values['tls-key'],
     backend: values.backend, workers: n(values.workers), maxUploadBytes: n(values['max-upload-bytes']),
     trainingConcurrency: n(values['training-concurrency']), servingThreads: n(values['serving-threads']),
+    httpPort: httpPortOf(values['http-port']), modelVersionsKept: n(values['model-versions-kept']),
+    spark: {
+      master: values['spark-master'], python: values['spark-python'], submit: values['spark-submit'],
+      conf: parseSparkConf(values['spark-conf'], '--spark-conf'), staging: values['spark-staging'],
+    },
   });
   const log = createLogger(options.logLevel);
   let app: Awaited<ReturnType<typeof startApp>>;
@@ -34,12 +49,12 @@ export async function run(argv: string[]): Promise<number> {
     // once: what started before the failure (webhook timers, worker threads) would keep the process up.
     const where = `${options.host}:${options.port}`;
     const msg = (err as Error).message;
-    const inUse = /EADDRINUSE|address already in use/i.test(msg);
+    const inUse = /EADDRINUSE|address already in use/i.test(msg) && !msg.startsWith('cannot listen for HTTP');
     log.fatal({ err }, 'could not start');
     console.error(`recommender serve: ${inUse ? `cannot listen on ${where}: the address is in use (another server running? choose another --port / RECOMMENDER_PORT)` : `could not start: ${msg}`}`);
     process.exit(1);
   }
-  log.info({ dataDir: options.dataDir, port: app.port }, 'ready');
+  log.info({ dataDir: options.dataDir, port: app.port, httpPort: app.http?.port }, 'ready');
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
       log.info({ signal }, 'signal received');

@@ -3,9 +3,10 @@ import type { Batch__Output } from '../../gen/recommender/v1/Batch.js';
 import type { ImportBatchHeader } from '../../gen/recommender/v1/ImportBatchHeader.js';
 import type { ImportBatchRequest } from '../../gen/recommender/v1/ImportBatchRequest.js';
 import type { RecommenderClient } from '../../gen/recommender/v1/Recommender.js';
+import { ARROW_CHUNK_BYTES } from '../../transport/arrow-chunks.js';
 
-/** Chunks sent per message: well under the 4 MiB gRPC default. */
-export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+/** Chunks sent per message: well under the 4 MiB gRPC default (the same size ExportModel sends). */
+export const UPLOAD_CHUNK_BYTES = ARROW_CHUNK_BYTES;
 
 /**
  * Streams an ImportBatch: the header, then the Arrow IPC stream bytes of `pieces` re-cut into

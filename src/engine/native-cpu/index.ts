@@ -108,7 +108,7 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
         Atomics.store(ctl, CTL_ROWS_DONE, 0);
         const rows = Math.max(1, u ? m : n);
         ctx.watch(() => Atomics.load(ctl, CTL_ROWS_DONE) / rows);
-        const solve = { solver: o.solver, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss };
+        const solve = { solver: subspace ? 'subspace' as const : 'cg' as const, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss };
         await pool.run({ kind: 'solve', side: u ? 'u' : 'i', solve }, ctx.signal);
         let lossPart = 0, penalty = 0;
         for (let c = 0, count = u ? layout.uChunkCount : layout.iChunkCount; c < count; c++) {

@@ -32,9 +32,18 @@ export interface JobRecord {
   requestJson: string;
   /** The evaluation (shaped as the proto Evaluation message) when the job ran one. */
   evaluation?: EvaluationSummary;
+  /** Loss after each iteration of the main fit: grows while it trains (for the console's plot), final once COMPLETED. */
   lossCurve: number[];
+  /** What a running job is doing (TrainingStatus.phase; training-pipeline.ts sets it, not stored in the catalog). */
+  phase?: string;
   /** Increases on every change. */
   sequence: number;
+  /** The model version the job produced (0 until COMPLETED). */
+  version?: number;
+  /** Whether that version was made the served one when the job completed (promote IF_BETTER may refuse). */
+  promoted?: boolean;
+  /** The promote gate's reason (why it did or did not serve), '' without a gate. */
+  promotion?: string;
 }
 
 export function isTerminal(s: JobState): boolean {

@@ -6,7 +6,7 @@ interface JobRow {
   job_id: string; model_id: string; request_id: string | null; status: JobState; create_ms: number; start_ms: number | null;
   end_ms: number | null; error: string; progress: number; iteration: number; total_iterations: number; loss: number | null;
   backend: string; device: string; data_json: string | null; batch_ids_json: string; callback_url: string; request_json: string;
-  evaluation_json: string | null; loss_curve_json: string; sequence: number;
+  evaluation_json: string | null; loss_curve_json: string; sequence: number; version: number; promoted: number; promotion: string;
 }
 
 function toRecord(r: JobRow): JobRecord {
@@ -17,6 +17,7 @@ function toRecord(r: JobRow): JobRecord {
     data: r.data_json ? JSON.parse(r.data_json) : undefined, batchIds: JSON.parse(r.batch_ids_json) as string[],
     callbackUrl: r.callback_url, requestJson: r.request_json, evaluation: r.evaluation_json ? JSON.parse(r.evaluation_json) : undefined,
     lossCurve: JSON.parse(r.loss_curve_json) as number[], sequence: r.sequence,
+    version: r.version || undefined, promoted: r.promoted === 1, promotion: r.promotion,
   };
 }
 
@@ -28,21 +29,39 @@ function toParams(j: JobRecord): Record<string, unknown> {
     data_json: j.data ? JSON.stringify(j.data) : null, batch_ids_json: JSON.stringify(j.batchIds), callback_url: j.callbackUrl,
     request_json: j.requestJson, evaluation_json: j.evaluation === undefined ? null : JSON.stringify(j.evaluation),
     loss_curve_json: JSON.stringify(j.lossCurve), sequence: j.sequence,
+    version: j.version ?? 0, promoted: j.promoted ? 1 : 0, promotion: j.promotion ?? '',
   };
 }
 
 export class JobRepo {
   private readonly ins; private readonly upd; private readonly byId; private readonly byReq; private readonly latest;
-  private readonly active;
+  private readonly active; private readonly recentRows; private readonly countRows;
 
   constructor(private readonly db: Db) {
-    const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence';
+    const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence, version, promoted, promotion';
     this.ins = db.prepare(`INSERT INTO jobs (${cols}) VALUES (${cols.split(', ').map((c) => '@' + c).join(', ')})`);
     this.upd = db.prepare(`UPDATE jobs SET ${cols.split(', ').filter((c) => c !== 'job_id').map((c) => `${c} = @${c}`).join(', ')} WHERE job_id = @job_id`);
     this.byId = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     this.byReq = db.prepare('SELECT * FROM jobs WHERE request_id = ?');
     this.latest = db.prepare('SELECT * FROM jobs WHERE model_id = ? ORDER BY create_ms DESC, rowid DESC LIMIT 1');
     this.active = db.prepare("SELECT * FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY create_ms, rowid");
+    this.recentRows = db.prepare('SELECT * FROM jobs ORDER BY create_ms DESC, rowid DESC LIMIT ?');
+    this.countRows = db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status');
+  }
+
+  /** Removes every job row of a model (DeleteModel, inside its transaction). */
+  deleteForModel(modelId: string): void {
+    this.db.prepare('DELETE FROM jobs WHERE model_id = ?').run(modelId);
+  }
+
+  /** The newest jobs first, at most `limit`. */
+  recent(limit: number): JobRecord[] {
+    return (this.recentRows.all(limit) as JobRow[]).map(toRecord);
+  }
+
+  /** Jobs per state. */
+  countByState(): Array<{ status: JobState; n: number }> {
+    return this.countRows.all() as Array<{ status: JobState; n: number }>;
   }
 
   /** Inserts a new job (its model's row must exist: ModelRegistry.register). */

@@ -73,6 +73,7 @@ export class JobScheduler {
   private readonly queue: string[] = [];
   private readonly running = new Map<string, Running>();
   private readonly runPromises = new Set<Promise<void>>();
+  private readonly runByJob = new Map<string, Promise<void>>();
   private stopping = false;
   /** Aborted at shutdown: watch streams end on it. */
   private readonly shutdownController = new AbortController();
@@ -212,6 +213,45 @@ export class JobScheduler {
     return j && this.get(j.jobId);
   }
 
+  /** The newest jobs first (live copies of running ones), at most `limit`. */
+  recent(limit: number): JobRecord[] {
+    return this.repo.recent(limit).map((j) => this.get(j.jobId) ?? j);
+  }
+
+  /** Jobs per state, and the running ones (metrics). */
+  countByState(): Array<{ state: string; count: number }> {
+    return this.repo.countByState().map((r) => ({ state: r.status, count: r.n }));
+  }
+  runningJobs(): JobRecord[] {
+    return [...this.live.values()].filter((j) => j.status === 'RUNNING').map((j) => ({ ...j }));
+  }
+
+  /**
+   * DeleteModel: a model with a queued or running job is refused (FAILED_PRECONDITION naming `force`) unless
+   * `force`, which cancels that job and waits until it has stopped (so it cannot commit a version under the
+   * delete); then every version, file and catalog row of the model (its jobs' rows too) goes
+   * (ModelRegistry.delete).
+   */
+  async deleteModel(modelId: string, force: boolean): Promise<{ deletedVersions: number[]; cancelledJobId?: string }> {
+    if (this.stopping) throw new UnavailableError('the server is shutting down');
+    this.deps.registry.versions(modelId); // NOT_FOUND / INVALID_ARGUMENT naming model_id
+    const active = () => [...this.live.values()].find((j) => j.modelId === modelId && !isTerminal(j.status));
+    let job = active();
+    let cancelledJobId: string | undefined;
+    if (job) {
+      if (!force) {
+        throw new FailedPreconditionError(`model "${modelId}" has a ${job.status} job (${job.jobId}): cancel it or wait for it, or delete with force to cancel it`, { field: 'force' });
+      }
+      cancelledJobId = job.jobId;
+      this.cancel({ job_id: job.jobId });
+      await this.runByJob.get(job.jobId)?.catch(() => undefined);
+      job = active();
+      if (job) throw new AbortedError(`model "${modelId}" got a new job (${job.jobId}) while the delete waited for the cancelled one; try again`, { field: 'model_id' });
+    }
+    const deletedVersions = this.deps.registry.delete(modelId, () => this.repo.deleteForModel(modelId));
+    return { deletedVersions, cancelledJobId };
+  }
+
   callbackState(jobId: string): CallbackState | undefined {
     try { return this.deps.dispatcher?.statusForJob(jobId); } catch { return undefined; }
   }
@@ -229,9 +269,11 @@ export class JobScheduler {
       const p = this.run(job, r).finally(() => {
         this.running.delete(jobId);
         this.runPromises.delete(p);
+        this.runByJob.delete(jobId);
         this.pump();
       });
       this.runPromises.add(p);
+      this.runByJob.set(jobId, p);
     }
   }
 
@@ -253,7 +295,8 @@ export class JobScheduler {
         signal: r.controller.signal, log, report: (persist) => this.change(job, persist), save: () => this.repo.update(job),
       });
       this.live.delete(job.jobId);
-      log.info({ seconds: (job.endMs! - job.startMs) / 1000, backend: job.backend }, 'training job completed; model swapped');
+      log.info({ seconds: (job.endMs! - job.startMs) / 1000, backend: job.backend, version: job.version, promotion: job.promotion || undefined },
+        job.promoted ? 'training job completed; model swapped' : 'training job completed; its version does not serve (promote gate)');
       this.hub.publish(job.jobId, { ...job });
       this.enqueueCallback(job);
     } catch (err) {
@@ -282,6 +325,7 @@ export class JobScheduler {
       const event = buildTrainingEvent({
         modelId: job.modelId, jobId: job.jobId, status: job.status as TerminalJobStatus, error: job.error || undefined,
         startTime: job.startMs ?? null, endTime: job.endMs ?? null, progress: job.progress, batchIds: job.batchIds,
+        version: job.version, promoted: job.promoted, promotion: job.promotion,
       });
       this.deps.dispatcher.enqueue({ jobId: job.jobId, modelId: job.modelId, url: job.callbackUrl, event, webhookId: `msg_${job.jobId}` });
     } catch (err) {

@@ -11,7 +11,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.js';
 import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
+import { compilePromoteParams, type PromoteParams } from '../models/promotion.js';
 import type { TagMatchMode } from '../store/batch-record.js';
+import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE, validateSparkHyperparameters } from '../spark/hyperparameters.js';
 import { tagMatchOf, validateTags } from '../store/tags.js';
 
 /** A Train (or DescribeDataset) request's data selection, validated. */
@@ -30,6 +32,8 @@ export interface TrainParams extends DataSelectionParams {
   als: CompiledAlsOptions;
   typeWeights?: Record<string, number>;
   evaluation?: { holdoutFraction: number; seed: number; k: number };
+  /** The promote gate (undefined = PROMOTE_ALWAYS). */
+  promote?: PromoteParams;
 }
 
 export const MODEL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -56,21 +60,24 @@ export function selectionParams(req: { data_tags?: string[]; tag_match?: string 
 }
 
 export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, server: CompiledServerOptions): AlsOptions {
+  const backend = h?.backend ? h.backend : server.backend;
+  // a spark job's objective is Spark's (validateSparkHyperparameters refuses other values)
+  const spark = backend === 'spark' ? SPARK_OBJECTIVE : undefined;
   return {
     factors: h?.factors ?? undefined,
-    regularization: h?.regularization ?? undefined,
+    regularization: h?.regularization ?? (backend === 'spark' ? SPARK_DEFAULT_REGULARIZATION : undefined),
     alpha: h?.alpha ?? undefined,
     iterations: h?.iterations ?? undefined,
     cgSteps: h?.cg_steps ?? undefined,
-    regularizationExponent: h?.regularization_exponent ?? undefined,
-    unobservedWeight: h?.unobserved_weight ?? undefined,
-    regularizationFrequencyWeight: h?.regularization_frequency_weight ?? undefined,
+    regularizationExponent: h?.regularization_exponent ?? spark?.regularizationExponent,
+    unobservedWeight: h?.unobserved_weight ?? spark?.unobservedWeight,
+    regularizationFrequencyWeight: h?.regularization_frequency_weight ?? spark?.regularizationFrequencyWeight,
     solver: h?.solver ? h.solver : undefined,
     blockSize: h?.block_size ?? undefined,
     seed: h?.seed ?? undefined,
     logScaling: h?.log_scaling ?? undefined,
     logEpsilon: h?.log_epsilon ?? undefined,
-    backend: h?.backend ? h.backend : server.backend,
+    backend,
     workers: h?.workers ?? server.workers,
   };
 }
@@ -80,6 +87,7 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
   const modelId = req.model_id ? validateModelId(req.model_id) : generateModelId();
   const sel = selectionParams(req, nowMs);
   const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server));
+  if (als.backend === 'spark') validateSparkHyperparameters(req.hyperparameters);
   const typeWeights = validateTypeWeights(req.hyperparameters?.type_weights);
   let evaluation: TrainParams['evaluation'];
   const ev = req.evaluation;
@@ -90,7 +98,8 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InvalidArgumentError(`evaluation.k must be an integer in 1..1000, got ${k}`, { field: 'evaluation.k' });
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
-  return { ...sel, modelId, als, typeWeights, evaluation };
+  const promote = compilePromoteParams(req, evaluation !== undefined);
+  return { ...sel, modelId, als, typeWeights, evaluation, promote };
 }
 
 /** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */

@@ -5,7 +5,8 @@
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
  *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
  *   write    the model directory (temp dir + rename, ModelRegistry.write)
- *   swap     ONE transaction: the job's COMPLETED row and the model's served pointer (ModelRegistry.commit)
+ *   swap     ONE transaction: the model's new version, the job's COMPLETED row and, unless the promote gate
+ *            refuses it, the model's served pointer (ModelRegistry.commit)
  *
  * A step reads what earlier steps left on the run and adds its own part; new phases (a tuning search
  * before `train`, another trainer) are steps inserted in the list or another `Trainer`. Progress spans
@@ -21,15 +22,28 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldout } from '../evaluation/evaluate.js';
+import type { ServiceMetrics } from '../metrics.js';
 import type { ModelRegistry } from '../models/model-registry.js';
+import { promotionGate } from '../models/promotion.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
 
-/** Fits factors off the event loop (default: trainInWorker). */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainHooks) => Promise<AlsResult>;
+/** The engine's training hooks, plus what a trainer outside the engine reports (the Spark trainer's phases). */
+export interface TrainerHooks extends TrainHooks {
+  /** The job's phase changed (TrainingStatus.phase: "exporting", "submitting", "training", "fetching"). */
+  onPhase?(phase: string): void;
+  /** Names the run in logs and a cluster's application list: "<model_id>/<job_id>". */
+  label?: string;
+}
+
+/** Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). */
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks) => Promise<AlsResult>;
+
+/** TrainingStatus.phase while a step runs. */
+const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
 
 /** Training runs a job makes (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
@@ -47,8 +61,8 @@ export interface TrainingRun {
   report(persist: boolean): void;
   /** Writes the job's row (inside the swap's transaction). */
   save(): void;
-  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, ETA, signal, engine log. */
-  trainHooks(fit: number): TrainHooks;
+  /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, phase, ETA, signal, engine log. */
+  trainHooks(fit: number): TrainerHooks;
   selection?: Selection;
   result?: AlsResult;
   model?: TrainedModel;
@@ -94,7 +108,7 @@ export const selectStep: PipelineStep = {
 export const trainStep: PipelineStep = {
   name: 'train',
   async run(r) {
-    const result = await r.pipeline.trainer(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
+    const result = await r.pipeline.trainerFor(r.params)(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
     const { job } = r;
     job.backend = result.backend;
     job.device = result.device;
@@ -111,7 +125,7 @@ export const evaluateStep: PipelineStep = {
     const ev = r.params.evaluation;
     if (!ev) return;
     r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-      const fit = await r.pipeline.trainer(train, r.params.als, r.trainHooks(1));
+      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1));
       return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
     });
     r.report(true);
@@ -151,7 +165,14 @@ export const swapStep: PipelineStep = {
     job.etaSeconds = 0;
     job.endMs = Date.now();
     job.sequence++;
-    r.pipeline.registry.commit(meta, job.endMs, () => r.save());
+    // The version row, the promote gate (against the version serving at that moment), the pointer and the
+    // job's row with its version: one transaction.
+    r.pipeline.registry.commit(meta, job.endMs, (o) => {
+      job.version = o.version;
+      job.promoted = o.promoted;
+      job.promotion = o.promotion;
+      r.save();
+    }, promotionGate(r.params.promote, job.evaluation));
     r.written = false;
   },
 };
@@ -164,9 +185,13 @@ export interface TrainingPipelineDeps {
   /** How the engine runs (config.ts); used by the default trainer. */
   engine?: Partial<EngineSettings>;
   trainer?: Trainer;
+  /** The trainer of jobs whose backend is "spark" (service/spark; none: such jobs fail saying so). */
+  spark?: Trainer;
   steps?: readonly PipelineStep[];
   /** Selection worker threads (default: a fresh set, closed by `close()`). */
   selection?: SelectionWorkers;
+  /** Iteration times are recorded here (service/metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 export class TrainingPipeline {
@@ -180,6 +205,12 @@ export class TrainingPipeline {
     this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h, { settings: deps.engine }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
+  }
+
+  /** The trainer a job's backend asks for. */
+  trainerFor(params: Pick<TrainParams, 'als'>): Trainer {
+    if (params.als.backend !== 'spark') return this.trainer;
+    return this.deps.spark ?? (() => Promise.reject(new FailedPreconditionError('backend "spark" is not configured on this server', { field: 'hyperparameters.backend' })));
   }
 
   /** The stored batches a selection reads (by tags). */
@@ -206,6 +237,8 @@ export class TrainingPipeline {
     try {
       for (const step of this.steps) {
         r.signal.throwIfAborted();
+        job.phase = STEP_PHASES[step.name] ?? step.name;
+        r.report(false);
         await step.run(r);
       }
     } catch (err) {
@@ -224,12 +257,30 @@ export class TrainingPipeline {
     const iters = params.als.iterations;
     let lastPersistMs = 0;
     const engineLog = (msg: string, fields?: Record<string, unknown>) => o.log.debug(fields ?? {}, msg);
+    const metrics = this.deps.metrics;
+    /** Per fit: the last iteration that reported its loss, and when (for the iteration-time histogram). */
+    const lastIteration: number[] = [], lastIterationMs: number[] = [];
     return {
       job, params, signal: o.signal, log: o.log, pipeline: this, report: o.report, save: o.save,
       trainHooks: (fit) => ({
         signal: o.signal,
         log: engineLog,
+        label: `${job.modelId}/${job.jobId}`,
+        onPhase: (phase) => {
+          job.phase = phase;
+          o.report(false);
+        },
         onProgress: (p: TrainProgress) => {
+          if (p.phase === 'setup') { lastIteration[fit] = 0; lastIterationMs[fit] = p.elapsedMs; }
+          const last = lastIteration[fit] ?? 0;
+          if (p.loss !== undefined && p.iteration > last && (p.phase === 'loss' || p.phase === 'done')) {
+            const seconds = (p.elapsedMs - (lastIterationMs[fit] ?? 0)) / 1000 / (p.iteration - last);
+            for (let i = last; i < p.iteration; i++) metrics?.trainingIterationSeconds.observe(seconds);
+            lastIteration[fit] = p.iteration;
+            lastIterationMs[fit] = p.elapsedMs;
+            // The main fit's loss curve grows while it trains (watchers plot it); the train step sets the final one.
+            if (fit === 0) job.lossCurve = [...job.lossCurve.slice(0, p.iteration - 1), p.loss];
+          }
           job.progress = Math.min(99, Math.max(job.progress, ((fit + p.fraction) / fits) * 100));
           job.iteration = fit * iters + p.iteration;
           if (p.loss !== undefined) job.loss = p.loss;

@@ -12,6 +12,7 @@ import { FailedPreconditionError, InternalError, NotFoundError } from '../../err
 import type { Logger } from '../../log.js';
 import { ServedModel, type ScoringOptions } from './served-model.js';
 import type { TrainedModel } from '../../data/trained-model.js';
+import type { ServiceMetrics } from '../metrics.js';
 
 export interface ModelCacheOptions {
   /** The served job of a model and its directory; undefined when no completed job serves it (yet). */
@@ -25,6 +26,8 @@ export interface ModelCacheOptions {
   scoring?: ScoringOptions;
   /** Loader (default: readModel). */
   load?: (dir: string) => Promise<TrainedModel>;
+  /** Hits and misses are counted here (service/metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 interface Entry { jobId: string; served: ServedModel }
@@ -52,8 +55,10 @@ export class ModelCache {
     if (hit && hit.jobId === served.jobId) {
       this.entries.delete(modelId); // LRU: move to the end
       this.entries.set(modelId, hit);
+      this.o.metrics?.modelCacheRequests.inc({ result: 'hit' });
       return hit.served;
     }
+    this.o.metrics?.modelCacheRequests.inc({ result: 'miss' });
     const key = `${modelId}\u0000${served.jobId}`;
     let p = this.loading.get(key);
     if (!p) {

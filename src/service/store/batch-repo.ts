@@ -127,6 +127,13 @@ export class BatchRepo {
     return deleted;
   }
 
+  /** Stored batches per kind: how many, their rows (interactions or entities) and file bytes (metrics). */
+  totals(): Array<{ kind: string; batches: number; rows: number; bytes: number }> {
+    return (this.db.prepare(`SELECT kind, COUNT(*) AS batches, SUM(interaction_count + entity_count) AS rows, SUM(bytes) AS bytes
+      FROM batches GROUP BY kind`).all() as Array<{ kind: string; batches: number; rows: number; bytes: number }>)
+      .map((r) => ({ ...r, kind: r.kind.toLowerCase() }));
+  }
+
   /** File names (not paths) of every committed batch, to find orphan files at start. */
   fileNames(): Set<string> {
     const rows = this.db.prepare('SELECT path FROM batches').all() as { path: string }[];

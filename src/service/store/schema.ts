@@ -109,4 +109,32 @@ export const MIGRATIONS: Migration[] = [
     );
     `,
   },
+  // Model versions (service/models/model-repo.ts): every completed job of a model is a version, numbered
+  // 1, 2, ... per model (models.last_version is the last number given, so a number is never reused while the
+  // model exists); rows beyond the retention limit are deleted (the serving one never). models.job_id stays
+  // the served pointer. A data dir from before versions: its served job becomes version 1. Jobs record the
+  // version they produced and whether it was promoted to serve (promote IF_BETTER), with the reason.
+  {
+    name: '030_model_versions',
+    sql: `
+    CREATE TABLE model_versions (
+      model_id TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      job_id TEXT NOT NULL UNIQUE REFERENCES jobs (job_id),
+      trained_ms INTEGER NOT NULL,
+      meta_json TEXT NOT NULL,
+      promotion TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (model_id, version)
+    ) WITHOUT ROWID;
+    ALTER TABLE models ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+    INSERT INTO model_versions (model_id, version, job_id, trained_ms, meta_json)
+      SELECT model_id, 1, job_id, trained_ms, meta_json FROM models WHERE job_id IS NOT NULL AND meta_json IS NOT NULL;
+    UPDATE models SET last_version = 1 WHERE job_id IS NOT NULL AND meta_json IS NOT NULL;
+    ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN promoted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN promotion TEXT NOT NULL DEFAULT '';
+    CREATE INDEX jobs_by_time ON jobs (create_ms);
+    UPDATE jobs SET version = 1, promoted = 1 WHERE job_id IN (SELECT job_id FROM models WHERE job_id IS NOT NULL AND meta_json IS NOT NULL);
+    `,
+  },
 ];

@@ -71,8 +71,10 @@ export class DeliveryRepo {
   private readonly latestForJobStmt;
   private readonly pendingStmt;
   private readonly updateStmt;
+  private readonly countPendingStmt;
 
   constructor(db: Db) {
+    this.countPendingStmt = db.prepare(`SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'`).pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO webhook_deliveries (id, job_id, model_id, url, body, state, attempts, last_http_status, last_error, next_attempt_ms, created_ms, updated_ms)
        VALUES (@id, @job_id, @model_id, @url, @body, @state, @attempts, @last_http_status, @last_error, @next_attempt_ms, @created_ms, @updated_ms)`,
@@ -111,6 +113,11 @@ export class DeliveryRepo {
   latestForJob(jobId: string): DeliveryRecord | undefined {
     const r = this.latestForJobStmt.get(jobId) as Row | undefined;
     return r && fromRow(r);
+  }
+
+  /** How many deliveries are pending (metrics). */
+  countPending(): number {
+    return this.countPendingStmt.get() as number;
   }
 
   pending(): DeliveryRecord[] {

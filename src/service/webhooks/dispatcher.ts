@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../store/catalog.js';
+import type { ServiceMetrics } from '../metrics.js';
 import { errorMessage } from '../../errors.js';
 import { DeliveryRepo, type DeliveryRecord, type DeliveryState } from './delivery-repo.js';
 import { postOnce, WebhookAbortedError, type SendResult } from './http-sender.js';
@@ -37,6 +38,8 @@ export interface WebhookDispatcherOptions {
   lookup?: LookupAll;
   /** Extra CA certificates (PEM) trusted for https receivers; default: the system's (or NODE_EXTRA_CA_CERTS). */
   ca?: string | Buffer;
+  /** Attempts and settled deliveries are counted here (service/metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 export interface EnqueueRequest {
@@ -131,6 +134,11 @@ export class WebhookDispatcher {
   statusForJob(jobId: string): CallbackDeliveryStatus | undefined {
     const d = this.repo.latestForJob(jobId);
     return d && toDeliveryStatus(d);
+  }
+
+  /** Deliveries not settled yet (metrics). */
+  pendingCount(): number {
+    return this.repo.countPending();
   }
 
   /** The persisted delivery by webhook-id. */
@@ -242,6 +250,8 @@ export class WebhookDispatcher {
       if (delay === undefined) state = 'failed';
       else nextAttemptMs = t + delay;
     }
+    this.opts.metrics?.webhookAttempts.inc({ outcome: state === 'pending' ? 'retry' : state });
+    if (state !== 'pending') this.opts.metrics?.webhookDeliveries.inc({ outcome: state });
     this.repo.recordOutcome(id, { state, attempts: attempt, lastHttpStatus: res?.status, lastError: state === 'delivered' ? undefined : error, nextAttemptMs, updatedMs: t });
     const logFields = {
       webhookId: id, jobId: d.jobId, target: origin(d.url), attempt, maxAttempts: maxAttempts(this.opts.retryScheduleMs),

@@ -24,6 +24,10 @@ export interface TrainingEvent {
     /** 0-100. */
     progress: number;
     batch_ids: string[];
+    /** COMPLETED only: the model version the job produced, whether it serves, and the promote gate's reason ('' without a gate). */
+    version?: number;
+    promoted?: boolean;
+    promotion?: string;
   };
 }
 
@@ -37,6 +41,9 @@ export interface TrainingEventFields {
   endTime?: Date | number | string | null;
   progress: number;
   batchIds: readonly string[];
+  version?: number;
+  promoted?: boolean;
+  promotion?: string;
 }
 
 const TYPE_OF: Record<TerminalJobStatus, TrainingEventType> = {
@@ -65,5 +72,10 @@ export function buildTrainingEvent(f: TrainingEventFields, now: Date = new Date(
     batch_ids: [...f.batchIds],
   };
   if (f.error) data.error = f.error;
+  if (f.status === 'COMPLETED' && f.version !== undefined) {
+    data.version = f.version;
+    data.promoted = f.promoted ?? true;
+    data.promotion = f.promotion ?? '';
+  }
   return { type, timestamp: now.toISOString(), data };
 }

@@ -2,6 +2,8 @@ import type { handleUnaryCall } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { GetModelRequest__Output } from '../../gen/recommender/v1/GetModelRequest.js';
 import type { Model } from '../../gen/recommender/v1/Model.js';
+import type { Hyperparameters } from '../../gen/recommender/v1/Hyperparameters.js';
+import type { ModelHyperparameters } from '../../data/trained-model.js';
 import type { Logger } from '../../log.js';
 import type { JobScheduler } from '../../service/jobs/job-scheduler.js';
 import type { ModelRegistry } from '../../service/models/model-registry.js';
@@ -9,6 +11,20 @@ import type { ModelRow } from '../../service/models/model-repo.js';
 import { unary } from '../call.js';
 import { toTimestamp } from '../timestamp.js';
 import { jobStatusMessage } from './job-status-message.js';
+
+/** The Hyperparameters message of a model's effective hyperparameters. */
+export function hyperparametersMessage(h: ModelHyperparameters): Hyperparameters {
+  return {
+    factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
+    type_weights: h.typeWeights, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
+    backend: h.backend, workers: h.workers,
+    // models stored before these existed trained with today's defaults of the first two and CG
+    regularization_exponent: h.regularizationExponent ?? 0, unobserved_weight: h.unobservedWeight ?? 1,
+    // unset: it follows unobserved_weight (the engine's regularization.ts)
+    regularization_frequency_weight: h.regularizationFrequencyWeight ?? h.unobservedWeight ?? 1,
+    solver: h.solver ?? 'cg', ...(h.solver === 'subspace' ? { block_size: h.blockSize } : {}),
+  };
+}
 
 /** Served model's metadata (from the `models` row) + the latest job. */
 export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
@@ -18,21 +34,11 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
     model_id: row.modelId, serving: Boolean(row.jobId && meta), latest_job: latest ? jobStatusMessage(latest, jobs.callbackState(latest.jobId)) : null,
   };
   if (row.jobId && meta) {
-    const h = meta.hyperparameters;
     Object.assign(msg, {
       job_id: row.jobId, trained_time: toTimestamp(meta.trainedMs), factors: meta.factors, source_count: meta.data.sources,
       target_count: meta.data.targets, backend: meta.backend, device: meta.device, batch_ids: meta.batchIds,
-      hyperparameters: {
-        factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
-        type_weights: h.typeWeights, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
-        backend: h.backend, workers: h.workers,
-        // models stored before these existed trained with today's defaults of the first two and CG
-        regularization_exponent: h.regularizationExponent ?? 0, unobserved_weight: h.unobservedWeight ?? 1,
-        // unset: it follows unobserved_weight (the engine's regularization.ts)
-        regularization_frequency_weight: h.regularizationFrequencyWeight ?? h.unobservedWeight ?? 1,
-        solver: h.solver ?? 'cg', ...(h.solver === 'subspace' ? { block_size: h.blockSize } : {}),
-      },
-      evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds,
+      hyperparameters: hyperparametersMessage(meta.hyperparameters),
+      evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds, version: row.version ?? 0,
     } satisfies Partial<Model>);
   }
   return msg;

@@ -2,7 +2,7 @@ import type { CallbackStatus } from '../../gen/recommender/v1/CallbackStatus.js'
 import { toTimestamp } from '../timestamp.js';
 import type { TrainingStatus } from '../../gen/recommender/v1/TrainingStatus.js';
 import type { CallbackState } from '../../service/jobs/job-scheduler.js';
-import type { JobRecord } from '../../service/jobs/job-record.js';
+import { isTerminal, type JobRecord } from '../../service/jobs/job-record.js';
 
 export function callbackMessage(c: CallbackState | undefined, url: string): CallbackStatus | null {
   if (!url) return null;
@@ -25,6 +25,8 @@ export function jobStatusMessage(j: JobRecord, callback: CallbackState | undefin
     } : null,
     sequence: String(j.sequence), heartbeat, create_time: toTimestamp(j.createMs), callback: callbackMessage(callback, j.callbackUrl),
     evaluation: (j.evaluation as TrainingStatus['evaluation']) ?? null, request_id: j.requestId ?? '',
+    phase: j.status === 'QUEUED' ? 'queued' : isTerminal(j.status) ? 'done' : j.phase ?? '',
+    version: j.version ?? 0, promoted: j.promoted ?? false, promotion: j.promotion ?? '',
   };
   if (j.loss !== undefined && Number.isFinite(j.loss)) msg.loss = j.loss;
   if (j.etaSeconds !== undefined && Number.isFinite(j.etaSeconds)) msg.eta_seconds = j.etaSeconds;
