@@ -1,73 +1,50 @@
 /**
- * Serving benchmark (issue 5): Recommend over loopback gRPC, driven by ghz (github.com/bojand/ghz, a Go
- * load generator; `go install github.com/bojand/ghz/cmd/ghz@latest`, binary in ~/go/bin).
+ * Serving benchmark: Recommend over loopback gRPC, driven by ghz (github.com/bojand/ghz, a Go load
+ * generator; `go install github.com/bojand/ghz/cmd/ghz@latest`, binary in ~/go/bin).
  *
- * The model is synthetic: random factors written with writeModel into a fresh data dir and registered
- * as a completed job (as a training job would), so the figures isolate serving. Sources have ~20 seen
- * targets each (exclude_seen on), 10 results per request, source ids round-robin over 1000 known users.
+ * The model is synthetic (synthetic-model.ts: `--dist random` or `clustered`), written with writeModel into
+ * a fresh data dir and registered as a completed job (as a training job would), so the figures isolate
+ * serving. Sources have 20 seen targets each (exclude_seen on), 10 results per request, source ids drawn
+ * from the known users. A catalog of at least the server's ANN threshold gets its index first (built as in
+ * production, on the build worker; its build time, recall@10 and size come from GetModel, the memory from
+ * the process RSS before and after).
  *
- *   npx tsx bench/serving.ts [--targets 20000] [--sources 10000] [--factors 64] [--concurrency 8]
- *                            [--duration 15s] [--rps 0] [--total N] [--serving-threads 1] [--ghz ~/go/bin/ghz]
- * (--serving-threads 0 scores on the event loop; the default is the server's, 1 worker thread.)
- * Run under `flock /tmp/bench.lock` on the shared machine.
+ * `--call both` (the default) runs Health/Check and Recommend alternately, `--rounds` times each, under the
+ * same load in the same server, after a warm-up of both: the ratios of Recommend to Health (CPU per call,
+ * p99) are what this shared machine can compare; `--call recommend|health` runs one of them once.
+ *
+ *   npx tsx bench/serving.ts [--targets 20000] [--sources 10000] [--factors 64] [--dist random|clustered]
+ *                            [--concurrency 8] [--duration 10s] [--rps 500] [--rounds 3] [--call both|recommend|health]
+ *                            [--exact] [--serving-threads 1] [--ann-threshold N] [--ghz ~/go/bin/ghz]
+ * (--serving-threads 0 scores on the event loop; --ann-threshold 0 serves without an index; the defaults are
+ * the server's.) Run under `flock /tmp/bench.lock` on the shared machine.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { runGhz } from './ghz.js';
+import { runGhz, type GhzSummary } from './ghz.js';
+import { syntheticModel, type FactorDistribution } from './synthetic-model.js';
 import { startApp } from '../src/app.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
-import { compileAlsOptions } from '../src/engine/options.js';
 import { createLogger } from '../src/log.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
-import type { TrainedModel } from '../src/data/trained-model.js';
 import { createClient } from '../src/transport/client.js';
+import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
+import { mulberry32 } from '../src/util/random.js';
 
 const { values: a } = parseArgs({
   options: {
     targets: { type: 'string', default: '20000' }, sources: { type: 'string', default: '10000' }, factors: { type: 'string', default: '64' },
-    concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '15s' }, rps: { type: 'string', default: '0' },
-    total: { type: 'string' }, connections: { type: 'string', default: '1' }, call: { type: 'string', default: 'recommend' }, 'serving-threads': { type: 'string' }, ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+    dist: { type: 'string', default: 'random' }, concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '10s' },
+    rps: { type: 'string', default: '500' }, total: { type: 'string' }, connections: { type: 'string', default: '1' }, call: { type: 'string', default: 'both' },
+    rounds: { type: 'string', default: '3' }, exact: { type: 'boolean', default: false }, 'serving-threads': { type: 'string' }, 'ann-threshold': { type: 'string' },
+    ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
   },
 });
-const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors), seenPer = Number(a.seen);
-
-function rand(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = Math.imul(s ^ (s >>> 15), s | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-
-function syntheticModel(): TrainedModel {
-  const r = rand(1);
-  const sourceFactors = new Float32Array(m * k);
-  for (let j = 0; j < sourceFactors.length; j++) sourceFactors[j] = (r() - 0.5) * 0.2;
-  const targetFactors = new Float32Array(n * k);
-  for (let j = 0; j < targetFactors.length; j++) targetFactors[j] = (r() - 0.5) * 0.2;
-  const indptr = new Int32Array(m + 1);
-  const indices = new Int32Array(m * seenPer);
-  for (let u = 0; u < m; u++) {
-    const row = new Set<number>();
-    while (row.size < Math.min(seenPer, n)) row.add(Math.floor(r() * n));
-    indices.set(Int32Array.from(row).sort(), u * seenPer);
-    indptr[u + 1] = (u + 1) * seenPer;
-  }
-  const pop = new Float32Array(n);
-  for (const i of indices) pop[i]!++;
-  return {
-    meta: {
-      modelId: 'bench', jobId: 'bench-job', trainedMs: Date.now(), factors: k, backend: 'synthetic', device: 'none', batchIds: [],
-      hyperparameters: { ...compileAlsOptions({ factors: k, regularization: 10, alpha: 1 }), typeWeights: {} }, lossCurve: [], lossKind: 'exact', trainSeconds: 0,
-      data: { interactions: indices.length, pairs: indices.length, sources: m, targets: n, entities: 0, droppedByAge: 0, droppedByFilter: 0 },
-    },
-    sourceIds: Array.from({ length: m }, (_, i) => `user-${i}`),
-    targetIds: Array.from({ length: n }, (_, i) => `item-${i}`),
-    sourceFactors, targetFactors, seen: { indptr, indices, data: new Float32Array(indices.length).fill(1) }, targetPopularity: pop,
-    sourceEntities: { type: new Array(m).fill(null), metadata: new Array(m).fill(null) },
-    targetEntities: { type: new Array(n).fill(null), metadata: new Array(n).fill(null) },
-  };
-}
+const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors);
+const optional = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 
 /**
  * ghz's proto parser predates proto3 `optional` (and the server's reflection descriptor lacks the Timestamp
@@ -80,7 +57,7 @@ function writeProtoForGhz(dir: string): string {
   return join(dir, 'recommender.proto');
 }
 
-/** The standard grpc.health.v1 contract (for --call health). */
+/** The standard grpc.health.v1 contract (for Health/Check). */
 function writeHealthProto(dir: string): string {
   const text = `syntax = "proto3";
 package grpc.health.v1;
@@ -92,58 +69,109 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
   return join(dir, 'health.proto');
 }
 
+const mb = (b: number) => Math.round(b / 2 ** 20);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
   // The environment's serving switches apply (RECOMMENDER_SERVING_PREFILTER=0 for the "off" rows, README).
-  const app = await startApp(compileServerOptions(optionsFromEnv(), { dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1, servingThreads: a['serving-threads'] === undefined ? undefined : Number(a['serving-threads']) }), createLogger(process.env.LOG_LEVEL ?? 'warn'));
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const app = await startApp(compileServerOptions(optionsFromEnv(), {
+    dataDir, port: 0, logLevel: process.env.LOG_LEVEL ?? 'warn', backend: 'wasm', workers: 1,
+    servingThreads: optional(a['serving-threads']), annThresholdTargets: optional(a['ann-threshold']),
+  }), log);
   let t0 = performance.now();
-  const model = syntheticModel();
+  const model = syntheticModel({ sources: m, targets: n, factors: k, seenPer: Number(a.seen), dist: a.dist as FactorDistribution });
   await app.models.write(model);
   const writeS = (performance.now() - t0) / 1000;
   const repo = new JobRepo(app.db);
   const now = Date.now();
   const job = { jobId: 'bench-job', modelId: 'bench', status: 'COMPLETED' as const, createMs: now, startMs: now, endMs: now, error: '', progress: 100, iteration: 1, totalIterations: 1, backend: 'synthetic', device: 'none', batchIds: [], callbackUrl: '', requestJson: '{}', lossCurve: [], sequence: 1 };
-  app.models.register('bench', now, () => repo.insert(job));
-  app.models.commit(model.meta, now, () => repo.update(job));
-  const address = `127.0.0.1:${app.port}`;
-  // First request loads the model into the cache (reported separately).
-  const client = createClient({ address });
+  const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   t0 = performance.now();
+  app.models.register('bench', now, () => repo.insert(job));
+  app.models.commit(model.meta, now, () => repo.update(job)); // loads the model (and builds its index) in the background
+  const address = `127.0.0.1:${app.port}`;
+  const client = createClient({ address });
+  const getModel = () => new Promise<Model__Output>((resolve, reject) => client.GetModel({ model_id: 'bench' }, (err, res) => (err ? reject(err) : resolve(res!))));
   await new Promise<void>((resolve, reject) => client.Recommend({ model_id: 'bench', source_id: 'user-0' }, (err) => (err ? reject(err) : resolve())));
   const loadS = (performance.now() - t0) / 1000;
+  const rssLoaded = process.memoryUsage().rss;
+  let ann = (await getModel()).ann;
+  while (ann && (ann.state === 'building' || ann.state === 'not built')) {
+    await new Promise((r) => setTimeout(r, 500));
+    ann = (await getModel()).ann;
+  }
+  // the first request through the index maps it in; time the build from the commit
+  await new Promise<void>((resolve, reject) => client.Recommend({ model_id: 'bench', source_id: 'user-1' }, (err) => (err ? reject(err) : resolve())));
+  const rssIndexed = process.memoryUsage().rss;
+  const setupCpu = process.cpuUsage(cpu0); // loading the model, and building its index when it gets one (all threads)
   client.close();
 
   const dataFile = join(dataDir, 'requests.json');
-  const r = rand(9);
-  writeFileSync(dataFile, JSON.stringify(Array.from({ length: 1000 }, () => ({ model_id: 'bench', source_id: `user-${Math.floor(r() * m)}`, max_recommendations: 10 }))));
+  const r = mulberry32(9);
+  writeFileSync(dataFile, JSON.stringify(Array.from({ length: 1000 }, () => ({ model_id: 'bench', source_id: `user-${Math.floor(r() * m)}`, max_recommendations: 10, exact: a.exact }))));
   const outFile = join(dataDir, 'ghz.json');
-  // --call health: the same load on grpc.health.v1.Health/Check (no work at all), i.e. the floor that this
+  // Health/Check: the same load on grpc.health.v1.Health/Check (no work at all), i.e. the floor that this
   // machine, grpc-js and the load generator set for any call.
-  const target = a.call === 'health'
-    ? ['--proto', writeHealthProto(dataDir), '--call', 'grpc.health.v1.Health.Check', '-d', '{"service":""}']
-    : ['--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile];
-  const args = ['--insecure', ...target, '-c', a.concurrency!, '--connections', a.connections!,
-    ...(a.total ? ['-n', a.total] : ['-z', a.duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : []), address];
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-  loopDelay.enable();
-  const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  const rep = await runGhz(a.ghz!, args, outFile);
-  const cpu = process.cpuUsage(cpu0);
-  loopDelay.disable();
-  const wallS = (performance.now() - wall0) / 1000;
-  const result = {
-    targets: n, sources: m, factors: k, call: a.call, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency), rateLimit: Number(a.rps) || 'none',
-    requests: rep.count, rps: Math.round(rep.rps), p50ms: rep.pctMs(50), p90ms: rep.pctMs(90), p99ms: rep.pctMs(99),
-    avgMs: rep.avgMs, maxMs: rep.maxMs, statuses: rep.statuses,
-    modelWriteS: +writeS.toFixed(1), firstRequestLoadS: +loadS.toFixed(2),
-    // CPU of the server process (user + system) per request, and its share of one core during the run
-    // how late the event loop ran timers (ms): what every other call on this server waits behind
-    eventLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(2), eventLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(2),
-    serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3), serverCores: +((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2),
+  const targets = {
+    health: ['--proto', writeHealthProto(dataDir), '--call', 'grpc.health.v1.Health.Check', '-d', '{"service":""}'],
+    recommend: ['--proto', writeProtoForGhz(dataDir), '--import-paths', dataDir, '--call', 'recommender.v1.Recommender.Recommend', '--data-file', dataFile],
   };
-  console.log(JSON.stringify(result));
+  type Call = keyof typeof targets;
+  const load = (duration: string | undefined, total?: string) => ['-c', a.concurrency!, '--connections', a.connections!,
+    ...(total ? ['-n', total] : ['-z', duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : [])];
+
+  async function run(call: Call, duration: string | undefined, total?: string) {
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    const rep: GhzSummary = await runGhz(a.ghz!, ['--insecure', ...targets[call], ...load(duration, total), address], outFile);
+    const cpu = process.cpuUsage(cpu0);
+    loopDelay.disable();
+    const wallS = (performance.now() - wall0) / 1000;
+    return {
+      call, requests: rep.count, rps: Math.round(rep.rps), p50ms: rep.pctMs(50), p90ms: rep.pctMs(90), p99ms: rep.pctMs(99), avgMs: rep.avgMs, maxMs: rep.maxMs, statuses: rep.statuses,
+      // how late the event loop ran timers (ms): what every other call on this server waits behind
+      eventLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(2),
+      // CPU of the server process (all its threads, user + system) per request, and its share of one core
+      serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3), serverSystemMsPerRequest: +(cpu.system / 1000 / rep.count).toFixed(3),
+      serverCores: +((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2),
+    };
+  }
+
+  const setup = {
+    targets: n, sources: m, factors: k, dist: a.dist, exact: a.exact, servingThreads: app.options.servingThreads, concurrency: Number(a.concurrency),
+    rateLimit: Number(a.rps) || 'none', modelWriteS: +writeS.toFixed(1), firstRequestS: +loadS.toFixed(2),
+    ann: ann ? { state: ann.state, recallAt10: +ann.recall_at_10.toFixed(4), breadth: ann.breadth, buildS: +ann.build_seconds.toFixed(1), fileMB: mb(Number(ann.bytes)) } : 'none',
+    loadAndBuildCpuS: +((setupCpu.user + setupCpu.system) / 1e6).toFixed(1),
+    rssMB: { loaded: mb(rssLoaded - rss0), indexed: mb(rssIndexed - rss0), peak: mb(process.resourceUsage().maxRSS * 1024 - rss0) }, loadavgBefore: loadavg().map((x) => +x.toFixed(2)),
+  };
+  console.log(JSON.stringify(setup));
+  if (a.call === 'both') {
+    const calls: Call[] = ['health', 'recommend'];
+    for (const c of calls) await run(c, '2s'); // warm-up: JIT tiers, worker start-up, the index's pages
+    const runs: Array<Awaited<ReturnType<typeof run>>> = [];
+    for (let round = 0; round < Number(a.rounds); round++) {
+      for (const c of calls) {
+        const res = await run(c, a.duration, a.total);
+        runs.push(res);
+        console.log(JSON.stringify({ round, ...res }));
+      }
+    }
+    const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return s[s.length >> 1]!; };
+    const of = (c: Call, f: (x: (typeof runs)[number]) => number) => median(runs.filter((x) => x.call === c).map(f));
+    const ratio = (f: (x: (typeof runs)[number]) => number) => +(of('recommend', f) / of('health', f)).toFixed(2);
+    console.log(JSON.stringify({
+      summary: 'medians over rounds', loadavgAfter: loadavg().map((x) => +x.toFixed(2)),
+      health: { p50ms: of('health', (x) => x.p50ms), p99ms: of('health', (x) => x.p99ms), cpuMsPerRequest: of('health', (x) => x.serverCpuMsPerRequest) },
+      recommend: { p50ms: of('recommend', (x) => x.p50ms), p99ms: of('recommend', (x) => x.p99ms), cpuMsPerRequest: of('recommend', (x) => x.serverCpuMsPerRequest) },
+      recommendOverHealth: { p99: ratio((x) => x.p99ms), cpuPerRequest: ratio((x) => x.serverCpuMsPerRequest) },
+    }));
+  } else {
+    console.log(JSON.stringify(await run(a.call as Call, a.duration, a.total)));
+  }
   await app.stop(1000);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import { getModelHandler } from './transport/handlers/get-model.js';
 import { describeDatasetHandler } from './transport/handlers/describe-dataset.js';
 import { ModelCache } from './service/models/model-cache.js';
 import { ScoringPool } from './service/serving/scoring-pool.js';
+import { AnnBuilder } from './service/serving/ann-builder.js';
 import { recommendHandlers } from './transport/handlers/recommend.js';
 import { recommendAllHandlers } from './transport/handlers/recommend-all.js';
 import { similarItemsHandlers } from './transport/handlers/similar-items.js';
@@ -53,6 +54,8 @@ export interface App {
   models: ModelRegistry;
   /** The training pipeline (its selection workers serve DescribeDataset too). */
   pipeline: TrainingPipeline;
+  /** Models loaded for serving (tests and diagnostics read their ANN indexes and counters). */
+  serving: ModelCache;
   /** Graceful stop: health NOT_SERVING, drain calls within the grace period, stop services, close the store. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -89,8 +92,11 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
 
   // Serving: models loaded lazily from the store, swapped when the catalog points at a new job.
   // Recommend scores on worker threads (models' factors in shared memory); 0 threads = on the event loop.
-  const scoring = options.servingThreads > 0 ? new ScoringPool(options.servingThreads, log.child({ component: 'serving' })) : undefined;
+  // Cheap rankings stay on the event loop (the hop costs more than it spares); large catalogs get an ANN index.
+  const scoring = options.servingThreads > 0 ? new ScoringPool(options.servingThreads, log.child({ component: 'serving' }), options.servingInlineWork) : undefined;
   if (scoring) closers.push(() => scoring.close());
+  const annBuilder = new AnnBuilder({ threads: options.annBuildThreads, targetRecall: options.annRecall, log: log.child({ component: 'serving' }) });
+  closers.push(() => annBuilder.close());
   const modelCache: ModelCache = new ModelCache({
     scoring: { slots: options.servingThreads, wasm: options.wasmScoring, prefilter: options.servingPrefilter },
     resolveServed: (modelId) => models.served(modelId),
@@ -98,6 +104,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     budgetBytes: options.modelCacheBytes,
     log: log.child({ component: 'serving' }),
     metrics,
+    ann: { thresholdTargets: options.annThresholdTargets, builder: annBuilder },
   });
   metrics.observe({
     batches: () => batchRepo.totals(),
@@ -106,7 +113,10 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     modelCache: () => modelCache.stats(),
     pendingDeliveries: () => dispatcher.pendingCount(),
   });
-  models.onSwap((modelId) => modelCache.invalidate(modelId));
+  models.onSwap((modelId) => {
+    modelCache.invalidate(modelId);
+    modelCache.prepare(modelId, models.get(modelId)?.meta?.data.targets ?? 0);
+  });
   const servingShutdown = new AbortController();
   beforeDrain.push(() => servingShutdown.abort());
 
@@ -119,7 +129,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     WatchStatus: watchStatusHandler(log, jobs),
     CancelTraining: cancelTrainingHandler(log, jobs),
     ListModels: listModelsHandler(log, jobs, models),
-    GetModel: getModelHandler(log, jobs, models),
+    GetModel: getModelHandler(log, jobs, models, modelCache),
     DescribeDataset: describeDatasetHandler(log, pipeline),
     ...modelVersionHandlers(log, jobs, models),
     ...recommendHandlers(log, modelCache, scoring, metrics),
@@ -174,5 +184,5 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     })();
     return stopping;
   };
-  return { options, log, db, grpc, port: grpc.port, http, metrics, jobs, models, pipeline, stop };
+  return { options, log, db, grpc, port: grpc.port, http, metrics, jobs, models, pipeline, serving: modelCache, stop };
 }

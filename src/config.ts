@@ -59,6 +59,23 @@ export interface ServerOptions {
   wasmScoring?: boolean;
   /** Rank through the exact int8 prefilter where k allows it (default true). Env RECOMMENDER_SERVING_PREFILTER=0 turns it off. */
   servingPrefilter?: boolean;
+  /**
+   * A ranking whose work (multiply-adds: targets x factors for an exact pass, about 128 x factors per
+   * candidate through the ANN index) is at most this runs on the event loop instead of a scoring thread:
+   * below it the thread hop costs more CPU than it spares the loop. Default 2,097,152 (an exact pass over
+   * 32k targets at k = 64); 0 = every ranking on a scoring thread. Env RECOMMENDER_SERVING_INLINE_WORK.
+   */
+  servingInlineWork?: number;
+  /**
+   * Recommend on catalogs of at least this many targets goes through an approximate nearest-neighbour
+   * index (HNSW, serving/ann-index.ts) unless a request asks for `exact`; default 100,000, 0 = no index.
+   * Env RECOMMENDER_ANN_THRESHOLD_TARGETS.
+   */
+  annThresholdTargets?: number;
+  /** Recall@10 the index's search breadth is calibrated to when it is built (default 0.95). Env RECOMMENDER_ANN_RECALL. */
+  annRecall?: number;
+  /** Threads that build an index (default: cores). Env RECOMMENDER_ANN_BUILD_THREADS. */
+  annBuildThreads?: number;
   logLevel?: string;
   /**
    * How the engine runs (engine/settings.ts). Env RECOMMENDER_WASM_BATCH_MATMUL=0 (tfjs's stock BatchMatMul on
@@ -98,6 +115,10 @@ export interface CompiledServerOptions {
   servingThreads: number;
   wasmScoring: boolean;
   servingPrefilter: boolean;
+  servingInlineWork: number;
+  annThresholdTargets: number;
+  annRecall: number;
+  annBuildThreads: number;
   logLevel: string;
   engine: EngineSettings;
   spark: SparkSettings;
@@ -150,6 +171,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     servingThreads: num(env.RECOMMENDER_SERVING_THREADS),
     wasmScoring: onUnlessOff(env.RECOMMENDER_WASM_SCORING),
     servingPrefilter: onUnlessOff(env.RECOMMENDER_SERVING_PREFILTER),
+    servingInlineWork: num(env.RECOMMENDER_SERVING_INLINE_WORK),
+    annThresholdTargets: num(env.RECOMMENDER_ANN_THRESHOLD_TARGETS),
+    annRecall: num(env.RECOMMENDER_ANN_RECALL),
+    annBuildThreads: num(env.RECOMMENDER_ANN_BUILD_THREADS),
     logLevel: env.LOG_LEVEL,
     engine: engineSettingsFromEnv(env),
     spark: {
@@ -209,6 +234,9 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
   if (!(ENGINE_BACKENDS as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError(`backend must be one of ${ENGINE_BACKENDS.join(', ')}, got "${backend}"`, { field: 'backend' });
   }
+  if (o.annRecall !== undefined && !(o.annRecall > 0 && o.annRecall <= 1)) {
+    throw new InvalidArgumentError(`annRecall must be in (0, 1], got ${o.annRecall}`, { field: 'annRecall' });
+  }
   if (o.webhookSecret !== undefined && !o.webhookSecret.startsWith('whsec_')) {
     throw new InvalidArgumentError('webhookSecret must look like whsec_<base64>', { field: 'webhookSecret' });
   }
@@ -242,6 +270,10 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     servingThreads: positiveInt('servingThreads', o.servingThreads, 1, 0),
     wasmScoring: o.wasmScoring ?? true,
     servingPrefilter: o.servingPrefilter ?? true,
+    servingInlineWork: positiveInt('servingInlineWork', o.servingInlineWork, 2_097_152, 0),
+    annThresholdTargets: positiveInt('annThresholdTargets', o.annThresholdTargets, 100_000, 0),
+    annRecall: o.annRecall ?? 0.95,
+    annBuildThreads: positiveInt('annBuildThreads', o.annBuildThreads, availableParallelism()),
     logLevel: o.logLevel ?? 'info',
     engine: engineSettings(o.engine),
     spark: compileSparkSettings(o.spark, new DataDir(dataDir).sparkStagingDir),

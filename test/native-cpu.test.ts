@@ -136,8 +136,7 @@ describe('native-cpu ALS', () => {
     const seen: TrainProgress[] = [];
     await train(medium, { ...base, factors: 16, iterations: 3, cgSteps: 3, workers: 2 }, { onProgress: (p) => seen.push(p) });
     expect(seen[0].phase).toBe('setup');
-    // the end of an iteration is the report of its loss (a report within the targets' half-sweep can reach
-    // the same fraction once every row is done, before the update settles)
+    // The end of each iteration is reported once, with its loss (a report within the targets' half-sweep can reach the same fraction).
     const ends = seen.filter((p) => p.phase === 'loss' || p.phase === 'done');
     expect(ends.map((p) => p.iteration)).toEqual([1, 2, 3]);
     for (const p of ends) expect(p.fraction).toBe(p.iteration / 3);

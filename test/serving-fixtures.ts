@@ -104,3 +104,46 @@ export function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: 
   for (let f = 0; f < k; f++) s += a[ao + f]! * b[bo + f]!;
   return s;
 }
+
+/**
+ * A model with planted structure, as ALS factors of real data have: targets and sources drawn around
+ * `clusters` random centres (each source's training targets from its own cluster), norms spread
+ * log-normally. Entity types and metadata as in syntheticModel, for the filters.
+ */
+export function plantedModel(o: FixtureOptions & { clusters?: number; seenPer?: number }): TrainedModel {
+  const r = rng(o.seed ?? 1);
+  const gauss = () => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
+  const { sources: m, targets: n, factors: k } = o;
+  const C = o.clusters ?? 24;
+  const centres = Float32Array.from({ length: C * k }, gauss);
+  const byCluster: number[][] = Array.from({ length: C }, () => []);
+  const draw = (rows: number, noise: number, onRow?: (row: number, c: number) => void) => {
+    const out = new Float32Array(rows * k);
+    for (let i = 0; i < rows; i++) {
+      const c = Math.floor(r() * C);
+      const scale = 0.3 * Math.exp(0.4 * gauss());
+      for (let f = 0; f < k; f++) out[i * k + f] = scale * (centres[c * k + f]! + noise * gauss());
+      onRow?.(i, c);
+    }
+    return out;
+  };
+  const targetFactors = draw(n, 0.5, (i, c) => byCluster[c]!.push(i));
+  const sourceCluster = new Int32Array(m);
+  const sourceFactors = draw(m, 0.5, (u, c) => { sourceCluster[u] = c; });
+  const base = syntheticModel({ ...o, density: 0 });
+  const indptr = new Int32Array(m + 1);
+  const indices: number[] = [];
+  const pop = new Float32Array(n);
+  for (let u = 0; u < m; u++) {
+    const pool = byCluster[sourceCluster[u]!]!.length > 0 ? byCluster[sourceCluster[u]!]! : [0];
+    const row = new Set<number>();
+    for (let j = 0; j < (o.seenPer ?? 5); j++) row.add(pool[Math.floor(r() * pool.length)]!);
+    for (const i of [...row].sort((a, b) => a - b)) { indices.push(i); pop[i]!++; }
+    indptr[u + 1] = indices.length;
+  }
+  return {
+    ...base, sourceFactors, targetFactors, targetPopularity: pop,
+    seen: { indptr, indices: Int32Array.from(indices), data: new Float32Array(indices.length).fill(1) },
+    meta: { ...base.meta, data: { ...base.meta.data, interactions: indices.length, pairs: indices.length } },
+  };
+}

@@ -3,7 +3,7 @@ import { compileServerOptions } from '../src/config.js';
 import { InternalError } from '../src/errors.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import { ServedModel } from '../src/service/models/served-model.js';
-import { rankByScore } from '../src/service/serving/rank.js';
+import { ANN_WORK_PER_CANDIDATE, rankByScore, rankingWork } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
 import { ScoringPool } from '../src/service/serving/scoring-pool.js';
 import type { ScoringProtocol } from '../src/service/serving/scoring-protocol.js';
@@ -59,7 +59,7 @@ describe('ScoringPool', () => {
       const mask = j % 3 === 0 ? Uint8Array.from({ length: served.targetCount }, () => (r() < 0.5 ? 1 : 0)) : null;
       const seen = j % 5 === 0 ? undefined : seenOf(served, u);
       const x = served.model.sourceFactors.subarray(u * served.k, (u + 1) * served.k);
-      const want = rankByScore(served, x, count, { mask, list: null }, seen);
+      const want = rankByScore(served, x, count, { mask, list: null, allowed: mask ? mask.reduce((a, b) => a + b, 0) : served.targetCount }, seen);
       jobs.push({ got: pool.rank(served, x, count, mask, seen), want: { indices: Array.from(want.indices), scores: Array.from(want.scores) }, what: `request ${j}` });
     }
     for (const { got, want, what } of jobs) {
@@ -77,7 +77,7 @@ describe('ScoringPool', () => {
     const xs = (s: ServedModel, u: number) => s.model.sourceFactors.subarray(u * s.k, (u + 1) * s.k);
     const all = [one.rank(big, xs(big, 0), 10, null), ...[0, 1, 2, 3].map((u) => one.rank(small, xs(small, u), 10, null))];
     const results = await Promise.all(all);
-    [0, 1, 2, 3].forEach((u) => expect(Array.from(results[u + 1]!.indices)).toEqual(Array.from(rankByScore(small, xs(small, u), 10, { mask: null, list: null }).indices)));
+    [0, 1, 2, 3].forEach((u) => expect(Array.from(results[u + 1]!.indices)).toEqual(Array.from(rankByScore(small, xs(small, u), 10, { mask: null, list: null, allowed: small.targetCount }).indices)));
     expect(one.stats().requests).toBe(5);
     expect(one.stats().batched).toBeGreaterThan(0);
   });
@@ -87,7 +87,7 @@ describe('ScoringPool', () => {
     pools.push(pool);
     const served = new ServedModel(syntheticModel({ sources: 4, targets: 300, factors: 8, seed: 8 }), 1, { slots: 1 });
     const x = served.model.sourceFactors.subarray(0, 8);
-    const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null }).indices);
+    const want = Array.from(rankByScore(served, x, 5, { mask: null, list: null, allowed: served.targetCount }).indices);
     expect(Array.from((await pool.rank(served, x, 5, null)).indices)).toEqual(want);
     const slots = (pool as unknown as { slots: Array<{ client: WorkerClient<ScoringProtocol> }> }).slots;
     // The worker is held inside a call, so the request below is queued behind it, certainly in flight, when the
@@ -119,7 +119,7 @@ describe('Recommend with and without scoring threads', () => {
   it('answers identically with servingThreads 0 (event loop) and 2, and validates the option', async () => {
     const model = syntheticModel({ sources: 50, targets: 900, factors: 24, seed: 11, modelId: 'p' });
     const a = await startTestServer({ servingThreads: 0 });
-    const b = await startTestServer({ servingThreads: 2 });
+    const b = await startTestServer({ servingThreads: 2, servingInlineWork: 0 }); // every ranking on the threads
     servers.push(a, b);
     await serveModel(a, model);
     await serveModel(b, model);
@@ -134,5 +134,17 @@ describe('Recommend with and without scoring threads', () => {
     expect(rb).toEqual(ra);
     expect(ra.some((r) => r.results[0]!.strategy === 'fold_in')).toBe(true);
     expect(() => compileServerOptions({ servingThreads: -1 })).toThrow(/servingThreads must be an integer >= 0/);
+    expect(() => compileServerOptions({ servingInlineWork: -1 })).toThrow(/servingInlineWork must be an integer >= 0/);
+  });
+
+  it('rankings up to servingInlineWork stay on the event loop; larger ones go to the threads', async () => {
+    const pool = new ScoringPool(1, undefined, 900 * 24);
+    pools.push(pool);
+    const served = new ServedModel(syntheticModel({ sources: 5, targets: 900, factors: 24, seed: 12 }), 1, { slots: 1 });
+    expect(rankingWork(served, 0)).toBe(900 * 24); // an exact pass
+    expect(pool.takes(served, rankingWork(served, 0))).toBe(false);
+    expect(pool.takes(served, rankingWork(served, 0) + 1)).toBe(true);
+    expect(rankingWork(served, 10)).toBe(10 * 24 * ANN_WORK_PER_CANDIDATE);
+    expect(pool.takes(new ServedModel(syntheticModel({ sources: 5, targets: 900, factors: 24, seed: 12 }), 1, { slots: 0 }), 1e9)).toBe(false); // no slot for the worker
   });
 });

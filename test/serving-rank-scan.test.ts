@@ -33,7 +33,7 @@ describe('rankByScore dense scan (threshold + block maxima)', () => {
       const mask = r() < 0.5 ? Uint8Array.from({ length: n }, () => (r() < 0.7 ? 1 : 0)) : null;
       const seen = Int32Array.from(new Set(Array.from({ length: Math.floor(r() * 10) }, () => Math.floor(r() * n)))).sort();
       const served = servedOf(Y, n, k, seed % 3 !== 0);
-      const got = rankByScore(served, x, count, { mask, list: null }, seen);
+      const got = rankByScore(served, x, count, { mask, list: null, allowed: mask ? mask.reduce((a, b) => a + b, 0) : n }, seen);
       const all: Array<{ i: number; s: number }> = [];
       for (let i = 0; i < n; i++) {
         if ((mask && !mask[i]) || seen.includes(i)) continue;

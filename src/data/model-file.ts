@@ -8,7 +8,8 @@
  *   seen.arrow     source_index Int32, target_index Int32, weight Float32 (rows sorted by source, the CSR's
  *                  entries in order; indptr is rebuilt from source_index)
  *
- * Arrow IPC *file* format, one record batch per file.
+ * Arrow IPC *file* format, one record batch per file. Serving may add `ann-ip.usearch` and `ann-ip.json`
+ * beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed into place.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -6,13 +6,35 @@
  * caller uses only that reference for the whole request. A new job (after ModelRegistry.commit) is
  * picked up by the next `get`; requests already running finish on the old one, which is then
  * garbage-collected. Concurrent loads of the same job share one promise.
+ *
+ * ANN indexes: a model of at least `ann.thresholdTargets` targets gets its index when it loads: the one
+ * stored in its directory (serving/ann-index.ts) if it indexes this version, else one built in the
+ * background (serving/ann-builder.ts) and stored there; until then it is ranked exactly. The index is
+ * attached to that ServedModel only, so a swap never mixes indexes. `prepare` loads a newly served version
+ * ahead of its first request (the swap listener calls it), so its index is built at training end.
  */
 import { modelBytes, readModel } from '../../data/model-file.js';
-import { FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
+import { CancelledError, FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { annPaths, annUnavailable, readAnnMeta, type AnnMeta } from '../serving/ann-index.js';
+import type { AnnBuilder, AnnBuildState } from '../serving/ann-builder.js';
 import { ServedModel, type ScoringOptions } from './served-model.js';
 import type { TrainedModel } from '../../data/trained-model.js';
 import type { ServiceMetrics } from '../metrics.js';
+
+export interface AnnOptions {
+  /** Models with at least this many targets get an index (0 = none). */
+  thresholdTargets: number;
+  builder: AnnBuilder;
+}
+
+/** The ANN index of a model version as GetModel reports it. */
+export interface AnnStatus {
+  /** "ready", "unused" (calibration reached no breadth with the target recall), "building", "failed: ...", "not built" (until the version is first served). */
+  state: string;
+  meta?: AnnMeta;
+  thresholdTargets: number;
+}
 
 export interface ModelCacheOptions {
   /** The served job of a model and its directory; undefined when no completed job serves it (yet). */
@@ -26,6 +48,8 @@ export interface ModelCacheOptions {
   scoring?: ScoringOptions;
   /** Loader (default: readModel). */
   load?: (dir: string) => Promise<TrainedModel>;
+  /** ANN indexes for large catalogs (none when absent). */
+  ann?: AnnOptions;
   /** Hits and misses are counted here (service/metrics.ts). */
   metrics?: ServiceMetrics;
 }
@@ -68,11 +92,39 @@ export class ModelCache {
     return p;
   }
 
+  /**
+   * Loads the served version of `modelId` in the background when it will need an ANN index (`targets` at
+   * least the threshold), so the index is found or built before its first request. Errors are logged.
+   */
+  prepare(modelId: string, targets: number): void {
+    const ann = this.o.ann;
+    if (!ann || ann.thresholdTargets <= 0 || targets < ann.thresholdTargets) return;
+    this.get(modelId).catch((err: Error) => this.o.log?.warn({ modelId, err: err.message }, 'could not load the newly served model ahead of its first request'));
+  }
+
+  /** The ANN index of version `jobId` (directory `dir`, `targets` targets) of a model; undefined when it has none and needs none. */
+  async annStatus(modelId: string, jobId: string, dir: string, targets: number, factors: number): Promise<AnnStatus | undefined> {
+    const ann = this.o.ann;
+    if (!ann) return undefined;
+    const thresholdTargets = ann.thresholdTargets;
+    const loaded = this.entries.get(modelId);
+    let meta = loaded?.jobId === jobId ? loaded.served.ann?.meta : undefined;
+    const building: AnnBuildState | undefined = meta ? undefined : ann.builder.state(dir);
+    if (building) return { state: building.state === 'building' ? 'building' : `failed: ${building.error}`, thresholdTargets };
+    meta ??= await readAnnMeta(dir, { jobId, targets, factors });
+    if (meta) return { state: meta.breadth > 0 ? 'ready' : 'unused', meta, thresholdTargets };
+    if (thresholdTargets <= 0 || targets < thresholdTargets) return undefined;
+    return { state: annUnavailable() ? `failed: ${annUnavailable()}` : 'not built', thresholdTargets };
+  }
+
   /** Drops the loaded copy of a model (call after a new job is committed or the model is deleted). */
   invalidate(modelId: string): void {
     const e = this.entries.get(modelId);
     if (e) { this.entries.delete(modelId); this.totalBytes -= e.served.bytes; }
   }
+
+  /** The builder of the ANN indexes (tests hold it to watch a build in progress). */
+  get annBuilder(): AnnBuilder | undefined { return this.o.ann?.builder; }
 
   /** Loaded models (for tests and diagnostics). */
   stats(): { models: number; bytes: number; budgetBytes: number } {
@@ -87,7 +139,23 @@ export class ModelCache {
     } catch (err) {
       throw new InternalError(`model "${modelId}" (job ${jobId}) could not be loaded: ${(err as Error).message}`, { cause: err });
     }
-    const served = new ServedModel(model, modelBytes(model), this.o.scoring);
+    const ann = this.o.ann;
+    const wantsAnn = ann !== undefined && ann.thresholdTargets > 0 && model.targetIds.length >= ann.thresholdTargets && !annUnavailable();
+    const stored = wantsAnn ? await readAnnMeta(dir, { jobId, targets: model.targetIds.length, factors: model.meta.factors }) : undefined;
+    const build = wantsAnn && !stored;
+    // A build ranks exactly on a scratch slot of its own in the model's memory: one beyond the scoring workers'.
+    const slots = this.o.scoring?.slots ?? 0;
+    const served = new ServedModel(model, modelBytes(model), { ...this.o.scoring, slots: slots + (build ? 1 : 0) });
+    if (stored) served.attachAnn(stored, annPaths(dir).index);
+    else if (build) {
+      ann.builder.build(served, dir, slots).then(
+        (meta) => { served.attachAnn(meta, annPaths(dir).index); },
+        (err: Error) => {
+          if (err instanceof CancelledError) this.o.log?.debug({ modelId, jobId }, 'ANN index build cancelled (server stopping)');
+          else this.o.log?.warn({ modelId, jobId, err: err.message }, 'ANN index build failed; the model is ranked exactly');
+        },
+      );
+    }
     // A newer job may have been committed (and loaded) while this one loaded: never replace it with an older one.
     const current = this.o.resolveServed(modelId);
     if (current && current.jobId !== jobId) return served;

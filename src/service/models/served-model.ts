@@ -1,9 +1,12 @@
 /**
  * A loaded model plus what serving derives from it once: id -> index maps, the popularity order,
  * and lazily Y^T Y (fold-in) and target norms (cosine). Immutable once built: a request holds one
- * reference for its whole duration, so a swap never mixes factors of two models.
+ * reference for its whole duration, so a swap never mixes factors of two models. The one later
+ * addition is the model's ANN index (serving/ann-index.ts), attached once when it is found or built:
+ * it belongs to this object, so a request never searches another version's index.
  */
 import { gram } from '../../engine/reference.js';
+import { AnnIndex, type AnnMeta } from '../serving/ann-index.js';
 import { WasmScorer } from '../serving/wasm-scorer.js';
 import type { TrainedModel } from '../../data/trained-model.js';
 
@@ -26,8 +29,14 @@ export class ServedModel {
   readonly bytes: number;
   private yty?: Float64Array;
   private norms?: Float32Array;
-  /** Small per-model cache of candidate masks by filter key (see serving/candidates.ts). */
-  readonly maskCache = new Map<string, Uint8Array | null>();
+  /** Small per-model cache of candidate masks (and their counts of allowed targets) by filter key (see serving/candidates.ts). */
+  readonly maskCache = new Map<string, { mask: Uint8Array; allowed: number }>();
+  /** The ANN index of this model version, once attached (stored file and its meta). */
+  private annFile?: { meta: AnnMeta; path: string };
+  /** The index opened on the event loop (memory-mapped on first use); null = it could not be opened. */
+  private annOpened?: AnnIndex | null;
+  /** Rankings answered through the index, and those it sent to the exact path (too few candidates survived the filters). */
+  readonly annCounts = { approximate: 0, fallback: 0 };
 
   /** SIMD scoring kernel over the target factors (undefined: plain JS kernel). */
   readonly scorer?: WasmScorer;
@@ -52,6 +61,32 @@ export class ServedModel {
   get jobId(): string { return this.model.meta.jobId; }
   get sourceCount(): number { return this.model.sourceIds.length; }
   get targetCount(): number { return this.model.targetIds.length; }
+
+  /** The attached ANN index (its file and meta), undefined while there is none. */
+  get ann(): { readonly meta: AnnMeta; readonly path: string } | undefined { return this.annFile; }
+
+  /** Attaches the index found or built for this version (first attach wins). */
+  attachAnn(meta: AnnMeta, path: string): void {
+    if (meta.jobId !== this.jobId || meta.targets !== this.targetCount || meta.factors !== this.k) {
+      throw new Error(`ANN index of ${meta.jobId} (${meta.targets} x ${meta.factors}) does not belong to model version ${this.jobId} (${this.targetCount} x ${this.k})`);
+    }
+    this.annFile ??= { meta, path };
+  }
+
+  /** The index for searches on this thread, opened on first use; undefined when none is attached or it cannot be opened. */
+  annIndex(onError?: (err: Error) => void): AnnIndex | undefined {
+    if (!this.annFile || this.annOpened === null) return undefined;
+    if (!this.annOpened) {
+      try {
+        this.annOpened = AnnIndex.open(this.annFile.path, this.annFile.meta);
+      } catch (err) {
+        this.annOpened = null;
+        onError?.(err as Error);
+        return undefined;
+      }
+    }
+    return this.annOpened;
+  }
 
   /** Y^T Y (k x k, float64), computed on first use. */
   gramian(): Float64Array {

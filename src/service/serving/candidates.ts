@@ -26,6 +26,8 @@ export interface Candidates {
   mask: Uint8Array | null;
   /** When include ids were given: the allowed target indices, ascending (score only these). */
   list: Int32Array | null;
+  /** How many targets may be returned (the mask's ones; the catalog size when there is no mask). */
+  allowed: number;
 }
 
 const MAX_IDS = 100_000;
@@ -52,7 +54,7 @@ export function compileTargetSelection(req: {
 
 const MASK_CACHE_SIZE = 32;
 
-function entityMask(served: ServedModel, sel: TargetSelection): Uint8Array | null {
+function entityMask(served: ServedModel, sel: TargetSelection): { mask: Uint8Array; allowed: number } | null {
   if (!sel.entity) return null;
   const cached = served.maskCache.get(sel.key);
   if (cached !== undefined) {
@@ -62,10 +64,12 @@ function entityMask(served: ServedModel, sel: TargetSelection): Uint8Array | nul
   }
   const { type, metadata } = served.model.targetEntities;
   const mask = new Uint8Array(served.targetCount);
-  for (let i = 0; i < mask.length; i++) mask[i] = entityPasses(sel.entity, type[i] ?? null, metadata[i] ?? null) ? 1 : 0;
-  served.maskCache.set(sel.key, mask);
+  let allowed = 0;
+  for (let i = 0; i < mask.length; i++) if (entityPasses(sel.entity, type[i] ?? null, metadata[i] ?? null)) { mask[i] = 1; allowed++; }
+  const entry = { mask, allowed };
+  served.maskCache.set(sel.key, entry);
   if (served.maskCache.size > MASK_CACHE_SIZE) served.maskCache.delete(served.maskCache.keys().next().value!);
-  return mask;
+  return entry;
 }
 
 /** The candidates of one request on one model. Masks of the entity part are cached per model. */
@@ -75,7 +79,7 @@ export function candidatesFor(served: ServedModel, sel: TargetSelection): Candid
     const set = new Set<number>();
     for (const id of sel.include) {
       const i = served.targetIndex.get(id);
-      if (i !== undefined && (!base || base[i])) set.add(i);
+      if (i !== undefined && (!base || base.mask[i])) set.add(i);
     }
     for (const id of sel.exclude ?? []) {
       const i = served.targetIndex.get(id);
@@ -84,13 +88,14 @@ export function candidatesFor(served: ServedModel, sel: TargetSelection): Candid
     const list = Int32Array.from(set).sort();
     const mask = new Uint8Array(served.targetCount);
     for (const i of list) mask[i] = 1;
-    return { mask, list };
+    return { mask, list, allowed: list.length };
   }
-  if (!sel.exclude) return { mask: base, list: null };
-  const mask = base ? base.slice() : new Uint8Array(served.targetCount).fill(1);
+  if (!sel.exclude) return { mask: base?.mask ?? null, list: null, allowed: base?.allowed ?? served.targetCount };
+  const mask = base ? base.mask.slice() : new Uint8Array(served.targetCount).fill(1);
+  let allowed = base ? base.allowed : served.targetCount;
   for (const id of sel.exclude) {
     const i = served.targetIndex.get(id);
-    if (i !== undefined) mask[i] = 0;
+    if (i !== undefined && mask[i]) { mask[i] = 0; allowed--; }
   }
-  return { mask, list: null };
+  return { mask, list: null, allowed };
 }

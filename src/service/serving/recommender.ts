@@ -7,7 +7,7 @@ import type { ServedModel } from '../models/served-model.js';
 import { candidatesFor, compileTargetSelection, type Candidates } from './candidates.js';
 import { foldIn, validateFoldInInteractions } from './fold-in.js';
 import { MAX_SOURCES_PER_CALL, requireModelId, resultCount } from './limits.js';
-import { rankByPopularity, rankByScore } from './rank.js';
+import { annWantedFor, rankByPopularity, rankByScore, rankingWork } from './rank.js';
 import type { ScoringPool } from './scoring-pool.js';
 import type { TopK } from './top-k.js';
 
@@ -28,10 +28,19 @@ export function seenOf(served: ServedModel, u: number): Int32Array {
   return indices.subarray(indptr[u]!, indptr[u + 1]!);
 }
 
-/** rankByScore, on a scoring worker when a pool is given and can take the request (same results). */
-function rank(scoring: ScoringPool | undefined, served: ServedModel, x: Float32Array | Float64Array, count: number, cand: Candidates, seen?: Int32Array): TopK | Promise<TopK> {
-  if (scoring && !cand.list && scoring.accepts(served)) return scoring.rank(served, x, count, cand.mask, seen);
-  return rankByScore(served, x, count, cand, seen);
+/**
+ * rankByScore, through the model's ANN index unless `exact` (or the index cannot answer the request), on a
+ * scoring worker when a pool is given and the work is worth the thread hop (same results either way).
+ */
+async function rank(scoring: ScoringPool | undefined, served: ServedModel, x: Float32Array | Float64Array, count: number, cand: Candidates, seen: Int32Array | undefined, exact: boolean): Promise<TopK> {
+  const wanted = annWantedFor(served, count, cand, seen, exact);
+  const top = scoring && !cand.list && scoring.takes(served, rankingWork(served, wanted))
+    ? await scoring.rank(served, x, count, cand.mask, seen, wanted)
+    : rankByScore(served, x, count, cand, seen, wanted);
+  if (wanted > 0) {
+    if (top.approximate) served.annCounts.approximate++; else served.annCounts.fallback++;
+  }
+  return top;
 }
 
 /**
@@ -42,6 +51,8 @@ function rank(scoring: ScoringPool | undefined, served: ServedModel, x: Float32A
  *  - unknown source: the most popular targets (same filters and exclusions), strategy "popularity",
  *    or NOT_FOUND naming the source when `strict`.
  * exclude_seen (default true) leaves out the source's training targets (fold-in: the given ones).
+ * Models with an ANN index rank through it (exact re-ranking of its candidates) unless `exact` is set;
+ * `exact` gives the exact path's results, bit for bit.
  */
 export async function recommend(models: ModelSource, req: RecommendRequest__Output, scoring?: ScoringPool): Promise<RecommendResponse> {
   const modelId = requireModelId(req.model_id);
@@ -66,6 +77,7 @@ export async function recommend(models: ModelSource, req: RecommendRequest__Outp
   }
   const count = resultCount(req.max_recommendations, 'max_recommendations');
   const excludeSeen = req.exclude_seen ?? true;
+  const exact = req.exact ?? false;
   const sel = compileTargetSelection(req);
 
   const served = await models.get(modelId); // the one model reference of this request
@@ -78,14 +90,14 @@ export async function recommend(models: ModelSource, req: RecommendRequest__Outp
       if (req.strict) throw new NotFoundError(`none of the ${foldInList.length} interactions names a target of model "${modelId}"`, { field: 'interactions' });
       results.push({ source_id: id, recommendations: toRecommendations(served, rankByPopularity(served, count, cand, excludeSeen ? f.seen : undefined)), strategy: 'popularity' });
     } else {
-      results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, f.x, count, cand, excludeSeen ? f.seen : undefined)), strategy: 'fold_in' });
+      results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, f.x, count, cand, excludeSeen ? f.seen : undefined, exact)), strategy: 'fold_in' });
     }
   } else {
     for (const { id, field } of sourceIds) {
       const u = served.sourceIndex.get(id);
       if (u !== undefined) {
         const x = served.model.sourceFactors.subarray(u * served.k, (u + 1) * served.k);
-        results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, x, count, cand, excludeSeen ? seenOf(served, u) : undefined)), strategy: 'model' });
+        results.push({ source_id: id, recommendations: toRecommendations(served, await rank(scoring, served, x, count, cand, excludeSeen ? seenOf(served, u) : undefined, exact)), strategy: 'model' });
       } else if (req.strict) {
         throw new NotFoundError(`source "${id}" is not in model "${modelId}"`, { field });
       } else {

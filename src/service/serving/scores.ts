@@ -34,3 +34,13 @@ function dotAll64(x: ArrayLike<number>, Y: Float32Array, out: Float64Array | Flo
     out[i] = s0 + s1 + s2 + s3;
   }
 }
+
+/** out[j] = x . Y[idx[j]] for j < m, with dotAll's arithmetic (so each score equals dotAll's for that row, bit for bit). */
+export function dotRows(x: ArrayLike<number>, Y: Float32Array, k: number, idx: ArrayLike<number>, m: number, out: Float64Array): void {
+  const one = new Float64Array(1);
+  for (let j = 0; j < m; j++) {
+    const o = idx[j]! * k;
+    dotAll(x, Y.subarray(o, o + k), k, one, 1);
+    out[j] = one[0]!;
+  }
+}

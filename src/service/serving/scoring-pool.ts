@@ -23,7 +23,7 @@ import type { TopK } from './top-k.js';
 
 const MAX_RESTARTS = 3;
 
-interface Slot { client: WorkerClient<ScoringProtocol>; inFlight: number; known: Set<number> }
+interface Slot { client: WorkerClient<ScoringProtocol>; inFlight: number; known: Set<number>; knownAnn: Set<number> }
 
 /** Copy of a typed array's own elements (structured clone would copy a view's whole buffer). */
 function own<T extends Float32Array | Int32Array | Uint8Array>(a: T): T {
@@ -42,7 +42,11 @@ export class ScoringPool {
   /** Worker restarts since the last successful reply; beyond MAX_RESTARTS the pool closes (event-loop scoring). */
   private restarts = 0;
 
-  constructor(readonly size: number, private readonly log?: Logger) {
+  /**
+   * `inlineWork`: rankings of at most this much work (rank.ts rankingWork) are better done on the event
+   * loop than sent here (`takes`); default 0 (every ranking the pool accepts).
+   */
+  constructor(readonly size: number, private readonly log?: Logger, private readonly inlineWork = 0) {
     for (let i = 0; i < size; i++) this.slots.push(this.start(i));
   }
 
@@ -51,8 +55,16 @@ export class ScoringPool {
     return !this.closed && this.size > 0 && (served.scorer?.slots ?? 0) >= this.size;
   }
 
-  /** The `count` best targets for x (see rankByScore; same results, bit for bit). */
-  async rank(served: ServedModel, x: Float32Array | Float64Array, count: number, mask: Uint8Array | null, seen?: Int32Array): Promise<TopK> {
+  /** Whether a ranking of `work` multiply-adds on `served` should come here rather than run on the event loop. */
+  takes(served: ServedModel, work: number): boolean {
+    return work > this.inlineWork && this.accepts(served);
+  }
+
+  /**
+   * The `count` best targets for x (see rankByScore; same results, bit for bit), through the model's ANN
+   * index when `wanted` > 0 and it can answer (`approximate` set).
+   */
+  async rank(served: ServedModel, x: Float32Array | Float64Array, count: number, mask: Uint8Array | null, seen?: Int32Array, wanted = 0): Promise<TopK> {
     if (!this.accepts(served)) throw new UnavailableError('the scoring pool is closed');
     let model = this.ids.get(served);
     if (model === undefined) {
@@ -65,16 +77,20 @@ export class ScoringPool {
     for (const c of this.slots) if (c.inFlight < slot.inFlight) slot = c;
     const first = !slot.known.has(model);
     if (first) slot.known.add(model);
+    const ann = wanted > 0 ? served.ann : undefined;
+    const firstAnn = ann !== undefined && !slot.knownAnn.has(model);
+    if (firstAnn) slot.knownAnn.add(model);
     slot.inFlight++;
     try {
       const r = await slot.client.call('rank', {
         model, share: first ? served.scorer!.share() : undefined, x: x instanceof Float32Array ? own(x) : Float32Array.from(x), count,
         mask: mask ? own(mask) : undefined, seen: seen && seen.length > 0 ? own(seen) : undefined,
+        wanted: ann ? wanted : undefined, ann: firstAnn ? { path: ann.path, meta: ann.meta } : undefined,
       });
       this.restarts = 0;
       this.counts.requests++;
       if (r.group > 1) this.counts.batched++;
-      return { indices: r.indices, scores: r.scores };
+      return r.approximate ? { indices: r.indices, scores: r.scores, approximate: true } : { indices: r.indices, scores: r.scores };
     } catch (err) {
       if (this.shuttingDown) throw new UnavailableError('server shutting down', { cause: err });
       if (!slot.client.alive) throw new InternalError(`scoring worker stopped: ${(err as Error).message}`, { cause: err });
@@ -96,13 +112,14 @@ export class ScoringPool {
 
   private drop(model: number): void {
     for (const s of this.slots) {
+      s.knownAnn.delete(model);
       if (s.known.delete(model)) s.client.call('drop', { model }).catch(() => undefined); // a stopped worker holds nothing
     }
   }
 
   private start(index: number): Slot {
     const client = WorkerClient.start<ScoringProtocol>(import.meta.url, 'scoring-worker', { label: 'scoring worker', ref: false });
-    const slot: Slot = { client, inFlight: 0, known: new Set() };
+    const slot: Slot = { client, inFlight: 0, known: new Set(), knownAnn: new Set() };
     client.call('attach', { slot: index }).catch(() => undefined); // a failure shows in the requests that follow
     client.onStop((err) => {
       if (this.closed) return;

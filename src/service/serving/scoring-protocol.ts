@@ -3,6 +3,7 @@
  * util/worker-rpc.ts. Every typed array travels as its own buffer (copied by structured clone; results
  * are transferred back).
  */
+import type { AnnMeta } from './ann-index.js';
 import type { ScorerShare } from './wasm-scorer.js';
 
 export interface RankRequest {
@@ -13,6 +14,9 @@ export interface RankRequest {
   count: number;
   mask?: Uint8Array;
   seen?: Int32Array;
+  /** Candidates to fetch from the model's ANN index (0/absent = exact); `ann` is sent with the first such request of a model to this worker. */
+  wanted?: number;
+  ann?: { path: string; meta: Pick<AnnMeta, 'factors' | 'quantization'> };
 }
 
 export interface Ranked {
@@ -20,6 +24,8 @@ export interface Ranked {
   scores: Float64Array;
   /** How many sources were scored in the same pass over the factors (1 = alone). */
   group: number;
+  /** Answered through the ANN index. */
+  approximate?: boolean;
 }
 
 export type ScoringProtocol = {

@@ -11,6 +11,8 @@ export const SCORE_BLOCK = 64;
 export interface TopK {
   indices: Int32Array;
   scores: Float64Array;
+  /** Set when the ranking came through an ANN index (re-ranked exactly) rather than an exact pass. */
+  approximate?: boolean;
 }
 
 /** a is worse than b (belongs nearer the heap's root). */

@@ -14,6 +14,7 @@
  *   [Y: n*k f32][Q: n*k i8][scales: n f32]
  */
 import { compileWasm, createSharedMemory, WA, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from '../../util/wasm.js';
+import { rerankCandidates } from './ann-index.js';
 import { quantizeSource, topKPrefiltered, type QuantStats } from './quantized.js';
 import { SCORE_BLOCK, topKOfScores, type TopK } from './top-k.js';
 
@@ -107,6 +108,18 @@ function rankFromRegion(s: ScorerShare, fns: Kernels, reg: Region, q: number, co
   }, reg.cand);
 }
 
+/**
+ * rerankCandidates (ann-index.ts) with this region's kernel: lane q's source vector must be loaded in the
+ * region; candidates beyond the region's candidate scratch are cut (callers never fetch that many).
+ */
+function annTopInRegion(s: ScorerShare, fns: Kernels, reg: Region, q: number, cands: Int32Array, count: number, mask: Uint8Array | null | undefined, seen: ArrayLike<number> | undefined): TopK | undefined {
+  const c = cands.length > s.candLimit ? cands.subarray(0, s.candLimit) : cands;
+  return rerankCandidates(c, count, mask, seen, reg.cand, (_idx, m) => {
+    fns.dotRows(s.yPtr, reg.r.candPtr, m, s.k, reg.r.xPtr + 4 * q * s.k, reg.r.resPtr);
+    return reg.res.subarray(0, m);
+  });
+}
+
 export class WasmScorer {
   readonly targetFactors: Float32Array;
   /** Rankings answered through the int8 prefilter / by the full float32 pass (diagnostics, tests). */
@@ -197,6 +210,12 @@ export class WasmScorer {
     const scores = this.scores(x);
     return topKOfScores(scores, this.blockMaxima(), count, mask, seen);
   }
+
+  /** The top `count` of the ANN candidates `cands` for x, rescored exactly (see rerankCandidates); undefined: too few survive. */
+  annTop(x: ArrayLike<number>, cands: Int32Array, count: number, mask: Uint8Array | null | undefined, seen?: ArrayLike<number>): TopK | undefined {
+    for (let f = 0; f < this.s.k; f++) this.reg.x[f] = x[f]!;
+    return annTopInRegion(this.s, this.fns, this.reg, 0, cands, count, mask, seen);
+  }
 }
 
 /** A scoring worker's view of a model: its slot's scratch over the shared memory, up to BATCH sources per pass. */
@@ -261,6 +280,12 @@ export class BatchScorer {
       rest.forEach((j, p) => { out[j] = topKOfScores(scores[p]!, this.blockMaxima(p), reqs[j]!.count, reqs[j]!.mask, reqs[j]!.seen); });
     }
     return out as TopK[];
+  }
+
+  /** WasmScorer.annTop in this slot. */
+  annTop(x: Float32Array, cands: Int32Array, count: number, mask: Uint8Array | null | undefined, seen?: ArrayLike<number>): TopK | undefined {
+    this.load([x]);
+    return annTopInRegion(this.s, this.fns, this.reg, 0, cands, count, mask, seen);
   }
 
   private load(xs: readonly Float32Array[]): void {

@@ -1,11 +1,14 @@
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { GetModelRequest__Output } from '../../gen/recommender/v1/GetModelRequest.js';
+import type { AnnIndex } from '../../gen/recommender/v1/AnnIndex.js';
 import type { Model } from '../../gen/recommender/v1/Model.js';
+import { ANN_KIND } from '../../service/serving/ann-index.js';
 import type { Hyperparameters } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { ModelHyperparameters } from '../../data/trained-model.js';
 import type { Logger } from '../../log.js';
 import type { JobScheduler } from '../../service/jobs/job-scheduler.js';
+import type { AnnStatus, ModelCache } from '../../service/models/model-cache.js';
 import type { ModelRegistry } from '../../service/models/model-registry.js';
 import type { ModelRow } from '../../service/models/model-repo.js';
 import { unary } from '../call.js';
@@ -44,11 +47,26 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
   return msg;
 }
 
-export function getModelHandler(log: Logger, jobs: JobScheduler, models: ModelRegistry): handleUnaryCall<GetModelRequest__Output, Model> {
+/** Model.ann from the serving side's view of the served version's index. */
+export function annMessage(s: AnnStatus): AnnIndex {
+  const m = s.meta;
+  return {
+    kind: m?.kind ?? ANN_KIND, state: s.state, threshold_targets: String(s.thresholdTargets),
+    recall_at_10: m?.recallAt10 ?? 0, build_seconds: m?.buildSeconds ?? 0, bytes: String(m?.bytes ?? 0), breadth: m?.breadth ?? 0,
+  };
+}
+
+export function getModelHandler(log: Logger, jobs: JobScheduler, models: ModelRegistry, serving?: ModelCache): handleUnaryCall<GetModelRequest__Output, Model> {
   return unary(log, 'GetModel', async (req: GetModelRequest__Output) => {
     if (!req.model_id) throw new InvalidArgumentError('model_id is required', { field: 'model_id' });
     const row = models.get(req.model_id);
     if (!row) throw new NotFoundError(`no model "${req.model_id}"`, { field: 'model_id' });
-    return modelMessage(jobs, row);
+    const msg = modelMessage(jobs, row);
+    const served = row.jobId && row.meta ? models.served(row.modelId) : undefined;
+    if (serving && served && row.meta) {
+      const ann = await serving.annStatus(row.modelId, served.jobId, served.dir, row.meta.data.targets, row.meta.factors);
+      if (ann) msg.ann = annMessage(ann);
+    }
+    return msg;
   });
 }

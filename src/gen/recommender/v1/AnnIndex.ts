@@ -8,6 +8,8 @@ export interface AnnIndex {
   'build_seconds'?: (number | string);
   'bytes'?: (number | string | Long);
   'threshold_targets'?: (number | string | Long);
+  'state'?: (string);
+  'breadth'?: (number);
 }
 
 export interface AnnIndex__Output {
@@ -16,4 +18,6 @@ export interface AnnIndex__Output {
   'build_seconds': (number);
   'bytes': (string);
   'threshold_targets': (string);
+  'state': (string);
+  'breadth': (number);
 }

@@ -1,0 +1,13 @@
+/**
+ * Protocol of the ANN build worker (ann-worker.ts; parent side: ann-builder.ts), over util/worker-rpc.ts.
+ * The factors travel as the served model's shared memory (no copy) or, without the SIMD kernel, as a copy.
+ */
+import type { AnnBuildRequest } from './ann-build.js';
+import type { AnnMeta } from './ann-index.js';
+
+export type AnnProtocol = {
+  /** Builds, calibrates and stores one model's index; resolves with what was stored. */
+  build: { request: AnnBuildRequest; response: AnnMeta };
+  /** Holds the worker thread until flag[0] becomes non-zero (lets a test see a build in progress, deterministically). */
+  hold: { request: Int32Array; response: null };
+};

@@ -1,0 +1,269 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AnnIndex__Output } from '../src/gen/recommender/v1/AnnIndex.js';
+import type { GetModelRequest } from '../src/gen/recommender/v1/GetModelRequest.js';
+import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
+import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
+import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
+import type { TrainedModel } from '../src/data/trained-model.js';
+import { compileServerOptions } from '../src/config.js';
+import { DataDir } from '../src/data-dir.js';
+import { JobRepo } from '../src/service/jobs/job-repo.js';
+import type { ServedModel } from '../src/service/models/served-model.js';
+import { ANN_INDEX_FILE, ANN_META_FILE, type AnnMeta } from '../src/service/serving/ann-index.js';
+import { rankByScore } from '../src/service/serving/rank.js';
+import { seenOf } from '../src/service/serving/recommender.js';
+import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { plantedModel, rng, serveModel } from './serving-fixtures.js';
+
+/**
+ * ANN serving (serving/ann-index.ts): Recommend through an HNSW index above a catalog-size threshold,
+ * re-ranked exactly, with every filter and exclusion; `exact` as before; one index per model version.
+ * Real servers over real sockets; small catalogs with a low threshold so indexes build in seconds.
+ */
+const THRESHOLD = 1000;
+const servers: TestServer[] = [];
+afterAll(async () => { for (const s of servers) await s.dispose(); });
+
+async function server(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const s = await startTestServer({ annThresholdTargets: THRESHOLD, annBuildThreads: 2, ...o });
+  servers.push(s);
+  return s;
+}
+const recommend = (s: TestServer, req: RecommendRequest) => call<RecommendRequest, RecommendResponse__Output>(s.client.Recommend.bind(s.client), req);
+const getModel = (s: TestServer, id: string) => call<GetModelRequest, Model__Output>(s.client.GetModel.bind(s.client), { model_id: id });
+
+/** Polls GetModel until the served version's index is no longer pending (generous bound: a loaded 2-core machine). */
+async function annReady(s: TestServer, id: string): Promise<AnnIndex__Output> {
+  for (let t = 0; t < 600; t++) {
+    const ann = (await getModel(s, id)).ann;
+    if (ann && ann.state !== 'building' && ann.state !== 'not built') return ann;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the index of ${id} did not become ready`);
+}
+
+/** Serves `M` (as a completed training does) and waits for its index. */
+async function serveIndexed(s: TestServer, M: TrainedModel): Promise<AnnIndex__Output> {
+  await serveModel(s, M);
+  return annReady(s, M.meta.modelId);
+}
+
+function ranked(r: RecommendResponse__Output, j = 0): Array<{ id: string; score: number }> {
+  return r.results[j]!.recommendations.map((x) => ({ id: x.target_id, score: x.score }));
+}
+
+describe('ANN index: build, recall, GetModel', () => {
+  it('planted data: the index is built off the event loop, recall@10 above the bound, reported by GetModel; small catalogs get none', async () => {
+    const s = await server();
+    const ann = await serveIndexed(s, plantedModel({ sources: 400, targets: 4000, factors: 16, seed: 3, modelId: 'planted', jobId: 'p1' }));
+    expect(ann.kind).toBe('hnsw (usearch)');
+    expect(ann.state).toBe('ready');
+    expect(ann.threshold_targets).toBe(String(THRESHOLD));
+    expect(ann.recall_at_10).toBeGreaterThanOrEqual(0.95); // the configured target (default)
+    expect(ann.build_seconds).toBeGreaterThan(0);
+    expect(Number(ann.bytes)).toBeGreaterThan(0);
+    expect(ann.breadth).toBeGreaterThan(0);
+    const dir = new DataDir(s.dataDir).modelDir('planted', 'p1');
+    expect(existsSync(join(dir, ANN_INDEX_FILE)) && existsSync(join(dir, ANN_META_FILE))).toBe(true);
+
+    // Recall of the served answers against exact ones, every source (the calibration sampled all 400).
+    let hits = 0, total = 0;
+    for (let u = 0; u < 400; u++) {
+      const [a, e] = await Promise.all([recommend(s, { model_id: 'planted', source_id: `u${u}` }), recommend(s, { model_id: 'planted', source_id: `u${u}`, exact: true })]);
+      const want = new Set(ranked(e).map((x) => x.id));
+      total += want.size;
+      hits += ranked(a).filter((x) => want.has(x.id)).length;
+    }
+    expect(hits / total).toBeGreaterThanOrEqual(0.95);
+    const served = await s.app.serving.get('planted');
+    expect(served.annCounts.approximate).toBeGreaterThan(300);
+
+    // Below the threshold: no index, no files, nothing in GetModel.
+    const small = plantedModel({ sources: 50, targets: THRESHOLD - 1, factors: 16, seed: 4, modelId: 'small', jobId: 's1' });
+    await serveModel(s, small);
+    await recommend(s, { model_id: 'small', source_id: 'u1' });
+    expect((await getModel(s, 'small')).ann).toBeNull();
+    expect(existsSync(join(new DataDir(s.dataDir).modelDir('small', 's1'), ANN_INDEX_FILE))).toBe(false);
+  });
+
+  it('a build runs on its own thread: while the builder is held, the server answers (exactly) and GetModel says building', async () => {
+    const s = await server();
+    const builder = s.app.serving.annBuilder!;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const held = builder.hold(flag);
+    const M = plantedModel({ sources: 80, targets: 1500, factors: 8, seed: 9, modelId: 'held', jobId: 'h1' });
+    await serveModel(s, M);
+    const first = await recommend(s, { model_id: 'held', source_id: 'u2' });
+    expect((await getModel(s, 'held')).ann?.state).toBe('building');
+    expect(ranked(first)).toEqual(ranked(await recommend(s, { model_id: 'held', source_id: 'u2', exact: true })));
+    const served = await s.app.serving.get('held');
+    expect(served.ann).toBeUndefined();
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    await held;
+    expect((await annReady(s, 'held')).state).toBe('ready');
+    expect(served.ann?.meta.jobId).toBe('h1');
+  });
+
+  it('rejects a target recall outside (0, 1]', () => {
+    expect(() => compileServerOptions({ annRecall: 0 })).toThrow(/annRecall must be in \(0, 1\]/);
+    expect(() => compileServerOptions({ annRecall: 1.5 })).toThrow(/annRecall/);
+  });
+});
+
+describe('ANN serving respects every filter and exclusion', () => {
+  const Q = plantedModel({ sources: 200, targets: 3000, factors: 16, seed: 5, modelId: 'q', jobId: 'q1', targetTypes: ['movie', 'show', null] });
+  const n = Q.targetIds.length;
+  const typeOf = (i: number) => Q.targetEntities.type[i];
+  const genreOf = (i: number) => { const m = Q.targetEntities.metadata[i]; return m ? (JSON.parse(m) as { genre: string }).genre : undefined; };
+
+  it('random requests (seeded): a subset of the catalog passing every filter, exact scores, the exact path\'s length; exact: true equals a server without an index', async () => {
+    // One build thread: the same graph on both servers (the insertion order and the level draws are then fixed).
+    const pool = await server({ servingThreads: 1, servingInlineWork: 0, annBuildThreads: 1 }); // every ranking on the scoring worker
+    const inline = await server({ servingThreads: 0, annBuildThreads: 1 }); // every ranking on the event loop
+    const plain = await server({ annThresholdTargets: 0 }); // no index at all: today's exact path
+    for (const s of [pool, inline, plain]) await serveModel(s, Q);
+    await annReady(pool, 'q');
+    await annReady(inline, 'q');
+    const served = await pool.app.serving.get('q');
+    const r = rng(11);
+    const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)]!;
+    for (let j = 0; j < 150; j++) {
+      const u = Math.floor(r() * Q.sourceIds.length);
+      const req: RecommendRequest = { model_id: 'q', source_id: `u${u}`, max_recommendations: pick([1, 5, 10, 10, 25, 60]) };
+      if (r() < 0.3) req.exclude_seen = false;
+      if (r() < 0.3) req.target_type = pick(['movie', 'show']);
+      if (r() < 0.3) req.target_filter = { metadata: [{ key: 'genre', values: [pick(['drama', 'comedy', 'action'])] }], types: r() < 0.5 ? ['movie', 'show'] : [] };
+      if (r() < 0.15) req.include_target_ids = [...Array.from({ length: 1 + Math.floor(r() * 200) }, () => `t${Math.floor(r() * n)}`), 'not-a-target'];
+      if (r() < 0.4) req.exclude_target_ids = Array.from({ length: Math.floor(r() * 300) }, () => `t${Math.floor(r() * n)}`);
+      const [a, b, e, p] = await Promise.all([recommend(pool, req), recommend(inline, req), recommend(pool, { ...req, exact: true }), recommend(plain, req)]);
+      const what = `request ${j}: ${JSON.stringify(req)}`;
+      expect(e, what).toEqual(p);
+      expect(ranked(a), what).toEqual(ranked(b));
+      const got = ranked(a);
+      const seen = new Set(Q.seen.indices.subarray(Q.seen.indptr[u], Q.seen.indptr[u + 1]));
+      const include = req.include_target_ids ? new Set(req.include_target_ids) : undefined;
+      const exclude = new Set(req.exclude_target_ids ?? []);
+      const types = new Set([...(req.target_type ? [req.target_type] : []), ...(req.target_filter?.types ?? [])]);
+      expect(new Set(got.map((x) => x.id)).size, what).toBe(got.length);
+      expect(got.length, what).toBe(ranked(e).length);
+      const exactScores = served.scorer!.scores(served.model.sourceFactors.subarray(u * 16, (u + 1) * 16));
+      for (const { id, score } of got) {
+        const i = Number(id.slice(1));
+        expect(Q.targetIds[i], what).toBe(id);
+        if (req.exclude_seen !== false) expect(seen.has(i), `${what}: ${id} seen`).toBe(false);
+        expect(exclude.has(id), `${what}: ${id} excluded`).toBe(false);
+        if (include) expect(include.has(id), `${what}: ${id} not included`).toBe(true);
+        if (req.target_type) expect(typeOf(i), what).toBe(req.target_type);
+        if (req.target_filter?.types?.length) expect(types.has(typeOf(i) ?? ''), what).toBe(true);
+        if (req.target_filter) expect(genreOf(i), what).toBe(req.target_filter.metadata![0]!.values![0]);
+        // The exact path's score of that target, bit for bit (include lists are ranked exactly: their own loop).
+        if (!include) expect(score, `${what}: score of ${id}`).toBe(exactScores[i]);
+      }
+      if (include) expect(got, what).toEqual(ranked(e));
+      for (let x = 1; x < got.length; x++) expect(got[x - 1]!.score, what).toBeGreaterThanOrEqual(got[x]!.score);
+    }
+    expect(served.annCounts.approximate).toBeGreaterThan(50);
+
+    // Exclusions that take out every candidate the index proposes: too few survive, the exact path answers.
+    const fallbacks = served.annCounts.fallback;
+    const top = await recommend(pool, { model_id: 'q', source_id: 'u7', max_recommendations: 300, exact: true });
+    const req: RecommendRequest = { model_id: 'q', source_id: 'u7', exclude_target_ids: ranked(top).map((x) => x.id) };
+    const [a, e] = await Promise.all([recommend(pool, req), recommend(plain, req)]);
+    expect(ranked(a)).toEqual(ranked(e));
+    expect(served.annCounts.fallback).toBe(fallbacks + 1);
+  });
+});
+
+describe('model swap under load never mixes indexes', () => {
+  it("each response is its version's ranking through its version's index, and both versions answer", async () => {
+    // Version B ranks targets in the opposite order of A (negated target factors): B's index proposes A's
+    // worst targets, so a response mixing A's factors with B's index (or the other way) would miss nearly
+    // all of its version's exact top-10 and fail the recall check below.
+    const s = await server({ servingThreads: 1, servingInlineWork: 0 });
+    const A = plantedModel({ sources: 60, targets: 1500, factors: 8, seed: 7, modelId: 'swap', jobId: 'sA' });
+    const B: TrainedModel = { ...A, meta: { ...A.meta, jobId: 'sB' }, targetFactors: A.targetFactors.map((v) => -v) };
+    const versions = new Map<string, ServedModel>();
+    for (const M of [A, B]) {
+      expect((await serveIndexed(s, M)).state).toBe('ready');
+      versions.set(M.meta.jobId, await s.app.serving.get('swap'));
+    }
+    const exact = (job: string, u: number) => {
+      const v = versions.get(job)!;
+      const x = v.model.sourceFactors.subarray(u * 8, (u + 1) * 8);
+      const t = rankByScore(v, x, 10, { mask: null, list: null, allowed: v.targetCount }, seenOf(v, u));
+      return { top: new Set(Array.from(t.indices, (i) => v.model.targetIds[i]!)), scores: v.scorer!.scores(x).slice() };
+    };
+    const repo = new JobRepo(s.app.db);
+    const jobs = { sA: repo.get('sA')!, sB: repo.get('sB')! };
+    let stop = false, swaps = 0;
+    const swapper = (async () => {
+      while (!stop) {
+        const next = swaps % 2 === 0 ? A : B;
+        s.app.models.commit(next.meta, Date.now(), () => repo.update(jobs[next.meta.jobId as 'sA' | 'sB']));
+        swaps++;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    const seenJobs = { sA: 0, sB: 0 } as Record<string, number>;
+    const loaded = new Set<ServedModel>();
+    for (let wave = 0; wave < 20; wave++) {
+      const us = Array.from({ length: 12 }, (_, j) => (wave * 12 + j) % 60);
+      const responses = await Promise.all(us.map((u) => recommend(s, { model_id: 'swap', source_id: `u${u}` })));
+      responses.forEach((res, j) => {
+        const what = `wave ${wave} request ${j} (${res.job_id})`;
+        expect(['sA', 'sB']).toContain(res.job_id);
+        seenJobs[res.job_id]!++;
+        const want = exact(res.job_id, us[j]!);
+        const got = ranked(res);
+        expect(got.length, what).toBe(10);
+        for (const { id, score } of got) expect(score, `${what}: ${id}`).toBe(want.scores[Number(id.slice(1))]);
+        expect(got.filter(({ id }) => want.top.has(id)).length, what).toBeGreaterThanOrEqual(6);
+      });
+      loaded.add(await s.app.serving.get('swap'));
+    }
+    stop = true;
+    await swapper;
+    expect(swaps).toBeGreaterThan(5);
+    expect(seenJobs.sA).toBeGreaterThan(0);
+    expect(seenJobs.sB).toBeGreaterThan(0);
+    // Every loaded version carries the index of its own version, and answered through it.
+    for (const v of loaded) expect(v.ann?.meta.jobId).toBe(v.jobId);
+    expect([...loaded].some((v) => v.annCounts.approximate > 0)).toBe(true);
+  });
+});
+
+describe('the index persists with the model version', () => {
+  it('a restart reuses the stored index; a stale or missing one is rebuilt', async () => {
+    const first = await server();
+    const built = await serveIndexed(first, plantedModel({ sources: 100, targets: 1200, factors: 8, seed: 13, modelId: 'kept', jobId: 'k1' }));
+    const dir = new DataDir(first.dataDir).modelDir('kept', 'k1');
+    const metaPath = join(dir, ANN_META_FILE);
+    const stored = JSON.parse(readFileSync(metaPath, 'utf8')) as AnnMeta;
+    await first.stop();
+
+    // Restart: GetModel reports the stored index before any request; the first Recommend attaches it, no build.
+    const second = await server({ dataDir: first.dataDir });
+    const again = (await getModel(second, 'kept')).ann!;
+    expect(again).toEqual(built);
+    await recommend(second, { model_id: 'kept', source_id: 'u1' });
+    const served = await second.app.serving.get('kept');
+    expect(served.ann?.meta.builtMs).toBe(stored.builtMs);
+    expect(second.app.serving.annBuilder!.state(dir)).toBeUndefined();
+    await second.stop();
+
+    // A meta that names another version (and a leftover of an interrupted build) -> rebuilt on load.
+    writeFileSync(metaPath, JSON.stringify({ ...stored, jobId: 'another-job' }));
+    const leftover = join(dir, `.tmp-0123456789ab-${ANN_INDEX_FILE}`);
+    writeFileSync(leftover, 'partial');
+    const third = await server({ dataDir: first.dataDir });
+    await recommend(third, { model_id: 'kept', source_id: 'u1' });
+    expect((await annReady(third, 'kept')).state).toBe('ready');
+    const rebuilt = JSON.parse(readFileSync(metaPath, 'utf8')) as AnnMeta;
+    expect(rebuilt.jobId).toBe('k1');
+    expect(rebuilt.builtMs).toBeGreaterThan(stored.builtMs);
+    expect(existsSync(leftover)).toBe(false);
+  });
+});
