@@ -32,7 +32,7 @@ import { python } from '../scripts/python.mjs';
 import { confidences } from '../src/engine/confidence.js';
 import { rowCounts, transposeCsr } from '../src/engine/csr.js';
 import { initFactors } from '../src/engine/init.js';
-import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
+import { compileAlsOptions, resolveSolver, type AlsOptions } from '../src/engine/options.js';
 import { referenceHalfSweep } from '../src/engine/reference.js';
 import { rowLambdas } from '../src/engine/regularization.js';
 import { trainAls } from '../src/engine/trainer.js';
@@ -182,7 +182,7 @@ async function quality(): Promise<void> {
       }
       // our engine on Spark's objective: regularization_exponent 1, regularization_frequency_weight 0, unobserved_weight 1
       const same = compileAlsOptions({ ...o, backend: 'native-cpu' });
-      await row('native-cpu, Spark objective', `factors 64, reg ${reg} x n_u, alpha 1, 15 it, ${same.solver === 'subspace' ? `subspace b=${same.blockSize}` : `${same.cgSteps} CG`}`, (train) => trainAls(train, same));
+      await row('native-cpu, Spark objective', `factors 64, reg ${reg} x n_u, alpha 1, 15 it, ${resolveSolver(same, 'native-cpu') === 'subspace' ? `subspace b=${same.blockSize}` : `${same.cgSteps} CG`}`, (train) => trainAls(train, same));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

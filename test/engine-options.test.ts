@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
-import { ALS_DEFAULTS, compileAlsOptions } from '../src/engine/options.js';
+import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, SUBSPACE_MIN_FACTORS } from '../src/engine/options.js';
 import { extraLambdas, frequencyWeight, rowLambda } from '../src/engine/regularization.js';
 import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
@@ -22,6 +22,15 @@ describe('compileAlsOptions', () => {
     expect((err as InvalidArgumentError).field).toBe('hyperparameters.regularization_exponent');
     expect(rowLambda(compileAlsOptions({ regularization: 2, regularizationExponent: 1, unobservedWeight: 0.5 }), 3, 10)).toBe(16);
     expect(rowLambda(compileAlsOptions({ regularization: 2 }), 3, 10)).toBe(2);
+  });
+
+  it("solver auto resolves per backend and rank (bench/README.md 'Row solvers'); an explicit solver is obeyed", () => {
+    expect(compileAlsOptions({}).solver).toBe('auto');
+    expect(resolveSolver(compileAlsOptions({ factors: SUBSPACE_MIN_FACTORS }), 'native-cpu')).toBe('subspace');
+    expect(resolveSolver(compileAlsOptions({ factors: SUBSPACE_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: 256, solver: 'cg' }), 'native-cpu')).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: 8, solver: 'subspace' }), 'wasm')).toBe('subspace');
   });
 
   it('regularization_frequency_weight: unset it follows unobserved_weight; set, it alone weights N (Spark: lambda n_u with the whole Gram term)', () => {

@@ -43,7 +43,8 @@ describe('solver hyperparameters over gRPC', () => {
     // a model trained without them: the defaults, reported as such
     const st = await train({ model_id: 'plain', hyperparameters: { factors: 8, iterations: 2 }, data_tags: ['main'] });
     expect((await waitTerminal(srv.client, st.job_id)).status).toBe('COMPLETED');
-    expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1 });
+    // (solver auto: the one that ran is stored, CG at 8 factors)
+    expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg' });
   }, 60_000);
 
   it.each([
