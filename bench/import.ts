@@ -7,8 +7,8 @@
  *
  * usage: flock /tmp/bench.lock npx tsx bench/import.ts [--rows 10000000] [--csv-rows 10000000] [--sources 1000000] [--targets 100000]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { createClient } from '../src/transport/client.js';
 import { uploadArrow } from '../src/cli/import/upload.js';
 import { syntheticIpcStream } from './synthetic-interactions.js';
+import { cpuSeconds, mib, startServer, vm } from './server-process.js';
 
 const { values } = parseArgs({ options: {
   rows: { type: 'string', default: '10000000' }, 'csv-rows': { type: 'string', default: '10000000' },
@@ -27,16 +28,6 @@ const csvRows = Number(values['csv-rows']);
 const sources = Number(values.sources);
 const targets = Number(values.targets);
 const work = mkdtempSync(join(tmpdir(), 'rec-bench-import-'));
-
-function vm(pid: number, key: string): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime (clock ticks of 10 ms)
-}
-const mib = (b: number) => (b / 1048576).toFixed(0);
 
 async function writeInputs(): Promise<{ arrowPath: string; csvPath: string }> {
   const arrowPath = join(work, 'interactions.arrows');
@@ -59,30 +50,13 @@ async function writeInputs(): Promise<{ arrowPath: string; csvPath: string }> {
   return { arrowPath, csvPath };
 }
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/recommender.mjs', 'serve', '--data-dir', dataDir, '--port', '0', '--max-upload-bytes', String(64 * 1024 ** 3)], {
-    env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d;
-      const m = log.match(/"port":(\d+)[^\n]*"msg":"ready"|"msg":"ready"[^\n]*"port":(\d+)/);
-      if (m) resolve(Number(m[1] ?? m[2]));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
-  });
-  child.stderr!.on('data', (d: Buffer) => { for (const l of String(d).split('\n')) if (l.includes('batch imported')) console.error(l); });
-  return { child, address: `127.0.0.1:${port}` };
-}
-
 async function main(): Promise<void> {
   console.error(`generating ${rows} interactions (Arrow) and ${csvRows} (CSV) in ${work} ...`);
   const { arrowPath, csvPath } = await writeInputs();
   const arrowBytes = statSync(arrowPath).size;
   const csvBytes = statSync(csvPath).size;
   const dataDir = join(work, 'data');
-  const { child, address } = await startServer(dataDir);
+  const { child, address } = await startServer(dataDir, [], { onLine: (l) => { if (l.includes('batch imported')) console.error(l); } });
   const pid = child.pid!;
   const rssIdle = vm(pid, 'VmRSS');
   const client = createClient({ address });

@@ -72,7 +72,7 @@ async function main() {
     const workers = new SelectionWorkers();
     for (let r = 0; r < ROUNDS; r++) {
       for (const how of r % 2 === 0 ? ['main', 'worker'] : ['worker', 'main']) {
-        const res = await probe(() => (how === 'main' ? selectTrainingData(inter, ents, params) : workers.select(inter, ents, params)));
+        const res = await probe<{ counts: { interactions: number; pairs: number } }>(() => (how === 'main' ? selectTrainingData(inter, ents, params) : workers.select(inter, ents, params)));
         console.log(JSON.stringify({ phase: `selection on ${how} thread`, interactions: res.value.counts.interactions, pairs: res.value.counts.pairs, maxGapMs: res.maxGapMs, wallMs: res.wallMs }));
       }
     }

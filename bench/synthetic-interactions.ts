@@ -27,7 +27,8 @@ function utf8Ids(prefix: string, keys: Uint32Array): Data<Utf8> {
   return makeData({ type: new Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data: bytes.subarray(0, pos) });
 }
 
-export function* syntheticBatches(total: number, opts: { batchRows?: number; sources?: number; targets?: number; seed?: number } = {}): Generator<RecordBatch> {
+/** `distinctSources`: row r's source is "u<r>" (every row its own source), else a random one of `sources`. */
+export function* syntheticBatches(total: number, opts: { batchRows?: number; sources?: number; targets?: number; seed?: number; distinctSources?: boolean } = {}): Generator<RecordBatch> {
   const batchRows = opts.batchRows ?? 65_536;
   const sources = opts.sources ?? 1_000_000;
   const targets = opts.targets ?? 100_000;
@@ -41,7 +42,7 @@ export function* syntheticBatches(total: number, opts: { batchRows?: number; sou
     const ts = new BigInt64Array(n);
     const w = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      src[i] = rnd() % sources;
+      src[i] = opts.distinctSources ? done + i : rnd() % sources;
       tgt[i] = rnd() % targets;
       ts[i] = BigInt(1_600_000_000_000 + (rnd() % 100_000_000) * 1000);
       w[i] = 1 + (rnd() % 5);

@@ -70,6 +70,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
 
   // Data plane: batches (cleans leftovers of interrupted uploads at start).
   const batchService = new BatchService(options, db, log.child({ component: 'batches' }), metrics);
+  closers.push(() => batchService.close());
 
   // Webhooks (callbacks of training jobs) and training jobs.
   const dispatcher = createWebhookDispatcher({ options, db, log, metrics });

@@ -36,14 +36,22 @@ export interface ServerOptions {
   tlsKeyFile?: string;
   /** Largest accepted upload (Arrow bytes of one ImportBatch), default 2 GiB. Env RECOMMENDER_MAX_UPLOAD_BYTES. */
   maxUploadBytes?: number;
-  /** Graceful shutdown deadline before open calls are cancelled, default 10 s. */
+  /**
+   * Graceful shutdown: `recommender serve` exits within this long after SIGTERM/SIGINT whatever is running
+   * (open calls are cancelled a second before it), default 10 s. Env RECOMMENDER_SHUTDOWN_GRACE_MS.
+   */
   shutdownGraceMs?: number;
   /** Training jobs running at once (default 1); others queue. Env RECOMMENDER_TRAINING_CONCURRENCY. */
   trainingConcurrency?: number;
   /** Engine backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu | spark. Env RECOMMENDER_BACKEND. */
   backend?: string;
-  /** CPU worker threads for training (default: cores). Env RECOMMENDER_WORKERS. */
+  /** CPU worker threads for training (default: cores, at most maxWorkers). Env RECOMMENDER_WORKERS. */
   workers?: number;
+  /**
+   * The most worker threads one job may use (a Train's hyperparameters.workers above it is INVALID_ARGUMENT),
+   * also the most uploads processed at once. Default: the machine's cores. Env RECOMMENDER_MAX_WORKERS.
+   */
+  maxWorkers?: number;
   /** Webhook signing secret (`whsec_` + base64). Env RECOMMENDER_WEBHOOK_SECRET; generated and stored in the data dir when absent. */
   webhookSecret?: string;
   /** Retry schedule of webhook deliveries in ms (default 5s, 30s, 2m, 10m, 30m, 2h), and request timeout (default 15 s). */
@@ -107,6 +115,7 @@ export interface CompiledServerOptions {
   trainingConcurrency: number;
   backend: string;
   workers: number;
+  maxWorkers: number;
   webhookSecret?: string;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
@@ -160,9 +169,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
     tlsCertFile: env.RECOMMENDER_TLS_CERT,
     tlsKeyFile: env.RECOMMENDER_TLS_KEY,
     maxUploadBytes: num(env.RECOMMENDER_MAX_UPLOAD_BYTES),
+    shutdownGraceMs: num(env.RECOMMENDER_SHUTDOWN_GRACE_MS),
     trainingConcurrency: num(env.RECOMMENDER_TRAINING_CONCURRENCY),
     backend: env.RECOMMENDER_BACKEND,
     workers: num(env.RECOMMENDER_WORKERS),
+    maxWorkers: num(env.RECOMMENDER_MAX_WORKERS),
     webhookSecret: env.RECOMMENDER_WEBHOOK_SECRET,
     webhookAllowlist: list(env.RECOMMENDER_WEBHOOK_ALLOW),
     webhookRetryScheduleMs: list(env.RECOMMENDER_WEBHOOK_RETRY_SCHEDULE_MS)?.map(Number),
@@ -234,6 +245,11 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
   if (!(ENGINE_BACKENDS as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError(`backend must be one of ${ENGINE_BACKENDS.join(', ')}, got "${backend}"`, { field: 'backend' });
   }
+  const maxWorkers = positiveInt('maxWorkers', o.maxWorkers, availableParallelism());
+  const workers = positiveInt('workers', o.workers, Math.min(availableParallelism(), maxWorkers));
+  if (workers > maxWorkers) {
+    throw new InvalidArgumentError(`workers (${workers}) is above maxWorkers (${maxWorkers}, default the machine's ${availableParallelism()} cores): raise maxWorkers (--max-workers, RECOMMENDER_MAX_WORKERS) to use more`, { field: 'workers' });
+  }
   if (o.annRecall !== undefined && !(o.annRecall > 0 && o.annRecall <= 1)) {
     throw new InvalidArgumentError(`annRecall must be in (0, 1], got ${o.annRecall}`, { field: 'annRecall' });
   }
@@ -261,7 +277,8 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     shutdownGraceMs: positiveInt('shutdownGraceMs', o.shutdownGraceMs, 10_000, 0),
     trainingConcurrency: positiveInt('trainingConcurrency', o.trainingConcurrency, 1),
     backend,
-    workers: positiveInt('workers', o.workers, availableParallelism()),
+    workers,
+    maxWorkers,
     webhookSecret: o.webhookSecret,
     webhookRetryScheduleMs: compileRetrySchedule(o.webhookRetryScheduleMs),
     webhookTimeoutMs: positiveInt('webhookTimeoutMs', o.webhookTimeoutMs, 15_000),

@@ -12,6 +12,7 @@
  * removes such leftovers when it starts.
  */
 import { join, resolve } from 'node:path';
+import { ResourceExhaustedError } from './errors.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -38,4 +39,26 @@ export class DataDir {
   modelDir(modelId: string, jobId?: string): string {
     return jobId === undefined ? join(this.modelsDir, modelId) : join(this.modelsDir, modelId, jobId);
   }
+}
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** Whether `err` says the disk (or the quota) is full: ENOSPC / EDQUOT from a file write, SQLITE_FULL from the catalog. */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DISK_FULL.has(code);
+}
+
+/**
+ * A disk-full error (isDiskFull) as RESOURCE_EXHAUSTED naming the data directory `root`, so the operator
+ * knows what to free; any other error unchanged. Every write path (batches, models, catalog) passes its
+ * failures through this.
+ */
+export function diskFullError(err: unknown, root: string): unknown {
+  if (!isDiskFull(err) || err instanceof ResourceExhaustedError) return err;
+  const code = (err as { code: string }).code;
+  return new ResourceExhaustedError(
+    `the data directory ${resolve(root)} is full (${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on its device'}, ${code}): free space there or move it to a larger disk; nothing was stored`,
+    { cause: err },
+  );
 }

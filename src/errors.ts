@@ -41,6 +41,18 @@ export class TrainingDivergedError extends RecommenderError {}
 /** A bug or an unexpected failure of our own. */
 export class InternalError extends RecommenderError {}
 
+/** How much of a caller's id (or other value) an error message repeats. */
+export const MAX_ECHOED_CHARS = 128;
+
+/**
+ * A caller-given value for an error message: in double quotes, cut after MAX_ECHOED_CHARS characters (saying
+ * how long it was), so a huge id still gets its NOT_FOUND / INVALID_ARGUMENT instead of a status too big to send.
+ */
+export function echo(value: string): string {
+  const s = String(value);
+  return s.length <= MAX_ECHOED_CHARS ? `"${s}"` : `"${s.slice(0, MAX_ECHOED_CHARS)}..." (${s.length} characters)`;
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { evaluateHoldout, evaluatePopularity, evaluateRanking, splitHoldout, testCounts } from '../src/service/evaluation/evaluate.js';
+import { evaluateHoldoutInWorker } from '../src/service/evaluation/evaluate-in-worker.js';
+import { CancelledError } from '../src/errors.js';
+import { liveWorkerCount } from '../src/util/worker-rpc.js';
 import { rng } from './serving-fixtures.js';
 
 function csr(rows: number, cols: number, lists: number[][]): CsrMatrix {
@@ -121,5 +124,38 @@ describe('holdout split', () => {
     expect(ev.test_interactions).toBe(te.indptr[50]);
     expect(ev.model).toEqual(evaluateRanking({ sourceFactors: new Float32Array(50).fill(1), targetFactors: Float32Array.from({ length: 40 }, (_, i) => i), factors: 1, train: tr, test: te, k: 5 }));
     expect(ev.baseline).toEqual(evaluatePopularity(tr, te, 5));
+  });
+
+  it('on a worker thread: the same summary; the fit takes over the worker\'s train copy; the factors move there for the ranking', async () => {
+    const factors = () => ({ sourceFactors: Float32Array.from({ length: 50 }, (_, i) => (i % 7) + 1), targetFactors: Float32Array.from({ length: 40 }, (_, i) => (i * 13) % 11), factors: 1 });
+    const local = await evaluateHoldout(full, { holdoutFraction: 0.25, seed: 3, k: 5 }, async () => factors());
+    const workersBefore = liveWorkerCount();
+    let given: { train: CsrMatrix; moveMatrix?: boolean } | undefined;
+    let fitted: ReturnType<typeof factors> | undefined;
+    const ev = await evaluateHoldoutInWorker(full, { holdoutFraction: 0.25, seed: 3, k: 5 }, async (train, o) => {
+      given = { train, moveMatrix: o?.moveMatrix };
+      fitted = factors();
+      return fitted;
+    });
+    expect(ev).toEqual(local);
+    expect(given!.moveMatrix).toBe(true);
+    expect(given!.train.indices).toEqual(splitHoldout(full, 0.25, 3).train.indices);
+    // Transferred to the worker for the ranking: detached here.
+    expect(fitted!.sourceFactors.byteLength).toBe(0);
+    expect(fitted!.targetFactors.byteLength).toBe(0);
+    // The caller's matrix is only copied.
+    expect(full.indices.byteLength).toBeGreaterThan(0);
+    expect(liveWorkerCount()).toBe(workersBefore);
+  });
+
+  it('on a worker thread: an abort during the fit rejects CANCELLED and ends the worker', async () => {
+    const workersBefore = liveWorkerCount();
+    const ac = new AbortController();
+    const p = evaluateHoldoutInWorker(full, { holdoutFraction: 0.25, seed: 3 }, async () => {
+      ac.abort();
+      return { sourceFactors: new Float32Array(50), targetFactors: new Float32Array(40), factors: 1 };
+    }, ac.signal);
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(liveWorkerCount()).toBe(workersBefore);
   });
 });

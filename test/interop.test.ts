@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { python, pythonLacks } from '../scripts/python.mjs';
+import { pythonLacks } from '../scripts/python.mjs';
+import { runPython } from './helpers/pyarrow.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import type { GetModelRequest } from '../src/gen/recommender/v1/GetModelRequest.js';
 import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
@@ -13,17 +13,6 @@ import { DataDir } from '../src/data-dir.js';
 
 const missing = pythonLacks(['grpc', 'grpc_tools', 'pyarrow']);
 if (missing && process.env.CI === 'true') throw new Error(`CI: the Python interop test must run: ${missing}`);
-
-/** Runs the venv's python (async: spawnSync would block the event loop the server runs on). */
-function runPython(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(python, args, { env: { ...process.env, ...env } });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    child.on('close', (status: number | null) => res({ status, stdout, stderr }));
-  });
-}
 
 describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)', () => {
   let s: TestServer;

@@ -9,6 +9,7 @@ import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { DataDir } from '../src/data-dir.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { packedLength, unpackStrings } from '../src/data/packed-strings.js';
 
 /**
  * The data selection of Train and DescribeDataset runs in a worker thread: the server's event loop keeps
@@ -60,6 +61,17 @@ describe('selection in a worker thread', () => {
     expect(workers.started - startedBefore).toBeLessThanOrEqual(1);
     expect(workers.started).toBeGreaterThan(0);
   }, 120_000);
+
+  it('hands the selection over packed: ids and entity attributes as transferred buffers, not millions of cloned strings', async () => {
+    const { interactions, entities } = srv.app.pipeline.batchesOf({ tags: ['big'], tagMatch: 'all', nowMs: Date.now(), filters: { unknownEntities: 'keep' } });
+    const sel = await srv.app.pipeline.selection.select(interactions, entities, { nowMs: Date.now(), filters: { unknownEntities: 'keep' } });
+    expect(sel.sourceIds.offsets).toBeInstanceOf(Int32Array);
+    expect(packedLength(sel.sourceIds)).toBe(USERS);
+    expect(packedLength(sel.sourceEntities.type)).toBe(USERS);
+    const ids = unpackStrings(sel.sourceIds);
+    expect(new Set(ids).size).toBe(USERS);
+    expect(ids[0]).toBe('u0');
+  }, 60_000);
 
   it('a CancelTraining during the selection ends the job CANCELLED, its worker terminated', async () => {
     const workers = srv.app.pipeline.selection;

@@ -12,6 +12,8 @@ import { call, startTestServer, tempDataDir, type TestServer } from './helpers/s
 import { python } from '../scripts/python.mjs';
 import { spawnServe } from './helpers/cli.js';
 import { checkHealth, healthClient } from './helpers/health.js';
+import { getStatus, importBatch, randomRows, waitFor, watchAll } from './jobs-fixtures.js';
+import { interactionsStream } from './helpers/ipc-writer.js';
 
 const require = createRequire(import.meta.url);
 const reflectionProto = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
@@ -100,6 +102,29 @@ describe('server lifecycle', () => {
       h.close();
     }
   });
+
+  it('SIGTERM stops the server within its grace period while a training job, an upload and a watcher run', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const serve = spawnServe(dataDir, ['--shutdown-grace-ms', '3000', '--max-workers', '2'], { env: { RECOMMENDER_BACKEND: 'native-cpu' } });
+    const port = await serve.ready;
+    const client = createClient({ address: `127.0.0.1:${port}` });
+    await importBatch({ client } as TestServer, 'INTERACTIONS', randomRows(3000, 1500, 30, 5), ['t']);
+    const job = await call(client.Train.bind(client), { model_id: 'busy', hyperparameters: { workers: 2, factors: 64, iterations: 1000 } }) as { job_id: string };
+    await waitFor(async () => (await getStatus(client, { job_id: job.job_id })).iteration >= 1, 120_000, 'training to run');
+    const watch = watchAll(client, { job_id: job.job_id });
+    // An upload that never ends: header and one chunk, then silence.
+    const upload = client.ImportBatch(() => undefined);
+    upload.write({ header: { kind: 'INTERACTIONS', tags: ['slow'] } });
+    upload.write({ arrow_chunk: Buffer.from(interactionsStream(['a'], ['b']).subarray(0, 40)) });
+    await new Promise((r) => setTimeout(r, 200));
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
+    expect(serve.log()).toContain('"msg":"stopped"');
+    expect(serve.log()).not.toContain('did not finish within the grace period');
+    await watch;
+    client.close();
+  }, 180_000);
 
   it('serve exits 1 naming the address when the port is taken', async () => {
     const blocker = createServer();

@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readModel, writeModel } from '../src/data/model-file.js';
+import { packModel, readModel, writeModel } from '../src/data/model-file.js';
 import { syntheticModel } from './serving-fixtures.js';
+import { writeModelInWorker } from '../src/data/model-write-in-worker.js';
+import { packStrings, packedLength, unpackStrings } from '../src/data/packed-strings.js';
 
 const root = mkdtempSync(join(tmpdir(), 'model-file-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -47,5 +49,30 @@ describe('model file', () => {
     model.targetFactors = new Float32Array(5);
     await expect(writeModel(join(root, 'models', 'bad', 'j'), model)).rejects.toThrow(/targetFactors/);
     expect(existsSync(join(root, 'models', 'bad')) ? readdirSync(join(root, 'models', 'bad')) : []).toEqual([]);
+  });
+
+  it('is written from a worker thread out of packed ids: the model\'s buffers move there, and it reads back the same', async () => {
+    const model = syntheticModel({ sources: 41, targets: 29, factors: 5, seed: 8 });
+    const expected = { ...model, sourceFactors: model.sourceFactors.slice(), targetFactors: model.targetFactors.slice() };
+    const packed = { ...packModel(model), sourceFactors: model.sourceFactors.slice(), targetFactors: model.targetFactors.slice(), targetPopularity: undefined };
+    const dir = join(root, 'models', 'w', 'j1');
+    await writeModelInWorker(dir, packed, { dataDir: root });
+    // Transferred, not copied: the caller's views are detached.
+    expect(packed.sourceFactors.byteLength).toBe(0);
+    expect(packed.sourceIds.bytes.byteLength).toBe(0);
+    const back = await readModel(dir);
+    expect(back.sourceIds).toEqual(expected.sourceIds);
+    expect(back.sourceEntities).toEqual(expected.sourceEntities);
+    expect(back.sourceFactors).toEqual(expected.sourceFactors);
+    expect(back.targetPopularity).toEqual(expected.targetPopularity); // computed from seen in the writer
+  });
+
+  it('packs strings (nulls, multi-byte) into Utf8 buffers and back', () => {
+    const values = ['a', null, 'ü-€-😀', '', 'x'.repeat(1000), null];
+    const p = packStrings(values);
+    expect(packedLength(p)).toBe(6);
+    expect(p.valid).toBeDefined();
+    expect(unpackStrings(p)).toEqual(values);
+    expect(packStrings(['a', 'b']).valid).toBeUndefined();
   });
 });

@@ -20,6 +20,8 @@ import type { DataFilters__Output } from '../gen/recommender/v1/DataFilters.js';
 import type { EntityFilter__Output } from '../gen/recommender/v1/EntityFilter.js';
 import type { MetadataCondition__Output } from '../gen/recommender/v1/MetadataCondition.js';
 import type { Timestamp__Output } from '../gen/google/protobuf/Timestamp.js';
+import { UnknownEntityPolicy } from '../gen/recommender/v1/UnknownEntityPolicy.js';
+import { enumName } from '../util/proto-enum.js';
 
 export interface MetadataPredicate {
   key: string;
@@ -89,11 +91,7 @@ const P = 'data_filters';
 
 /** Validates and compiles; throws InvalidArgumentError naming the field (e.g. `data_filters.interactions.min_weight`). */
 export function compileDataFilters(f: DataFilters__Output | null | undefined): CompiledDataFilters {
-  const unknown = f?.unknown_entities ?? 'UNKNOWN_ENTITY_POLICY_UNSPECIFIED';
-  let unknownEntities: 'keep' | 'drop';
-  if (unknown === 'UNKNOWN_ENTITY_DROP' || (unknown as unknown) === 2) unknownEntities = 'drop';
-  else if (unknown === 'UNKNOWN_ENTITY_KEEP' || unknown === 'UNKNOWN_ENTITY_POLICY_UNSPECIFIED' || (unknown as unknown) === 0 || (unknown as unknown) === 1) unknownEntities = 'keep';
-  else throw new InvalidArgumentError(`${P}.unknown_entities: unknown value ${String(unknown)}`, { field: `${P}.unknown_entities` });
+  const unknownEntities = enumName(f?.unknown_entities, UnknownEntityPolicy, `${P}.unknown_entities`) === 'UNKNOWN_ENTITY_DROP' ? 'drop' : 'keep';
   const out: CompiledDataFilters = { unknownEntities };
   const i = f?.interactions;
   if (i) {

@@ -89,7 +89,7 @@ function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, a
 }
 
 /** Decodes dictionary indices into a plain Utf8 column. */
-function decodeDictionary(d: Data, column: string, rowBase: number): FlatUtf8 {
+function decodeDictionary(d: Data): FlatUtf8 {
   const dict = flatDictionary(d.dictionary as Vector);
   const n = d.length;
   const raw = d.values as ArrayBufferView & ArrayLike<number | bigint>;
@@ -99,10 +99,7 @@ function decodeDictionary(d: Data, column: string, rowBase: number): FlatUtf8 {
   let total = 0;
   for (let i = 0; i < n; i++) {
     if (!validAt(inValid, i)) continue;
-    const j = idx[i]!;
-    if (j < 0 || j >= dict.length) {
-      throw new InvalidArgumentError(`column "${column}" row ${rowBase + i}: dictionary index ${j} out of range (dictionary has ${dict.length} values)`, { field: `${column}[${rowBase + i}]` });
-    }
+    const j = idx[i]!; // in range: the message was validated (ipc-validator.ts)
     if (dict.valid && !validAt(dict.valid, j)) {
       valid ??= new Uint8Array((n + 7) >> 3).fill(0xff);
       valid[i >> 3]! &= ~(1 << (i & 7));
@@ -140,7 +137,7 @@ export interface Utf8Out { data: Data<Utf8>; offsets: Int32Array; bytes: Uint8Ar
  * INVALID_ARGUMENT naming the column and the first offending row.
  */
 export function toUtf8(d: Data, from: StringSource, column: string, rowBase: number, required: boolean): Utf8Out {
-  const flat = from === 'dictionary' ? decodeDictionary(d, column, rowBase) : utf8Parts(d);
+  const flat = from === 'dictionary' ? decodeDictionary(d) : utf8Parts(d);
   const { offsets, bytes, valid, length: n } = flat;
   if (required) {
     for (let i = 0; i < n; i++) {
@@ -163,8 +160,18 @@ export function nullColumn(kind: ColumnKind, n: number): Data {
 
 export interface TimestampOut { data: Data<Float64>; min: number; max: number; nulls: number }
 
-/** A timestamp column as epoch milliseconds (Float64; null stays null, value NaN). */
-export function toTimestampMs(d: Data, from: TimestampSource): TimestampOut {
+/**
+ * The instants a stored timestamp may hold, in epoch ms: those of google.protobuf.Timestamp (0001-01-01T00:00:00Z
+ * to 9999-12-31T23:59:59.999Z), which every batch's min/max interaction time is sent as. Exact as doubles.
+ */
+export const MIN_TIMESTAMP_MS = -62_135_596_800_000;
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+
+/**
+ * A timestamp column as epoch milliseconds (Float64; null stays null, value NaN). A value outside
+ * MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS is INVALID_ARGUMENT naming the column and row.
+ */
+export function toTimestampMs(d: Data, from: TimestampSource, column: string, rowBase: number): TimestampOut {
   const n = d.length;
   const valid = alignedBitmap(d);
   const ms = from.bits === 32 ? Float64Array.from((d.values as Int32Array).subarray(0, n)) : int64ToDoubles(d.values as ArrayBufferView, n, true);
@@ -175,10 +182,20 @@ export function toTimestampMs(d: Data, from: TimestampSource): TimestampOut {
   for (let i = 0; i < n; i++) {
     if (!validAt(valid, i)) { ms[i] = NaN; nulls++; continue; }
     const v = ms[i]!;
+    if (!(v >= MIN_TIMESTAMP_MS && v <= MAX_TIMESTAMP_MS)) {
+      throw new InvalidArgumentError(`column "${column}" row ${rowBase + i}: timestamp ${timestampText(d, from, i)} is outside years 1..9999 (what a batch's times and google.protobuf.Timestamp can hold)`, { field: `${column}[${rowBase + i}]` });
+    }
     if (v < min) min = v;
     if (v > max) max = v;
   }
   return { data: makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: valid ?? null, data: ms }), min, max, nulls };
+}
+
+/** The raw value of row i of a timestamp column, with its unit, for messages (int64 values exactly). */
+function timestampText(d: Data, from: TimestampSource, i: number): string {
+  const raw = from.bits === 32 ? String((d.values as Int32Array)[i]) : String(new BigInt64Array((d.values as ArrayBufferView).buffer, (d.values as ArrayBufferView).byteOffset, d.length)[i]);
+  const unit = from.msPerUnit === 1000 ? 's' : from.msPerUnit === 1 ? 'ms' : from.msPerUnit === 1e-3 ? 'us' : 'ns';
+  return `${raw} ${unit}`;
 }
 
 function halfToFloat(h: number): number {

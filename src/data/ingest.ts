@@ -6,8 +6,11 @@
  * Rules (each violation is an InvalidArgumentError naming the column and/or the 0-based row):
  *   - no bytes at all, garbage, the Arrow *file* format, a truncated stream (no end-of-stream marker),
  *     compressed (LZ4/ZSTD) buffers: rejected;
+ *   - every message validated (ipc-validator.ts) before arrow-js reads it: claimed lengths, buffer positions,
+ *     validity bitmaps, offsets, UTF-8, dictionary indices; so the cost of a batch is bounded by its bytes;
  *   - schema checked (ingest-schema.ts) before the first record batch;
- *   - ids (source_id, target_id / id) non-null and non-empty; weights finite; dictionary indices in range;
+ *   - ids (source_id, target_id / id) non-null and non-empty; weights finite; timestamps inside what the
+ *     catalog and google.protobuf.Timestamp represent (years 1..9999);
  *   - metadata is stored as given (not parsed: filters treat invalid JSON as "no metadata");
  *   - a schema-only stream (zero rows) is a valid, empty batch.
  */
@@ -18,6 +21,7 @@ import { checkSchema, type IngestPlan } from './ingest-schema.js';
 import { nullColumn, toTimestampMs, toUtf8, toWeight } from './ingest-normalize.js';
 import { StatsAccumulator, type IngestStats } from './ingest-stats.js';
 import { IpcStreamEncoder } from './ipc-encoder.js';
+import { IpcStreamValidator, validatedMessages } from './ipc-validator.js';
 
 export interface IngestOptions {
   signal?: AbortSignal;
@@ -52,18 +56,15 @@ class WriteAhead {
   }
 }
 
-const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
 const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 
-/** Counts bytes, keeps the first and last few, and stops with CancelledError when the signal aborts. */
+/** Counts bytes, keeps the first few (to tell the file format), and stops with CancelledError when the signal aborts. */
 class InputTap implements AsyncIterable<Uint8Array> {
   bytes = 0;
   readonly head: number[] = [];
-  private tail = new Uint8Array(8);
-  private tailLen = 0;
   private readonly it: AsyncIterator<Uint8Array>;
   private prefix: Uint8Array[] = [];
-  done = false;
+  private done = false;
 
   constructor(source: AsyncIterable<Uint8Array>, private readonly signal?: AbortSignal) {
     this.it = source[Symbol.asyncIterator]();
@@ -77,13 +78,6 @@ class InputTap implements AsyncIterable<Uint8Array> {
     const c = next.value;
     this.bytes += c.byteLength;
     for (let i = 0; i < c.byteLength && this.head.length < 8; i++) this.head.push(c[i]!);
-    if (c.byteLength >= 8) { this.tail.set(c.subarray(c.byteLength - 8)); this.tailLen = 8; }
-    else {
-      const keep = Math.min(this.tailLen, 8 - c.byteLength);
-      this.tail.copyWithin(0, this.tailLen - keep, this.tailLen);
-      this.tail.set(c, keep);
-      this.tailLen = keep + c.byteLength;
-    }
     return c;
   }
 
@@ -96,12 +90,6 @@ class InputTap implements AsyncIterable<Uint8Array> {
     }
   }
 
-  endsWithEos(): boolean {
-    // The 8-byte end-of-stream marker (continuation + 0 length). Pre-0.15 (2019) legacy streams that end
-    // with a bare 4-byte 0 are not accepted: body padding is zeros too, so truncation would go unnoticed.
-    return this.tailLen === 8 && EOS.every((b, i) => this.tail[i] === b);
-  }
-
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     while (this.prefix.length > 0) yield this.prefix.shift()!;
     for (;;) {
@@ -109,10 +97,6 @@ class InputTap implements AsyncIterable<Uint8Array> {
       if (!c) return;
       if (c.byteLength > 0) yield c;
     }
-  }
-
-  async drain(): Promise<void> {
-    while (await this.pull()) { /* counts bytes and tail */ }
   }
 }
 
@@ -152,7 +136,7 @@ function normalize(plan: IngestPlan, batch: RecordBatch, rowBase: number, stats:
       children.push(out.data);
       if (c.distinct) stats.ids(c.distinct, out.offsets, out.bytes, n);
     } else if (src.as === 'timestamp') {
-      const t = toTimestampMs(d, src.from);
+      const t = toTimestampMs(d, src.from, src.column, rowBase);
       stats.timestamps(t.min, t.max, t.nulls);
       children.push(t.data);
     } else {
@@ -182,9 +166,15 @@ async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, ou
   if (FILE_MAGIC.every((b, i) => tap.head[i] === b)) {
     throw new InvalidArgumentError('this is the Arrow IPC *file* format; send the IPC *stream* format', { field: 'arrow_chunk' });
   }
+  const validator = new IpcStreamValidator();
+  let ended = false;
+  async function* validated(): AsyncGenerator<Uint8Array> {
+    for await (const m of validatedMessages(tap, validator)) yield m.bytes;
+    ended = true;
+  }
   let reader: Awaited<ReturnType<typeof RecordBatchReader.from>>;
   try {
-    reader = await RecordBatchReader.from(tap);
+    reader = await RecordBatchReader.from(validated());
     await reader.open();
   } catch (err) {
     throw arrowError(err, 0);
@@ -210,10 +200,7 @@ async function ingest(source: AsyncIterable<Uint8Array>, kind: BatchKindName, ou
   } catch (err) {
     throw arrowError(err, stats.rows);
   }
-  await tap.drain();
-  if (!tap.endsWithEos()) {
-    throw new InvalidArgumentError(`the Arrow stream is truncated or has trailing bytes (no end-of-stream marker at its end; ${stats.rows} rows read)`, { field: 'arrow_chunk' });
-  }
+  if (!ended) throw new InvalidArgumentError(`the Arrow stream ended early (${stats.rows} rows read)`, { field: 'arrow_chunk' });
   await writer.settle();
   await out.write(encoder.end());
   stats.inputBytes = tap.bytes;

@@ -8,17 +8,22 @@
  *   seen.arrow     source_index Int32, target_index Int32, weight Float32 (rows sorted by source, the CSR's
  *                  entries in order; indptr is rebuilt from source_index)
  *
- * Arrow IPC *file* format, one record batch per file. Serving may add `ann-ip.usearch` and `ann-ip.json`
- * beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed into place.
+ * Arrow IPC *file* format, one record batch per file. `writeModel` builds the Arrow columns straight from
+ * packed ids (packed-strings.ts; a TrainedModel is packed first), so writing 10M ids makes no JS strings;
+ * the server writes from a worker thread (model-write-in-worker.ts). Serving may add `ann-ip.usearch` and
+ * `ann-ip.json` beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed
+ * into place.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
-  tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector,
+  tableFromIPC, tableToIPC, Utf8, type Vector,
 } from 'apache-arrow';
-import type { EntitySnapshot, ModelMeta, TrainedModel } from './trained-model.js';
+import type { ModelMeta, PackedModel, TrainedModel } from './trained-model.js';
 import { commitDirAtomic, tempPathFor, writeFileSynced } from '../util/atomic-file.js';
+import { packStrings, packedLength, type PackedStrings } from './packed-strings.js';
+import { packEntityColumns, type PackedEntityColumns } from './selection.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 const META = 'meta.json';
@@ -33,12 +38,19 @@ export function factorsVector(values: Float32Array, rows: number, k: number): Ve
   return makeVector(makeData({ type, length: rows, nullCount: 0, child }));
 }
 
-function entityTable(ids: string[], ent: EntitySnapshot, factors: Float32Array, k: number, popularity?: Float32Array): Table {
-  const n = ids.length;
+function utf8Vector(p: PackedStrings): Vector {
+  const n = packedLength(p);
+  let nulls = 0;
+  if (p.valid) for (let i = 0; i < n; i++) if ((p.valid[i >> 3]! & (1 << (i & 7))) === 0) nulls++;
+  return makeVector(makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? p.valid : null, valueOffsets: p.offsets, data: p.bytes }));
+}
+
+function entityTable(ids: PackedStrings, ent: PackedEntityColumns, factors: Float32Array, k: number, popularity?: Float32Array): Table {
+  const n = packedLength(ids);
   const cols: Record<string, Vector> = {
-    id: vectorFromArray(ids, new Utf8()),
-    type: vectorFromArray(ent.type, new Utf8()),
-    metadata: vectorFromArray(ent.metadata, new Utf8()),
+    id: utf8Vector(ids),
+    type: utf8Vector(ent.type),
+    metadata: utf8Vector(ent.metadata),
     factors: factorsVector(factors, n, k),
   };
   if (popularity) cols.popularity = makeVector(popularity);
@@ -55,23 +67,44 @@ function tableFromVectors(cols: Record<string, Vector>, length: number): Table {
   return new Table(schema, [new RecordBatch(schema, data)]);
 }
 
-function check(model: TrainedModel): void {
+function check(model: PackedModel, popularity: Float32Array): void {
   const k = model.meta.factors;
-  const m = model.sourceIds.length;
-  const n = model.targetIds.length;
+  const m = packedLength(model.sourceIds);
+  const n = packedLength(model.targetIds);
   const bad = (what: string) => { throw new Error(`writeModel: ${what}`); };
   if (!Number.isInteger(k) || k < 1) bad(`factors ${k}`);
   if (model.sourceFactors.length !== m * k) bad(`sourceFactors length ${model.sourceFactors.length} != ${m}x${k}`);
   if (model.targetFactors.length !== n * k) bad(`targetFactors length ${model.targetFactors.length} != ${n}x${k}`);
   if (model.seen.indptr.length !== m + 1) bad(`seen.indptr length ${model.seen.indptr.length} != ${m + 1}`);
-  if (model.targetPopularity.length !== n) bad(`targetPopularity length`);
-  if (model.sourceEntities.type.length !== m || model.sourceEntities.metadata.length !== m) bad('sourceEntities length');
-  if (model.targetEntities.type.length !== n || model.targetEntities.metadata.length !== n) bad('targetEntities length');
+  if (popularity.length !== n) bad(`targetPopularity length`);
+  if (packedLength(model.sourceEntities.type) !== m || packedLength(model.sourceEntities.metadata) !== m) bad('sourceEntities length');
+  if (packedLength(model.targetEntities.type) !== n || packedLength(model.targetEntities.metadata) !== n) bad('targetEntities length');
 }
 
+/** Number of distinct sources per target (column counts of the seen CSR). */
+export function columnCounts(indices: Int32Array, nnz: number, cols: number): Float32Array {
+  const out = new Float32Array(cols);
+  for (let i = 0; i < nnz; i++) out[indices[i]!]! += 1;
+  return out;
+}
+
+/** A TrainedModel's strings packed (its arrays are shared, not copied). */
+export function packModel(model: TrainedModel): PackedModel {
+  return {
+    ...model, sourceIds: packStrings(model.sourceIds), targetIds: packStrings(model.targetIds),
+    sourceEntities: packEntityColumns(model.sourceEntities), targetEntities: packEntityColumns(model.targetEntities),
+  };
+}
+
+const isPacked = (m: TrainedModel | PackedModel): m is PackedModel => !Array.isArray(m.sourceIds);
+
 /** Writes `model` to `dir` atomically (temp dir beside it, files fsynced, rename, parent fsynced). */
-export async function writeModel(dir: string, model: TrainedModel): Promise<void> {
-  check(model);
+export async function writeModel(dir: string, trained: TrainedModel | PackedModel): Promise<void> {
+  const model = isPacked(trained) ? trained : packModel(trained);
+  const m = packedLength(model.sourceIds);
+  const nnz = model.seen.indptr[m] ?? 0;
+  const popularity = model.targetPopularity ?? columnCounts(model.seen.indices, nnz, packedLength(model.targetIds));
+  check(model, popularity);
   const k = model.meta.factors;
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
@@ -79,18 +112,17 @@ export async function writeModel(dir: string, model: TrainedModel): Promise<void
   await mkdir(tmp);
   try {
     const { indptr, indices, data } = model.seen;
-    const nnz = indptr[model.sourceIds.length]!;
     const srcIdx = new Int32Array(nnz);
-    for (let r = 0; r < model.sourceIds.length; r++) srcIdx.fill(r, indptr[r]!, indptr[r + 1]!);
+    for (let r = 0; r < m; r++) srcIdx.fill(r, indptr[r]!, indptr[r + 1]!);
     const seen = tableFromVectors({
       source_index: makeVector(srcIdx),
       target_index: makeVector(indices.subarray(0, nnz)),
       weight: makeVector(data.subarray(0, nnz)),
     }, nnz);
     await writeFileSynced(join(tmp, SOURCES), tableToIPC(entityTable(model.sourceIds, model.sourceEntities, model.sourceFactors, k), 'file'));
-    await writeFileSynced(join(tmp, TARGETS), tableToIPC(entityTable(model.targetIds, model.targetEntities, model.targetFactors, k, model.targetPopularity), 'file'));
+    await writeFileSynced(join(tmp, TARGETS), tableToIPC(entityTable(model.targetIds, model.targetEntities, model.targetFactors, k, popularity), 'file'));
     await writeFileSynced(join(tmp, SEEN), tableToIPC(seen, 'file'));
-    const meta = { ...model.meta, formatVersion: MODEL_FORMAT_VERSION, sourceCount: model.sourceIds.length, targetCount: model.targetIds.length };
+    const meta = { ...model.meta, formatVersion: MODEL_FORMAT_VERSION, sourceCount: m, targetCount: packedLength(model.targetIds) };
     await writeFileSynced(join(tmp, META), JSON.stringify(meta, null, 1));
     await commitDirAtomic(tmp, dir);
   } catch (err) {

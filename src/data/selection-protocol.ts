@@ -1,5 +1,5 @@
 /** Protocol of the selection worker (selection-worker.ts; parent side: select-in-worker.ts), over util/worker-rpc.ts. */
-import type { Selection, SelectionParams, StoredBatchRef } from './selection.js';
+import type { PackedSelection, SelectionParams, StoredBatchRef } from './selection.js';
 
 export interface SelectionRequest {
   interactionBatches: StoredBatchRef[];
@@ -10,6 +10,6 @@ export interface SelectionRequest {
 }
 
 export type SelectionProtocol = {
-  /** `selectTrainingData`; the CSR's buffers come back transferred. */
-  select: { request: SelectionRequest; response: Selection };
+  /** `selectTrainingData`, packed; every buffer comes back transferred. */
+  select: { request: SelectionRequest; response: PackedSelection };
 };

@@ -23,6 +23,7 @@ import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from '
 import { CooBuilder } from '../engine/csr.js';
 import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
 import { IdIndex } from './id-index.js';
+import { packStrings, packedBuffers, type PackedStrings } from './packed-strings.js';
 
 export interface StoredBatchRef {
   batchId: string;
@@ -63,6 +64,40 @@ export interface Selection {
   batchIds: string[];
   sourceEntities: EntityColumns;
   targetEntities: EntityColumns;
+}
+
+/** Entity attributes as they cross threads (packed-strings.ts). */
+export interface PackedEntityColumns { type: PackedStrings; metadata: PackedStrings }
+
+/**
+ * A Selection as a selection worker hands it over: ids and entity attributes packed, so the receiving event
+ * loop takes over transferred buffers instead of cloning millions of strings.
+ */
+export interface PackedSelection extends Omit<Selection, 'sourceIds' | 'targetIds' | 'sourceEntities' | 'targetEntities'> {
+  sourceIds: PackedStrings;
+  targetIds: PackedStrings;
+  sourceEntities: PackedEntityColumns;
+  targetEntities: PackedEntityColumns;
+  /** (mode 'train') A second copy of `matrix`, made off the caller's thread, for a trainer to take over (move) while `matrix` stays. */
+  matrixCopy?: Selection['matrix'];
+}
+
+export function packEntityColumns(e: EntityColumns): PackedEntityColumns {
+  return { type: packStrings(e.type), metadata: packStrings(e.metadata) };
+}
+
+/** `s` packed (with `matrixCopy` when asked), and the buffers to transfer with it (the matrices' too). */
+export function packSelection(s: Selection, withCopy = false): { packed: PackedSelection; buffers: ArrayBufferLike[] } {
+  const { indptr, indices, data } = s.matrix;
+  const matrixCopy = withCopy ? { ...s.matrix, indptr: indptr.slice(), indices: indices.slice(), data: data.slice() } : undefined;
+  const packed: PackedSelection = {
+    ...s, sourceIds: packStrings(s.sourceIds), targetIds: packStrings(s.targetIds),
+    sourceEntities: packEntityColumns(s.sourceEntities), targetEntities: packEntityColumns(s.targetEntities), matrixCopy,
+  };
+  const buffers = [indptr.buffer, indices.buffer, data.buffer, ...packedBuffers(packed.sourceIds, packed.targetIds,
+    packed.sourceEntities.type, packed.sourceEntities.metadata, packed.targetEntities.type, packed.targetEntities.metadata)];
+  if (matrixCopy) buffers.push(matrixCopy.indptr.buffer, matrixCopy.indices.buffer, matrixCopy.data.buffer);
+  return { packed, buffers };
 }
 
 interface EntityRow { type: string | null; metadata: string | null }

@@ -8,7 +8,8 @@
  */
 import type { CompiledAlsOptions } from '../engine/options.js';
 import type { AlsResult } from '../engine/types.js';
-import type { SelectionCounts } from './selection.js';
+import type { PackedEntityColumns, SelectionCounts } from './selection.js';
+import type { PackedStrings } from './packed-strings.js';
 
 /** The hyperparameters a model was trained with: the compiled engine options and the selection's per-type weights. */
 export type ModelHyperparameters = CompiledAlsOptions & { typeWeights: Record<string, number> };
@@ -52,4 +53,21 @@ export interface TrainedModel {
   targetPopularity: Float32Array;
   sourceEntities: EntitySnapshot;
   targetEntities: EntitySnapshot;
+}
+
+/**
+ * A trained model as it is handed to the model writer (data/model-write-in-worker.ts): ids and entity
+ * attributes packed, target popularity computed from `seen` when absent. Written from another thread, its
+ * buffers move there (transferred).
+ */
+export interface PackedModel {
+  meta: ModelMeta;
+  sourceIds: PackedStrings;
+  targetIds: PackedStrings;
+  sourceFactors: Float32Array;
+  targetFactors: Float32Array;
+  seen: { indptr: Int32Array; indices: Int32Array; data: Float32Array };
+  targetPopularity?: Float32Array;
+  sourceEntities: PackedEntityColumns;
+  targetEntities: PackedEntityColumns;
 }

@@ -66,7 +66,7 @@ export interface AlsOptions {
   logEpsilon?: number;
   /** Backend: auto | tensorflow | webgpu | wasm | cpu | native-cpu | spark (default auto). */
   backend?: string;
-  /** CPU worker threads for backends that shard rows (native-cpu); default: cores. */
+  /** CPU worker threads for backends that shard rows (native-cpu); default: cores; at most the caller's `maxWorkers` (the server's: config.ts). */
   workers?: number;
   /**
    * Padded nonzeros (row entries) processed per chunk of a half-sweep (default 262144). Peak engine
@@ -135,7 +135,14 @@ function real(name: string, v: number | undefined, dflt: number, min: number, ex
   return v;
 }
 
-export function compileAlsOptions(o: AlsOptions = {}): CompiledAlsOptions {
+/** Limits the caller (the server's configuration) puts on the options: `maxWorkers` threads (default 1024: no server limit). */
+export interface AlsLimits { maxWorkers?: number }
+
+export function compileAlsOptions(o: AlsOptions = {}, limits: AlsLimits = {}): CompiledAlsOptions {
+  const maxWorkers = limits.maxWorkers ?? 1024;
+  if (o.workers !== undefined && Number.isInteger(o.workers) && o.workers > maxWorkers) {
+    throw new InvalidArgumentError(`workers must be at most ${maxWorkers} (the server's limit: its cores, or RECOMMENDER_MAX_WORKERS), got ${o.workers}`, { field: F + 'workers' });
+  }
   const backend = (o.backend === undefined || o.backend === '' ? ALS_DEFAULTS.backend : o.backend) as EngineBackend;
   if (!(ENGINE_BACKENDS as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError(`backend must be one of ${ENGINE_BACKENDS.join(', ')}, got "${o.backend}"`, { field: F + 'backend' });
@@ -168,7 +175,7 @@ export function compileAlsOptions(o: AlsOptions = {}): CompiledAlsOptions {
     logScaling: o.logScaling ?? ALS_DEFAULTS.logScaling,
     logEpsilon: real('log_epsilon', o.logEpsilon, ALS_DEFAULTS.logEpsilon, 0, true),
     backend,
-    workers: int('workers', o.workers, availableParallelism(), 1, 1024),
+    workers: int('workers', o.workers, Math.min(availableParallelism(), maxWorkers), 1, maxWorkers),
     chunkNonzeros: int('chunk_nonzeros', o.chunkNonzeros, ALS_DEFAULTS.chunkNonzeros, 1024, 1 << 28),
     progressIntervalMs: int('progress_interval_ms', o.progressIntervalMs, ALS_DEFAULTS.progressIntervalMs, 0, 3_600_000),
   };

@@ -2,7 +2,8 @@
  * Batches: import (streamed Arrow -> durable file -> catalog row), list, delete.
  *
  * Visibility: a batch exists only once its file is fsynced, renamed into place (dir fsynced) AND its
- * catalog row is committed. A failed, cancelled or killed upload leaves at most a temp file
+ * catalog row is committed. The upload is validated, decoded, hashed and written by an ingest worker
+ * thread (data/ingest-in-worker.ts), never on the event loop. A failed, cancelled or killed upload leaves at most a temp file
  * (`.tmp-*`) or an orphan `.arrow` file, both removed when the service starts.
  *
  * Header rules: kind INTERACTIONS or ENTITIES; tags by the one rule of store/tags.ts; request_id at
@@ -14,18 +15,18 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledServerOptions } from '../config.js';
 import type { BatchKindName } from '../data/layout.js';
-import { ingestArrowStream } from '../data/ingest.js';
-import { CancelledError, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
+import { IngestWorkers } from '../data/ingest-in-worker.js';
+import { CancelledError, echo, InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ServiceMetrics } from './metrics.js';
-import { DataDir, isTempName } from '../data-dir.js';
-import { AtomicFileWriter } from '../util/atomic-file.js';
+import { DataDir, diskFullError, isTempName } from '../data-dir.js';
 import type { BatchRecord, BatchSelector } from './store/batch-record.js';
 import { BatchRepo, type BatchPage } from './store/batch-repo.js';
 import type { Db } from './store/catalog.js';
 import { validateTags } from './store/tags.js';
-
-export const MAX_REQUEST_ID_LENGTH = 128;
+import { BatchKind } from '../gen/recommender/v1/BatchKind.js';
+import { enumName } from '../util/proto-enum.js';
+import { validateBatchIds, validateRequestId } from './request-limits.js';
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -60,8 +61,10 @@ export class BatchService {
   readonly repo: BatchRepo;
   private readonly layout: DataDir;
   private readonly dir: string;
+  private readonly ingest: IngestWorkers;
 
-  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes'>, db: Db, private readonly log?: Logger, private readonly metrics?: ServiceMetrics) {
+  constructor(private readonly options: Pick<CompiledServerOptions, 'dataDir' | 'maxUploadBytes' | 'maxWorkers'>, db: Db, private readonly log?: Logger, private readonly metrics?: ServiceMetrics) {
+    this.ingest = new IngestWorkers(options.maxWorkers);
     this.repo = new BatchRepo(db, options.dataDir);
     this.layout = new DataDir(options.dataDir);
     this.dir = this.layout.batchesDir;
@@ -85,15 +88,10 @@ export class BatchService {
   }
 
   validateHeader(h: ImportHeader): { kind: BatchKindName; tags: string[]; requestId?: string } {
-    if (h.kind !== 'INTERACTIONS' && h.kind !== 'ENTITIES') {
-      throw new InvalidArgumentError(`header.kind must be INTERACTIONS or ENTITIES, got ${h.kind || 'BATCH_KIND_UNSPECIFIED'}`, { field: 'header.kind' });
-    }
+    const kind = enumName(h.kind, BatchKind, 'header.kind');
+    if (kind === 'BATCH_KIND_UNSPECIFIED') throw new InvalidArgumentError('header.kind must be INTERACTIONS or ENTITIES, got BATCH_KIND_UNSPECIFIED', { field: 'header.kind' });
     const tags = validateTags(h.tags, 'header.tags');
-    const requestId = h.requestId || undefined;
-    if (requestId && requestId.length > MAX_REQUEST_ID_LENGTH) {
-      throw new InvalidArgumentError(`header.request_id is longer than ${MAX_REQUEST_ID_LENGTH} characters`, { field: 'header.request_id' });
-    }
-    return { kind: h.kind, tags, requestId };
+    return { kind, tags, requestId: validateRequestId(h.requestId, 'header.request_id') };
   }
 
   /** The batch stored under this idempotency key, if any (checked before reading the upload). */
@@ -103,7 +101,8 @@ export class BatchService {
 
   /**
    * Stores one upload. `chunks` are the Arrow bytes after the header. On any failure (bad bytes, limit,
-   * cancel) the temp file is removed and nothing becomes visible.
+   * cancel, disk full: RESOURCE_EXHAUSTED naming the data directory) the temp file is removed and nothing
+   * becomes visible.
    */
   async importBatch(header: ImportHeader, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<ImportResult> {
     const { kind, tags, requestId } = this.validateHeader(header);
@@ -112,48 +111,43 @@ export class BatchService {
 
     const batchId = newBatchId();
     const path = this.layout.batchFile(batchId);
-    const file = await AtomicFileWriter.create(path);
-    let committed = false;
     const t0 = performance.now();
+    const { stats, bytes } = await this.ingest.ingest({ kind, path, dataDir: this.options.dataDir, signal }, limitBytes(chunks, this.options.maxUploadBytes));
+    const t1 = performance.now();
+    const interactions = kind === 'INTERACTIONS';
+    const record: BatchRecord = {
+      batchId, kind, tags, createdMs: Date.now(), requestId, path, bytes,
+      entityCount: interactions ? 0 : stats.rows, interactionCount: interactions ? stats.rows : 0,
+      minInteractionMs: stats.minInteractionMs, maxInteractionMs: stats.maxInteractionMs,
+      untimestampedCount: interactions ? stats.untimestampedCount : 0,
+      distinctSourceCount: interactions ? stats.distinctSourceCount : 0,
+      distinctTargetCount: interactions ? stats.distinctTargetCount : 0,
+    };
     try {
-      const stats = await ingestArrowStream(limitBytes(chunks, this.options.maxUploadBytes), kind, file, { signal });
       if (signal?.aborted) throw new CancelledError('upload cancelled by the client');
-      const t1 = performance.now();
-      await file.commit();
-      const t2 = performance.now();
-      committed = true;
-      const interactions = kind === 'INTERACTIONS';
-      const record: BatchRecord = {
-        batchId, kind, tags, createdMs: Date.now(), requestId, path, bytes: file.bytesWritten,
-        entityCount: interactions ? 0 : stats.rows, interactionCount: interactions ? stats.rows : 0,
-        minInteractionMs: stats.minInteractionMs, maxInteractionMs: stats.maxInteractionMs,
-        untimestampedCount: interactions ? stats.untimestampedCount : 0,
-        distinctSourceCount: interactions ? stats.distinctSourceCount : 0,
-        distinctTargetCount: interactions ? stats.distinctTargetCount : 0,
-      };
-      try {
-        this.repo.insert(record);
-      } catch (err) {
-        rmSync(path, { force: true });
-        // A concurrent upload with the same request_id won the race: return its batch.
-        const winner = this.existing(kind, requestId);
-        if (winner) return { batch: winner, deduplicated: true };
-        throw err;
-      }
-      this.metrics?.importedRows.inc({ kind: kind.toLowerCase() }, stats.rows);
-      this.metrics?.importedBytes.inc({ kind: kind.toLowerCase() }, stats.inputBytes);
-      const ms = (a: number, b: number) => Math.round(b - a);
-      this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes: record.bytes, input_bytes: stats.inputBytes,
-        read_ms: ms(t0, t1), fsync_ms: ms(t1, t2), commit_ms: ms(t2, performance.now()) }, 'batch imported');
-      return { batch: record, deduplicated: false };
+      this.repo.insert(record);
     } catch (err) {
-      if (!committed) await file.abort();
-      throw err;
+      rmSync(path, { force: true });
+      // A concurrent upload with the same request_id won the race: return its batch.
+      const winner = err instanceof CancelledError ? undefined : this.existing(kind, requestId);
+      if (winner) return { batch: winner, deduplicated: true };
+      throw diskFullError(err, this.options.dataDir);
     }
+    this.metrics?.importedRows.inc({ kind: kind.toLowerCase() }, stats.rows);
+    this.metrics?.importedBytes.inc({ kind: kind.toLowerCase() }, stats.inputBytes);
+    this.log?.info({ batch_id: batchId, kind, rows: stats.rows, bytes, input_bytes: stats.inputBytes,
+      ingest_ms: Math.round(t1 - t0), commit_ms: Math.round(performance.now() - t1) }, 'batch imported');
+    return { batch: record, deduplicated: false };
+  }
+
+  /** Ends the ingest workers (at shutdown; uploads still running fail). */
+  close(): Promise<void> {
+    return this.ingest.close();
   }
 
   list(selector: BatchSelector, pageSize: number | undefined, pageToken: string | undefined): BatchPage {
     if (selector.tags) selector = { ...selector, tags: validateTags(selector.tags, 'tags') };
+    if (selector.batchIds) selector = { ...selector, batchIds: validateBatchIds(selector.batchIds, 'batch_ids') };
     let size = pageSize ?? 0;
     if (size < 0) throw new InvalidArgumentError(`page_size must be >= 0, got ${size}`, { field: 'page_size' });
     if (size === 0) size = DEFAULT_PAGE_SIZE;
@@ -166,14 +160,14 @@ export class BatchService {
    * NOT_FOUND (nothing deleted) unless `allowMissing`. Rows go first (one transaction), then the files.
    */
   delete(selector: { batchIds?: string[]; tags?: string[] }, allowMissing: boolean): string[] {
-    const batchIds = selector.batchIds ?? [];
+    const batchIds = validateBatchIds(selector.batchIds, 'batch_ids');
     const tags = validateTags(selector.tags, 'tags');
     if (batchIds.length === 0 && tags.length === 0) {
       throw new InvalidArgumentError('give batch_ids and/or tags: deleting every batch needs an explicit selector', { field: 'batch_ids' });
     }
     const missing = batchIds.filter((id) => !this.repo.get(id));
     if (missing.length > 0 && !allowMissing) {
-      throw new NotFoundError(`unknown batch ${missing.length === 1 ? 'id' : 'ids'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { field: 'batch_ids' });
+      throw new NotFoundError(`unknown batch ${missing.length === 1 ? 'id' : 'ids'}: ${missing.slice(0, 10).map(echo).join(', ')}${missing.length > 10 ? ', ...' : ''}`, { field: 'batch_ids' });
     }
     const doomed = this.repo.selectAll({ batchIds: batchIds.length > 0 ? batchIds : undefined, tags });
     if (batchIds.length > 0 && doomed.length === 0) return [];

@@ -70,6 +70,12 @@ export class ServiceMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
 
+  // ---- auth (transport/auth.ts)
+  readonly authFailures = new Counter({
+    name: 'recommender_auth_failures_total', help: 'Calls and HTTP requests refused for a missing or an invalid API key, by transport (grpc, http) and reason.',
+    labelNames: ['transport', 'reason'] as const, registers: [this.registry],
+  });
+
   // ---- data plane (service/batches.ts)
   readonly importedRows = new Counter({
     name: 'recommender_imported_rows_total', help: 'Rows stored by ImportBatch calls, by batch kind.',

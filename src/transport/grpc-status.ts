@@ -4,6 +4,7 @@ import {
   NotFoundError, RecommenderError, ResourceExhaustedError, TrainingDivergedError, UnauthenticatedError,
   UnavailableError,
 } from '../errors.js';
+import { isDiskFull } from '../data-dir.js';
 
 /** The one mapping from domain errors to gRPC status codes. Unknown errors are INTERNAL. */
 export function grpcCodeOf(err: unknown): status {
@@ -20,16 +21,35 @@ export function grpcCodeOf(err: unknown): status {
   return status.INTERNAL;
 }
 
-/** A grpc-js ServiceError for `err`; the field (if any) also travels as `field` trailing metadata. */
+/** Longest status message sent (longer ones are cut): the status travels in HTTP/2 trailers, which peers cap (8 KiB by default). */
+export const MAX_DETAILS_CHARS = 2048;
+const MAX_FIELD_CHARS = 256;
+
+/** A metadata value from text that may hold anything (e.g. a client's column name): printable ASCII only, bounded. */
+function metadataText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const ascii = s.replace(/[^\x20-\x7e]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return ascii.length <= MAX_FIELD_CHARS ? ascii : `${ascii.slice(0, MAX_FIELD_CHARS)}...`;
+}
+
+function bounded(details: string): string {
+  return details.length <= MAX_DETAILS_CHARS ? details : `${details.slice(0, MAX_DETAILS_CHARS)}... (message cut at ${MAX_DETAILS_CHARS} of ${details.length} characters)`;
+}
+
+/**
+ * A grpc-js ServiceError for `err`; the field (if any) also travels as `field` trailing metadata. Disk-full
+ * errors that no layer turned into RESOURCE_EXHAUSTED (data-dir.ts) are still RESOURCE_EXHAUSTED here.
+ */
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  const code = grpcCodeOf(err);
+  const e = isDiskFull(err) && !(err instanceof RecommenderError) ? new ResourceExhaustedError(`no space left for the data directory: ${(err as Error).message}`) : err;
+  const code = grpcCodeOf(e);
   const metadata = new Metadata();
   let details: string;
-  if (err instanceof RecommenderError) {
-    details = err.message;
-    if (err.field) metadata.set('field', err.field);
+  if (e instanceof RecommenderError) {
+    details = e.message;
+    if (e.field) metadata.set('field', metadataText(e.field));
   } else {
-    details = code === status.INTERNAL ? `internal error: ${err instanceof Error ? err.message : String(err)}` : String(err);
+    details = code === status.INTERNAL ? `internal error: ${e instanceof Error ? e.message : String(e)}` : String(e);
   }
-  return { code, details, metadata };
+  return { code, details: bounded(details), metadata };
 }

@@ -31,10 +31,12 @@ export async function startGrpcServer(options: CompiledServerOptions, handlers: 
   const { packageDefinition, proto } = loadProto();
   const server = new Server({
     // Metrics innermost (first), so the key check's refusals are counted. No keys configured: no key
-    // interceptor at all (it would wrap every call for nothing).
+    // interceptor at all (it would wrap every call for nothing). Auth failures are logged (rate-limited) and counted.
     interceptors: [
       ...(metrics ? [grpcMetricsInterceptor(metrics)] : []),
-      ...(options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys)] : []),
+      ...(options.apiKeys.length > 0 ? [apiKeyInterceptor(options.apiKeys, {
+        log: log.child({ component: 'auth' }), onFailure: metrics ? (_method, reason) => metrics.authFailures.inc({ transport: 'grpc', reason }) : undefined,
+      })] : []),
     ],
     // Uploads come in chunks well below this; the limit only guards against abuse.
     'grpc.max_receive_message_length': 16 * 1024 * 1024,

@@ -28,8 +28,8 @@ export class AtomicFileWriter {
   bytesWritten = 0;
   private constructor(readonly finalPath: string, private fh: FileHandle | undefined, tempPath: string) { this.tempPath = tempPath; }
 
-  static async create(finalPath: string): Promise<AtomicFileWriter> {
-    const tempPath = tempPathFor(finalPath);
+  /** `tempPath`: the temp name to use (default a fresh `tempPathFor(finalPath)`), e.g. one the caller removes if this thread dies. */
+  static async create(finalPath: string, tempPath = tempPathFor(finalPath)): Promise<AtomicFileWriter> {
     const fh = await open(tempPath, 'wx');
     return new AtomicFileWriter(finalPath, fh, tempPath);
   }

@@ -27,3 +27,14 @@ export async function rejection(p: Promise<unknown>): Promise<ServiceError> {
   if (!r) throw new Error('expected the call to fail');
   return r;
 }
+
+/** An upload with a deadline: the server must answer every input within it. */
+export function importWithin(client: RecommenderClient, bytes: Uint8Array, deadlineMs: number, chunk = 64 * 1024): Promise<Batch__Output> {
+  return new Promise((resolve, reject) => {
+    const c = client.ImportBatch({ deadline: Date.now() + deadlineMs }, (err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
+    const msgs: ImportBatchRequest[] = [{ header: { kind: 'INTERACTIONS', tags: ['hostile'] } }];
+    for (let i = 0; i < bytes.length; i += chunk) msgs.push({ arrow_chunk: Buffer.from(bytes.subarray(i, i + chunk)) });
+    for (const m of msgs) c.write(m);
+    c.end();
+  });
+}

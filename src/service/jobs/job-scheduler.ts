@@ -22,13 +22,15 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { CompiledServerOptions } from '../../config.js';
-import { AbortedError, CancelledError, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
+import { AbortedError, CancelledError, echo, errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import type { Logger } from '../../log.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import type { Db } from '../store/catalog.js';
 import { buildTrainingEvent, type TerminalJobStatus, type TrainingEvent } from '../webhooks/event.js';
 import { validateCallbackUrl } from '../webhooks/url-guard.js';
+import { validateRequestId } from '../request-limits.js';
+import { diskFullError } from '../../data-dir.js';
 import { isTerminal, type JobRecord } from './job-record.js';
 import { JobRepo } from './job-repo.js';
 import { StatusHub } from './status-hub.js';
@@ -128,6 +130,7 @@ export class JobScheduler {
 
   train(request: TrainRequest__Output): JobRecord {
     if (this.stopping) throw new UnavailableError('the server is shutting down; retry with the same request_id');
+    validateRequestId(request.request_id, 'request_id');
     if (request.request_id) {
       const existing = this.repo.byRequestId(request.request_id);
       if (existing) return this.get(existing.jobId)!;
@@ -153,7 +156,7 @@ export class JobScheduler {
         const existing = this.repo.byRequestId(request.request_id);
         if (existing) return this.get(existing.jobId)!;
       }
-      throw err;
+      throw diskFullError(err, this.deps.options.dataDir);
     }
     this.live.set(job.jobId, job);
     this.queue.push(job.jobId);
@@ -172,13 +175,13 @@ export class JobScheduler {
   resolve(req: { job_id?: string; model_id?: string }): JobRecord {
     if (req.job_id) {
       const j = this.get(req.job_id);
-      if (!j) throw new NotFoundError(`no job "${req.job_id}"`, { field: 'job_id' });
-      if (req.model_id && j.modelId !== req.model_id) throw new NotFoundError(`job "${req.job_id}" is not a job of model "${req.model_id}"`, { field: 'job_id' });
+      if (!j) throw new NotFoundError(`no job ${echo(req.job_id)}`, { field: 'job_id' });
+      if (req.model_id && j.modelId !== req.model_id) throw new NotFoundError(`job ${echo(req.job_id)} is not a job of model ${echo(req.model_id)}`, { field: 'job_id' });
       return j;
     }
     if (req.model_id) {
       const latest = this.repo.latestForModel(req.model_id);
-      if (!latest) throw new NotFoundError(`no model "${req.model_id}"`, { field: 'model_id' });
+      if (!latest) throw new NotFoundError(`no model ${echo(req.model_id)}`, { field: 'model_id' });
       return this.get(latest.jobId)!;
     }
     throw new InvalidArgumentError('give job_id or model_id', { field: 'job_id' });
@@ -279,7 +282,13 @@ export class JobScheduler {
 
   private change(job: JobRecord, persist: boolean): void {
     job.sequence++;
-    if (persist) this.repo.update(job);
+    if (persist) {
+      // A catalog that cannot be written (disk full) must not stop the job's bookkeeping: watchers still see
+      // the change; a row left behind is recovered at the next start like a crash's.
+      try { this.repo.update(job); } catch (err) {
+        this.deps.log.error({ jobId: job.jobId, err: errorMessage(diskFullError(err, this.deps.options.dataDir)) }, 'could not write the job to the catalog');
+      }
+    }
     this.hub.publish(job.jobId, { ...job });
   }
 

@@ -7,7 +7,10 @@ import type { CompiledServerOptions } from '../../config.js';
 import { compileDataFilters, type CompiledDataFilters } from '../../data/filters.js';
 import { validateMaxAgeDays, validateTypeWeights } from '../../data/selection.js';
 import { compileAlsOptions, type AlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { echo, InvalidArgumentError } from '../../errors.js';
+import { PromotePolicy } from '../../gen/recommender/v1/PromotePolicy.js';
+import { enumName } from '../../util/proto-enum.js';
+import { validateRequestId } from '../request-limits.js';
 import type { DataFilters__Output } from '../../gen/recommender/v1/DataFilters.js';
 import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
@@ -44,7 +47,7 @@ export function generateModelId(): string {
 
 export function validateModelId(id: string, field = 'model_id'): string {
   if (!MODEL_ID_RE.test(id)) {
-    throw new InvalidArgumentError(`${field} must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got "${id}"`, { field });
+    throw new InvalidArgumentError(`${field} must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got ${echo(id)}`, { field });
   }
   return id;
 }
@@ -84,9 +87,11 @@ export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, serv
 
 /** Validates the whole Train request (throws InvalidArgumentError naming the field). */
 export function compileTrainParams(req: TrainRequest__Output, server: CompiledServerOptions, nowMs: number): TrainParams {
+  validateRequestId(req.request_id, 'request_id');
+  enumName(req.promote, PromotePolicy, 'promote');
   const modelId = req.model_id ? validateModelId(req.model_id) : generateModelId();
   const sel = selectionParams(req, nowMs);
-  const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server));
+  const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server), { maxWorkers: server.maxWorkers });
   if (als.backend === 'spark') validateSparkHyperparameters(req.hyperparameters);
   const typeWeights = validateTypeWeights(req.hyperparameters?.type_weights);
   let evaluation: TrainParams['evaluation'];

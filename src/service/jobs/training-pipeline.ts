@@ -3,8 +3,9 @@
  *
  *   select   the stored batches the request selects -> the training matrix (a selection worker thread)
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
- *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part
- *   write    the model directory (temp dir + rename, ModelRegistry.write)
+ *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part (split and ranking on a worker)
+ *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
+ *            the fit's buffers move there, so afterwards the run keeps only the model's meta)
  *   swap     ONE transaction: the model's new version, the job's COMPLETED row and, unless the promote gate
  *            refuses it, the model's served pointer (ModelRegistry.commit)
  *
@@ -16,20 +17,23 @@
  */
 import type { BatchRepo } from '../store/batch-repo.js';
 import { SelectionWorkers } from '../../data/select-in-worker.js';
-import type { Selection, StoredBatchRef } from '../../data/selection.js';
-import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
+import type { PackedSelection, StoredBatchRef } from '../../data/selection.js';
+import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { evaluateHoldout } from '../evaluation/evaluate.js';
+import { evaluateHoldoutInWorker } from '../evaluation/evaluate-in-worker.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import { promotionGate } from '../models/promotion.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
+
+/** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
+const KEEP_TRAINING_WORKER_BELOW_PAIRS = 2_000_000;
 
 /** The engine's training hooks, plus what a trainer outside the engine reports (the Spark trainer's phases). */
 export interface TrainerHooks extends TrainHooks {
@@ -39,8 +43,12 @@ export interface TrainerHooks extends TrainHooks {
   label?: string;
 }
 
-/** Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks) => Promise<AlsResult>;
+/**
+ * Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). `o.moveMatrix`:
+ * the caller hands `matrix` over (it will not use it again), so a trainer in another thread may transfer it
+ * instead of copying it on the event loop.
+ */
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
 
 /** TrainingStatus.phase while a step runs. */
 const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
@@ -63,9 +71,10 @@ export interface TrainingRun {
   save(): void;
   /** Training hooks of the `fit`-th (0-based) of the job's training runs: progress, phase, ETA, signal, engine log. */
   trainHooks(fit: number): TrainerHooks;
-  selection?: Selection;
+  /** Ids and entity attributes packed (data/selection.ts), as the selection worker handed them over. */
+  selection?: PackedSelection;
   result?: AlsResult;
-  model?: TrainedModel;
+  model?: PackedModel;
   /** Set once the model directory exists, until the swap: removed if the run fails. */
   written?: boolean;
 }
@@ -78,13 +87,6 @@ export interface PipelineStep {
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`pipeline: ${what} missing (a step is out of order)`);
   return v;
-}
-
-/** Number of distinct sources per target (column counts of the CSR). */
-function columnCounts(m: CsrMatrix): Float32Array {
-  const out = new Float32Array(m.cols);
-  for (let i = 0; i < m.indices.length; i++) out[m.indices[i]!]! += 1;
-  return out;
 }
 
 export const selectStep: PipelineStep = {
@@ -108,7 +110,11 @@ export const selectStep: PipelineStep = {
 export const trainStep: PipelineStep = {
   name: 'train',
   async run(r) {
-    const result = await r.pipeline.trainerFor(r.params)(need(r.selection, 'selection').matrix, r.params.als, r.trainHooks(0));
+    // The selection worker's second copy of the matrix is the trainer's to take (no 100 MB copy on the event loop).
+    const sel = need(r.selection, 'selection');
+    const own = sel.matrixCopy;
+    sel.matrixCopy = undefined;
+    const result = await r.pipeline.trainerFor(r.params)(own ?? sel.matrix, r.params.als, r.trainHooks(0), { moveMatrix: own !== undefined });
     const { job } = r;
     job.backend = result.backend;
     job.device = result.device;
@@ -124,10 +130,12 @@ export const evaluateStep: PipelineStep = {
   async run(r) {
     const ev = r.params.evaluation;
     if (!ev) return;
-    r.job.evaluation = await evaluateHoldout(need(r.selection, 'selection').matrix, { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k }, async (train) => {
-      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1));
+    // The split and the ranking on an evaluation worker; the fit takes over the worker's copy of the train part.
+    const opts = { holdoutFraction: ev.holdoutFraction, seed: ev.seed, k: ev.k };
+    r.job.evaluation = await evaluateHoldoutInWorker(need(r.selection, 'selection').matrix, opts, async (train, o) => {
+      const fit = await r.pipeline.trainerFor(r.params)(train, r.params.als, r.trainHooks(1), o);
       return { sourceFactors: fit.sourceFactors, targetFactors: fit.targetFactors, factors: fit.factors };
-    });
+    }, r.signal);
     r.report(true);
   },
 };
@@ -143,13 +151,13 @@ export const writeStep: PipelineStep = {
       batchIds: sel.batchIds, hyperparameters: { ...params.als, solver: result.solver ?? params.als.solver, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
       lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
     };
-    const model: TrainedModel = {
+    const model: PackedModel = {
       meta, sourceIds: sel.sourceIds, targetIds: sel.targetIds, sourceFactors: result.sourceFactors, targetFactors: result.targetFactors,
       seen: { indptr: sel.matrix.indptr, indices: sel.matrix.indices, data: sel.matrix.data },
-      targetPopularity: columnCounts(sel.matrix), sourceEntities: sel.sourceEntities, targetEntities: sel.targetEntities,
+      sourceEntities: sel.sourceEntities, targetEntities: sel.targetEntities,
     };
     r.written = true;
-    await r.pipeline.registry.write(model);
+    await r.pipeline.registry.write(model, r.signal);
     r.model = model;
   },
 };
@@ -202,7 +210,7 @@ export class TrainingPipeline {
 
   constructor(private readonly deps: TrainingPipelineDeps) {
     this.registry = deps.registry;
-    this.trainer = deps.trainer ?? ((m, o, h) => trainInWorker(m, o, h, { settings: deps.engine }));
+    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
   }
@@ -223,7 +231,7 @@ export class TrainingPipeline {
   }
 
   /** The selection a Train with these parameters would see (DescribeDataset), counted by a selection worker like Train's. */
-  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<Selection> {
+  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<PackedSelection> {
     const { interactions, entities } = this.batchesOf(p);
     return this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
   }
@@ -244,6 +252,9 @@ export class TrainingPipeline {
     } catch (err) {
       if (r.written) await this.registry.discard(job.modelId, job.jobId);
       throw err;
+    } finally {
+      // A large job's training worker is ended rather than kept idle, so its heap (and native-cpu's wasm memory) goes back.
+      if ((r.selection?.counts.pairs ?? 0) >= KEEP_TRAINING_WORKER_BELOW_PAIRS) await closeTrainingWorkers();
     }
   }
 

@@ -22,10 +22,11 @@
  */
 import { readdirSync, renameSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { DataDir, isTempName } from '../../data-dir.js';
-import { readModel, writeModel } from '../../data/model-file.js';
+import { DataDir, diskFullError, isTempName } from '../../data-dir.js';
+import { packModel, readModel } from '../../data/model-file.js';
+import { writeModelInWorker } from '../../data/model-write-in-worker.js';
 import { exportModelIpc } from '../../data/model-export.js';
-import type { ModelMeta, TrainedModel } from '../../data/trained-model.js';
+import type { ModelMeta, PackedModel, TrainedModel } from '../../data/trained-model.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { tempPathFor } from '../../util/atomic-file.js';
@@ -34,6 +35,14 @@ import type { Db } from '../store/catalog.js';
 import { ModelRepo, type ModelRow, type VersionRow } from './model-repo.js';
 
 export interface ServedPointer { jobId: string; dir: string }
+
+/** The model with its own copies of the caller's numeric arrays (they are transferred to the writer). */
+function copyArrays(m: PackedModel): PackedModel {
+  return {
+    ...m, sourceFactors: m.sourceFactors.slice(), targetFactors: m.targetFactors.slice(), targetPopularity: m.targetPopularity?.slice(),
+    seen: { indptr: m.seen.indptr.slice(), indices: m.seen.indices.slice(), data: m.seen.data.slice() },
+  };
+}
 
 /** The promote gate's answer for a new version, given the version serving now (if any). */
 export interface Promotion {
@@ -153,10 +162,19 @@ export class ModelRegistry {
     })();
   }
 
-  /** Writes a trained model to its job's directory (atomically); returns the directory. */
-  async write(model: TrainedModel): Promise<string> {
+  /**
+   * Writes a trained model to its job's directory (atomically, on a worker thread: data/model-write-in-worker.ts);
+   * returns the directory. A PackedModel's buffers move to the writer (do not use them after); a TrainedModel
+   * is packed and its arrays copied first.
+   */
+  async write(model: TrainedModel | PackedModel, signal?: AbortSignal): Promise<string> {
     const dir = this.layout.modelDir(model.meta.modelId, model.meta.jobId);
-    await writeModel(dir, model);
+    const packed = Array.isArray(model.sourceIds) ? copyArrays(packModel(model as TrainedModel)) : model as PackedModel;
+    try {
+      await writeModelInWorker(dir, packed, { dataDir: this.o.dataDir, signal });
+    } catch (err) {
+      throw diskFullError(err, this.o.dataDir);
+    }
     return dir;
   }
 
@@ -175,16 +193,20 @@ export class ModelRegistry {
     const { modelId, jobId } = meta;
     let outcome!: CommitOutcome;
     let dropped: VersionRow[] = [];
-    this.o.db.transaction(() => {
-      const row = this.repo.get(modelId);
-      const serving = row?.version === undefined ? undefined : this.repo.version(modelId, row.version);
-      const p = gate(serving);
-      const version = this.repo.addVersion(meta, trainedMs, p.promote ? '' : p.reason);
-      if (p.promote) this.repo.serve(meta, trainedMs);
-      outcome = { version, promoted: p.promote, promotion: p.reason };
-      andThen(outcome);
-      dropped = this.applyRetention(modelId);
-    })();
+    try {
+      this.o.db.transaction(() => {
+        const row = this.repo.get(modelId);
+        const serving = row?.version === undefined ? undefined : this.repo.version(modelId, row.version);
+        const p = gate(serving);
+        const version = this.repo.addVersion(meta, trainedMs, p.promote ? '' : p.reason);
+        if (p.promote) this.repo.serve(meta, trainedMs);
+        outcome = { version, promoted: p.promote, promotion: p.reason };
+        andThen(outcome);
+        dropped = this.applyRetention(modelId);
+      })();
+    } catch (err) {
+      throw diskFullError(err, this.o.dataDir);
+    }
     if (outcome.promoted) this.tellSwap(modelId, jobId);
     for (const v of dropped) this.removeLater(v);
     return outcome;

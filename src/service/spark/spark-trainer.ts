@@ -21,7 +21,7 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../../engine/types.js';
 import { CancelledError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { WorkerClient } from '../../util/worker-rpc.js';
+import { transfer, WorkerClient } from '../../util/worker-rpc.js';
 import type { Trainer, TrainerHooks } from '../jobs/training-pipeline.js';
 import { killLeftoverDriver, runDriver } from './driver-process.js';
 import type { ExchangeProtocol } from './exchange-protocol.js';
@@ -80,7 +80,7 @@ export async function cleanSparkStaging(localRoot: string, log: Logger): Promise
 
 export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
   const { settings, localRoot } = deps;
-  return async (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks): Promise<AlsResult> => {
+  return async (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean }): Promise<AlsResult> => {
     const started = performance.now();
     const { signal } = hooks;
     if (signal?.aborted) throw new CancelledError('spark job cancelled', { cause: signal.reason });
@@ -96,9 +96,10 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
       hooks.onPhase?.('exporting');
       progress({ fraction: 0, iteration: 0, phase: 'setup' });
       const { logScaling, logEpsilon } = options;
-      const copy = { rows: matrix.rows, cols: matrix.cols, indptr: matrix.indptr.slice(), indices: matrix.indices.slice(), data: matrix.data.slice() };
+      // A matrix handed over moves to the exchange worker as it is; otherwise a copy does (the caller keeps its own).
+      const copy = o?.moveMatrix ? matrix : { rows: matrix.rows, cols: matrix.cols, indptr: matrix.indptr.slice(), indices: matrix.indices.slice(), data: matrix.data.slice() };
       const exported = await exchange.call('export', { matrix: copy, dir: join(local, 'input'), scaling: { logScaling, logEpsilon } }, {
-        signal, transfer: [copy.indptr.buffer, copy.indices.buffer, copy.data.buffer], abortGraceMs: 0,
+        signal, transfer: transfer(null, [copy.indptr.buffer, copy.indices.buffer, copy.data.buffer]).transfer, abortGraceMs: 0,
       });
       const spec = jobSpec(settings, local, runId, options, `recommender-engine ${hooks.label ?? runId}`);
       const specPath = join(local, 'spec.json');

@@ -4,7 +4,9 @@
  * MAX_TAG_LENGTH characters, no control characters, no leading or trailing whitespace. Duplicates are
  * dropped, order kept. An error names the field and the tag's index (`data_tags[2]`).
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { echo, InvalidArgumentError } from '../../errors.js';
+import { TagMatch } from '../../gen/recommender/v1/TagMatch.js';
+import { enumName } from '../../util/proto-enum.js';
 import type { TagMatchMode } from './batch-record.js';
 
 export const MAX_TAGS = 64;
@@ -21,14 +23,12 @@ export function validateTags(tags: readonly string[] | undefined, field: string)
     if (typeof t !== 'string' || t.length === 0) throw new InvalidArgumentError(`${f} is empty`, { field: f });
     if (t.length > MAX_TAG_LENGTH) throw new InvalidArgumentError(`${f} is longer than ${MAX_TAG_LENGTH} characters`, { field: f });
     if (CONTROL.test(t)) throw new InvalidArgumentError(`${f} contains a control character`, { field: f });
-    if (t.trim() !== t) throw new InvalidArgumentError(`${f} ("${t}") has leading or trailing whitespace`, { field: f });
+    if (t.trim() !== t) throw new InvalidArgumentError(`${f} (${echo(t)}) has leading or trailing whitespace`, { field: f });
   });
   return [...new Set(list)];
 }
 
 /** `tag_match` of a request: TAG_MATCH_ALL (default) or TAG_MATCH_ANY. */
 export function tagMatchOf(v: string | number | undefined): TagMatchMode {
-  if (v === 'TAG_MATCH_ANY' || v === 2) return 'any';
-  if (v === undefined || v === 'TAG_MATCH_ALL' || v === 'TAG_MATCH_UNSPECIFIED' || v === 1 || v === 0) return 'all';
-  throw new InvalidArgumentError(`tag_match: unknown value ${String(v)}`, { field: 'tag_match' });
+  return enumName(v, TagMatch, 'tag_match') === 'TAG_MATCH_ANY' ? 'any' : 'all';
 }

@@ -1,9 +1,15 @@
 /**
- * Which IP addresses a callback may reach. Refused unless allowlisted: everything that is not a public
- * unicast address (loopback, RFC 1918 private, link-local incl. the 169.254.169.254 cloud metadata
- * service, CGNAT, "this network", multicast, reserved, documentation and benchmarking ranges, IPv6
- * unique-local and link-local), and IPv6 forms that embed an IPv4 address (IPv4-mapped ::ffff:0:0/96,
- * NAT64 64:ff9b::/96, 6to4 2002::/16) when the embedded IPv4 address is refused.
+ * Which IP addresses a callback may reach. Refused unless allowlisted: every block of the IANA IPv4 and IPv6
+ * Special-Purpose Address Registries (loopback, private-use, shared/CGNAT, link-local incl. the 169.254.169.254
+ * cloud metadata service, "this network", IETF protocol assignments, documentation, benchmarking, AS112, AMT,
+ * reserved, unique-local, discard-only, ORCHID, SRv6 SIDs, ...), multicast, and the deprecated IPv4-compatible
+ * and site-local IPv6 forms. IPv6 forms that embed an IPv4 address are decoded and the IPv4 rules applied to
+ * what they embed: IPv4-mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96, NAT64 64:ff9b::/96, 6to4
+ * 2002::/16, and Teredo 2001::/32 (its server and its obfuscated client address); the rest of 2001::/23 is
+ * refused. The local-use NAT64 block 64:ff9b:1::/48 is decoded (as a /96 prefix) to name what it embeds, and
+ * refused whatever that is: where its IPv4 address sits depends on the operator's prefix length (RFC 6052
+ * allows /48 to /96), so no one decoding is safe, and IANA lists it as not globally reachable. Globally reachable
+ * special-purpose anycast blocks (PCP, TURN, AS112, AMT) are refused too: no webhook receiver lives there.
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
@@ -64,7 +70,8 @@ function table(rows: [string, string][]): [Cidr, string][] {
   return rows.map(([c, why]) => [parseCidr(c)!, why]);
 }
 
-const REFUSED_V4 = table([
+/** IANA IPv4 Special-Purpose Address Registry (every block), multicast, and the rest of 240/4. */
+export const REFUSED_V4 = table([
   ['0.0.0.0/8', '"this network" (0.0.0.0/8)'],
   ['10.0.0.0/8', 'private (10.0.0.0/8)'],
   ['100.64.0.0/10', 'carrier-grade NAT (100.64.0.0/10)'],
@@ -73,8 +80,11 @@ const REFUSED_V4 = table([
   ['172.16.0.0/12', 'private (172.16.0.0/12)'],
   ['192.0.0.0/24', 'IETF protocol assignments (192.0.0.0/24)'],
   ['192.0.2.0/24', 'documentation (192.0.2.0/24)'],
+  ['192.31.196.0/24', 'AS112 (192.31.196.0/24)'],
+  ['192.52.193.0/24', 'AMT (192.52.193.0/24)'],
   ['192.88.99.0/24', '6to4 relay anycast (192.88.99.0/24)'],
   ['192.168.0.0/16', 'private (192.168.0.0/16)'],
+  ['192.175.48.0/24', 'AS112 direct delegation (192.175.48.0/24)'],
   ['198.18.0.0/15', 'benchmarking (198.18.0.0/15)'],
   ['198.51.100.0/24', 'documentation (198.51.100.0/24)'],
   ['203.0.113.0/24', 'documentation (203.0.113.0/24)'],
@@ -82,40 +92,61 @@ const REFUSED_V4 = table([
   ['240.0.0.0/4', 'reserved / broadcast (240.0.0.0/4)'],
 ]);
 
-const REFUSED_V6 = table([
+/** IANA IPv6 Special-Purpose Address Registry blocks refused as such (the IPv4-embedding ones are decoded first), multicast, deprecated forms. */
+export const REFUSED_V6 = table([
   ['::/128', 'unspecified (::)'],
   ['::1/128', 'loopback (::1)'],
   ['::/96', 'IPv4-compatible (deprecated, ::/96)'],
   ['100::/64', 'discard-only (100::/64)'],
+  ['100:0:0:1::/64', 'dummy prefix (100:0:0:1::/64)'],
+  ['2001::/23', 'IETF protocol assignments (2001::/23)'],
   ['2001:db8::/32', 'documentation (2001:db8::/32)'],
+  ['2620:4f:8000::/48', 'AS112 direct delegation (2620:4f:8000::/48)'],
+  ['3fff::/20', 'documentation (3fff::/20)'],
+  ['5f00::/16', 'SRv6 SIDs (5f00::/16)'],
   ['fc00::/7', 'unique local (fc00::/7)'],
   ['fe80::/10', 'link-local (fe80::/10)'],
   ['fec0::/10', 'site-local (deprecated, fec0::/10)'],
   ['ff00::/8', 'multicast (ff00::/8)'],
 ]);
 
-const EMBEDDING_V6: [Cidr, number, string][] = [
-  [parseCidr('::ffff:0:0/96')!, 12, 'IPv4-mapped'],
-  [parseCidr('64:ff9b::/96')!, 12, 'NAT64'],
-  [parseCidr('2002::/16')!, 2, '6to4'],
+/**
+ * Where IPv6 forms carry IPv4 addresses: prefix, kind, the byte positions of each embedded address (negative:
+ * stored inverted), and, for a block refused whatever it embeds, why.
+ */
+const EMBEDDING_V6: [Cidr, string, number[][], string?][] = [
+  [parseCidr('::ffff:0:0/96')!, 'IPv4-mapped', [[12, 13, 14, 15]]],
+  [parseCidr('::ffff:0:0:0/96')!, 'IPv4-translated', [[12, 13, 14, 15]]],
+  [parseCidr('64:ff9b::/96')!, 'NAT64', [[12, 13, 14, 15]]],
+  [parseCidr('64:ff9b:1::/48')!, 'NAT64 (local use)', [[12, 13, 14, 15]], 'local-use NAT64 (64:ff9b:1::/48: not globally reachable, its IPv4 layout the operator\'s choice)'],
+  [parseCidr('2002::/16')!, '6to4', [[2, 3, 4, 5]]],
+  // Teredo: the server's address, and the client's (stored inverted).
+  [parseCidr('2001::/32')!, 'Teredo', [[4, 5, 6, 7], [-12, -13, -14, -15]]],
 ];
 
-/** The IPv4 address embedded in an IPv6 one (mapped, NAT64, 6to4), with the kind of embedding. */
-export function embeddedV4(ip: Ip): { v4: Ip; kind: string } | undefined {
+/** The IPv4 addresses embedded in an IPv6 one, with the kind of embedding (and `refused` when its block is refused anyway). */
+export function embeddedV4(ip: Ip): { v4: Ip[]; kind: string; refused?: string } | undefined {
   if (ip.family !== 6) return undefined;
-  for (const [c, at, kind] of EMBEDDING_V6) if (inCidr(ip, c)) return { v4: { family: 4, bytes: ip.bytes.slice(at, at + 4) }, kind };
+  for (const [c, kind, decodings, refused] of EMBEDDING_V6) {
+    if (!inCidr(ip, c)) continue;
+    const v4 = decodings.map((at) => ({ family: 4 as const, bytes: Uint8Array.from(at, (i) => (i < 0 ? ~ip.bytes[-i]! & 0xff : ip.bytes[i]!)) }));
+    return { v4, kind, refused };
+  }
   return undefined;
 }
 
-/** Why an address is refused, or undefined when it is a public unicast address. */
+/** Why an address is refused, or undefined when it is a public unicast address (or embeds only such). */
 export function refusalReason(ip: Ip): string | undefined {
-  const rows = ip.family === 4 ? REFUSED_V4 : REFUSED_V6;
-  for (const [c, why] of rows) if (inCidr(ip, c)) return why;
   const e = embeddedV4(ip);
   if (e) {
-    const inner = refusalReason(e.v4);
-    if (inner) return `${e.kind} ${inner}`;
+    for (const v4 of e.v4) {
+      const inner = refusalReason(v4);
+      if (inner) return `${e.kind} ${inner}`;
+    }
+    return e.refused;
   }
+  const rows = ip.family === 4 ? REFUSED_V4 : REFUSED_V6;
+  for (const [c, why] of rows) if (inCidr(ip, c)) return why;
   return undefined;
 }
 
@@ -156,5 +187,5 @@ export function compileAllowlist(entries: readonly string[] | Allowlist): Allowl
 export function addressAllowed(ip: Ip, allow: Allowlist): boolean {
   if (allow.cidrs.some((c) => inCidr(ip, c))) return true;
   const e = embeddedV4(ip);
-  return e !== undefined && e.kind === 'IPv4-mapped' && allow.cidrs.some((c) => inCidr(e.v4, c));
+  return e !== undefined && e.kind === 'IPv4-mapped' && allow.cidrs.some((c) => inCidr(e.v4[0]!, c));
 }

@@ -4,7 +4,8 @@
  *
  * - Auth: with API keys configured, every path but `/healthz` needs one, as on gRPC: `x-api-key: K`,
  *   `Authorization: Bearer K` (Prometheus' `authorization` / `bearer_token`), or HTTP Basic with the key as
- *   password (any user name; browsers prompt for it on the 401).
+ *   password (any user name; browsers prompt for it on the 401). Refusals are logged as gRPC's are (auth.ts:
+ *   info, rate-limited, peer and method + path, never the key) and counted (recommender_auth_failures_total).
  * - CSRF: mutating requests are POSTs that must carry the per-process token the pages embed in their
  *   forms, and must not come from another origin (Origin / Sec-Fetch-Site), else 403.
  * - Every HTML response has a Content-Security-Policy allowing only our own script and stylesheet, no
@@ -20,7 +21,7 @@ import { errorMessage, InvalidArgumentError, NotFoundError } from '../../errors.
 import type { Logger } from '../../log.js';
 import { isTerminal, type JobRecord } from '../../service/jobs/job-record.js';
 import type { ServiceMetrics } from '../../service/metrics.js';
-import { keyMatches, presentedKey } from '../auth.js';
+import { AuthFailureLog, keyMatches, presentedKey } from '../auth.js';
 import { Console, type ConsoleDeps, type Reply } from './console.js';
 
 export interface HttpServer {
@@ -121,6 +122,7 @@ export async function startHttpServer(host: string, port: number, apiKeys: reado
   const csrf = randomBytes(24).toString('base64url');
   const csrfBuf = Buffer.from(csrf);
   const keys = apiKeys.map((k) => Buffer.from(k));
+  const authLog = new AuthFailureLog(d.log);
   const assets = loadStatic();
   const console_ = new Console(d, csrf);
   const streams = new Set<() => void>();
@@ -174,6 +176,10 @@ export async function startHttpServer(host: string, port: number, apiKeys: reado
     if (keys.length > 0) {
       const k = httpKey(req);
       if (k === undefined || !keyMatches(k, keys)) {
+        const reason = k === undefined ? 'missing key' : 'invalid key';
+        const { remoteAddress, remotePort } = req.socket;
+        authLog.failed(`${remoteAddress?.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort}`, `${req.method} ${p.slice(0, 200)}`, reason);
+        d.metrics.authFailures.inc({ transport: 'http', reason });
         send(res, 401, 'text/plain; charset=utf-8', k === undefined ? 'missing API key: send x-api-key, Authorization: Bearer <key>, or Basic auth with the key as password\n' : 'invalid API key\n',
           { 'www-authenticate': 'Basic realm="recommender", charset="UTF-8"' });
         return;
