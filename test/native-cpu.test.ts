@@ -9,7 +9,8 @@ import { referenceAls } from '../src/engine/reference.js';
 import type { EngineSettings } from '../src/engine/settings.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix, TrainHooks, TrainProgress } from '../src/engine/types.js';
-import { skewedPairs } from './helpers/engine-data.js';
+import { TRANSPOSED_MAX_ENTRIES } from '../src/engine/native-cpu/layout.js';
+import { csrFromTriples, skewedPairs } from './helpers/engine-data.js';
 
 const base = { regularization: 0.1, alpha: 2, seed: 7, logScaling: false, logEpsilon: 1, progressIntervalMs: 0 };
 const train = (m: CsrMatrix, o: AlsOptions, hooks: TrainHooks = {}, settings: Partial<EngineSettings> = {}, initial?: FactorPair) =>
@@ -118,6 +119,20 @@ describe('native-cpu ALS', () => {
       }
     });
   }
+
+  it('subspace: a row longer than the wasm kernel takes at a time (TRANSPOSED_MAX_ENTRIES) gives the JS kernel\'s model', async () => {
+    const cols = TRANSPOSED_MAX_ENTRIES + 3000;
+    const t: Array<[number, number, number]> = [];
+    for (let i = 0; i < cols; i++) t.push([0, i, 1 + (i % 3)]); // the long row
+    for (let u = 1; u < 6; u++) for (let i = u; i < cols; i += 997) t.push([u, i, 1]);
+    const m = csrFromTriples(6, cols, t);
+    const o = { ...base, factors: 8, iterations: 2, solver: 'subspace', blockSize: 4, workers: 1, regularization: 1 };
+    const wasm = await train(m, o);
+    const js = await train(m, o, {}, { nativeCpuKernel: 'js' });
+    expect(maxRelDiff(wasm.sourceFactors, js.sourceFactors)).toBeLessThan(2e-3);
+    expect(maxRelDiff(wasm.targetFactors, js.targetFactors)).toBeLessThan(2e-3);
+    for (let i = 0; i < 2; i++) expect(Math.abs(wasm.lossCurve[i] / js.lossCurve[i] - 1)).toBeLessThan(1e-4);
+  }, 30_000);
 
   it('continues a training from its factors: 3 + 2 iterations give the 5-iteration model bit for bit', async () => {
     const o = { ...base, factors: 16, cgSteps: 3, workers: 2, chunkNonzeros: 4096 };

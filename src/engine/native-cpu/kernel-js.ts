@@ -45,15 +45,33 @@ export class JsKernel {
   private readonly p: Float64Array;
   private readonly ap: Float64Array;
   private pred = new Float64Array(0);
+  /** the subspace pass's block system (H, r), sized for the last block size */
+  private h = new Float64Array(0);
+  private hr = new Float64Array(0);
   constructor(private readonly k: number) {
     this.r = new Float64Array(k);
     this.p = new Float64Array(k);
     this.ap = new Float64Array(k);
   }
 
-  /** Solves rows [start, end) with `p.solver`; writes the chunk's loss part and penalty to out[at], out[at + 1] (see above). */
+  /**
+   * Solves rows [start, end) in place with `p.solver`; writes the chunk's loss part and penalty to out[at],
+   * out[at + 1] (see above). A row without data gets x = 0, its exact solution, without a solve.
+   */
   solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void {
-    const [loss, penalty] = p.solver === 'subspace' ? this.subspaceRows(s, start, end, p) : this.solveRows(s, start, end, p);
+    const k = this.k;
+    let loss = 0, penalty = 0;
+    for (let u = start; u < end; u++) {
+      const xo = u * k;
+      const e0 = s.indptr[u], e1 = s.indptr[u + 1];
+      if (e0 === e1) {
+        s.solve.fill(0, xo, xo + k);
+        continue;
+      }
+      const eu = s.extra ? s.extra[u] : 0;
+      loss += p.solver === 'subspace' ? this.subspaceRow(s, xo, e0, e1, eu, p) : this.cgRow(s, xo, e0, e1, eu, p);
+      if (eu !== 0) penalty += eu * sumSquares(s.solve, xo, k);
+    }
     out[at] = loss;
     out[at + 1] = penalty;
   }
@@ -84,78 +102,67 @@ export class JsKernel {
     for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[outOff + a * k + b] = out[outOff + b * k + a];
   }
 
-  /** CG-solves rows [start, end) in place; returns this chunk's [loss part, penalty] (see above). */
-  private solveRows(s: SideArrays, start: number, end: number, o: SolveParams): [number, number] {
+  /** CG-solves the row at xo (entries e0..e1) in place; returns its loss part (see above). */
+  private cgRow(s: SideArrays, xo: number, e0: number, e1: number, eu: number, o: SolveParams): number {
     const k = this.k;
-    const { indptr, indices, conf, solve: X, fixed: Y, gram: A, extra } = s;
+    const { indices, conf, solve: X, fixed: Y, gram: A } = s;
     const { steps, withLoss, alpha0 } = o;
     const r = this.r, p = this.p, ap = this.ap;
-    let loss = 0, penalty = 0;
-    for (let u = start; u < end; u++) {
-      const xo = u * k;
-      const e0 = indptr[u], e1 = indptr[u + 1];
-      if (e0 === e1) {
-        X.fill(0, xo, xo + k);
-        continue;
-      }
-      const eu = extra ? extra[u] : 0;
-      // r = -A0 x - e x
-      for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
-      if (eu !== 0) for (let a = 0; a < k; a++) r[a] -= eu * X[xo + a];
-      // r += (c - (c - alpha0) y.x) y
-      for (let j = e0; j < e1; j++) {
-        const c = conf[j];
-        const yo = indices[j] * k;
-        const d = dotFX(Y, yo, X, xo, k);
-        axpyF(c - (c - alpha0) * d, Y, yo, r, k);
-      }
-      let rs = 0;
-      for (let a = 0; a < k; a++) {
-        p[a] = r[a];
-        rs += r[a] * r[a];
-      }
-      if (rs >= 1e-20) {
-        for (let it = 0; it < steps; it++) {
-          // ap = A0 p + e p + sum (c - alpha0)(y.p) y
-          for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
-          if (eu !== 0) for (let a = 0; a < k; a++) ap[a] += eu * p[a];
-          for (let j = e0; j < e1; j++) {
-            const c1 = conf[j] - alpha0;
-            if (c1 === 0) continue;
-            const yo = indices[j] * k;
-            axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
-          }
-          let pap = 0;
-          for (let a = 0; a < k; a++) pap += p[a] * ap[a];
-          const alpha = rs / pap;
-          let rsNew = 0;
-          for (let a = 0; a < k; a++) {
-            X[xo + a] += alpha * p[a];
-            const ra = r[a] - alpha * ap[a];
-            r[a] = ra;
-            rsNew += ra * ra;
-          }
-          if (rsNew < 1e-20) break;
-          const beta = rsNew / rs;
-          for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
-          rs = rsNew;
-        }
-      }
-      if (withLoss) {
-        // x^T (A0 + e I) x + sum_j c (1 - d)^2 - alpha0 d^2  (x is the freshly solved row; Y the fixed side)
-        let q = 0;
-        for (let a = 0; a < k; a++) {
-          const ao = a * k;
-          let t = 0;
-          for (let b = 0; b < k; b++) t += A[ao + b] * X[xo + b];
-          q += X[xo + a] * t;
-        }
-        if (eu !== 0) q += eu * sumSquares(X, xo, k);
-        loss += this.sparseTerm(s, e0, e1, xo, alpha0, q);
-      }
-      if (eu !== 0) penalty += eu * sumSquares(X, xo, k);
+    // r = -A0 x - e x
+    for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
+    if (eu !== 0) for (let a = 0; a < k; a++) r[a] -= eu * X[xo + a];
+    // r += (c - (c - alpha0) y.x) y
+    for (let j = e0; j < e1; j++) {
+      const c = conf[j];
+      const yo = indices[j] * k;
+      const d = dotFX(Y, yo, X, xo, k);
+      axpyF(c - (c - alpha0) * d, Y, yo, r, k);
     }
-    return [loss, penalty];
+    let rs = 0;
+    for (let a = 0; a < k; a++) {
+      p[a] = r[a];
+      rs += r[a] * r[a];
+    }
+    if (rs >= 1e-20) {
+      for (let it = 0; it < steps; it++) {
+        // ap = A0 p + e p + sum (c - alpha0)(y.p) y
+        for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
+        if (eu !== 0) for (let a = 0; a < k; a++) ap[a] += eu * p[a];
+        for (let j = e0; j < e1; j++) {
+          const c1 = conf[j] - alpha0;
+          if (c1 === 0) continue;
+          const yo = indices[j] * k;
+          axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
+        }
+        let pap = 0;
+        for (let a = 0; a < k; a++) pap += p[a] * ap[a];
+        const alpha = rs / pap;
+        let rsNew = 0;
+        for (let a = 0; a < k; a++) {
+          X[xo + a] += alpha * p[a];
+          const ra = r[a] - alpha * ap[a];
+          r[a] = ra;
+          rsNew += ra * ra;
+        }
+        if (rsNew < 1e-20) break;
+        const beta = rsNew / rs;
+        for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
+        rs = rsNew;
+      }
+    }
+    if (withLoss) {
+      // x^T (A0 + e I) x + sum_j c (1 - d)^2 - alpha0 d^2  (x is the freshly solved row; Y the fixed side)
+      let q = 0;
+      for (let a = 0; a < k; a++) {
+        const ao = a * k;
+        let t = 0;
+        for (let b = 0; b < k; b++) t += A[ao + b] * X[xo + b];
+        q += X[xo + a] * t;
+      }
+      if (eu !== 0) q += eu * sumSquares(X, xo, k);
+      return this.sparseTerm(s, e0, e1, xo, alpha0, q);
+    }
+    return 0;
   }
 
   /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */
@@ -170,60 +177,49 @@ export class JsKernel {
   /**
    * One subspace pass over rows [start, end) in place (als-driver.ts): for each block Q of coordinates,
    * H d = r with H = A0[Q,Q] + e I + sum_j (c_j - alpha0) y_j[Q] y_j[Q]^T and r = (b - A x)[Q], solved by
-   * float64 Cholesky; x[Q] += d; the predictions s_j = y_j . x are kept up to date in float64. Returns
-   * [sparse term (recomputed from the new x), penalty].
+   * float64 Cholesky; x[Q] += d; the predictions s_j = y_j . x are kept up to date in float64. Returns the
+   * sparse term (recomputed from the new x) when `withLoss`.
    */
-  private subspaceRows(s: SideArrays, start: number, end: number, o: SolveParams): [number, number] {
+  private subspaceRow(s: SideArrays, xo: number, e0: number, e1: number, eu: number, o: SolveParams): number {
     const k = this.k;
-    const { indptr, indices, conf, solve: X, fixed: Y, gram: A, extra } = s;
+    const { indices, conf, solve: X, fixed: Y, gram: A } = s;
     const { alpha0, withLoss } = o;
     const block = Math.max(1, Math.min(o.block, k));
-    const h = new Float64Array(block * block), r = new Float64Array(block);
-    let loss = 0, penalty = 0;
-    for (let u = start; u < end; u++) {
-      const xo = u * k;
-      const e0 = indptr[u], e1 = indptr[u + 1];
-      if (e0 === e1) {
-        X.fill(0, xo, xo + k);
-        continue;
+    if (this.h.length !== block * block) [this.h, this.hr] = [new Float64Array(block * block), new Float64Array(block)];
+    const h = this.h, r = this.hr;
+    if (this.pred.length < e1 - e0) this.pred = new Float64Array(e1 - e0);
+    const pred = this.pred;
+    for (let j = e0; j < e1; j++) pred[j - e0] = dotFX(Y, indices[j] * k, X, xo, k);
+    for (let q0 = 0; q0 < k; q0 += block) {
+      const q = Math.min(block, k - q0);
+      for (let a = 0; a < q; a++) {
+        const ao = (q0 + a) * k;
+        r[a] = -dotFX(A, ao, X, xo, k) - eu * X[xo + q0 + a];
+        for (let b = 0; b < q; b++) h[a * q + b] = A[ao + q0 + b];
+        h[a * q + a] += eu;
       }
-      const eu = extra ? extra[u] : 0;
-      if (this.pred.length < e1 - e0) this.pred = new Float64Array(e1 - e0);
-      const pred = this.pred;
-      for (let j = e0; j < e1; j++) pred[j - e0] = dotFX(Y, indices[j] * k, X, xo, k);
-      for (let q0 = 0; q0 < k; q0 += block) {
-        const q = Math.min(block, k - q0);
+      for (let j = e0; j < e1; j++) {
+        const yo = indices[j] * k + q0;
+        const c = conf[j], w = c - alpha0;
+        const t = c - w * pred[j - e0];
         for (let a = 0; a < q; a++) {
-          const ao = (q0 + a) * k;
-          r[a] = -dotFX(A, ao, X, xo, k) - eu * X[xo + q0 + a];
-          for (let b = 0; b < q; b++) h[a * q + b] = A[ao + q0 + b];
-          h[a * q + a] += eu;
-        }
-        for (let j = e0; j < e1; j++) {
-          const yo = indices[j] * k + q0;
-          const c = conf[j], w = c - alpha0;
-          const t = c - w * pred[j - e0];
-          for (let a = 0; a < q; a++) {
-            const ya = Y[yo + a];
-            r[a] += t * ya;
-            const wy = w * ya;
-            for (let b = 0; b <= a; b++) h[a * q + b] += wy * Y[yo + b];
-          }
-        }
-        for (let a = 0; a < q; a++) for (let b = a + 1; b < q; b++) h[a * q + b] = h[b * q + a];
-        choleskyBlockSolve(h, r, q);
-        for (let a = 0; a < q; a++) X[xo + q0 + a] += r[a];
-        for (let j = e0; j < e1; j++) {
-          const yo = indices[j] * k + q0;
-          let t = 0;
-          for (let a = 0; a < q; a++) t += r[a] * Y[yo + a];
-          pred[j - e0] += t;
+          const ya = Y[yo + a];
+          r[a] += t * ya;
+          const wy = w * ya;
+          for (let b = 0; b <= a; b++) h[a * q + b] += wy * Y[yo + b];
         }
       }
-      if (withLoss) loss += this.sparseTerm(s, e0, e1, xo, alpha0);
-      if (eu !== 0) penalty += eu * sumSquares(X, xo, k);
+      for (let a = 0; a < q; a++) for (let b = a + 1; b < q; b++) h[a * q + b] = h[b * q + a];
+      choleskyBlockSolve(h, r, q);
+      for (let a = 0; a < q; a++) X[xo + q0 + a] += r[a];
+      for (let j = e0; j < e1; j++) {
+        const yo = indices[j] * k + q0;
+        let t = 0;
+        for (let a = 0; a < q; a++) t += r[a] * Y[yo + a];
+        pred[j - e0] += t;
+      }
     }
-    return [loss, penalty];
+    return withLoss ? this.sparseTerm(s, e0, e1, xo, alpha0) : 0;
   }
 }
 

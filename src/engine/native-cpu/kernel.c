@@ -363,60 +363,21 @@ static inline void axpyn(float s, const float *x, float *y, int n) {
 }
 
 /*
- * H (q x q, row-major) = sum_j w_j y_j[o..o+q) y_j[o..o+q)^T, w_j = c_j - alpha0, over the row's entries.
- * q % 4 == 0: register tiles of 4 rows x 8 columns of the upper triangle (by 4 x 4 blocks) summed over the
- * entries in float32 registers, then mirrored; else a scalar loop.
+ * H (q x q, row-major) = sum_j w_j y_j[o..o+q) y_j[o..o+q)^T, w_j = c_j - alpha0, over the row's entries,
+ * entry by entry (the path of block sizes that are not a multiple of 4; the others take block_gram_t).
  */
 static void block_hessian(const int *idx, const float *conf, int e0, int e1, const float *Y, int k, int o, int q, float alpha0, float *H) {
-  if (q % 4) {
-    for (int i = 0; i < q * q; i++) H[i] = 0;
-    for (int j = e0; j < e1; j++) {
-      const float *y = Y + (long)idx[j] * k + o;
-      float w = conf[j] - alpha0;
-      for (int a = 0; a < q; a++) {
-        float wa = w * y[a];
-        for (int b = 0; b <= a; b++) H[a * q + b] += wa * y[b];
-      }
-    }
-    for (int a = 0; a < q; a++)
-      for (int b = a + 1; b < q; b++) H[a * q + b] = H[b * q + a];
-    return;
-  }
-  for (int a = 0; a < q; a += 4) {
-    for (int b = a; b < q; b += 8) {
-      int wide = b + 8 <= q;
-      v z = wasm_f32x4_splat(0);
-      v c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-      for (int j = e0; j < e1; j++) {
-        const float *y = Y + (long)idx[j] * k + o;
-        float w = conf[j] - alpha0;
-        v y0 = wasm_v128_load(y + b), y1 = wide ? wasm_v128_load(y + b + 4) : z;
-        v s0 = wasm_f32x4_splat(w * y[a]), s1 = wasm_f32x4_splat(w * y[a + 1]);
-        v s2 = wasm_f32x4_splat(w * y[a + 2]), s3 = wasm_f32x4_splat(w * y[a + 3]);
-        c00 = MADD(s0, y0, c00);
-        c01 = MADD(s0, y1, c01);
-        c10 = MADD(s1, y0, c10);
-        c11 = MADD(s1, y1, c11);
-        c20 = MADD(s2, y0, c20);
-        c21 = MADD(s2, y1, c21);
-        c30 = MADD(s3, y0, c30);
-        c31 = MADD(s3, y1, c31);
-      }
-      float *h = H + a * q + b;
-      wasm_v128_store(h, c00);
-      wasm_v128_store(h + q, c10);
-      wasm_v128_store(h + 2 * q, c20);
-      wasm_v128_store(h + 3 * q, c30);
-      if (wide) {
-        wasm_v128_store(h + 4, c01);
-        wasm_v128_store(h + q + 4, c11);
-        wasm_v128_store(h + 2 * q + 4, c21);
-        wasm_v128_store(h + 3 * q + 4, c31);
-      }
+  for (int i = 0; i < q * q; i++) H[i] = 0;
+  for (int j = e0; j < e1; j++) {
+    const float *y = Y + (long)idx[j] * k + o;
+    float w = conf[j] - alpha0;
+    for (int a = 0; a < q; a++) {
+      float wa = w * y[a];
+      for (int b = 0; b <= a; b++) H[a * q + b] += wa * y[b];
     }
   }
   for (int a = 0; a < q; a++)
-    for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
+    for (int b = a + 1; b < q; b++) H[a * q + b] = H[b * q + a];
 }
 
 /*
@@ -530,7 +491,7 @@ static void update_predictions(const float *T, const float *d, int q, int np, fl
   }
 }
 
-/* out[a] = sum_j t_j T[a][j] for a < q (q % 4 == 0), four accumulators over the entries at a time */
+/* out[a] += sum_j t_j T[a][j] for a < q (q % 4 == 0), four accumulators over the entries at a time */
 static void block_rhs(const float *T, const float *t, int np, int q, float *out) {
   for (int a = 0; a < q; a += 4) {
     v z = wasm_f32x4_splat(0), s0 = z, s1 = z, s2 = z, s3 = z;
@@ -542,13 +503,13 @@ static void block_rhs(const float *T, const float *t, int np, int q, float *out)
       s2 = MADD(tv, wasm_v128_load(t2 + j), s2);
       s3 = MADD(tv, wasm_v128_load(t3 + j), s3);
     }
-    wasm_v128_store(out + a, hsum4(s0, s1, s2, s3));
+    wasm_v128_store(out + a, wasm_f32x4_add(wasm_v128_load(out + a), hsum4(s0, s1, s2, s3)));
   }
 }
 
 /*
- * H[a][b] = sum_j w_j T[a][j] T[b][j] (q x q, q % 4 == 0): register tiles of 2 rows x 4 columns over the
- * upper triangle (by 4 x 4 blocks), the entries four at a time, then mirrored.
+ * H[a][b] += sum_j w_j T[a][j] T[b][j] (q x q, q % 4 == 0) over the upper triangle by 4 x 4 blocks (the rest
+ * is left as it is: mirror_upper completes H): register tiles of 2 rows x 4 columns, the entries four at a time.
  */
 static void block_gram_t(const float *T, const float *w, int np, int q, float *H) {
   for (int a = 0; a < q; a += 2) {
@@ -571,10 +532,14 @@ static void block_gram_t(const float *T, const float *w, int np, int q, float *H
         c13 = MADD(x1, v3, c13);
       }
       float *h = H + a * q + b;
-      wasm_v128_store(h, hsum4(c00, c01, c02, c03));
-      wasm_v128_store(h + q, hsum4(c10, c11, c12, c13));
+      wasm_v128_store(h, wasm_f32x4_add(wasm_v128_load(h), hsum4(c00, c01, c02, c03)));
+      wasm_v128_store(h + q, wasm_f32x4_add(wasm_v128_load(h + q), hsum4(c10, c11, c12, c13)));
     }
   }
+}
+
+/* the entries of H below its diagonal 4 x 4 blocks from those above (block_gram_t's other half) */
+static void mirror_upper(float *H, int q) {
   for (int a = 0; a < q; a++)
     for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
 }
@@ -583,15 +548,16 @@ static void block_gram_t(const float *T, const float *w, int np, int q, float *H
  * One iALS++ subspace pass (als-driver.ts) over rows [start, end) of X in place: for each block Q of
  * `block` coordinates in turn, the exact solve of A_u[Q,Q] d = (b - A_u x)[Q], x[Q] += d, keeping the
  * predictions s_j = y_j.x of the row's entries up to date. A: A0 = alpha0 Y^T Y + base I; extra:
- * lambda_u - base per row or 0. scratch: 3 block^2 + 6 block floats (H, r, d, then the float64 L D L^T
- * factor and two vectors), 8-byte aligned. pred: per-worker room (layout.ts predFloats) for the predictions of
- * the longest row (srows floats) and, for rows of at most `cap` entries (a multiple of 4), the transposed
- * path's c, w, t, two blocks T and row pointers (cap (5 + 2 block) floats), then k zeros.
- * When block % 4 == 0 and the row has at most `cap` entries, the row's block of fixed-side factors is
- * gathered transposed (T[a][j], two blocks: this one and the last) so that every step runs over four
- * entries per SIMD lane group: the predictions' update, the right-hand side (block_rhs) and the block's
- * Hessian (block_gram_t), with one horizontal sum per output instead of one per entry. Otherwise entry by
- * entry (block_hessian).
+ * lambda_u - base per row or 0. scratch: 3 block^2 + 8 block floats (H, r, d, the right-hand side's data
+ * part, then the float64 L D L^T factor and two vectors), 8-byte aligned. pred: per-worker room (layout.ts
+ * predRoom) for the predictions of the longest row (srows floats) and, for `cap` entries at a time (a
+ * multiple of 4), c, w, t, two blocks T and row pointers (cap (5 + 2 block) floats), then k zeros.
+ * When block % 4 == 0, each block of the row's fixed-side factors is gathered transposed (T[a][j], this
+ * block and the last) so that every step runs over four entries per SIMD lane group: the predictions'
+ * update, the right-hand side (block_rhs) and the block's Hessian (block_gram_t), with one horizontal sum
+ * per output instead of one per entry. A row of more than `cap` entries is taken `cap` entries at a time
+ * (gathering the last block's columns again for each part). Other block sizes go entry by entry
+ * (block_hessian).
  * Writes out[0] = the chunk's sparse loss term sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] with the new x when
  * with_loss (the predictions kept up to date, not recomputed) and out[1] = sum_u extra_u |x_u|^2.
  */
@@ -599,13 +565,13 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
                                                                 float *X, const float *Y, const float *A, int k, int start,
                                                                 int end, int block, float alpha0, const float *extra,
                                                                 int with_loss, float *scratch, float *pred, int srows, int cap, double *out) {
-  float *H = scratch, *r = H + block * block, *d = r + block;
-  double *Ld = (double *)(scratch + ((block * block + 2 * block + 1) & ~1)), *z = Ld + block * block;
-  /* transposed path: s, c, w, t (np each), two T blocks (block * np each), row pointers (np), k zeros */
+  float *H = scratch, *r = H + block * block, *d = r + block, *ra = d + block;
+  double *Ld = (double *)(scratch + ((block * block + 3 * block + 1) & ~1)), *z = Ld + block * block;
   float *S = pred, *C = S + srows, *W = C + cap, *Tt = W + cap, *T0 = Tt + cap, *T1 = T0 + block * cap;
   const float **rowp = (const float **)(T1 + block * cap);
   float *zeros = (float *)(rowp + cap);
   for (int i = 0; i < k; i += 4) wasm_v128_store(zeros + i, wasm_f32x4_splat(0));
+  int transposed = block % 4 == 0;
   double loss = 0, penalty = 0;
   for (int u = start; u < end; u++) {
     int e0 = indptr[u], e1 = indptr[u + 1], n = e1 - e0;
@@ -615,24 +581,19 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
       continue;
     }
     float eu = extra ? extra[u] : 0;
-    int np = (n + 3) & ~3;
-    int transposed = block % 4 == 0 && np <= cap;
-    float *s = transposed ? S : pred - e0; /* transposed: s[j - e0]; else s[j] */
-    if (transposed) {
-      for (int j = 0; j < np; j++) {
-        if (j < n) {
-          rowp[j] = Y + (long)indices[e0 + j] * k;
-          C[j] = conf[e0 + j];
-          W[j] = conf[e0 + j] - alpha0;
-          S[j] = dot(rowp[j], x, k);
-        } else {
-          rowp[j] = zeros;
-          C[j] = W[j] = S[j] = 0;
-        }
-      }
-    } else {
-      for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
-    }
+    int np = (n + 3) & ~3, one = np <= cap;
+    float *s = pred - e0; /* entry by entry: s[j] for j in [e0, e1); transposed: S[j - e0], padded with zeros to np */
+    for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
+    for (int j = n; j < np; j++) S[j] = 0;
+    /* the part [s0, s0 + sn) of the row's entries into rowp, C, W (padding: the zero row, c = w = 0) */
+#define FILL_PART(s0, sn)                                                      \
+  for (int j = 0; j < (sn); j++) {                                             \
+    int e = e0 + (s0) + j;                                                     \
+    rowp[j] = e < e1 ? Y + (long)indices[e] * k : zeros;                       \
+    C[j] = e < e1 ? conf[e] : 0;                                               \
+    W[j] = e < e1 ? conf[e] - alpha0 : 0;                                      \
+  }
+    if (transposed && one) FILL_PART(0, np);
     int oprev = 0, qprev = 0;
     float *Tprev = T1, *Tcur = T0;
     for (int o = 0; o < k; o += block) {
@@ -647,13 +608,23 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
       }
       for (; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
       if (transposed) {
-        gather_block(rowp, np, o, q, Tcur);
-        update_predictions(Tprev, d, qprev, np, S);
-        for (int j = 0; j < np; j += 4)
-          wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), wasm_v128_load(S + j))));
-        block_rhs(Tcur, Tt, np, q, H); /* H as room for the data part of r */
-        for (int b = 0; b < q; b++) r[b] += H[b];
-        block_gram_t(Tcur, W, np, q, H);
+        for (int b = 0; b < q; b++) ra[b] = 0;
+        for (int i = 0; i < q * q; i++) H[i] = 0;
+        for (int s0 = 0; s0 < np; s0 += cap) {
+          int sn = np - s0 < cap ? np - s0 : cap;
+          if (!one) {
+            FILL_PART(s0, sn);
+            if (qprev) gather_block(rowp, sn, oprev, qprev, Tprev);
+          }
+          gather_block(rowp, sn, o, q, Tcur);
+          update_predictions(Tprev, d, qprev, sn, S + s0);
+          for (int j = 0; j < sn; j += 4)
+            wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), wasm_v128_load(S + s0 + j))));
+          block_rhs(Tcur, Tt, sn, q, ra);
+          block_gram_t(Tcur, W, sn, q, H);
+        }
+        mirror_upper(H, q);
+        for (int b = 0; b < q; b++) r[b] += ra[b];
       } else {
         for (int j = e0; j < e1; j++) {
           const float *y = Y + (long)indices[j] * k;
@@ -678,10 +649,17 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
     }
     if (with_loss) {
       if (transposed)
-        for (int j = 0; j < n; j++) {
-          float sj = S[j];
-          for (int b = 0; b < qprev; b++) sj += Tprev[b * np + j] * d[b];
-          loss += (double)C[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+        for (int s0 = 0; s0 < np; s0 += cap) {
+          int sn = np - s0 < cap ? np - s0 : cap;
+          if (!one) {
+            FILL_PART(s0, sn);
+            gather_block(rowp, sn, oprev, qprev, Tprev);
+          }
+          for (int j = 0; j < sn && s0 + j < n; j++) {
+            float sj = S[s0 + j];
+            for (int b = 0; b < qprev; b++) sj += Tprev[b * sn + j] * d[b];
+            loss += (double)C[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+          }
         }
       else
         for (int j = e0; j < e1; j++) {
@@ -689,6 +667,7 @@ __attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indp
           loss += (double)conf[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
         }
     }
+#undef FILL_PART
     if (extra) penalty += (double)eu * dot(x, x, k);
   }
   out[0] = loss;

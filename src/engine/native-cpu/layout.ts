@@ -26,13 +26,14 @@ export const STACK_BYTES = 16384;
 export const SCRATCH_VECTORS = 24;
 /**
  * floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies, or the subspace
- * solver's block system (H, r, d, then a float64 factor and two vectors: 3 block^2 + 6 block), kernel.c
+ * solver's block system (H, r, d, the right-hand side's data part, then a float64 factor and two vectors:
+ * 3 block^2 + 8 block), kernel.c
  */
 export function scratchFloats(k: number, block = 0): number {
-  return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 6 * block + 4) / 16) * 16;
+  return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 8 * block + 4) / 16) * 16;
 }
 
-/** rows of at most this many entries take the wasm subspace kernel's transposed path (longer ones: entry by entry) */
+/** the wasm subspace kernel's transposed path takes at most this many entries of a row at a time */
 export const TRANSPOSED_MAX_ENTRIES = 65536;
 
 /**
