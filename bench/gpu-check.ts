@@ -4,14 +4,17 @@
  *  1. Reports what is there: tfjs-node-gpu (and whether it reaches CUDA), every WebGPU adapter Dawn offers.
  *  2. Picks the GPU backend: `tensorflow` when tfjs-node-gpu is present and uses the GPU, else `webgpu` on a
  *     hardware adapter (`--backend` overrides; `--small` also accepts a software adapter).
- *  3. Correctness: the same small matrix trained on that backend and on wasm (the CPU path); loss curves and
- *     factors must agree within tolerance (float32 on different hardware).
+ *  3. Correctness: the same small matrix trained on that backend and on wasm (the CPU path), with each row
+ *     solver (cg, subspace); loss curves and factors must agree within tolerance (float32 on different hardware).
  *  4. Speed: a lastfm-360k-shaped synthetic set (358,868 x 292,385, 17.5M interactions, power-law),
- *     k = 128, 15 iterations, 3 CG steps; prints seconds per iteration. Training stops at the time budget
- *     (`--budget-s`) and reports the iterations it completed, so the script always ends in time.
+ *     k = 128, 15 iterations, with each solver in turn (`--solvers`, default cg then subspace: 3 CG steps;
+ *     blocks of the engine's default block size); prints seconds per iteration per solver. Each solver's
+ *     training stops at its share of the time budget (`--budget-s`) and reports the iterations it completed,
+ *     so the script always ends in time.
  *
  * Flags: --small (tiny sizes: proves the script end to end on a CPU / software adapter), --backend B,
- *        --budget-s S (seconds for everything, default 330), --chunk N (chunkNonzeros for the GPU run).
+ *        --budget-s S (seconds for everything, default 330), --chunk N (chunkNonzeros for the GPU run),
+ *        --solvers cg,subspace (which row solvers to time, in order), --block-size B (subspace).
  * Last line: `GPU-CHECK {json}` with every figure, for logs.
  */
 import { createRequire } from 'node:module';
@@ -30,6 +33,8 @@ const flag = (name: string, dflt?: string) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 };
 const small = args.includes('--small');
+const solvers = (flag('solvers', 'cg,subspace') ?? 'cg,subspace').split(',');
+const blockSize = flag('block-size') ? Number(flag('block-size')) : undefined;
 const budgetS = Number(flag('budget-s', '330'));
 const elapsed = () => (performance.now() - t0) / 1000;
 const left = () => budgetS - elapsed();
@@ -102,19 +107,25 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   const shape = small ? { rows: 120, cols: 80, nnz: 1500, seed: 11 } : { rows: 3000, cols: 2000, nnz: 60_000, seed: 11 };
   const k = small ? 8 : 32;
   const m = syntheticPowerLaw(shape);
-  const opts = (b: string) => compileAlsOptions({ backend: b, factors: k, iterations: 4, regularization: 1, seed: 5 });
-  const gpu = await trainAls(m, opts(backend), {});
-  const cpu = await trainAls(m, opts('wasm'), {});
-  const lossRel = Math.max(...gpu.lossCurve.map((l, i) => Math.abs(l - cpu.lossCurve[i]) / cpu.lossCurve[i]));
-  const srcRel = relDiff(cpu.sourceFactors, gpu.sourceFactors);
-  const tgtRel = relDiff(cpu.targetFactors, gpu.targetFactors);
-  const ok = lossRel < 1e-3 && srcRel < 2e-2 && tgtRel < 2e-2;
-  summary.correctness = { shape, k, iterations: 4, lossRel, srcRel, tgtRel, gpuSeconds: gpu.seconds, wasmSeconds: cpu.seconds, ok };
-  say(
-    `correctness ${ok ? 'PASS' : 'FAIL'} (${shape.rows}x${shape.cols}, ${shape.nnz} nnz, k=${k}): loss max rel diff ${lossRel.toExponential(2)} (< 1e-3), ` +
-      `factors rel diff ${srcRel.toExponential(2)} / ${tgtRel.toExponential(2)} (< 2e-2); ${backend} ${gpu.seconds.toFixed(2)} s, wasm ${cpu.seconds.toFixed(2)} s`,
-  );
-  if (!ok) finish(4, 'correctness-failed');
+  const checks: Record<string, unknown> = {};
+  let allOk = true;
+  for (const solver of solvers) {
+    const opts = (b: string) => compileAlsOptions({ backend: b, factors: k, iterations: 4, regularization: 1, seed: 5, solver, ...(blockSize ? { blockSize } : {}) });
+    const gpu = await trainAls(m, opts(backend), {});
+    const cpu = await trainAls(m, opts('wasm'), {});
+    const lossRel = Math.max(...gpu.lossCurve.map((l, i) => Math.abs(l - cpu.lossCurve[i]) / cpu.lossCurve[i]));
+    const srcRel = relDiff(cpu.sourceFactors, gpu.sourceFactors);
+    const tgtRel = relDiff(cpu.targetFactors, gpu.targetFactors);
+    const ok = lossRel < 1e-3 && srcRel < 2e-2 && tgtRel < 2e-2;
+    allOk &&= ok;
+    checks[solver] = { lossRel, srcRel, tgtRel, gpuSeconds: gpu.seconds, wasmSeconds: cpu.seconds, ok };
+    say(
+      `correctness ${solver} ${ok ? 'PASS' : 'FAIL'} (${shape.rows}x${shape.cols}, ${shape.nnz} nnz, k=${k}): loss max rel diff ${lossRel.toExponential(2)} (< 1e-3), ` +
+        `factors rel diff ${srcRel.toExponential(2)} / ${tgtRel.toExponential(2)} (< 2e-2); ${backend} ${gpu.seconds.toFixed(2)} s, wasm ${cpu.seconds.toFixed(2)} s`,
+    );
+  }
+  summary.correctness = { shape, k, iterations: 4, ...checks, ok: allOk };
+  if (!allOk) finish(4, 'correctness-failed');
 }
 
 // ---- 4. speed on the lastfm-360k-shaped set --------------------------------------------------------
@@ -135,56 +146,65 @@ function relDiff(a: Float32Array, b: Float32Array): number {
     chunk = Math.min(chunk, cap);
     summary.webgpuLimits = limits;
   }
-  const options = compileAlsOptions({ backend, factors: k, iterations, cgSteps: 3, regularization: 1, chunkNonzeros: chunk, progressIntervalMs: 5000 });
-  const ends: number[] = [];
-  let lastProgress: TrainProgress | undefined;
-  const startT = performance.now();
-  const stop = new AbortController();
-  const trainBudget = Math.max(5, left() - 10);
-  const timer = setTimeout(() => stop.abort(new Error('time budget')), trainBudget * 1000);
-  say(`training k=${k}, ${iterations} iterations, cg_steps=3, chunk=${chunk} nnz, budget ${trainBudget.toFixed(0)} s on ${backend} (${device})`);
-  let result: AlsResult | undefined;
-  try {
-    result = await trainAls(m, options, {
-      signal: stop.signal,
-      onProgress: (p) => {
-        lastProgress = p;
-        if (p.phase === 'loss' || p.phase === 'done') {
-          ends.push((performance.now() - startT) / 1000);
-          const prev = ends.length > 1 ? ends[ends.length - 2] : 0;
-          say(`  iteration ${p.iteration}/${iterations}: ${(ends[ends.length - 1] - prev).toFixed(3)} s, loss ${p.loss?.toFixed(6)}`);
-        }
-      },
+  const speeds: Record<string, unknown> = {};
+  let anyIteration = false, allCompleted = true;
+  for (const [index, solver] of solvers.entries()) {
+    const options = compileAlsOptions({
+      backend, factors: k, iterations, cgSteps: 3, regularization: 1, chunkNonzeros: chunk, progressIntervalMs: 5000, solver, ...(blockSize ? { blockSize } : {}),
     });
-  } catch (err) {
-    say(`training stopped: ${(err as Error).message} (after ${ends.length} iterations; last progress ${JSON.stringify(lastProgress)})`);
-  } finally {
-    clearTimeout(timer);
+    const ends: number[] = [];
+    let lastProgress: TrainProgress | undefined;
+    const startT = performance.now();
+    const stop = new AbortController();
+    // each solver left gets an equal share of what remains
+    const trainBudget = Math.max(5, (left() - 10) / (solvers.length - index));
+    const timer = setTimeout(() => stop.abort(new Error('time budget')), trainBudget * 1000);
+    const label = `${solver}${solver === 'subspace' ? ` (block ${options.blockSize})` : ' (3 steps)'}`;
+    say(`training ${label}: k=${k}, ${iterations} iterations, chunk=${chunk} nnz, budget ${trainBudget.toFixed(0)} s on ${backend} (${device})`);
+    let result: AlsResult | undefined;
+    try {
+      result = await trainAls(m, options, {
+        signal: stop.signal,
+        onProgress: (p) => {
+          lastProgress = p;
+          if (p.phase === 'loss' || p.phase === 'done') {
+            ends.push((performance.now() - startT) / 1000);
+            const prev = ends.length > 1 ? ends[ends.length - 2] : 0;
+            say(`  ${solver} iteration ${p.iteration}/${iterations}: ${(ends[ends.length - 1] - prev).toFixed(3)} s, loss ${p.loss?.toFixed(6)}`);
+          }
+        },
+      });
+    } catch (err) {
+      say(`training ${solver} stopped: ${(err as Error).message} (after ${ends.length} iterations; last progress ${JSON.stringify(lastProgress)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+    const per = ends.map((e, i) => e - (i ? ends[i - 1] : 0));
+    const steady = per.length > 1 ? per.slice(1) : per;
+    const mean = steady.length ? steady.reduce((a, b) => a + b, 0) / steady.length : NaN;
+    const sorted = [...steady].sort((a, b) => a - b);
+    const median = sorted.length ? sorted[sorted.length >> 1] : NaN;
+    // FLOPs per CG iteration with s steps ~ (s+1)[2(m+n)k^2 + 8Nk] (NOTES.md); the same count for subspace, for comparison.
+    const flops = 4 * (2 * (m.rows + m.cols) * k * k + 8 * nnz * k);
+    speeds[solver] = {
+      iterationsDone: per.length,
+      firstIterationSeconds: per[0],
+      secondsPerIteration: mean,
+      medianSecondsPerIteration: median,
+      lastLoss: lastProgress?.loss,
+      gflopsCgCount: mean ? flops / mean / 1e9 : undefined,
+      interactionsPerSecond: mean ? nnz / mean : undefined,
+      completed: Boolean(result),
+      blockSize: solver === 'subspace' ? options.blockSize : undefined,
+    };
+    anyIteration ||= per.length > 0;
+    allCompleted &&= Boolean(result);
+    say(
+      `SPEED ${backend} ${label} on ${device}: ${per.length}/${iterations} iterations; first ${per[0]?.toFixed(3)} s (includes upload/shader compile); ` +
+        `steady ${mean.toFixed(3)} s/iteration (median ${median.toFixed(3)}), ${(flops / mean / 1e9).toFixed(1)} GFLOP/s (CG count), ${(nnz / mean / 1e6).toFixed(2)}M interactions/s`,
+    );
   }
-  const per = ends.map((e, i) => e - (i ? ends[i - 1] : 0));
-  const steady = per.length > 1 ? per.slice(1) : per;
-  const mean = steady.length ? steady.reduce((a, b) => a + b, 0) / steady.length : NaN;
-  const sorted = [...steady].sort((a, b) => a - b);
-  const median = sorted.length ? sorted[sorted.length >> 1] : NaN;
-  // FLOPs per iteration with s CG steps ~ (s+1)[2(m+n)k^2 + 8Nk] (NOTES.md).
-  const flops = 4 * (2 * (m.rows + m.cols) * k * k + 8 * nnz * k);
-  summary.speed = {
-    shape: { rows: m.rows, cols: m.cols, nnz },
-    k,
-    iterationsPlanned: iterations,
-    iterationsDone: per.length,
-    firstIterationSeconds: per[0],
-    secondsPerIteration: mean,
-    medianSecondsPerIteration: median,
-    gflops: mean ? flops / mean / 1e9 : undefined,
-    interactionsPerSecond: mean ? nnz / mean : undefined,
-    completed: Boolean(result),
-    chunk,
-  };
-  say(
-    `SPEED ${backend} on ${device}: ${per.length}/${iterations} iterations; first ${per[0]?.toFixed(3)} s (includes upload/shader compile); ` +
-      `steady ${mean.toFixed(3)} s/iteration (median ${median.toFixed(3)}), ${(flops / mean / 1e9).toFixed(1)} GFLOP/s, ${(nnz / mean / 1e6).toFixed(2)}M interactions/s`,
-  );
+  summary.speed = { shape: { rows: m.rows, cols: m.cols, nnz }, k, iterationsPlanned: iterations, chunk, solvers: speeds };
   if (!small) say('anchors (benfred/implicit, lastfm-360k k=128): 0.389 s/iteration on an A6000, 0.943 s on a 1080 Ti; goal <= 0.1 s');
-  finish(per.length ? 0 : 5, result ? 'ok' : per.length ? 'partial (time budget)' : 'no-iteration-finished');
+  finish(anyIteration ? 0 : 5, allCompleted ? 'ok' : anyIteration ? 'partial (time budget)' : 'no-iteration-finished');
 }

@@ -16,7 +16,8 @@ Peak RSS: resource.getrusage(RUSAGE_SELF).ru_maxrss after fit (KiB on Linux), wh
 Run with OPENBLAS_NUM_THREADS=1 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (bench/speed.ts does):
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/implicit_peer.py \
       --data /tmp/syn1m --factors 64 --iterations 5 --cg-steps 3 --threads 2
-Prints one JSON line.
+With --save-factors DIR it writes the trained factors (user.f32, item.f32: row-major float32) for
+bench/speed.ts to score with the same loss and P@10 code as ours. Prints one JSON line.
 """
 import argparse
 import json
@@ -40,6 +41,7 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-factors", default="", help="directory: writes user.f32 and item.f32 (row-major float32) after fit")
     a = ap.parse_args()
 
     from threadpoolctl import threadpool_limits
@@ -80,6 +82,10 @@ def main() -> None:
         model.fit(m, show_progress=False, callback=on_iteration)
         total = time.perf_counter() - t0
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if a.save_factors:
+        os.makedirs(a.save_factors, exist_ok=True)
+        np.ascontiguousarray(model.user_factors, dtype=np.float32).tofile(os.path.join(a.save_factors, "user.f32"))
+        np.ascontiguousarray(model.item_factors, dtype=np.float32).tofile(os.path.join(a.save_factors, "item.f32"))
     print(
         json.dumps(
             {

@@ -8,6 +8,7 @@
  *   - the most-popular baseline.
  *
  * Usage: npx tsx bench/quality.ts [--data ../shared/data/ml-latest-small/ratings.csv] [--seed 42] [--backends wasm,native-cpu]
+ *        [--solvers cg,subspace:4] (row solvers of the engine rows, `solver[:block_size]`; default: the engine's) [--factors K]
  */
 import { readFileSync } from 'node:fs';
 import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
@@ -50,21 +51,26 @@ async function main() {
   const path = arg('data', new URL('../../shared/data/ml-latest-small/ratings.csv', import.meta.url).pathname);
   const seed = Number(arg('seed', '42'));
   const backends = arg('backends', 'wasm').split(',');
+  const factors = arg('factors', '');
+  const solvers = arg('solvers', '').split(',').filter(Boolean).map((x) => x.split(':'));
+  if (!solvers.length) solvers.push([]);
   const m = readRatings(path);
   console.log(`ml-latest-small: ${m.rows} users, ${m.cols} items, ${m.indices.length} ratings; split seed ${seed}, holdout 0.2, k 10`);
   const rows: string[] = ['| model | settings | P@10 | NDCG@10 | train s |', '|---|---|---|---|---|'];
   let baseline: { precision_at_k: number; ndcg_at_k: number } | undefined;
-  for (const backend of backends) {
-    const o: AlsOptions = { backend };
+  for (const backend of backends) for (const [solver, block] of solvers) {
+    const o: AlsOptions = { backend, solver, ...(block ? { blockSize: Number(block) } : {}), ...(factors ? { factors: Number(factors) } : {}) };
     const c = compileAlsOptions(o);
-    let seconds = 0;
+    let seconds = 0, ran = c.solver;
     const ev = await evaluateHoldout(m, { holdoutFraction: 0.2, seed }, async (train) => {
       const r = await trainAls(train, c);
       seconds = r.seconds;
+      ran = r.solver ?? ran;
       return r;
     });
     baseline = ev.baseline;
-    rows.push(`| engine defaults on ${backend} | factors ${c.factors}, reg ${c.regularization}, alpha ${c.alpha}, ${c.iterations} it, ${c.cgSteps} CG | ${fmt(ev.model.precision_at_k)} | ${fmt(ev.model.ndcg_at_k)} | ${seconds.toFixed(1)} |`);
+    const how = ran === 'subspace' ? `subspace b=${c.blockSize}` : `${c.cgSteps} CG`;
+    rows.push(`| engine${o.solver || factors ? '' : ' defaults'} on ${backend} | factors ${c.factors}, reg ${c.regularization}, alpha ${c.alpha}, ${c.iterations} it, ${how} | ${fmt(ev.model.precision_at_k)} | ${fmt(ev.model.ndcg_at_k)} | ${seconds.toFixed(1)} |`);
     console.log(rows.at(-1));
   }
   const anchor = compileAlsOptions({ factors: 32, alpha: 1, regularization: 10, iterations: 10 });

@@ -16,7 +16,8 @@
  * Quality (`--quality`): MovieLens latest-small, the seeded 80/20 split and P@10 / NDCG@10 of
  * bench/quality.ts, for Spark at each `--reg` (factors 64, alpha 1, 15 iterations: the mapped
  * settings), the exact float64 ALS-WR reference (reference.ts with lambda * n_u: Spark's objective, our
- * solver) at the same regularizations, and native-cpu with the engine defaults.
+ * solver) and native-cpu on Spark's objective (SPARK_OBJECTIVE) at the same regularizations, and
+ * native-cpu with the engine defaults.
  *
  *   npx tsx bench/spark.ts --quality --reg 0.01,0.03,0.05,0.1
  *
@@ -31,13 +32,15 @@ import { python } from '../scripts/python.mjs';
 import { confidences } from '../src/engine/confidence.js';
 import { rowCounts, transposeCsr } from '../src/engine/csr.js';
 import { initFactors } from '../src/engine/init.js';
-import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
+import { compileAlsOptions, resolveSolver, type AlsOptions } from '../src/engine/options.js';
 import { referenceHalfSweep } from '../src/engine/reference.js';
+import { rowLambdas } from '../src/engine/regularization.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { createLogger } from '../src/log.js';
 import { evaluateHoldout } from '../src/service/evaluation/evaluate.js';
 import { compileSparkSettings, parseSparkConf } from '../src/service/spark/settings.js';
+import { SPARK_OBJECTIVE } from '../src/service/spark/hyperparameters.js';
 import { sparkTrainer } from '../src/service/spark/spark-trainer.js';
 import { readRatings } from './quality.js';
 import { flag, readCsr, syntheticDir } from './synthetic.js';
@@ -139,16 +142,17 @@ async function speed(): Promise<void> {
   console.log(`# load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-/** Exact float64 ALS with Spark's objective (lambda * n_u), from our seeded initial factors. */
+/** Exact float64 ALS with Spark's objective (lambda * n_u, SPARK_OBJECTIVE), from our seeded initial factors. */
 function alsWrReference(m: CsrMatrix, o: { factors: number; regularization: number; alpha: number; iterations: number; seed: number }) {
   const k = o.factors, t = transposeCsr(m);
   const cr = confidences(m.data, o.alpha, false, 1), ct = confidences(t.data, o.alpha, false, 1);
   let x: Float64Array = Float64Array.from(initFactors(rowCounts(m.indptr), k, o.seed, 0));
   let y: Float64Array = Float64Array.from(initFactors(rowCounts(t.indptr), k, o.seed, 1));
-  const lam = (n: number) => o.regularization * n;
+  const reg = { ...SPARK_OBJECTIVE, regularization: o.regularization };
+  const lu = rowLambdas(reg, m.indptr, m.cols), li = rowLambdas(reg, t.indptr, t.cols);
   for (let it = 0; it < o.iterations; it++) {
-    y = referenceHalfSweep(t, ct, x, k, lam); // Spark's order: items, then users
-    x = referenceHalfSweep(m, cr, y, k, lam);
+    y = referenceHalfSweep(t, ct, x, k, li); // Spark's order: items, then users
+    x = referenceHalfSweep(m, cr, y, k, lu);
   }
   return { sourceFactors: Float32Array.from(x), targetFactors: Float32Array.from(y), factors: k };
 }
@@ -171,11 +175,14 @@ async function quality(): Promise<void> {
   try {
     const { settings, trainer } = sparkOf(scratch);
     for (const reg of regs) {
-      const o: AlsOptions = { backend: 'spark', factors: 64, regularization: reg, alpha: 1, iterations: 15, seed: 42 };
+      const o: AlsOptions = { backend: 'spark', factors: 64, regularization: reg, alpha: 1, iterations: 15, seed: 42, ...SPARK_OBJECTIVE };
       await row(`spark ${settings.master}`, `factors 64, reg ${reg} x n_u (ALS-WR), alpha 1, 15 it, exact`, (train) => trainer(train, compileAlsOptions(o), {}));
       if (!args.includes('--no-reference')) {
         await row('float64 reference, Spark objective', `factors 64, reg ${reg} x n_u, alpha 1, 15 it, exact`, async (train) => alsWrReference(train, { factors: 64, regularization: reg, alpha: 1, iterations: 15, seed: 42 }));
       }
+      // our engine on Spark's objective: regularization_exponent 1, regularization_frequency_weight 0, unobserved_weight 1
+      const same = compileAlsOptions({ ...o, backend: 'native-cpu' });
+      await row('native-cpu, Spark objective', `factors 64, reg ${reg} x n_u, alpha 1, 15 it, ${resolveSolver(same, 'native-cpu') === 'subspace' ? `subspace b=${same.blockSize}` : `${same.cgSteps} CG`}`, (train) => trainAls(train, same));
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

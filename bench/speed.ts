@@ -1,31 +1,43 @@
 /**
- * Training speed, side by side in ONE run: our backends and benfred/implicit (CPU, CG) on the same
- * synthetic power-law data (bench/synthetic.ts, shared through its csr-v1 files), same factors,
- * iterations, CG steps, regularization and confidence (c = 1 + alpha w; implicit gets c itself).
+ * Training speed and the model it gives, side by side in ONE run: our backends and row solvers and
+ * benfred/implicit (CPU, CG) on the same synthetic power-law data (test/helpers/synthetic-csr.ts, shared
+ * through bench/synthetic.ts's csr-v1 files), same factors, iterations, CG steps, regularization and
+ * confidence (c = 1 + alpha w; implicit gets c itself).
  *
- *   npx tsx bench/speed.ts --sizes 100k,1m --factors 64,128 --iterations 4 --cg-steps 3 \
- *       --backends native-cpu:1,native-cpu:2,implicit[,wasm,cpu,wasm-stock]
- * (wasm-stock: the wasm backend with tfjs's stock BatchMatMul, i.e. RECOMMENDER_WASM_BATCH_MATMUL=0)
+ *   npx tsx bench/speed.ts --sizes 1m,10m --factors 64,128,256 --iterations 15 --cg-steps 3 \
+ *       --runs native-cpu:2/cg,native-cpu:2/subspace,implicit:2[,wasm:2/cg,native-cpu:2/subspace:8,wasm-stock:1/cg]
+ * A run is `backend[:workers][/solver[:block_size]]` (solver default: the engine's; wasm-stock: the wasm backend
+ * with tfjs's stock BatchMatMul, RECOMMENDER_WASM_BATCH_MATMUL=0), or `implicit[:threads]`.
  *
- * Each backend runs in its own child process (peak RSS = that process's VmHWM / ru_maxrss).
- * s/iter: median of per-iteration wall times (setup excluded; ours from the engine's end-of-iteration
- * progress reports, implicit's from its fit callback). CPU s/iter: process CPU time (all threads) per
- * iteration, which is less disturbed by other load on a shared machine.
- * FLOPs per iteration (both half-sweeps, s CG steps): (s + 1) [2 (m + n) k^2 + 8 N k]; implicit and we do
- * the same arithmetic (we also compute the exact loss each iteration, ~+6%, not counted).
- * Sizes: 100k = 5k x 2k, 1m = 50k x 20k, 10m = 500k x 200k (users x items; about 20 per user).
+ * Data: `--sizes` names the TRAINING interactions: 1m = 50k users x 20k items, 10m = 500k x 200k (100k:
+ * 5k x 2k); 1.25x that many distinct pairs are drawn and a seeded 80/20 per-interaction split (the service's
+ * splitHoldout) keeps 80% for training and 20% for P@10.
+ * Each run trains in its own child process (peak RSS = that process's VmHWM / ru_maxrss) and writes its
+ * factors; this process scores every run's factors with the same code:
+ *  - s/iter: median of per-iteration wall times (setup excluded; ours from the engine's end-of-iteration
+ *    progress reports, implicit's from its fit callback); CPU s/iter: process CPU time (all threads) per
+ *    iteration, less disturbed by other load on a shared machine; ratio: s/iter over implicit's, same run;
+ *  - loss: the exact objective of the final factors over all pairs (src/engine/objective.ts with nu 0,
+ *    alpha0 1, the objective implicit minimises too), divided by the total weight sum_S c + (m n - |S|);
+ *  - P@10: precision at 10 (src/service/evaluation, implicit's definition, training items excluded) on the
+ *    held-out pairs of `--eval-users` seeded users with test items (default 1000), all items ranked.
+ * FLOPs per CG iteration (both half-sweeps, s CG steps): (s + 1) [2 (m + n) k^2 + 8 N k].
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { generate } from '../test/helpers/synthetic-csr.js';
 import { flag, readCsr, writeCsr } from './synthetic.js';
 import { python } from '../scripts/python.mjs';
+import { objective } from '../src/engine/objective.js';
+import type { CsrMatrix } from '../src/engine/types.js';
+import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluate.js';
+import { mulberry32 } from '../src/util/random.js';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
 const args = process.argv.slice(2);
-const REG = 0.01, ALPHA = 1, SEED = 1;
+const REG = 0.01, ALPHA = 1, SEED = 1, HOLDOUT = 0.2;
 
 const SIZES: Record<string, { users: number; items: number; nnz: number }> = {
   '100k': { users: 5_000, items: 2_000, nnz: 100_000 },
@@ -49,13 +61,20 @@ function vmHwmMiB(): number {
 
 function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** Child: train one of our backends on the data and print one JSON line. */
+const f32 = (file: string) => {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+
+/** Child: train one of our backends on the data, write its factors, print one JSON line. */
 async function child(): Promise<void> {
   const backend = flag(args, 'backend', 'native-cpu');
-  const workers = Number(flag(args, 'workers', '2'));
+  const solver = flag(args, 'solver', '');
+  const block = flag(args, 'block-size', '');
+  const out = flag(args, 'out', '');
   const m = readCsr(flag(args, 'data', ''));
   const o = {
     factors: Number(flag(args, 'factors', '64')),
@@ -63,118 +82,169 @@ async function child(): Promise<void> {
     alpha: ALPHA,
     iterations: Number(flag(args, 'iterations', '4')),
     cgSteps: Number(flag(args, 'cg-steps', '3')),
+    ...(solver ? { solver } : {}),
+    ...(block ? { blockSize: Number(block) } : {}),
     seed: SEED,
     logScaling: false,
     logEpsilon: 1,
-    workers,
+    workers: Number(flag(args, 'workers', '2')),
     progressIntervalMs: 1000,
     // env BENCH_CHUNK_NONZEROS: the engine's chunkNonzeros (default 262144) for our backends
     ...(process.env.BENCH_CHUNK_NONZEROS ? { chunkNonzeros: Number(process.env.BENCH_CHUNK_NONZEROS) } : {}),
   };
   const ends: number[] = [];
   const cpu: number[] = [];
-  const onProgress = (p: { iteration: number; fraction: number; loss?: number; phase: string }) => {
-    if (p.loss !== undefined && Math.abs(p.fraction - p.iteration / o.iterations) < 1e-9 && ends.length < p.iteration) {
-      ends.push(performance.now());
-      const u = process.cpuUsage();
-      cpu.push((u.user + u.system) / 1e6);
-    }
-  };
   let start = 0, cpu0 = 0;
-  const markNow = () => {
-    start = performance.now();
-    const u = process.cpuUsage();
-    cpu0 = (u.user + u.system) / 1e6;
-  };
+  const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const markNow = () => { start = performance.now(); cpu0 = cpuNow(); };
   const { compileAlsOptions } = await import('../src/engine/options.js');
   const { trainAls } = await import('../src/engine/trainer.js');
   const { engineSettingsFromEnv } = await import('../src/config.js');
+  const { writeFileSync } = await import('node:fs');
   const r = await trainAls(m, compileAlsOptions({ ...o, backend }), {
     onProgress: (p) => {
       // the tensor path: iteration 1 starts with its first source chunk
       if (backend !== 'native-cpu' && start === 0 && p.phase === 'sources' && p.iteration === 1) markNow();
-      onProgress(p);
+      if ((p.phase === 'loss' || p.phase === 'done') && ends.length < p.iteration) {
+        ends.push(performance.now());
+        cpu.push(cpuNow());
+      }
     },
     // native-cpu: iteration 1 starts right after its setup (reported in coarser steps)
     log: (msg) => { if (msg === 'native-cpu backend') markNow(); },
   }, engineSettingsFromEnv());
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}/user.f32`, r.sourceFactors);
+  writeFileSync(`${out}/item.f32`, r.targetFactors);
+  const perIter = ends.map((t, i) => (t - (i === 0 ? start : ends[i - 1]!)) / 1000);
+  const cpuIter = cpu.map((t, i) => t - (i === 0 ? cpu0 : cpu[i - 1]!));
   const device = backend === 'native-cpu' ? r.device : `${r.backend} ${r.device}`;
-  const perIter = ends.map((t, i) => (t - (i === 0 ? start : ends[i - 1])) / 1000);
-  const cpuIter = cpu.map((t, i) => t - (i === 0 ? cpu0 : cpu[i - 1]));
-  const out: Measure = { sPerIter: median(perIter), cpuPerIter: median(cpuIter), peakRssMiB: vmHwmMiB(), perIter, device };
-  console.log(JSON.stringify(out));
+  console.log(JSON.stringify({ sPerIter: median(perIter), cpuPerIter: median(cpuIter), peakRssMiB: vmHwmMiB(), perIter, device } satisfies Measure));
 }
 
-async function ours(backend: string, workers: number, dir: string, k: number, iters: number, steps: number): Promise<Measure> {
+const failed = (err: unknown): Measure => ({ sPerIter: NaN, cpuPerIter: NaN, peakRssMiB: NaN, perIter: [], error: String((err as Error).message).split('\n')[0]!.slice(0, 160) });
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+interface Run { name: string; kind: 'ours' | 'implicit'; backend: string; workers: number; solver?: string; block?: string }
+
+/** `backend[:workers][/solver[:block]]` or `implicit[:threads]`. */
+function parseRun(spec: string): Run {
+  const [head, tail] = spec.split('/');
+  const [backend, w] = head!.split(':');
+  if (backend === 'implicit') return { name: `implicit ${w ?? 2} threads`, kind: 'implicit', backend, workers: Number(w ?? 2) };
+  const [solver, block] = (tail ?? '').split(':');
+  const workers = Number(w ?? 2);
+  return {
+    name: `${backend} ${workers} worker${workers === 1 ? '' : 's'}${solver ? `, ${solver}${block ? ` b=${block}` : ''}` : ''}`,
+    kind: 'ours', backend, workers, solver: solver || undefined, block: block || undefined,
+  };
+}
+
+async function train(run: Run, dir: string, out: string, k: number, iters: number, steps: number): Promise<Measure> {
   try {
-    const { stdout } = await run(
-      process.execPath,
-      ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--backend', backend.replace(/-stock$/, ''), '--workers', String(workers), '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps)],
-      // "wasm-stock": the wasm backend with tfjs's own BatchMatMul (src/engine/backends/wasm-batch-matmul.ts off)
-      { maxBuffer: 1 << 24, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192', ...(backend.endsWith('-stock') ? { RECOMMENDER_WASM_BATCH_MATMUL: '0' } : {}) } },
-    );
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measure;
+    if (run.kind === 'implicit') {
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+      delete env.OPENBLAS_CORETYPE; // these two slow current numpy down here (see .library env notes)
+      delete env.OPENBLAS_L2_SIZE;
+      const { stdout } = await exec(python, [
+        new URL('./implicit_peer.py', import.meta.url).pathname, '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps),
+        '--threads', String(run.workers), '--regularization', String(REG), '--alpha', String(ALPHA), '--seed', String(SEED), '--save-factors', out,
+      ], { env, maxBuffer: 1 << 24 });
+      const j = lastJson(stdout);
+      return { sPerIter: j.s_per_iter_median, cpuPerIter: j.cpu_s_per_iter_median, peakRssMiB: j.peak_rss_mib, perIter: j.s_per_iter_all, device: j.peer };
+    }
+    const { stdout } = await exec(process.execPath, [
+      '--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--backend', run.backend.replace(/-stock$/, ''), '--workers', String(run.workers),
+      '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps), '--out', out,
+      ...(run.solver ? ['--solver', run.solver] : []), ...(run.block ? ['--block-size', run.block] : []),
+    ], { maxBuffer: 1 << 24, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192', ...(run.backend.endsWith('-stock') ? { RECOMMENDER_WASM_BATCH_MATMUL: '0' } : {}) } });
+    return lastJson(stdout) as Measure;
   } catch (err) {
-    return { sPerIter: NaN, cpuPerIter: NaN, peakRssMiB: NaN, perIter: [], error: String((err as Error).message).split('\n')[0].slice(0, 160) };
+    return failed(err);
   }
 }
 
-async function implicitPeer(dir: string, k: number, iters: number, steps: number, threads: number): Promise<Measure> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
-  delete env.OPENBLAS_CORETYPE; // these two slow current numpy down here (see .library env notes)
-  delete env.OPENBLAS_L2_SIZE;
-  try {
-    const { stdout } = await run(
-      python,
-      [new URL('./implicit_peer.py', import.meta.url).pathname, '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps), '--threads', String(threads), '--regularization', String(REG), '--alpha', String(ALPHA), '--seed', String(SEED)],
-      { env, maxBuffer: 1 << 24 },
-    );
-    const j = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    return { sPerIter: j.s_per_iter_median, cpuPerIter: j.cpu_s_per_iter_median, peakRssMiB: j.peak_rss_mib, perIter: j.s_per_iter_all, device: j.peer };
-  } catch (err) {
-    return { sPerIter: NaN, cpuPerIter: NaN, peakRssMiB: NaN, perIter: [], error: String((err as Error).message).split('\n')[0].slice(0, 160) };
+/** The test matrix restricted to `count` seeded sources that have test items (the others' rows emptied). */
+function sampleTest(test: CsrMatrix, count: number): CsrMatrix {
+  const withTest: number[] = [];
+  for (let u = 0; u < test.rows; u++) if (test.indptr[u + 1]! > test.indptr[u]!) withTest.push(u);
+  const rand = mulberry32(SEED);
+  for (let i = withTest.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [withTest[i], withTest[j]] = [withTest[j]!, withTest[i]!]; }
+  const keep = new Uint8Array(test.rows);
+  for (const u of withTest.slice(0, count)) keep[u] = 1;
+  const indptr = new Int32Array(test.rows + 1), indices: number[] = [], data: number[] = [];
+  for (let u = 0; u < test.rows; u++) {
+    if (keep[u]) for (let e = test.indptr[u]!; e < test.indptr[u + 1]!; e++) { indices.push(test.indices[e]!); data.push(test.data[e]!); }
+    indptr[u + 1] = indices.length;
   }
+  return { rows: test.rows, cols: test.cols, indptr, indices: Int32Array.from(indices), data: Float32Array.from(data) };
+}
+
+/** The training split on disk (for every run) and the held-out split in memory, both from one seeded draw. */
+function prepareData(root: string, size: string): { dir: string; train: CsrMatrix; test: CsrMatrix } {
+  const spec = SIZES[size];
+  if (!spec) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+  const full = generate({ users: spec.users, items: spec.items, nnz: Math.round(spec.nnz / (1 - HOLDOUT)), seed: SEED });
+  const { train, test } = splitHoldout(full, HOLDOUT, SEED);
+  const dir = `${root}/${size}-train-seed${SEED}`;
+  if (!existsSync(`${dir}/header.json`)) writeCsr(dir, train, SEED);
+  return { dir, train: readCsr(dir), test };
 }
 
 async function main(): Promise<void> {
   if (args.includes('--child')) return child();
   const sizes = flag(args, 'sizes', '1m').split(',');
-  const ks = flag(args, 'factors', '64').split(',').map(Number);
-  const iters = Number(flag(args, 'iterations', '4'));
+  const ks = flag(args, 'factors', '64,128,256').split(',').map(Number);
+  const iters = Number(flag(args, 'iterations', '15'));
   const steps = Number(flag(args, 'cg-steps', '3'));
-  const backends = flag(args, 'backends', 'native-cpu:1,native-cpu:2,implicit').split(',');
-  const dataRoot = flag(args, 'data-root', '/tmp/recsys-bench-data');
-  console.log(`# ${new Date().toISOString()} node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}; iterations ${iters}, cg steps ${steps}, reg ${REG}, alpha ${ALPHA}`);
-  console.log('| data (users x items, nnz) | k | backend | s/iter | ratio to implicit | CPU s/iter | interactions/s | GFLOP/s | peak RSS MiB |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const size of sizes) {
-    const spec = SIZES[size];
-    if (!spec) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
-    const dir = `${dataRoot}/${size}-seed${SEED}`;
-    if (!existsSync(`${dir}/header.json`)) writeCsr(dir, generate({ ...spec, seed: SEED }), SEED);
-    for (const k of ks) {
-      const results: [string, Measure][] = [];
-      for (const b of backends) {
-        const [name, w] = b.split(':');
-        if (name === 'implicit') results.push([`implicit (${w ?? 2} threads)`, await implicitPeer(dir, k, iters, steps, Number(w ?? 2))]);
-        else results.push([`${name}${w ? ` (${w} worker${w === '1' ? '' : 's'})` : ''}`, await ours(name, Number(w ?? 2), dir, k, iters, steps)]);
-      }
-      const peer = results.find(([n]) => n.startsWith('implicit'))?.[1];
-      const flops = (steps + 1) * (2 * (spec.users + spec.items) * k * k + 8 * spec.nnz * k);
-      for (const [name, r] of results) {
-        const cells = r.error
-          ? [`failed: ${r.error}`, '', '', '', '', '']
-          : [
-              r.sPerIter.toFixed(3),
-              peer && !peer.error ? (r.sPerIter / peer.sPerIter).toFixed(2) : '',
-              Number.isFinite(r.cpuPerIter) ? r.cpuPerIter.toFixed(3) : '',
-              (spec.nnz / r.sPerIter / 1e6).toFixed(2) + 'M',
-              (flops / r.sPerIter / 1e9).toFixed(2),
-              r.peakRssMiB.toFixed(0),
-            ];
-        console.log(`| ${spec.users / 1000}k x ${spec.items / 1000}k, ${size} | ${k} | ${name} | ${cells.join(' | ')} |`);
+  const runs = flag(args, 'runs', 'native-cpu:2/cg,native-cpu:2/subspace,implicit:2').split(',').map(parseRun);
+  const evalUsers = Number(flag(args, 'eval-users', '1000'));
+  const root = flag(args, 'data-root', '/tmp/recsys-bench-data');
+  const outRoot = `${root}/factors-${process.pid}`;
+  console.log(`# ${new Date().toISOString()} node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
+    `${iters} iterations, cg steps ${steps}, reg ${REG}, alpha ${ALPHA}; P@10 on ${evalUsers} held-out users`);
+  console.log('| data (train nnz) | k | run | s/iter | ratio to implicit | CPU s/iter | CPU ratio | loss | P@10 | GFLOP/s (CG count) | peak RSS MiB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  try {
+    for (const size of sizes) {
+      const { dir, train: m, test } = prepareData(root, size);
+      const sample = sampleTest(test, evalUsers);
+      const nnz = m.indices.length;
+      for (const k of ks) {
+        const results: Array<[Run, Measure, number, number]> = [];
+        for (const run of runs) {
+          const out = `${outRoot}/${results.length}`;
+          const r = await train(run, dir, out, k, iters, steps);
+          let loss = NaN, p10 = NaN;
+          if (!r.error) {
+            const x = f32(`${out}/user.f32`), y = f32(`${out}/item.f32`);
+            loss = objective(m, x, y, { factors: k, alpha: ALPHA, regularization: REG, regularizationExponent: 0, unobservedWeight: 1, logScaling: false, logEpsilon: 1 });
+            p10 = evaluateRanking({ sourceFactors: x, targetFactors: y, factors: k, train: m, test: sample, k: 10 }).precision_at_k;
+          }
+          rmSync(out, { recursive: true, force: true });
+          results.push([run, r, loss, p10]);
+        }
+        const peer = results.find(([run]) => run.kind === 'implicit')?.[1];
+        const flops = (steps + 1) * (2 * (m.rows + m.cols) * k * k + 8 * nnz * k);
+        for (const [run, r, loss, p10] of results) {
+          const cells = r.error
+            ? [`failed: ${r.error}`, '', '', '', '', '', '', '']
+            : [
+                r.sPerIter.toFixed(3),
+                peer && !peer.error ? (r.sPerIter / peer.sPerIter).toFixed(2) : '',
+                Number.isFinite(r.cpuPerIter) ? r.cpuPerIter.toFixed(3) : '',
+                peer && !peer.error && Number.isFinite(r.cpuPerIter) ? (r.cpuPerIter / peer.cpuPerIter).toFixed(2) : '',
+                loss.toPrecision(6),
+                p10.toFixed(4),
+                (flops / r.sPerIter / 1e9).toFixed(2),
+                r.peakRssMiB.toFixed(0),
+              ];
+          console.log(`| ${m.rows / 1000}k x ${m.cols / 1000}k, ${size} (${nnz}) | ${k} | ${run.name} | ${cells.join(' | ')} |`);
+        }
       }
     }
+  } finally {
+    rmSync(outRoot, { recursive: true, force: true });
   }
 }
 

@@ -30,6 +30,16 @@ describe('tensor path sharded over worker threads (wasm, cpu)', () => {
     expect(one.lossCurve[2]!).toBeLessThan(one.lossCurve[0]!);
   });
 
+  it('with the subspace solver and per-row regularization too: the single-thread factors bit for bit', async () => {
+    const o = { solver: 'subspace', blockSize: 4, regularizationExponent: 0.5, unobservedWeight: 0.3, regularizationFrequencyWeight: 0.8 };
+    const one = await trainAls(data, opts({ ...o, workers: 1 }));
+    const two = await sharded(data, o);
+    expect(Array.from(two.sourceFactors)).toEqual(Array.from(one.sourceFactors));
+    expect(Array.from(two.targetFactors)).toEqual(Array.from(one.targetFactors));
+    two.lossCurve.forEach((l, i) => expect(Math.abs(l - one.lossCurve[i]!)).toBeLessThan(1e-6 * one.lossCurve[i]!));
+    for (let i = 1; i < one.lossCurve.length; i++) expect(one.lossCurve[i]!).toBeLessThan(one.lossCurve[i - 1]!);
+  });
+
   it('on the cpu backend too: the same factors as one thread', async () => {
     const small = randomCsr(60, 40, 0.1, 5);
     const o = { backend: 'cpu' as const, iterations: 2, factors: 8 };

@@ -1,10 +1,12 @@
 /**
- * The tensor ALS (als-tensor.ts) against the float64 reference, on the wasm and cpu tfjs backends.
+ * The tensor ALS (als-tensor.ts) against the float64 reference, on the wasm and cpu tfjs backends: both
+ * row solvers (CG, subspace), the frequency-scaled regularization and the unobserved weight.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, TrainingDivergedError } from '../src/errors.js';
 import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
+import { objective } from '../src/engine/objective.js';
 import { referenceAls } from '../src/engine/reference.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix } from '../src/engine/types.js';
@@ -39,6 +41,42 @@ for (const backend of ['wasm', 'cpu'] as const) {
       // rows and columns without data stay at zero
       expect(Array.from(r.sourceFactors.subarray(60 * 8))).toEqual(new Array(8).fill(0));
       expect(Array.from(r.targetFactors.subarray(40 * 8))).toEqual(new Array(8).fill(0));
+    });
+
+    // nu and alpha0 away from their defaults, and Spark's objective (nu 1, frequency weight 0: lambda n_u, with
+    // the whole Gram term); the exact solves are CG with 2k steps and one subspace block of k.
+    const scaled = { regularizationExponent: 0.6, unobservedWeight: 0.25, regularization: 0.05 };
+    const objectives = [['nu 0.6, alpha0 0.25', scaled], ["Spark's (nu 1, w 0, alpha0 1)", { regularizationExponent: 1, regularizationFrequencyWeight: 0, regularization: 0.05 }]] as const;
+    for (const [name, setting] of objectives) for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
+      it(`frequency-scaled objective (${name}), ${solver.solver} solved exactly: matches the float64 reference`, async () => {
+        const o = { factors: 8, iterations: 3, alpha: 2, seed: 7, backend, ...setting, ...solver };
+        const r = await train(small, o);
+        const ref = referenceAls(small, compileAlsOptions(o), true);
+        expect(maxRelDiff(r.sourceFactors, ref.sourceFactors)).toBeLessThan(2e-3);
+        expect(maxRelDiff(r.targetFactors, ref.targetFactors)).toBeLessThan(2e-3);
+        for (let i = 0; i < 3; i++) expect(Math.abs(r.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-4);
+        // objective.ts (the objective of any trainer's factors) = the reference's pair-by-pair sum, and the driver's last loss
+        const c = compileAlsOptions(o);
+        expect(Math.abs(objective(small, ref.sourceFactors, ref.targetFactors, c) / ref.lossCurve[2] - 1)).toBeLessThan(1e-12);
+        expect(Math.abs(objective(small, r.sourceFactors, r.targetFactors, c) / r.lossCurve[2] - 1)).toBeLessThan(1e-5);
+        // and the objective did change: the constant-lambda model and the coupled one (w = alpha0) are others
+        const plain = referenceAls(small, compileAlsOptions({ ...o, regularizationExponent: 0, unobservedWeight: 1 }), true);
+        expect(maxRelDiff(plain.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
+        const coupled = referenceAls(small, compileAlsOptions({ ...o, regularizationFrequencyWeight: undefined }), true);
+        if ('regularizationFrequencyWeight' in setting) expect(maxRelDiff(coupled.sourceFactors, ref.sourceFactors)).toBeGreaterThan(0.05);
+      });
+    }
+
+    it('subspace with blocks smaller than factors: loss falls monotonically towards the exact solves\', tensors do not leak', async () => {
+      const before = tf.memory().numTensors;
+      const o = { factors: 16, iterations: 12, backend, ...scaled };
+      const sub = await train(small, { ...o, solver: 'subspace', blockSize: 4 });
+      const exact = referenceAls(small, compileAlsOptions(o), true);
+      for (let i = 1; i < sub.lossCurve.length; i++) expect(sub.lossCurve[i]).toBeLessThan(sub.lossCurve[i - 1]);
+      // each pass is one block coordinate descent sweep, not the exact minimiser: it lags, then catches up
+      expect(sub.lossCurve[0]).toBeGreaterThan(exact.lossCurve[0]);
+      expect(sub.lossCurve.at(-1)! / exact.lossCurve.at(-1)!).toBeLessThan(1.05);
+      expect(tf.memory().numTensors).toBe(before);
     });
 
     it('with 3 CG steps the (exact) loss decreases monotonically and tensors do not leak', async () => {
@@ -88,11 +126,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(err2.message).toMatch(/lower alpha|log_scaling/);
     });
 
-    it('cancellation stops within one chunk and frees the tensors', async () => {
+    for (const solver of ['cg', 'subspace'] as const) it(`cancellation stops within one chunk and frees the tensors (${solver})`, async () => {
       const before = tf.memory().numTensors;
       const ac = new AbortController();
       let chunksAfterAbort = 0;
-      const err = await train(small, { factors: 8, iterations: 50, chunkNonzeros: 1024, progressIntervalMs: 0, backend }, {
+      const err = await train(small, { factors: 8, iterations: 50, chunkNonzeros: 1024, progressIntervalMs: 0, backend, solver, blockSize: 4 }, {
         signal: ac.signal,
         onProgress: (p: { iteration: number; phase: string }) => {
           if (ac.signal.aborted) chunksAfterAbort++;
@@ -117,12 +155,22 @@ describe('backends agree', () => {
     for (let i = 0; i < o.iterations; i++) expect(a.lossCurve[i]).toBeCloseTo(b.lossCurve[i], 5);
   });
 
-  it('is deterministic for a seed on a backend, and the seed matters', async () => {
-    const o = { factors: 8, iterations: 2, backend: 'wasm' };
+  for (const solver of ['cg', 'subspace'] as const) it(`is deterministic for a seed on a backend, and the seed matters (${solver})`, async () => {
+    const o = { factors: 8, iterations: 2, backend: 'wasm', solver, blockSize: 4, regularizationExponent: 0.5 };
     const a = await train(small, { ...o, seed: 1 });
     const b = await train(small, { ...o, seed: 1 });
     const c = await train(small, { ...o, seed: 2 });
     expect(Array.from(a.sourceFactors)).toEqual(Array.from(b.sourceFactors));
+    expect(a.lossCurve).toEqual(b.lossCurve);
     expect(Array.from(a.sourceFactors)).not.toEqual(Array.from(c.sourceFactors));
+  });
+
+  it('the subspace pass with small blocks gives the same model on the tensor path and on native-cpu (JS kernel)', async () => {
+    const o = { factors: 12, iterations: 4, regularization: 0.2, seed: 3, solver: 'subspace', blockSize: 5, regularizationExponent: 0.5, unobservedWeight: 0.5, workers: 2 };
+    const tensor = await train(small, { ...o, backend: 'wasm' });
+    const native = await trainAls(small, compileAlsOptions({ ...o, backend: 'native-cpu' }), {}, { nativeCpuKernel: 'js' });
+    expect(maxRelDiff(tensor.sourceFactors, native.sourceFactors)).toBeLessThan(2e-3);
+    expect(maxRelDiff(tensor.targetFactors, native.targetFactors)).toBeLessThan(2e-3);
+    for (let i = 0; i < 4; i++) expect(Math.abs(tensor.lossCurve[i] / native.lossCurve[i] - 1)).toBeLessThan(1e-4);
   });
 });

@@ -9,7 +9,8 @@ import { referenceAls } from '../src/engine/reference.js';
 import type { EngineSettings } from '../src/engine/settings.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix, TrainHooks, TrainProgress } from '../src/engine/types.js';
-import { skewedPairs } from './helpers/engine-data.js';
+import { TRANSPOSED_MAX_ENTRIES } from '../src/engine/native-cpu/layout.js';
+import { csrFromTriples, skewedPairs } from './helpers/engine-data.js';
 
 const base = { regularization: 0.1, alpha: 2, seed: 7, logScaling: false, logEpsilon: 1, progressIntervalMs: 0 };
 const train = (m: CsrMatrix, o: AlsOptions, hooks: TrainHooks = {}, settings: Partial<EngineSettings> = {}, initial?: FactorPair) =>
@@ -50,6 +51,26 @@ describe('native-cpu ALS', () => {
     });
   }
 
+  // The frequency-scaled objective (nu, alpha0 away from 1 and 0), with each solver solving exactly: CG with
+  // 2k steps, the subspace pass with one block of k coordinates.
+  const kernels = [['js', 'JS kernel'], ['wasm', 'relaxed'], ['wasm-plain', 'WebAssembly SIMD kernel']] as const;
+  // Spark's objective too: nu 1 with frequency weight 0 (lambda n_u) and the whole Gram term (alpha0 1).
+  const objectives = [['nu 0.6 and alpha0 0.25', { regularizationExponent: 0.6, unobservedWeight: 0.25 }], ["Spark's nu 1, w 0", { regularizationExponent: 1, regularizationFrequencyWeight: 0 }]] as const;
+  for (const [name, device] of kernels) {
+    for (const [objectiveName, objective] of objectives) for (const solver of [{ solver: 'cg', cgSteps: 16 }, { solver: 'subspace', blockSize: 8 }]) {
+      it(`${name} kernel, ${solver.solver}, ${objectiveName}: matches the float64 exact solver`, async () => {
+        const o = { ...base, regularization: 0.05, ...objective, factors: 8, iterations: 3, workers: 2, ...solver };
+        const ref = referenceAls(holes, compileAlsOptions(o), true);
+        const got = await train(holes, o, {}, { nativeCpuKernel: name === 'js' ? 'js' : 'wasm', relaxedSimd: name === 'wasm' });
+        expect(got.device).toContain(device);
+        expect(maxRelDiff(got.sourceFactors, ref.sourceFactors)).toBeLessThan(1e-4);
+        expect(maxRelDiff(got.targetFactors, ref.targetFactors)).toBeLessThan(1e-4);
+        for (let i = 0; i < o.iterations; i++) expect(Math.abs(got.lossCurve[i] / ref.lossCurve[i] - 1)).toBeLessThan(1e-5);
+        expect(Array.from(got.sourceFactors.subarray(40 * 8))).toEqual(new Array(8).fill(0));
+      });
+    }
+  }
+
   it('factors that are not a multiple of 4 (padded internally) match the reference too', async () => {
     const o = { ...base, regularization: 1, factors: 6, iterations: 2, cgSteps: 12, workers: 1 };
     const ref = referenceAls(holes, compileAlsOptions(o), true);
@@ -81,6 +102,38 @@ describe('native-cpu ALS', () => {
     expect(Math.abs(plain.lossCurve[4] / one.lossCurve[4] - 1)).toBeLessThan(1e-4);
   });
 
+  // block 4: the wasm kernel's transposed path; block 3: its entry-by-entry path (and the padded last block)
+  for (const blockSize of [4, 3]) {
+    it(`subspace, blocks of ${blockSize}: 1 and 2 workers bit for bit, JS and wasm kernels agree, loss falls monotonically`, async () => {
+      const o = { ...base, factors: 16, iterations: 5, chunkNonzeros: 4096, solver: 'subspace', blockSize, regularizationExponent: 0.5, unobservedWeight: 0.5 };
+      const one = await train(medium, { ...o, workers: 1 });
+      const two = await train(medium, { ...o, workers: 2 });
+      expect(two.sourceFactors).toEqual(one.sourceFactors);
+      expect(two.targetFactors).toEqual(one.targetFactors);
+      expect(two.lossCurve).toEqual(one.lossCurve);
+      for (let i = 1; i < one.lossCurve.length; i++) expect(one.lossCurve[i]).toBeLessThan(one.lossCurve[i - 1]);
+      for (const settings of [{ nativeCpuKernel: 'js' as const }, { relaxedSimd: false }]) {
+        const other = await train(medium, { ...o, workers: 2 }, {}, settings);
+        expect(maxRelDiff(other.targetFactors, one.targetFactors)).toBeLessThan(2e-3);
+        for (let i = 0; i < 5; i++) expect(Math.abs(other.lossCurve[i] / one.lossCurve[i] - 1)).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  it('subspace: a row longer than the wasm kernel takes at a time (TRANSPOSED_MAX_ENTRIES) gives the JS kernel\'s model', async () => {
+    const cols = TRANSPOSED_MAX_ENTRIES + 3000;
+    const t: Array<[number, number, number]> = [];
+    for (let i = 0; i < cols; i++) t.push([0, i, 1 + (i % 3)]); // the long row
+    for (let u = 1; u < 6; u++) for (let i = u; i < cols; i += 997) t.push([u, i, 1]);
+    const m = csrFromTriples(6, cols, t);
+    const o = { ...base, factors: 8, iterations: 2, solver: 'subspace', blockSize: 4, workers: 1, regularization: 1 };
+    const wasm = await train(m, o);
+    const js = await train(m, o, {}, { nativeCpuKernel: 'js' });
+    expect(maxRelDiff(wasm.sourceFactors, js.sourceFactors)).toBeLessThan(2e-3);
+    expect(maxRelDiff(wasm.targetFactors, js.targetFactors)).toBeLessThan(2e-3);
+    for (let i = 0; i < 2; i++) expect(Math.abs(wasm.lossCurve[i] / js.lossCurve[i] - 1)).toBeLessThan(1e-4);
+  }, 30_000);
+
   it('continues a training from its factors: 3 + 2 iterations give the 5-iteration model bit for bit', async () => {
     const o = { ...base, factors: 16, cgSteps: 3, workers: 2, chunkNonzeros: 4096 };
     const five = await train(medium, { ...o, iterations: 5 });
@@ -101,6 +154,8 @@ describe('native-cpu ALS', () => {
     // The end of each iteration is reported once, with its loss (a report within the targets' half-sweep can reach the same fraction).
     const ends = seen.filter((p) => p.phase === 'loss' || p.phase === 'done');
     expect(ends.map((p) => p.iteration)).toEqual([1, 2, 3]);
+    for (const p of ends) expect(p.fraction).toBe(p.iteration / 3);
+    expect(ends.every((p) => p.loss !== undefined)).toBe(true);
     expect(ends.at(-1)!.phase).toBe('done');
     for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction);
     expect(seen.every((p) => p.elapsedMs >= 0 && p.totalIterations === 3)).toBe(true);
@@ -137,14 +192,14 @@ describe('native-cpu ALS', () => {
     await KernelPool.closeIdle();
   });
 
-  it('cancellation terminates the workers, and the calling thread stays idle while they compute', async () => {
+  for (const solver of ['cg', 'subspace'] as const) it(`cancellation terminates the workers, and the calling thread stays idle while they compute (${solver})`, async () => {
     await KernelPool.closeIdle();
     const big = skewedPairs(20_000, 5000, 360_000, 9);
     const ac = new AbortController();
     let elu: ReturnType<typeof performance.eventLoopUtilization> | undefined;
     let busy = 1;
     const afterAbort: TrainProgress[] = [];
-    const err = await train(big, { ...base, factors: 64, iterations: 50, cgSteps: 3, workers: 2, progressIntervalMs: 20 }, {
+    const err = await train(big, { ...base, factors: 64, iterations: 50, cgSteps: 3, solver, workers: 2, progressIntervalMs: 20 }, {
       signal: ac.signal,
       onProgress: (q) => {
         if (ac.signal.aborted) afterAbort.push(q);

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { InvalidArgumentError } from '../src/errors.js';
-import { sparkAlsParams, validateSparkHyperparameters } from '../src/service/spark/hyperparameters.js';
+import { rowLambda } from '../src/engine/regularization.js';
+import type { TrainRequest__Output } from '../src/gen/recommender/v1/TrainRequest.js';
+import { compileTrainParams } from '../src/service/jobs/train-params.js';
+import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE, sparkAlsParams, validateSparkHyperparameters } from '../src/service/spark/hyperparameters.js';
 import { parseDriverLine } from '../src/service/spark/job-spec.js';
 import { compileSparkSettings, parseSparkConf } from '../src/service/spark/settings.js';
 import { jobSpec } from '../src/service/spark/spark-trainer.js';
@@ -61,10 +64,26 @@ describe('spark settings', () => {
 
   it("refuses what Spark's ALS cannot train", () => {
     const h = { type_weights: {}, log_scaling: false, backend: 'spark', solver: '' };
-    expect(() => validateSparkHyperparameters({ ...h, regularization_exponent: 1, unobserved_weight: 0 })).not.toThrow();
+    // Spark's objective, given or left out, is accepted; any other value of its three fields is refused
+    expect(() => validateSparkHyperparameters({ ...h, regularization_exponent: 1, regularization_frequency_weight: 0, unobserved_weight: 1 })).not.toThrow();
+    expect(() => validateSparkHyperparameters(h)).not.toThrow();
     expect(fieldOfThrown(() => validateSparkHyperparameters({ ...h, regularization_exponent: 0 }))).toBe('hyperparameters.regularization_exponent');
-    expect(fieldOfThrown(() => validateSparkHyperparameters({ ...h, unobserved_weight: 1 }))).toBe('hyperparameters.unobserved_weight');
+    expect(fieldOfThrown(() => validateSparkHyperparameters({ ...h, regularization_exponent: 1, unobserved_weight: 0 }))).toBe('hyperparameters.unobserved_weight');
+    expect(fieldOfThrown(() => validateSparkHyperparameters({ ...h, regularization_frequency_weight: 1 }))).toBe('hyperparameters.regularization_frequency_weight');
     expect(fieldOfThrown(() => validateSparkHyperparameters({ ...h, solver: 'cg' }))).toBe('hyperparameters.solver');
+  });
+
+  it("a spark job's compiled options carry Spark's objective, so its model stores it (fold-in then solves lambda * n_u)", () => {
+    const server = compileServerOptions({ dataDir: '/srv/rec' });
+    const req = (h: object) => ({ model_id: 'm', data_tags: ['t'], hyperparameters: { type_weights: {}, log_scaling: false, solver: '', ...h } }) as unknown as TrainRequest__Output;
+    const spark = compileTrainParams(req({ backend: 'spark' }), server, 0).als;
+    expect(spark).toMatchObject({ ...SPARK_OBJECTIVE, regularization: SPARK_DEFAULT_REGULARIZATION });
+    expect(rowLambda(spark, 4, 1000)).toBeCloseTo(4 * SPARK_DEFAULT_REGULARIZATION, 12);
+    expect(compileTrainParams(req({ backend: 'spark', regularization_exponent: 1, regularization_frequency_weight: 0, unobserved_weight: 1 }), server, 0).als).toMatchObject(SPARK_OBJECTIVE);
+    expect(fieldOfThrown(() => compileTrainParams(req({ backend: 'spark', regularization_frequency_weight: 0.5 }), server, 0))).toBe('hyperparameters.regularization_frequency_weight');
+    // other backends keep the engine's defaults
+    expect(compileTrainParams(req({ backend: 'native-cpu' }), server, 0).als).toMatchObject({ regularizationExponent: 0, unobservedWeight: 1 });
+    expect(compileTrainParams(req({ backend: 'native-cpu' }), server, 0).als.regularizationFrequencyWeight).toBeUndefined();
   });
 
   it("tells the driver's events from Spark's own output", () => {

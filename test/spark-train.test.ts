@@ -13,7 +13,7 @@ import type { RecommendResponse__Output } from '../src/gen/recommender/v1/Recomm
 import type { SimilarItemsResponse__Output } from '../src/gen/recommender/v1/SimilarItemsResponse.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
-import { SPARK_DEFAULT_REGULARIZATION } from '../src/service/spark/hyperparameters.js';
+import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE } from '../src/service/spark/hyperparameters.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { processGroup, runningDriverGroup, sparkMissing, stagingLeft, testSparkSettings } from './helpers/spark.js';
 import { getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './jobs-fixtures.js';
@@ -103,10 +103,14 @@ describe.skipIf(sparkMissing !== undefined)('spark trainer on local[2]', () => {
     const m = await call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id: 'sp' });
     const model = await readModel(new DataDir(srv.dataDir).modelDir('sp', m.job_id));
     const k = model.meta.factors, h = model.meta.hyperparameters;
+    // the model stores Spark's objective (GetModel reports it), so fold-in solves Spark's row update
+    expect(h).toMatchObject(SPARK_OBJECTIVE);
+    expect(m.hyperparameters).toMatchObject({ regularization_exponent: 1, regularization_frequency_weight: 0, unobserved_weight: 1 });
     const csr = { rows: model.sourceIds.length, cols: model.targetIds.length, ...model.seen };
     const conf = confidences(csr.data, h.alpha, h.logScaling, h.logEpsilon);
-    const solved = referenceHalfSweep(csr, conf, model.targetFactors, k, (n) => h.regularization * n);
-    const plain = referenceHalfSweep(csr, conf, model.targetFactors, k, h.regularization);
+    const counts = (u: number) => csr.indptr[u + 1]! - csr.indptr[u]!;
+    const solved = referenceHalfSweep(csr, conf, model.targetFactors, k, Float64Array.from({ length: csr.rows }, (_, u) => h.regularization * counts(u)));
+    const plain = referenceHalfSweep(csr, conf, model.targetFactors, k, new Float64Array(csr.rows).fill(h.regularization));
     let scale = 0, err = 0, errPlain = 0;
     for (let j = 0; j < solved.length; j++) {
       scale = Math.max(scale, Math.abs(solved[j]!));
@@ -117,6 +121,23 @@ describe.skipIf(sparkMissing !== undefined)('spark trainer on local[2]', () => {
     expect(err / scale).toBeLessThan(1e-4);
     // A constant lambda (our engine's default objective) does not reproduce them: the test can tell.
     expect(errPlain / scale).toBeGreaterThan(1e-2);
+
+    // fold-in of a trained user's own interactions gives Spark's row for that user back
+    const u = Array.from({ length: csr.rows }, (_, r) => r).find((r) => counts(r) >= 3)!;
+    const interactions = Array.from({ length: counts(u) }, (_, j) => ({ target_id: model.targetIds[csr.indices[csr.indptr[u]! + j]!]!, weight: csr.data[csr.indptr[u]! + j]! }));
+    const res = await recommend(srv, { model_id: 'sp', source_id: 'someone-new', interactions, exclude_seen: false, max_recommendations: csr.cols });
+    expect(res.results[0]!.strategy).toBe('fold_in');
+    const target = new Map(model.targetIds.map((id, i) => [id, i]));
+    let top = 0, off = 0;
+    for (const r of res.results[0]!.recommendations) {
+      const i = target.get(r.target_id)!;
+      let s = 0;
+      for (let f = 0; f < k; f++) s += model.sourceFactors[u * k + f]! * model.targetFactors[i * k + f]!;
+      top = Math.max(top, Math.abs(s));
+      off = Math.max(off, Math.abs(r.score - s));
+    }
+    expect(res.results[0]!.recommendations).toHaveLength(csr.cols);
+    expect(off / top).toBeLessThan(1e-3);
   });
 
   it('CancelTraining stops the Spark application: no process of the driver group is left', async () => {

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WorkerClient } from '../util/worker-rpc.js';
 import { SIDES, type HalfSweepSolver, type SolverFactory } from './als-driver.js';
-import { aregTensor, chunkW, gram, readFloats } from './als-tensor.js';
+import { aregTensor, chunkExtra, chunkW, gram, readFloats } from './als-tensor.js';
 import type { EngineBackend } from './options.js';
 import { planProblem, type Chunk } from './plan.js';
 import type { EngineSettings } from './settings.js';
@@ -23,7 +23,7 @@ import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js
  * (ties by plan order), so that the last chunks claimed are small and the shards finish together. A chunk's
  * work ~ B (L + k): per CG step 2 B L k for the sparse mat-vecs and 2 B k^2 for the dense product.
  */
-export function packSide(chunks: Chunk[], k: number): PackedSide {
+export function packSide(chunks: Chunk[], k: number, alpha0 = 1, extra?: Float32Array): PackedSide {
   const n = chunks.length;
   const shared = <T>(make: (b: SharedArrayBuffer, len: number) => T, bytes: number, len: number) => make(new SharedArrayBuffer(Math.max(1, len) * bytes), len);
   const i32 = (len: number) => shared((b, l) => new Int32Array(b, 0, l), 4, len);
@@ -33,6 +33,7 @@ export function packSide(chunks: Chunk[], k: number): PackedSide {
   const p: PackedSide = {
     batch: i32(n), length: i32(n), rowStart: i32(n), entryStart: shared((b, l) => new Float64Array(b, 0, l), 8, n), order: i32(n),
     rows: i32(rowsTotal), cols: i32(entries), conf: f32(entries), w: f32(entries),
+    ...(extra ? { extra: f32(rowsTotal) } : {}),
   };
   let r = 0, e = 0;
   chunks.forEach((c, i) => {
@@ -41,9 +42,10 @@ export function packSide(chunks: Chunk[], k: number): PackedSide {
     p.rowStart[i] = r;
     p.entryStart[i] = e;
     p.rows.set(c.rows, r);
+    if (extra) p.extra!.set(chunkExtra(c.rows, extra), r);
     p.cols.set(c.cols, e);
     p.conf.set(c.conf, e);
-    p.w.set(chunkW(c.conf), e);
+    p.w.set(chunkW(c.conf, alpha0), e);
     r += c.batch;
     e += c.batch * c.length;
   });
@@ -75,23 +77,26 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
     const Y = new Float32Array(Ybuf, 0, n * k);
     X.set(initial.sourceFactors);
     Y.set(initial.targetFactors);
-    const sides: [PackedSide, PackedSide] = [packSide(plans.sources.chunks, k), packSide(plans.targets.chunks, k)];
+    const sides = SIDES.map((side) => packSide(plans[side].chunks, k, o.unobservedWeight, p.reg.extra?.[side])) as [PackedSide, PackedSide];
     const claim = new Int32Array(new SharedArrayBuffer(8));
     const work = new Int32Array(new SharedArrayBuffer(4));
     const grams = SIDES.map((side) => new Float32Array(new SharedArrayBuffer(4 * Math.max(1, plans[side].chunks.length * k * k)))) as [Float32Array, Float32Array];
+    const penalties = SIDES.map((side) => new Float64Array(new SharedArrayBuffer(8 * Math.max(1, plans[side].chunks.length)))) as [Float64Array, Float64Array];
     const losses = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, plans.targets.chunks.length)));
 
     const pool = Array.from({ length: shards }, () => WorkerClient.start<TensorShardProtocol>(import.meta.url, 'tensor-shard-worker', { label: 'tensor shard' }));
-    const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), o.regularization) as tf.Tensor2D);
+    const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), p.reg.base) as tf.Tensor2D);
     const dispose = async () => {
       lambdaEye.dispose();
       await Promise.all(pool.map((s) => s.terminate()));
     };
     try {
       await Promise.all(pool.map((s) => s.call('init', {
-        backend, settings, k, steps: o.cgSteps, rows: m, cols: n, X: Xbuf, Y: Ybuf, sides,
+        backend, settings, k, rows: m, cols: n, X: Xbuf, Y: Ybuf, sides,
+        solve: { solver: o.solver, cgSteps: o.cgSteps, blockSize: o.blockSize, unobservedWeight: o.unobservedWeight },
         claim: claim.buffer as SharedArrayBuffer, work: work.buffer as SharedArrayBuffer,
-        grams: [grams[0].buffer as SharedArrayBuffer, grams[1].buffer as SharedArrayBuffer], losses: losses.buffer as SharedArrayBuffer,
+        grams: [grams[0].buffer as SharedArrayBuffer, grams[1].buffer as SharedArrayBuffer],
+        penalties: [penalties[0].buffer as SharedArrayBuffer, penalties[1].buffer as SharedArrayBuffer], losses: losses.buffer as SharedArrayBuffer,
       }, { signal: hooks.signal, abortGraceMs: 0 })));
     } catch (err) {
       await dispose();
@@ -109,7 +114,7 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
       },
       async update(side, otherGram, ctx) {
         const s = side === 'sources' ? 0 : 1;
-        const areg = aregTensor(otherGram, k, lambdaEye);
+        const areg = aregTensor(otherGram, k, lambdaEye, o.unobservedWeight);
         const aregData = await readFloats(areg).finally(() => areg.dispose());
         Atomics.store(work, 0, 0);
         Atomics.store(claim, s, 0);
@@ -117,12 +122,16 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
         // A cancelled training needs nothing from its shards: they are terminated at once.
         await Promise.all(pool.map((w) => w.call('sweep', { side: s, areg: aregData, withLoss: ctx.withLoss }, { signal: ctx.signal, abortGraceMs: 0 })));
         const chunks = plans[side].chunks.length;
-        let sparseLoss: number | undefined;
+        let sparseLoss: number | undefined, penalty: number | undefined;
         if (ctx.withLoss) {
           sparseLoss = 0;
           for (let c = 0; c < chunks; c++) sparseLoss += losses[c]!;
         }
-        return { gram: foldGrams(grams[s], chunks, k), sparseLoss };
+        if (p.reg.extra) {
+          penalty = 0;
+          for (let c = 0; c < chunks; c++) penalty += penalties[s][c]!;
+        }
+        return { gram: foldGrams(grams[s], chunks, k), sparseLoss, penalty };
       },
       factors: async () => ({ sourceFactors: X.slice(), targetFactors: Y.slice() }),
       dispose,

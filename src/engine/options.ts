@@ -11,6 +11,28 @@ import { InvalidArgumentError } from '../errors.js';
 export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', 'native-cpu', 'spark'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
+/**
+ * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, or iALS++ subspace (block
+ * coordinate) descent; `auto` picks one per backend and rank (`resolveSolver`).
+ */
+export const ALS_SOLVERS = ['auto', 'cg', 'subspace'] as const;
+export type AlsSolver = (typeof ALS_SOLVERS)[number];
+/** A solver the backends run. */
+export type RowSolver = Exclude<AlsSolver, 'auto'>;
+
+/** From this many factors, `auto` takes the subspace solver on native-cpu (measured crossover, bench/README.md). */
+export const SUBSPACE_MIN_FACTORS = 96;
+
+/**
+ * The solver `auto` means on a backend (measured, bench/README.md "Row solvers"): on native-cpu the subspace
+ * pass from 96 factors up (0.9x CG's CPU time at k = 128, 0.75x at 256; 1.06x at 64) and CG below; CG on the
+ * tensor path (its subspace pass is many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
+ */
+export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors'>, backend: string): RowSolver {
+  if (o.solver !== 'auto') return o.solver;
+  return backend === 'native-cpu' && o.factors >= SUBSPACE_MIN_FACTORS ? 'subspace' : 'cg';
+}
+
 export interface AlsOptions {
   /** Latent factors k (1..1024, default 64). */
   factors?: number;
@@ -20,8 +42,22 @@ export interface AlsOptions {
   alpha?: number;
   /** Full sweeps (sources then targets), 1..1000, default 15. */
   iterations?: number;
-  /** Conjugate-gradient steps per row solve, 1..1024, default 3. */
+  /** Conjugate-gradient steps per row solve, 1..1024, default 3 (solver cg). */
   cgSteps?: number;
+  /**
+   * nu of the frequency-scaled regularization lambda_r = lambda (n_r + w N)^nu (regularization.ts),
+   * 0..2, default 0 (a constant lambda). Rendle et al.'s recipes use 0..1; Spark's ALS-WR is nu 1 with
+   * regularizationFrequencyWeight 0 (and unobservedWeight 1).
+   */
+  regularizationExponent?: number;
+  /** alpha0, the weight of the unobserved pairs (the Gram term), 0..1, default 1 (Hu, Koren & Volinsky). */
+  unobservedWeight?: number;
+  /** w, the weight of N in lambda_r (>= 0, finite); unset = unobservedWeight (Rendle et al.'s coupling). */
+  regularizationFrequencyWeight?: number;
+  /** Row solver: auto | cg | subspace (iALS++ block coordinate descent); default auto (resolveSolver). */
+  solver?: string;
+  /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 4 (bench/README.md). */
+  blockSize?: number;
   /** Seed of the factor initialisation (uint32, default 42). */
   seed?: number;
   /** When true, w is replaced by log(1 + w / logEpsilon) before confidence. */
@@ -47,6 +83,12 @@ export interface CompiledAlsOptions {
   alpha: number;
   iterations: number;
   cgSteps: number;
+  regularizationExponent: number;
+  unobservedWeight: number;
+  /** Absent = unobservedWeight (regularization.ts's `frequencyWeight`), so that it follows alpha0 wherever alpha0 is set. */
+  regularizationFrequencyWeight?: number;
+  solver: AlsSolver;
+  blockSize: number;
   seed: number;
   logScaling: boolean;
   logEpsilon: number;
@@ -62,6 +104,10 @@ export const ALS_DEFAULTS = {
   alpha: 1,
   iterations: 15,
   cgSteps: 3,
+  regularizationExponent: 0,
+  unobservedWeight: 1,
+  solver: 'auto' as AlsSolver,
+  blockSize: 4,
   seed: 42,
   logScaling: false,
   logEpsilon: 1,
@@ -80,10 +126,11 @@ function int(name: string, v: number | undefined, dflt: number, min: number, max
   return v;
 }
 
-function real(name: string, v: number | undefined, dflt: number, min: number, exclusiveMin = false): number {
+function real(name: string, v: number | undefined, dflt: number, min: number, exclusiveMin = false, max = Infinity): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (exclusiveMin && v === min)) {
-    throw new InvalidArgumentError(`${name} must be a finite number ${exclusiveMin ? '>' : '>='} ${min}, got ${v}`, { field: F + name });
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (exclusiveMin && v === min) || v > max) {
+    const range = max < Infinity ? `in ${min}..${max}` : `${exclusiveMin ? '>' : '>='} ${min}`;
+    throw new InvalidArgumentError(`${name} must be a finite number ${range}, got ${v}`, { field: F + name });
   }
   return v;
 }
@@ -103,12 +150,27 @@ export function compileAlsOptions(o: AlsOptions = {}, limits: AlsLimits = {}): C
   if (o.logScaling !== undefined && typeof o.logScaling !== 'boolean') {
     throw new InvalidArgumentError(`log_scaling must be a boolean`, { field: F + 'log_scaling' });
   }
+  const solver = (o.solver === undefined || o.solver === '' ? ALS_DEFAULTS.solver : o.solver) as AlsSolver;
+  if (!(ALS_SOLVERS as readonly string[]).includes(solver)) {
+    throw new InvalidArgumentError(`solver must be one of ${ALS_SOLVERS.join(', ')}, got "${o.solver}"`, { field: F + 'solver' });
+  }
+  const regularization = real('regularization', o.regularization, ALS_DEFAULTS.regularization, 0);
+  const unobservedWeight = real('unobserved_weight', o.unobservedWeight, ALS_DEFAULTS.unobservedWeight, 0, false, 1);
+  // Without both, a row with fewer interactions than factors has a singular system.
+  if (unobservedWeight === 0 && regularization === 0) {
+    throw new InvalidArgumentError('unobserved_weight 0 needs regularization > 0 (rows with fewer interactions than factors have no unique solution)', { field: F + 'unobserved_weight' });
+  }
   return {
     factors: int('factors', o.factors, ALS_DEFAULTS.factors, 1, 1024),
-    regularization: real('regularization', o.regularization, ALS_DEFAULTS.regularization, 0),
+    regularization,
     alpha: real('alpha', o.alpha, ALS_DEFAULTS.alpha, 0),
     iterations: int('iterations', o.iterations, ALS_DEFAULTS.iterations, 1, 1000),
     cgSteps: int('cg_steps', o.cgSteps, ALS_DEFAULTS.cgSteps, 1, 1024),
+    regularizationExponent: real('regularization_exponent', o.regularizationExponent, ALS_DEFAULTS.regularizationExponent, 0, false, 2),
+    unobservedWeight,
+    ...(o.regularizationFrequencyWeight === undefined ? {} : { regularizationFrequencyWeight: real('regularization_frequency_weight', o.regularizationFrequencyWeight, 0, 0) }),
+    solver,
+    blockSize: int('block_size', o.blockSize, ALS_DEFAULTS.blockSize, 1, 1024),
     seed: int('seed', o.seed, ALS_DEFAULTS.seed, 0, 0xffffffff),
     logScaling: o.logScaling ?? ALS_DEFAULTS.logScaling,
     logEpsilon: real('log_epsilon', o.logEpsilon, ALS_DEFAULTS.logEpsilon, 0, true),

@@ -2,13 +2,15 @@
  * Protocol of a tensor shard (tensor-shard-worker.ts), driven by the sharded tensor solver
  * (als-tensor-sharded.ts) through util/worker-rpc.ts.
  */
+import type { ChunkSolveOptions } from './als-tensor.js';
 import type { EngineBackend } from './options.js';
 import type { EngineSettings } from './settings.js';
 
 /**
  * One side's chunks (plan.ts) packed into SharedArrayBuffers that every shard reads: chunk c has `batch[c]`
- * rows at rows[rowStart[c]..], and batch[c] * length[c] padded entries at cols/conf/w[entryStart[c]..]
- * (w = c - 1 on real entries, 0 on padding). `order` lists the chunk indices in the order shards claim them.
+ * rows at rows[rowStart[c]..] (and, with per-row regularization, their lambda_r - base at extra[rowStart[c]..]),
+ * and batch[c] * length[c] padded entries at cols/conf/w[entryStart[c]..] (w = c - alpha0 on real entries,
+ * 0 on padding). `order` lists the chunk indices in the order shards claim them.
  */
 export interface PackedSide {
   batch: Int32Array;
@@ -20,22 +22,25 @@ export interface PackedSide {
   cols: Int32Array;
   conf: Float32Array;
   w: Float32Array;
+  extra?: Float32Array;
 }
 
 /**
  * Start `backend` (with the caller's engine settings). X (rows x k) and Y (cols x k) are the factors and
- * `sides` the chunks of both sides (0: sources, 1: targets), all shared by every shard. `claim` ([2] int32)
- * is the next position in each side's claim order; `work` ([1] int32) counts padded nonzeros done;
- * `grams[side]` holds one k x k Gram matrix per chunk and `losses` one sparse loss term per target chunk.
+ * `sides` the chunks of both sides (0: sources, 1: targets), all shared by every shard; `solve` the row
+ * solver's options. `claim` ([2] int32) is the next position in each side's claim order; `work` ([1] int32)
+ * counts padded nonzeros done; `grams[side]` holds one k x k Gram matrix per chunk, `penalties[side]` one
+ * per-row penalty part per chunk (per-row regularization) and `losses` one sparse loss term per target chunk.
  */
 export interface ShardInit {
-  backend: EngineBackend; settings: EngineSettings; k: number; steps: number; rows: number; cols: number;
+  backend: EngineBackend; settings: EngineSettings; k: number; solve: ChunkSolveOptions; rows: number; cols: number;
   X: SharedArrayBuffer; Y: SharedArrayBuffer; sides: [PackedSide, PackedSide];
-  claim: SharedArrayBuffer; work: SharedArrayBuffer; grams: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
+  claim: SharedArrayBuffer; work: SharedArrayBuffer; grams: [SharedArrayBuffer, SharedArrayBuffer];
+  penalties: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
 }
 
 export type TensorShardProtocol = {
   init: { request: ShardInit; response: { device: string } };
-  /** Claim and solve chunks of `side` until none is left, given areg = G + lambda I (k x k); writes their rows into X or Y. */
+  /** Claim and solve chunks of `side` until none is left, given areg = A0 = alpha0 G + base I (k x k); writes their rows into X or Y. */
   sweep: { request: { side: 0 | 1; areg: Float32Array; withLoss: boolean }; response: null };
 };

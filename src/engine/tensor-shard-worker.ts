@@ -10,14 +10,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError } from '../errors.js';
 import { serveWorker } from '../util/worker-rpc.js';
-import { gram, nextTurn, solveChunk, uploadChunk, disposeChunk } from './als-tensor.js';
+import { gram, nextTurn, solveChunk, uploadChunk, disposeChunk, type ChunkSolveOptions } from './als-tensor.js';
 import { initBackend } from './backend.js';
 import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js';
 
 interface State {
-  k: number; steps: number; rows: number; cols: number;
+  k: number; solve: ChunkSolveOptions; rows: number; cols: number;
   X: Float32Array; Y: Float32Array; sides: [PackedSide, PackedSide];
-  claim: Int32Array; work: Int32Array; grams: [Float32Array, Float32Array]; losses: Float64Array;
+  claim: Int32Array; work: Int32Array; grams: [Float32Array, Float32Array]; penalties: [Float64Array, Float64Array]; losses: Float64Array;
 }
 let st: State | undefined;
 
@@ -39,19 +39,23 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, sig
       const ci = p.order[at]!;
       const B = p.batch[ci]!, L = p.length[ci]!, r0 = p.rowStart[ci]!, e0 = p.entryStart[ci]!;
       const rows = p.rows.subarray(r0, r0 + B);
-      const c = uploadChunk({ batch: B, length: L, rows, cols: p.cols.subarray(e0, e0 + B * L), conf: p.conf.subarray(e0, e0 + B * L) }, p.w.subarray(e0, e0 + B * L));
+      const c = uploadChunk(
+        { batch: B, length: L, rows, cols: p.cols.subarray(e0, e0 + B * L), conf: p.conf.subarray(e0, e0 + B * L) },
+        p.w.subarray(e0, e0 + B * L), p.extra?.subarray(r0, r0 + B),
+      );
       try {
         const x0 = new Float32Array(B * k);
         for (let b = 0; b < B; b++) x0.set(mine.subarray(rows[b]! * k, (rows[b]! + 1) * k), b * k);
-        const { xs, term, g } = tf.tidy(() => {
-          const r = solveChunk(other, tf.tensor2d(x0, [B, k]), c, areg, s.steps, withLoss);
+        const { xs, term, penalty, g } = tf.tidy(() => {
+          const r = solveChunk(other, tf.tensor2d(x0, [B, k]), c, areg, s.solve, withLoss);
           return { ...r, g: gram(r.xs) };
         });
         const out = xs.dataSync() as Float32Array;
         for (let b = 0; b < B; b++) mine.set(out.subarray(b * k, (b + 1) * k), rows[b]! * k);
         grams.set(g.dataSync() as Float32Array, ci * k * k);
         if (term) s.losses[ci] = term.dataSync()[0]!;
-        tf.dispose(term ? [xs, g, term] : [xs, g]);
+        if (penalty) s.penalties[side][ci] = penalty.dataSync()[0]!;
+        tf.dispose([xs, g, ...(term ? [term] : []), ...(penalty ? [penalty] : [])]);
       } finally {
         disposeChunk(c);
       }
@@ -67,10 +71,11 @@ serveWorker<TensorShardProtocol>({
   init: async (m) => {
     const { device } = await initBackend(m.backend, { settings: m.settings });
     st = {
-      k: m.k, steps: m.steps, rows: m.rows, cols: m.cols,
+      k: m.k, solve: m.solve, rows: m.rows, cols: m.cols,
       X: new Float32Array(m.X), Y: new Float32Array(m.Y), sides: m.sides,
       claim: new Int32Array(m.claim), work: new Int32Array(m.work),
-      grams: [new Float32Array(m.grams[0]), new Float32Array(m.grams[1])], losses: new Float64Array(m.losses),
+      grams: [new Float32Array(m.grams[0]), new Float32Array(m.grams[1])],
+      penalties: [new Float64Array(m.penalties[0]), new Float64Array(m.penalties[1])], losses: new Float64Array(m.losses),
     };
     return { device };
   },

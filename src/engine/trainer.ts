@@ -10,7 +10,7 @@
  */
 import { runAls, type FactorPair, type SolverFactory } from './als-driver.js';
 import { initBackend } from './backend.js';
-import type { CompiledAlsOptions } from './options.js';
+import { resolveSolver, type CompiledAlsOptions } from './options.js';
 import { engineSettings, type EngineSettings } from './settings.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from './types.js';
 
@@ -24,10 +24,11 @@ export type Trainer = (
  * an earlier training) instead of the seeded draw. Rejects with CancelledError when `hooks.signal`
  * aborts, TrainingDivergedError on NaN/Inf, InvalidArgumentError on a matrix that breaks the CSR rule.
  */
-export const trainAls: Trainer = async (matrix, options, hooks = {}, settings = {}, initial) => {
+export const trainAls: Trainer = async (matrix, requested, hooks = {}, settings = {}, initial) => {
   const started = performance.now();
   const s = engineSettings(settings);
-  const { backend, device } = await initBackend(options.backend, { log: hooks.log, settings: s });
+  const { backend, device } = await initBackend(requested.backend, { log: hooks.log, settings: s });
+  const options = { ...requested, solver: resolveSolver(requested, backend) };
   const solver = await solverFor(backend, device, matrix, options, s);
   const r = await runAls(matrix, options, hooks, solver, initial);
   return {
@@ -39,6 +40,7 @@ export const trainAls: Trainer = async (matrix, options, hooks = {}, settings = 
     iterations: options.iterations,
     backend,
     device: r.device,
+    solver: options.solver,
     seconds: (performance.now() - started) / 1000,
   };
 };

@@ -52,5 +52,7 @@ export interface AlsResult {
   /** The tfjs backend (or native kernel) actually used, and the device it ran on (e.g. "CPU", "GPU: NVIDIA H200"). */
   backend: string;
   device: string;
+  /** The row solver that ran (options.ts: `auto` resolved for the backend). */
+  solver?: 'cg' | 'subspace';
   seconds: number;
 }

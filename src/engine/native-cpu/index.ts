@@ -7,10 +7,12 @@
  * multiply-adds where the runtime compiles it) when it loads and the problem fits in wasm32 memory (4 GiB),
  * else the pure-JS kernel (kernel-js.ts); all compute the same formulas.
  *
- * Each update solves with A0 = G + lambda I of the other side (written once into the region), then
- * computes the new side's Gram (gram task, float64 partials summed in block order: deterministic). The
- * kernels' loss part of a target half-sweep is the row objective sum_i [y_i^T A0 y_i + sum_u (c (1 - s)^2
- * - s^2)], so the sparse term the loop wants is that minus <X^T X, Y^T Y> + lambda tr Y^T Y.
+ * Each update solves with A0 = alpha0 G + base I of the other side (written once into the region; the
+ * per-row lambda_r - base, if any, is in the region too), then computes the new side's Gram (gram task,
+ * float64 partials summed in block order: deterministic). The kernels' loss part of a target half-sweep is,
+ * for CG, the row objective sum_i [y_i^T (A0 + e_i I) y_i + sum_u (c (1 - s)^2 - alpha0 s^2)], so the sparse
+ * term the loop wants is that minus alpha0 <X^T X, Y^T Y> + base tr Y^T Y + sum_i e_i |y_i|^2 (the penalty
+ * the kernels return too); the subspace pass returns the sparse term itself.
  */
 import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from '../../util/wasm.js';
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';
@@ -30,14 +32,20 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     const k0 = o.factors;
     const k = Math.ceil(k0 / 4) * 4;
     const m = U.rows, n = I.rows, nnz = U.indices.length;
-    const lambda = o.regularization;
+    const { base, extra } = p.reg;
+    const alpha0 = o.unobservedWeight;
+    const subspace = o.solver === 'subspace';
+    const block = subspace ? Math.min(o.blockSize, k) : 0;
+    const maxRow = subspace ? Math.max(longestRow(U.indptr), longestRow(I.indptr)) : 0;
     const workers = Math.max(1, Math.min(o.workers, 256));
 
     // Chunks depend on the data only (not on the worker count): results are the same for any count.
     const uChunks = chunkBounds(U.indptr, m, k, o.chunkNonzeros);
     const iChunks = chunkBounds(I.indptr, n, k, o.chunkNonzeros);
-    const plan = (base: number) =>
-      planLayout({ rows: m, cols: n, nnz, k, maxWorkers: workers, uChunkCount: uChunks.length - 1, iChunkCount: iChunks.length - 1 }, base);
+    const plan = (at: number) =>
+      planLayout({
+        rows: m, cols: n, nnz, k, maxWorkers: workers, uChunkCount: uChunks.length - 1, iChunkCount: iChunks.length - 1, block, maxRow, perRowReg: Boolean(extra),
+      }, at);
     let kernel: KernelKind = settings.nativeCpuKernel;
     let layout: Layout = plan(kernel === 'wasm' ? WASM_BASE : 0);
     let module: WasmModule | undefined;
@@ -64,6 +72,10 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     v.iIndptr.set(I.indptr);
     v.iIndices.set(I.indices);
     v.iConf.set(p.conf.targets);
+    if (extra) {
+      v.uExtra.set(extra.sources);
+      v.iExtra.set(extra.targets);
+    }
     v.uChunks.set(uChunks);
     v.iChunks.set(iChunks);
     v.uOrder.set(claimOrder(U.indptr, uChunks, k));
@@ -91,16 +103,22 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
       gram: (side) => gramOf(side, hooks.signal),
       async update(side, otherGram, ctx) {
         const u = side === 'sources';
-        writeA0(otherGram, k0, lambda, v.gram, k);
+        writeA0(otherGram, k0, alpha0, base, v.gram, k);
         Atomics.store(ctl, CTL_NEXT, 0);
         Atomics.store(ctl, CTL_ROWS_DONE, 0);
         const rows = Math.max(1, u ? m : n);
         ctx.watch(() => Atomics.load(ctl, CTL_ROWS_DONE) / rows);
-        await pool.run({ kind: 'solve', side: u ? 'u' : 'i', steps: o.cgSteps, withLoss: ctx.withLoss }, ctx.signal);
-        let objective = 0;
-        if (ctx.withLoss) for (let c = 0, count = u ? layout.uChunkCount : layout.iChunkCount; c < count; c++) objective += v.lossPartials[c]!;
+        const solve = { solver: subspace ? 'subspace' as const : 'cg' as const, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss };
+        await pool.run({ kind: 'solve', side: u ? 'u' : 'i', solve }, ctx.signal);
+        let lossPart = 0, penalty = 0;
+        for (let c = 0, count = u ? layout.uChunkCount : layout.iChunkCount; c < count; c++) {
+          if (ctx.withLoss) lossPart += v.lossPartials[2 * c]!;
+          if (extra) penalty += v.lossPartials[2 * c + 1]!;
+        }
         const gram = await gramOf(side, ctx.signal);
-        return { gram, sparseLoss: ctx.withLoss ? objective - rowObjectiveDense(otherGram, gram, k0, lambda) : undefined };
+        let sparseLoss: number | undefined;
+        if (ctx.withLoss) sparseLoss = subspace ? lossPart : lossPart - rowObjectiveDense(otherGram, gram, k0, alpha0, base) - penalty;
+        return { gram, sparseLoss, penalty: extra ? penalty : undefined };
       },
       factors: async () => ({ sourceFactors: unpad(v.X, k, k0), targetFactors: unpad(v.Y, k, k0) }),
       // A cancelled training's threads go with it; otherwise the pool waits for the next training.
@@ -130,24 +148,31 @@ function reduceGram(partials: Float64Array, k: number, k0: number): Float64Array
 }
 
 /**
- * A0 = G + lambda I (k x k, from the k0 x k0 Gram; the padding's entries are 0 but for lambda on the
+ * A0 = alpha0 G + base I (k x k, from the k0 x k0 Gram; the padding's entries are 0 but for base on the
  * diagonal) into the region's float32 `gram`, which every row solve reads.
  */
-function writeA0(g: Gram, k0: number, lambda: number, a0: Float32Array, k: number): void {
-  if (k0 === k) a0.set(g);
+function writeA0(g: Gram, k0: number, alpha0: number, base: number, a0: Float32Array, k: number): void {
+  if (k0 === k && alpha0 === 1) a0.set(g);
   else {
     a0.fill(0);
-    for (let a = 0; a < k0; a++) for (let b = 0; b < k0; b++) a0[a * k + b] = g[a * k0 + b]!;
+    for (let a = 0; a < k0; a++) for (let b = 0; b < k0; b++) a0[a * k + b] = alpha0 * g[a * k0 + b]!;
   }
-  for (let a = 0; a < k; a++) a0[a * k + a] += lambda;
+  for (let a = 0; a < k; a++) a0[a * k + a] += base;
 }
 
-/** sum over the solved rows f of f^T (G + lambda I) f = <G, F^T F> + lambda tr F^T F (float64). */
-function rowObjectiveDense(other: Gram, mine: Gram, k: number, lambda: number): number {
+/** sum over the solved rows f of f^T A0 f = alpha0 <G, F^T F> + base tr F^T F (float64). */
+function rowObjectiveDense(other: Gram, mine: Gram, k: number, alpha0: number, base: number): number {
   let d = 0;
   for (let q = 0; q < k * k; q++) d += other[q]! * mine[q]!;
-  for (let a = 0; a < k; a++) d += lambda * mine[a * k + a]!;
+  d *= alpha0;
+  for (let a = 0; a < k; a++) d += base * mine[a * k + a]!;
   return d;
+}
+
+function longestRow(indptr: Int32Array): number {
+  let most = 0;
+  for (let r = 0; r + 1 < indptr.length; r++) most = Math.max(most, indptr[r + 1]! - indptr[r]!);
+  return most;
 }
 
 /** Copies rows of width k0 into rows of width k >= k0 (the rest stays 0). */

@@ -1,15 +1,20 @@
 /**
  * Pure-JS row solvers of native-cpu: the reference and fallback of the WebAssembly SIMD kernel
- * (kernel-wasm.ts, kernel.c computes the same thing faster). The model, the row update and the CG steps
- * are those of als-driver.ts; here, per row u of the side being solved (Y the fixed side):
+ * (kernel-wasm.ts, kernel.c computes the same thing faster). The model, the row update, the CG steps and
+ * the subspace passes are those of als-driver.ts; here, per row u of the side being solved (Y the fixed
+ * side, A0 = alpha0 Y^T Y + base I formed once per half-sweep, e_u = lambda_u - base, 0 without per-row
+ * regularization):
  *
- *   r = b - A x = -A0 x + sum_{i in u} (c_ui - (c_ui - 1) y_i^T x) y_i,   A0 = Y^T Y + lambda I (formed once per half-sweep)
- *   A p = A0 p + sum_{i in u} (c_ui - 1)(y_i^T p) y_i
+ *   r = b - A x = -A0 x - e_u x + sum_{i in u} (c_ui - (c_ui - alpha0) y_i^T x) y_i
+ *   A p = A0 p + e_u p + sum_{i in u} (c_ui - alpha0)(y_i^T p) y_i
  *
- * CG stops early once r^T r < 1e-20; a row with no interactions gets x_u = 0 (its exact solution)
- * without a solve; the CG vectors are float64. With `withLoss`, a chunk also returns its rows' objective
- * sum_u [x_u^T A0 x_u + sum_{i in u} (c_ui (1 - x_u^T y_i)^2 - (x_u^T y_i)^2)] with the new x_u (the
- * native-cpu solver turns it into the loop's sparse term, index.ts).
+ * CG (`solveRows`) stops early once r^T r < 1e-20; the subspace pass (`subspaceRows`) solves each block
+ * of coordinates exactly (float64 Cholesky); a row with no interactions gets x_u = 0 (its exact solution)
+ * without a solve; the solvers' vectors are float64. A chunk writes two numbers: its loss part when
+ * `withLoss` — for CG the rows' objective sum_u [x_u^T (A0 + e_u I) x_u + sum_{i in u} (c_ui (1 - s_ui)^2 -
+ * alpha0 s_ui^2)], for the subspace pass only the sparse term sum_u sum_{i in u} (...), s_ui = x_u^T y_i
+ * with the new x_u (the native-cpu solver turns either into the loop's sparse term, index.ts) — and the
+ * per-row penalty sum_u e_u |x_u|^2.
  */
 
 export interface SideArrays {
@@ -20,18 +25,55 @@ export interface SideArrays {
   /** factors being solved (rows x k) and the fixed ones (cols x k), row-major, k contiguous */
   solve: Float32Array;
   fixed: Float32Array;
-  /** A0 = fixed^T fixed + lambda I (k x k, row-major, symmetric) */
+  /** A0 = alpha0 fixed^T fixed + base I (k x k, row-major, symmetric) */
   gram: Float32Array;
+  /** lambda_u - base of each solved row, absent without per-row regularization */
+  extra?: Float32Array;
+}
+
+/** The row solver's parameters for one half-sweep. */
+export interface SolveParams {
+  solver: 'cg' | 'subspace';
+  steps: number;
+  block: number;
+  alpha0: number;
+  withLoss: boolean;
 }
 
 export class JsKernel {
   private readonly r: Float64Array;
   private readonly p: Float64Array;
   private readonly ap: Float64Array;
+  private pred = new Float64Array(0);
+  /** the subspace pass's block system (H, r), sized for the last block size */
+  private h = new Float64Array(0);
+  private hr = new Float64Array(0);
   constructor(private readonly k: number) {
     this.r = new Float64Array(k);
     this.p = new Float64Array(k);
     this.ap = new Float64Array(k);
+  }
+
+  /**
+   * Solves rows [start, end) in place with `p.solver`; writes the chunk's loss part and penalty to out[at],
+   * out[at + 1] (see above). A row without data gets x = 0, its exact solution, without a solve.
+   */
+  solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void {
+    const k = this.k;
+    let loss = 0, penalty = 0;
+    for (let u = start; u < end; u++) {
+      const xo = u * k;
+      const e0 = s.indptr[u], e1 = s.indptr[u + 1];
+      if (e0 === e1) {
+        s.solve.fill(0, xo, xo + k);
+        continue;
+      }
+      const eu = s.extra ? s.extra[u] : 0;
+      loss += p.solver === 'subspace' ? this.subspaceRow(s, xo, e0, e1, eu, p) : this.cgRow(s, xo, e0, e1, eu, p);
+      if (eu !== 0) penalty += eu * sumSquares(s.solve, xo, k);
+    }
+    out[at] = loss;
+    out[at + 1] = penalty;
   }
 
   /**
@@ -60,79 +102,159 @@ export class JsKernel {
     for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[outOff + a * k + b] = out[outOff + b * k + a];
   }
 
-  /**
-   * CG-solves rows [start, end) in place; returns this chunk's loss part when `withLoss` (see above).
-   */
-  solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number {
+  /** CG-solves the row at xo (entries e0..e1) in place; returns its loss part (see above). */
+  private cgRow(s: SideArrays, xo: number, e0: number, e1: number, eu: number, o: SolveParams): number {
     const k = this.k;
-    const { indptr, indices, conf, solve: X, fixed: Y, gram: A } = s;
+    const { indices, conf, solve: X, fixed: Y, gram: A } = s;
+    const { steps, withLoss, alpha0 } = o;
     const r = this.r, p = this.p, ap = this.ap;
-    let loss = 0;
-    for (let u = start; u < end; u++) {
-      const xo = u * k;
-      const e0 = indptr[u], e1 = indptr[u + 1];
-      if (e0 === e1) {
-        X.fill(0, xo, xo + k);
-        continue;
-      }
-      // r = -A0 x
-      for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
-      // r += (c - (c-1) y.x) y
-      for (let j = e0; j < e1; j++) {
-        const c = conf[j];
-        const yo = indices[j] * k;
-        const d = dotFX(Y, yo, X, xo, k);
-        axpyF(c - (c - 1) * d, Y, yo, r, k);
-      }
-      let rs = 0;
-      for (let a = 0; a < k; a++) {
-        p[a] = r[a];
-        rs += r[a] * r[a];
-      }
-      if (rs >= 1e-20) {
-        for (let it = 0; it < steps; it++) {
-          // ap = A0 p + sum (c-1)(y.p) y
-          for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
-          for (let j = e0; j < e1; j++) {
-            const c1 = conf[j] - 1;
-            if (c1 === 0) continue;
-            const yo = indices[j] * k;
-            axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
-          }
-          let pap = 0;
-          for (let a = 0; a < k; a++) pap += p[a] * ap[a];
-          const alpha = rs / pap;
-          let rsNew = 0;
-          for (let a = 0; a < k; a++) {
-            X[xo + a] += alpha * p[a];
-            const ra = r[a] - alpha * ap[a];
-            r[a] = ra;
-            rsNew += ra * ra;
-          }
-          if (rsNew < 1e-20) break;
-          const beta = rsNew / rs;
-          for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
-          rs = rsNew;
-        }
-      }
-      if (withLoss) {
-        // x^T A0 x + sum_j c (1 - d)^2 - d^2  (x is the freshly solved row; Y the fixed side)
-        let q = 0;
-        for (let a = 0; a < k; a++) {
-          const ao = a * k;
-          let t = 0;
-          for (let b = 0; b < k; b++) t += A[ao + b] * X[xo + b];
-          q += X[xo + a] * t;
-        }
+    // r = -A0 x - e x
+    for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
+    if (eu !== 0) for (let a = 0; a < k; a++) r[a] -= eu * X[xo + a];
+    // r += (c - (c - alpha0) y.x) y
+    for (let j = e0; j < e1; j++) {
+      const c = conf[j];
+      const yo = indices[j] * k;
+      const d = dotFX(Y, yo, X, xo, k);
+      axpyF(c - (c - alpha0) * d, Y, yo, r, k);
+    }
+    let rs = 0;
+    for (let a = 0; a < k; a++) {
+      p[a] = r[a];
+      rs += r[a] * r[a];
+    }
+    if (rs >= 1e-20) {
+      for (let it = 0; it < steps; it++) {
+        // ap = A0 p + e p + sum (c - alpha0)(y.p) y
+        for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
+        if (eu !== 0) for (let a = 0; a < k; a++) ap[a] += eu * p[a];
         for (let j = e0; j < e1; j++) {
-          const d = dotFX(Y, indices[j] * k, X, xo, k);
-          q += conf[j] * (1 - d) * (1 - d) - d * d;
+          const c1 = conf[j] - alpha0;
+          if (c1 === 0) continue;
+          const yo = indices[j] * k;
+          axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
         }
-        loss += q;
+        let pap = 0;
+        for (let a = 0; a < k; a++) pap += p[a] * ap[a];
+        const alpha = rs / pap;
+        let rsNew = 0;
+        for (let a = 0; a < k; a++) {
+          X[xo + a] += alpha * p[a];
+          const ra = r[a] - alpha * ap[a];
+          r[a] = ra;
+          rsNew += ra * ra;
+        }
+        if (rsNew < 1e-20) break;
+        const beta = rsNew / rs;
+        for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
+        rs = rsNew;
       }
     }
-    return loss;
+    if (withLoss) {
+      // x^T (A0 + e I) x + sum_j c (1 - d)^2 - alpha0 d^2  (x is the freshly solved row; Y the fixed side)
+      let q = 0;
+      for (let a = 0; a < k; a++) {
+        const ao = a * k;
+        let t = 0;
+        for (let b = 0; b < k; b++) t += A[ao + b] * X[xo + b];
+        q += X[xo + a] * t;
+      }
+      if (eu !== 0) q += eu * sumSquares(X, xo, k);
+      return this.sparseTerm(s, e0, e1, xo, alpha0, q);
+    }
+    return 0;
   }
+
+  /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */
+  private sparseTerm(s: SideArrays, e0: number, e1: number, xo: number, alpha0: number, t = 0): number {
+    for (let j = e0; j < e1; j++) {
+      const d = dotFX(s.fixed, s.indices[j] * this.k, s.solve, xo, this.k);
+      t += alpha0 === 1 ? s.conf[j] * (1 - d) * (1 - d) - d * d : s.conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
+    }
+    return t;
+  }
+
+  /**
+   * One subspace pass over rows [start, end) in place (als-driver.ts): for each block Q of coordinates,
+   * H d = r with H = A0[Q,Q] + e I + sum_j (c_j - alpha0) y_j[Q] y_j[Q]^T and r = (b - A x)[Q], solved by
+   * float64 Cholesky; x[Q] += d; the predictions s_j = y_j . x are kept up to date in float64. Returns the
+   * sparse term (recomputed from the new x) when `withLoss`.
+   */
+  private subspaceRow(s: SideArrays, xo: number, e0: number, e1: number, eu: number, o: SolveParams): number {
+    const k = this.k;
+    const { indices, conf, solve: X, fixed: Y, gram: A } = s;
+    const { alpha0, withLoss } = o;
+    const block = Math.max(1, Math.min(o.block, k));
+    if (this.h.length !== block * block) [this.h, this.hr] = [new Float64Array(block * block), new Float64Array(block)];
+    const h = this.h, r = this.hr;
+    if (this.pred.length < e1 - e0) this.pred = new Float64Array(e1 - e0);
+    const pred = this.pred;
+    for (let j = e0; j < e1; j++) pred[j - e0] = dotFX(Y, indices[j] * k, X, xo, k);
+    for (let q0 = 0; q0 < k; q0 += block) {
+      const q = Math.min(block, k - q0);
+      for (let a = 0; a < q; a++) {
+        const ao = (q0 + a) * k;
+        r[a] = -dotFX(A, ao, X, xo, k) - eu * X[xo + q0 + a];
+        for (let b = 0; b < q; b++) h[a * q + b] = A[ao + q0 + b];
+        h[a * q + a] += eu;
+      }
+      for (let j = e0; j < e1; j++) {
+        const yo = indices[j] * k + q0;
+        const c = conf[j], w = c - alpha0;
+        const t = c - w * pred[j - e0];
+        for (let a = 0; a < q; a++) {
+          const ya = Y[yo + a];
+          r[a] += t * ya;
+          const wy = w * ya;
+          for (let b = 0; b <= a; b++) h[a * q + b] += wy * Y[yo + b];
+        }
+      }
+      for (let a = 0; a < q; a++) for (let b = a + 1; b < q; b++) h[a * q + b] = h[b * q + a];
+      choleskyBlockSolve(h, r, q);
+      for (let a = 0; a < q; a++) X[xo + q0 + a] += r[a];
+      for (let j = e0; j < e1; j++) {
+        const yo = indices[j] * k + q0;
+        let t = 0;
+        for (let a = 0; a < q; a++) t += r[a] * Y[yo + a];
+        pred[j - e0] += t;
+      }
+    }
+    return withLoss ? this.sparseTerm(s, e0, e1, xo, alpha0) : 0;
+  }
+}
+
+/**
+ * Solves H d = r in place (d into r) for a q x q symmetric H (row-major, overwritten by its Cholesky
+ * factor); a pivot <= 0 (a coordinate with no curvature: lambda 0 and no data) leaves that coordinate at 0.
+ */
+function choleskyBlockSolve(h: Float64Array, r: Float64Array, q: number): void {
+  for (let j = 0; j < q; j++) {
+    let d = h[j * q + j];
+    for (let p = 0; p < j; p++) d -= h[j * q + p] * h[j * q + p];
+    const l = d > 1e-30 ? Math.sqrt(d) : 0;
+    h[j * q + j] = l;
+    for (let i = j + 1; i < q; i++) {
+      let t = h[i * q + j];
+      for (let p = 0; p < j; p++) t -= h[i * q + p] * h[j * q + p];
+      h[i * q + j] = l > 0 ? t / l : 0;
+    }
+  }
+  for (let i = 0; i < q; i++) {
+    let t = r[i];
+    for (let p = 0; p < i; p++) t -= h[i * q + p] * r[p];
+    r[i] = h[i * q + i] > 0 ? t / h[i * q + i] : 0;
+  }
+  for (let i = q - 1; i >= 0; i--) {
+    let t = r[i];
+    for (let p = i + 1; p < q; p++) t -= h[p * q + i] * r[p];
+    r[i] = h[i * q + i] > 0 ? t / h[i * q + i] : 0;
+  }
+}
+
+function sumSquares(x: Float32Array, o: number, k: number): number {
+  let t = 0;
+  for (let a = 0; a < k; a++) t += x[o + a] * x[o + a];
+  return t;
 }
 
 function dotFX(Y: Float32Array, yo: number, X: Float32Array, xo: number, k: number): number {

@@ -1,5 +1,6 @@
 /** Protocol of a native-cpu kernel worker (kernel-worker.ts), driven by its pool (pool.ts) through util/worker-rpc.ts. */
 import type { WasmMemory, WasmModule } from '../../util/wasm.js';
+import type { SolveParams } from './kernel-js.js';
 import type { Layout } from './layout.js';
 
 export type KernelKind = 'js' | 'wasm';
@@ -14,10 +15,10 @@ export interface KernelInit {
   module?: WasmModule;
 }
 
-/** 'gram': fill gramPartials with the Gram of one side's factors; 'solve': CG-solve every chunk of a side. */
+/** 'gram': fill gramPartials with the Gram of one side's factors; 'solve': solve every chunk of a side (`solve`: the row solver's parameters). */
 export type KernelTask =
   | { kind: 'gram'; side: 'u' | 'i' }
-  | { kind: 'solve'; side: 'u' | 'i'; steps: number; withLoss: boolean };
+  | { kind: 'solve'; side: 'u' | 'i'; solve: SolveParams };
 
 export type KernelProtocol = {
   /** Takes one training's region (a pooled worker gets one per training). */

@@ -1,7 +1,7 @@
 /** The native-cpu WebAssembly SIMD kernel (kernel.c): loading it, and one worker's instance of it. */
 import { compileWasm, relaxedSimdCompiles, WA, wasmBytes, type WasmMemory, type WasmModule } from '../../util/wasm.js';
-import { STACK_BYTES, scratchFloats, type Layout } from './layout.js';
-import type { SideArrays } from './kernel-js.js';
+import { predRoom, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
+import type { SideArrays, SolveParams } from './kernel-js.js';
 
 /** Where the shared region starts in the kernel's memory (below: nothing of the module's own; it has no data). */
 export const WASM_BASE = 1 << 20;
@@ -29,16 +29,24 @@ export function loadKernelModule(relaxed = true): LoadedKernel {
 type GramFn = (Y: number, start: number, end: number, k: number, out: number) => void;
 type SolveFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
-  k: number, start: number, end: number, steps: number, withLoss: number, scratch: number,
-) => number;
+  k: number, start: number, end: number, steps: number, alpha0: number, extra: number, withLoss: number, scratch: number, out: number,
+) => void;
+type SubspaceFn = (
+  indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
+  k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number,
+  pred: number, srows: number, cap: number, out: number,
+) => void;
 
 /** The WebAssembly SIMD kernel of one worker: same interface as JsKernel, arguments become byte offsets. */
 export class WasmKernel {
   private constructor(
     private readonly gram: GramFn,
-    private readonly solve: SolveFn,
+    private readonly cg: SolveFn,
+    private readonly subspace: SubspaceFn,
     private readonly k: number,
     private readonly scratch: number,
+    private readonly pred: number,
+    private readonly room: { srows: number; cap: number },
   ) {}
 
   static create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): WasmKernel {
@@ -47,18 +55,23 @@ export class WasmKernel {
     // Each instance has its own globals: point its stack (growing down) at this worker's stack region.
     const sp = inst.exports.__stack_pointer as { value: number };
     sp.value = layout.stacks.offset + (workerIndex + 1) * STACK_BYTES;
-    const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k) * 4;
-    return new WasmKernel(inst.exports.gram_block as GramFn, inst.exports.solve_rows as SolveFn, layout.k, scratch);
+    const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k, layout.block) * 4;
+    const room = predRoom(layout.maxRow, layout.block, layout.k);
+    const pred = layout.pred.offset + workerIndex * room.floats * 4;
+    const e = inst.exports;
+    return new WasmKernel(e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, layout.k, scratch, pred, room);
   }
 
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
     this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
   }
 
-  solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number {
-    return this.solve(
-      s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset,
-      s.gram.byteOffset, this.k, start, end, steps, withLoss ? 1 : 0, this.scratch,
-    );
+  /** Writes the chunk's loss part and penalty to out[at], out[at + 1] (kernel.c). */
+  solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void {
+    const extra = s.extra ? s.extra.byteOffset : 0;
+    const o = out.byteOffset + at * 8;
+    const args = [s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, this.k, start, end] as const;
+    if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
+    else this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o);
   }
 }

@@ -5,22 +5,23 @@
  * each `init`.
  */
 import { serveWorker } from '../../util/worker-rpc.js';
-import { JsKernel, type SideArrays } from './kernel-js.js';
+import { JsKernel, type SideArrays, type SolveParams } from './kernel-js.js';
 import type { KernelProtocol, KernelTask } from './kernel-protocol.js';
 import { WasmKernel } from './kernel-wasm.js';
 import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, views, type Layout, type Views } from './layout.js';
 
 interface Kernel {
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void;
-  solveRows(s: SideArrays, start: number, end: number, steps: number, withLoss: boolean): number;
+  solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void;
 }
 
 let run: { layout: Layout; v: Views; kernel: Kernel } | undefined;
 
-function sideArrays(v: Views, which: 'u' | 'i'): SideArrays {
-  return which === 'u'
-    ? { indptr: v.uIndptr, indices: v.uIndices, conf: v.uConf, solve: v.X, fixed: v.Y, gram: v.gram }
-    : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram };
+function sideArrays(v: Views, layout: Layout, which: 'u' | 'i'): SideArrays {
+  const s = which === 'u'
+    ? { indptr: v.uIndptr, indices: v.uIndices, conf: v.uConf, solve: v.X, fixed: v.Y, gram: v.gram, extra: v.uExtra }
+    : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram, extra: v.iExtra };
+  return layout.perRowReg ? s : { ...s, extra: undefined };
 }
 
 /** Claims indices 0..count-1 from the shared counter (CTL_NEXT) until they run out or training is aborted. */
@@ -48,14 +49,14 @@ function runTask(task: KernelTask): null {
     });
     return null;
   }
-  const s = sideArrays(v, task.side);
+  const s = sideArrays(v, layout, task.side);
   const chunks = task.side === 'u' ? v.uChunks : v.iChunks;
   const chunkCount = task.side === 'u' ? layout.uChunkCount : layout.iChunkCount;
   const order = task.side === 'u' ? v.uOrder : v.iOrder;
   forEachClaimed(v.control, chunkCount, (next) => {
     const c = order[next]!; // heaviest chunks first
     const start = chunks[c]!, end = chunks[c + 1]!;
-    v.lossPartials[c] = kernel.solveRows(s, start, end, task.steps, task.withLoss);
+    kernel.solve(s, start, end, task.solve, v.lossPartials, 2 * c);
     Atomics.add(v.control, CTL_ROWS_DONE, end - start);
   });
   return null;

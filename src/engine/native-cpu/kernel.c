@@ -1,6 +1,7 @@
 /*
  * WebAssembly SIMD (f32x4) row solvers of the native-cpu backend: the same formulas as kernel-js.ts
- * (the Hu/Koren/Volinsky 2008 row update by Takacs/Pilaszy/Tikk 2011 CG steps, als-driver.ts).
+ * (the row update of als-driver.ts by Takacs/Pilaszy/Tikk 2011 CG steps, solve_rows, or by iALS++ subspace
+ * passes, subspace_rows).
  * Built by build-wasm.sh into kernel.wasm (committed); the module imports a shared memory (env.memory)
  * laid out by layout.ts and has no data of its own; its small C stack lives in a per-worker region
  * (each instance sets its exported __stack_pointer), so instances in several worker threads can share
@@ -187,55 +188,57 @@ __attribute__((export_name("gram_block"))) void gram_block(const float *Y, int s
     for (int b = 0; b < a; b++) out[a * k + b] = out[b * k + a];
 }
 
-/* r += sum_j (c_j - (c_j - 1) y_j.x) y_j over the row's entries (the data part of b - A x) */
-static inline double residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k) {
+/* r += sum_j (c_j - (c_j - alpha0) y_j.x) y_j over the row's entries (the data part of b - A x) */
+static inline double residual_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *x, float *r, int k, float alpha0) {
   double cd = 0;
   int j = e0;
   for (; j + 2 <= e1; j += 2) {
     float c0 = conf[j], c1 = conf[j + 1], d0, d1;
     const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
     dot2(y0, y1, x, k, &d0, &d1);
-    axpy2(c0 - (c0 - 1) * d0, y0, c1 - (c1 - 1) * d1, y1, r, k);
+    axpy2(c0 - (c0 - alpha0) * d0, y0, c1 - (c1 - alpha0) * d1, y1, r, k);
     cd += (double)c0 * d0 + (double)c1 * d1;
   }
   if (j < e1) {
     float c = conf[j];
     const float *y = Y + (long)idx[j] * k;
     float d = dot(y, x, k);
-    axpy(c - (c - 1) * d, y, r, k);
+    axpy(c - (c - alpha0) * d, y, r, k);
     cd += (double)c * d;
   }
   return cd; /* sum_j c_j y_j.x = b.x */
 }
 
-/* ap += sum_j (c_j - 1)(y_j.p) y_j */
-static inline void hessian_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *p, float *ap, int k) {
+/* ap += sum_j (c_j - alpha0)(y_j.p) y_j */
+static inline void hessian_data(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *p, float *ap, int k, float alpha0) {
   int j = e0;
   for (; j + 2 <= e1; j += 2) {
     const float *y0 = Y + (long)idx[j] * k, *y1 = Y + (long)idx[j + 1] * k;
     float d0, d1;
     dot2(y0, y1, p, k, &d0, &d1);
-    axpy2((conf[j] - 1) * d0, y0, (conf[j + 1] - 1) * d1, y1, ap, k);
+    axpy2((conf[j] - alpha0) * d0, y0, (conf[j + 1] - alpha0) * d1, y1, ap, k);
   }
   if (j < e1) {
     const float *y = Y + (long)idx[j] * k;
-    axpy((conf[j] - 1) * dot(y, p, k), y, ap, k);
+    axpy((conf[j] - alpha0) * dot(y, p, k), y, ap, k);
   }
 }
 
 /*
- * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = Y^T Y + lambda I), four
- * non-empty light rows in lockstep so that each A0 product serves four rows (matvec4); each row's CG is
- * exactly the single-row algorithm (its own scalars and stopping test). scratch: 22k floats.
- * Returns the chunk's loss part when with_loss (see kernel-js.ts).
+ * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = alpha0 Y^T Y + base I, extra:
+ * lambda_u - base per row or 0 when there is none), four non-empty light rows in lockstep so that each A0
+ * product serves four rows (matvec4); each row's CG is exactly the single-row algorithm (its own scalars
+ * and stopping test). scratch: 22k floats. Writes out[0] = the chunk's row objective when with_loss (see
+ * kernel-js.ts) and out[1] = sum_u extra_u |x_u|^2.
  */
-__attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, const int *indices, const float *conf,
-                                                            float *X, const float *Y, const float *A, int k, int start,
-                                                            int end, int steps, int with_loss, float *scratch) {
+__attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, const int *indices, const float *conf,
+                                                          float *X, const float *Y, const float *A, int k, int start,
+                                                          int end, int steps, float alpha0, const float *extra,
+                                                          int with_loss, float *scratch, double *out) {
   float *R[4], *P[4], *AP[4], *R0[4], *X0[4];
   float *dummy_in = scratch + 20 * k, *dummy_out = scratch + 21 * k;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
-  double loss = 0;
+  double loss = 0, penalty = 0;
   int u = start;
   while (u < end) {
     int rows[4], g = 0;
@@ -274,7 +277,8 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       float *r = R[q], *p = P[q];
       const float *x = xs[q];
       for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(r + i)));
-      xb[q] = residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k);
+      if (extra && extra[rows[q]] != 0) axpy(-extra[rows[q]], x, r, k);
+      xb[q] = residual_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, x, r, k, alpha0);
       for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
       if (with_loss)
         for (int i = 0; i < k; i += 4) {
@@ -294,7 +298,8 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
       for (int q = 0; q < g; q++) {
         if (done[q]) continue;
         float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
-        hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k);
+        if (extra && extra[rows[q]] != 0) axpy(extra[rows[q]], p, ap, k);
+        hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k, alpha0);
         float alpha = rs[q] / dot(p, ap, k);
         /* x += alpha p changes b.x by alpha p.b = alpha (p.r0 + (A p).x0), since b = r0 + A x0 */
         if (with_loss) xb[q] += (double)alpha * ((double)dot(p, R0[q], k) + (double)dot(ap, X0[q], k));
@@ -329,6 +334,342 @@ __attribute__((export_name("solve_rows"))) double solve_rows(const int *indptr, 
         loss += sc - xb[q] - (double)dot(xs[q], R[q], k);
       }
     }
+    if (extra)
+      for (int q = 0; q < g; q++) penalty += (double)extra[rows[q]] * dot(xs[q], xs[q], k);
   }
-  return loss;
+  out[0] = loss;
+  out[1] = penalty;
+}
+
+
+/* ---- subspace (iALS++) ----------------------------------------------------------------------------- */
+
+/* a.b over n floats (any n; SIMD over the multiple-of-4 part) */
+static inline float dotn(const float *a, const float *b, int n) {
+  v s0 = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) s0 = MADD(wasm_v128_load(a + i), wasm_v128_load(b + i), s0);
+  float t = hsum(s0);
+  for (; i < n; i++) t += a[i] * b[i];
+  return t;
+}
+
+/* y += s x over n floats */
+static inline void axpyn(float s, const float *x, float *y, int n) {
+  v sv = wasm_f32x4_splat(s);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, MADD(sv, wasm_v128_load(x + i), wasm_v128_load(y + i)));
+  for (; i < n; i++) y[i] += s * x[i];
+}
+
+/*
+ * H (q x q, row-major) = sum_j w_j y_j[o..o+q) y_j[o..o+q)^T, w_j = c_j - alpha0, over the row's entries,
+ * entry by entry (the path of block sizes that are not a multiple of 4; the others take block_gram_t).
+ */
+static void block_hessian(const int *idx, const float *conf, int e0, int e1, const float *Y, int k, int o, int q, float alpha0, float *H) {
+  for (int i = 0; i < q * q; i++) H[i] = 0;
+  for (int j = e0; j < e1; j++) {
+    const float *y = Y + (long)idx[j] * k + o;
+    float w = conf[j] - alpha0;
+    for (int a = 0; a < q; a++) {
+      float wa = w * y[a];
+      for (int b = 0; b <= a; b++) H[a * q + b] += wa * y[b];
+    }
+  }
+  for (int a = 0; a < q; a++)
+    for (int b = a + 1; b < q; b++) H[a * q + b] = H[b * q + a];
+}
+
+/*
+ * Solves H d = r (q x q symmetric, float32) by H = L D L^T in float64, row by row (Crout): Ld holds L's
+ * strict lower triangle and, in its upper triangle, W = L D (Ld[j q + i] = L_ij d_j); z holds 1 / d_j,
+ * then (z + q) the substitution's vector. One division per row and no square root. A pivot <= 1e-30 (a
+ * coordinate with no curvature: lambda 0 and no data) leaves that coordinate's d at 0.
+ */
+static inline void ldl_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
+  for (int i = 0; i < q; i++) {
+    double *li = Ld + i * q;
+    for (int j = 0; j < i; j++) {
+      const double *lj = Ld + j * q;
+      double w = H[i * q + j];
+      for (int p = 0; p < j; p++) w -= Ld[p * q + i] * lj[p]; /* W_ip L_jp */
+      Ld[j * q + i] = w;                                       /* W_ij */
+      li[j] = w * z[j];                                        /* L_ij */
+    }
+    double di = H[i * q + i];
+    for (int p = 0; p < i; p++) di -= Ld[p * q + i] * li[p];
+    z[i] = di > 1e-30 ? 1 / di : 0;
+  }
+  /* L y = r, then y = D^-1 y, then L^T d = y */
+  double *y = z + q;
+  for (int i = 0; i < q; i++) {
+    double t = r[i];
+    const double *li = Ld + i * q;
+    for (int p = 0; p < i; p++) t -= li[p] * y[p];
+    y[i] = t;
+  }
+  for (int i = 0; i < q; i++) y[i] *= z[i];
+  for (int i = q - 1; i >= 0; i--) {
+    double t = y[i];
+    for (int p = i + 1; p < q; p++) t -= Ld[p * q + i] * y[p];
+    y[i] = t;
+    d[i] = (float)t;
+  }
+}
+
+static inline double pivot_inverse(double d) { return d > 1e-30 ? 1 / d : 0; }
+
+/* ldl_solve for q = 4, written out (the loops' triangular bounds keep the compiler from unrolling them) */
+static void ldl_solve4(const float *H, const float *r, float *d) {
+  double i0 = pivot_inverse(H[0]);
+  double w10 = H[4], l10 = w10 * i0;
+  double i1 = pivot_inverse(H[5] - w10 * l10);
+  double w20 = H[8], l20 = w20 * i0, w21 = H[9] - w20 * l10, l21 = w21 * i1;
+  double i2 = pivot_inverse(H[10] - w20 * l20 - w21 * l21);
+  double w30 = H[12], l30 = w30 * i0, w31 = H[13] - w30 * l10, l31 = w31 * i1, w32 = H[14] - w30 * l20 - w31 * l21, l32 = w32 * i2;
+  double i3 = pivot_inverse(H[15] - w30 * l30 - w31 * l31 - w32 * l32);
+  double y0 = r[0], y1 = r[1] - l10 * y0, y2 = r[2] - l20 * y0 - l21 * y1, y3 = r[3] - l30 * y0 - l31 * y1 - l32 * y2;
+  y0 *= i0, y1 *= i1, y2 *= i2, y3 *= i3;
+  y2 -= l32 * y3;
+  y1 -= l21 * y2 + l31 * y3;
+  y0 -= l10 * y1 + l20 * y2 + l30 * y3;
+  d[0] = (float)y0, d[1] = (float)y1, d[2] = (float)y2, d[3] = (float)y3;
+}
+
+static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
+  if (q == 4) ldl_solve4(H, r, d);
+  else ldl_solve(H, r, d, q, Ld, z);
+}
+
+/* (sum of a's lanes, of b's, of c's, of d's): four horizontal sums in one vector */
+static inline v hsum4(v a, v b, v c, v d) {
+  v ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7)); /* a01+a23 mixed with b */
+  v cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* 4 x 4 transpose: the rows r0..r3 become the columns */
+static inline void transpose4(v r0, v r1, v r2, v r3, v *c0, v *c1, v *c2, v *c3) {
+  v t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  v t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  *c0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  *c1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  *c2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  *c3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+
+/*
+ * The block [o, o + q) of the row's fixed-side rows, transposed: T[a * np + j] = y_j[o + a] for the
+ * row's entries j < n (rows[] points at each y_j, padded to np = n rounded up to 4 with a zero row).
+ * q % 4 == 0.
+ */
+static void gather_block(const float *const *rows, int np, int o, int q, float *T) {
+  for (int j = 0; j < np; j += 4) {
+    const float *y0 = rows[j] + o, *y1 = rows[j + 1] + o, *y2 = rows[j + 2] + o, *y3 = rows[j + 3] + o;
+    for (int a = 0; a < q; a += 4) {
+      v c0, c1, c2, c3;
+      transpose4(wasm_v128_load(y0 + a), wasm_v128_load(y1 + a), wasm_v128_load(y2 + a), wasm_v128_load(y3 + a), &c0, &c1, &c2, &c3);
+      wasm_v128_store(T + (a + 0) * np + j, c0);
+      wasm_v128_store(T + (a + 1) * np + j, c1);
+      wasm_v128_store(T + (a + 2) * np + j, c2);
+      wasm_v128_store(T + (a + 3) * np + j, c3);
+    }
+  }
+}
+
+/* S[j] += sum_b T[b][j] d[b] for b < q (q % 4 == 0; q = 0: nothing), four coordinates of d per pass over the entries */
+static void update_predictions(const float *T, const float *d, int q, int np, float *S) {
+  for (int b = 0; b < q; b += 4) {
+    v d0 = wasm_f32x4_splat(d[b]), d1 = wasm_f32x4_splat(d[b + 1]), d2 = wasm_f32x4_splat(d[b + 2]), d3 = wasm_f32x4_splat(d[b + 3]);
+    const float *t0 = T + b * np, *t1 = t0 + np, *t2 = t1 + np, *t3 = t2 + np;
+    for (int j = 0; j < np; j += 4) {
+      v sv = MADD(wasm_v128_load(t0 + j), d0, wasm_v128_load(S + j));
+      sv = MADD(wasm_v128_load(t1 + j), d1, sv);
+      sv = MADD(wasm_v128_load(t2 + j), d2, sv);
+      wasm_v128_store(S + j, MADD(wasm_v128_load(t3 + j), d3, sv));
+    }
+  }
+}
+
+/* out[a] += sum_j t_j T[a][j] for a < q (q % 4 == 0), four accumulators over the entries at a time */
+static void block_rhs(const float *T, const float *t, int np, int q, float *out) {
+  for (int a = 0; a < q; a += 4) {
+    v z = wasm_f32x4_splat(0), s0 = z, s1 = z, s2 = z, s3 = z;
+    const float *t0 = T + a * np, *t1 = t0 + np, *t2 = t1 + np, *t3 = t2 + np;
+    for (int j = 0; j < np; j += 4) {
+      v tv = wasm_v128_load(t + j);
+      s0 = MADD(tv, wasm_v128_load(t0 + j), s0);
+      s1 = MADD(tv, wasm_v128_load(t1 + j), s1);
+      s2 = MADD(tv, wasm_v128_load(t2 + j), s2);
+      s3 = MADD(tv, wasm_v128_load(t3 + j), s3);
+    }
+    wasm_v128_store(out + a, wasm_f32x4_add(wasm_v128_load(out + a), hsum4(s0, s1, s2, s3)));
+  }
+}
+
+/*
+ * H[a][b] += sum_j w_j T[a][j] T[b][j] (q x q, q % 4 == 0) over the upper triangle by 4 x 4 blocks (the rest
+ * is left as it is: mirror_upper completes H): register tiles of 2 rows x 4 columns, the entries four at a time.
+ */
+static void block_gram_t(const float *T, const float *w, int np, int q, float *H) {
+  for (int a = 0; a < q; a += 2) {
+    const float *ta = T + a * np, *tb = ta + np;
+    for (int b = a & ~3; b < q; b += 4) {
+      v z = wasm_f32x4_splat(0);
+      v c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+      const float *u0 = T + b * np, *u1 = u0 + np, *u2 = u1 + np, *u3 = u2 + np;
+      for (int j = 0; j < np; j += 4) {
+        v wv = wasm_v128_load(w + j);
+        v x0 = wasm_f32x4_mul(wv, wasm_v128_load(ta + j)), x1 = wasm_f32x4_mul(wv, wasm_v128_load(tb + j));
+        v v0 = wasm_v128_load(u0 + j), v1 = wasm_v128_load(u1 + j), v2 = wasm_v128_load(u2 + j), v3 = wasm_v128_load(u3 + j);
+        c00 = MADD(x0, v0, c00);
+        c01 = MADD(x0, v1, c01);
+        c02 = MADD(x0, v2, c02);
+        c03 = MADD(x0, v3, c03);
+        c10 = MADD(x1, v0, c10);
+        c11 = MADD(x1, v1, c11);
+        c12 = MADD(x1, v2, c12);
+        c13 = MADD(x1, v3, c13);
+      }
+      float *h = H + a * q + b;
+      wasm_v128_store(h, wasm_f32x4_add(wasm_v128_load(h), hsum4(c00, c01, c02, c03)));
+      wasm_v128_store(h + q, wasm_f32x4_add(wasm_v128_load(h + q), hsum4(c10, c11, c12, c13)));
+    }
+  }
+}
+
+/* the entries of H below its diagonal 4 x 4 blocks from those above (block_gram_t's other half) */
+static void mirror_upper(float *H, int q) {
+  for (int a = 0; a < q; a++)
+    for (int b = 0; b < (a & ~3); b++) H[a * q + b] = H[b * q + a];
+}
+
+/*
+ * One iALS++ subspace pass (als-driver.ts) over rows [start, end) of X in place: for each block Q of
+ * `block` coordinates in turn, the exact solve of A_u[Q,Q] d = (b - A_u x)[Q], x[Q] += d, keeping the
+ * predictions s_j = y_j.x of the row's entries up to date. A: A0 = alpha0 Y^T Y + base I; extra:
+ * lambda_u - base per row or 0. scratch: 3 block^2 + 8 block floats (H, r, d, the right-hand side's data
+ * part, then the float64 L D L^T factor and two vectors), 8-byte aligned. pred: per-worker room (layout.ts
+ * predRoom) for the predictions of the longest row (srows floats) and, for `cap` entries at a time (a
+ * multiple of 4), c, w, t, two blocks T and row pointers (cap (5 + 2 block) floats), then k zeros.
+ * When block % 4 == 0, each block of the row's fixed-side factors is gathered transposed (T[a][j], this
+ * block and the last) so that every step runs over four entries per SIMD lane group: the predictions'
+ * update, the right-hand side (block_rhs) and the block's Hessian (block_gram_t), with one horizontal sum
+ * per output instead of one per entry. A row of more than `cap` entries is taken `cap` entries at a time
+ * (gathering the last block's columns again for each part). Other block sizes go entry by entry
+ * (block_hessian).
+ * Writes out[0] = the chunk's sparse loss term sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] with the new x when
+ * with_loss (the predictions kept up to date, not recomputed) and out[1] = sum_u extra_u |x_u|^2.
+ */
+__attribute__((export_name("subspace_rows"))) void subspace_rows(const int *indptr, const int *indices, const float *conf,
+                                                                float *X, const float *Y, const float *A, int k, int start,
+                                                                int end, int block, float alpha0, const float *extra,
+                                                                int with_loss, float *scratch, float *pred, int srows, int cap, double *out) {
+  float *H = scratch, *r = H + block * block, *d = r + block, *ra = d + block;
+  double *Ld = (double *)(scratch + ((block * block + 3 * block + 1) & ~1)), *z = Ld + block * block;
+  float *S = pred, *C = S + srows, *W = C + cap, *Tt = W + cap, *T0 = Tt + cap, *T1 = T0 + block * cap;
+  const float **rowp = (const float **)(T1 + block * cap);
+  float *zeros = (float *)(rowp + cap);
+  for (int i = 0; i < k; i += 4) wasm_v128_store(zeros + i, wasm_f32x4_splat(0));
+  int transposed = block % 4 == 0;
+  double loss = 0, penalty = 0;
+  for (int u = start; u < end; u++) {
+    int e0 = indptr[u], e1 = indptr[u + 1], n = e1 - e0;
+    float *x = X + (long)u * k;
+    if (n == 0) {
+      for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      continue;
+    }
+    float eu = extra ? extra[u] : 0;
+    int np = (n + 3) & ~3, one = np <= cap;
+    float *s = pred - e0; /* entry by entry: s[j] for j in [e0, e1); transposed: S[j - e0], padded with zeros to np */
+    for (int j = e0; j < e1; j++) s[j] = dot(Y + (long)indices[j] * k, x, k);
+    for (int j = n; j < np; j++) S[j] = 0;
+    /* the part [s0, s0 + sn) of the row's entries into rowp, C, W (padding: the zero row, c = w = 0) */
+#define FILL_PART(s0, sn)                                                      \
+  for (int j = 0; j < (sn); j++) {                                             \
+    int e = e0 + (s0) + j;                                                     \
+    rowp[j] = e < e1 ? Y + (long)indices[e] * k : zeros;                       \
+    C[j] = e < e1 ? conf[e] : 0;                                               \
+    W[j] = e < e1 ? conf[e] - alpha0 : 0;                                      \
+  }
+    if (transposed && one) FILL_PART(0, np);
+    int oprev = 0, qprev = 0;
+    float *Tprev = T1, *Tcur = T0;
+    for (int o = 0; o < k; o += block) {
+      int q = block < k - o ? block : k - o;
+      /* r = -(A0 x)[Q] - e x[Q] + sum_j (c_j - w_j s_j) y_j[Q], after bringing s up to date with the last block's d */
+      int a = 0;
+      for (; a + 2 <= q; a += 2) {
+        float d0, d1;
+        dot2(A + (long)(o + a) * k, A + (long)(o + a + 1) * k, x, k, &d0, &d1);
+        r[a] = -d0 - eu * x[o + a];
+        r[a + 1] = -d1 - eu * x[o + a + 1];
+      }
+      for (; a < q; a++) r[a] = -dot(A + (long)(o + a) * k, x, k) - eu * x[o + a];
+      if (transposed) {
+        for (int b = 0; b < q; b++) ra[b] = 0;
+        for (int i = 0; i < q * q; i++) H[i] = 0;
+        for (int s0 = 0; s0 < np; s0 += cap) {
+          int sn = np - s0 < cap ? np - s0 : cap;
+          if (!one) {
+            FILL_PART(s0, sn);
+            if (qprev) gather_block(rowp, sn, oprev, qprev, Tprev);
+          }
+          gather_block(rowp, sn, o, q, Tcur);
+          update_predictions(Tprev, d, qprev, sn, S + s0);
+          for (int j = 0; j < sn; j += 4)
+            wasm_v128_store(Tt + j, wasm_f32x4_sub(wasm_v128_load(C + j), wasm_f32x4_mul(wasm_v128_load(W + j), wasm_v128_load(S + s0 + j))));
+          block_rhs(Tcur, Tt, sn, q, ra);
+          block_gram_t(Tcur, W, sn, q, H);
+        }
+        mirror_upper(H, q);
+        for (int b = 0; b < q; b++) r[b] += ra[b];
+      } else {
+        for (int j = e0; j < e1; j++) {
+          const float *y = Y + (long)indices[j] * k;
+          if (qprev) s[j] += dotn(y + oprev, d, qprev);
+          float c = conf[j];
+          axpyn(c - (c - alpha0) * s[j], y + o, r, q);
+        }
+        block_hessian(indices, conf, e0, e1, Y, k, o, q, alpha0, H);
+      }
+      for (int b = 0; b < q; b++) {
+        const float *arow = A + (long)(o + b) * k + o;
+        for (int c = 0; c < q; c++) H[b * q + c] += arow[c];
+        H[b * q + b] += eu;
+      }
+      block_solve(H, r, d, q, Ld, z);
+      for (int b = 0; b < q; b++) x[o + b] += d[b];
+      oprev = o;
+      qprev = q;
+      float *t = Tprev;
+      Tprev = Tcur;
+      Tcur = t;
+    }
+    if (with_loss) {
+      if (transposed)
+        for (int s0 = 0; s0 < np; s0 += cap) {
+          int sn = np - s0 < cap ? np - s0 : cap;
+          if (!one) {
+            FILL_PART(s0, sn);
+            gather_block(rowp, sn, oprev, qprev, Tprev);
+          }
+          for (int j = 0; j < sn && s0 + j < n; j++) {
+            float sj = S[s0 + j];
+            for (int b = 0; b < qprev; b++) sj += Tprev[b * sn + j] * d[b];
+            loss += (double)C[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+          }
+        }
+      else
+        for (int j = e0; j < e1; j++) {
+          float sj = s[j] + dotn(Y + (long)indices[j] * k + oprev, d, qprev);
+          loss += (double)conf[j] * (1 - sj) * (1 - sj) - (double)alpha0 * sj * sj;
+        }
+    }
+#undef FILL_PART
+    if (extra) penalty += (double)eu * dot(x, x, k);
+  }
+  out[0] = loss;
+  out[1] = penalty;
 }

@@ -3,17 +3,20 @@
  * WebAssembly kernel, whose linear memory it can be) share it zero-copy. All offsets are in bytes,
  * 16-byte aligned, and fit in 32 bits (wasm32 addressing); `planLayout` refuses larger problems.
  *
- *   user side (solve X given Y): uIndptr (m+1 i32), uIndices (N i32), uConf (N f32)
- *   item side (solve Y given X): iIndptr (n+1 i32), iIndices (N i32), iConf (N f32)
+ *   user side (solve X given Y): uIndptr (m+1 i32), uIndices (N i32), uConf (N f32), uExtra (m f32 or none)
+ *   item side (solve Y given X): iIndptr (n+1 i32), iIndices (N i32), iConf (N f32), iExtra (n f32 or none)
+ *   (uExtra / iExtra: lambda_r - base of each row, with per-row regularization only)
  *   X (m*k f32), Y (n*k f32)
- *   gram (k*k f32): A0 = G + lambda*I of the fixed side, read by every row solve
+ *   gram (k*k f32): A0 = alpha0 G + base I of the fixed side, read by every row solve
  *   gramPartials (GRAM_BLOCKS * k*k f64): per fixed block of rows, summed in block order (deterministic)
- *   lossPartials (maxChunks f64): per chunk, summed in chunk order (deterministic)
+ *   lossPartials (2 * maxChunks f64): per chunk its loss part and its penalty, summed in chunk order (deterministic)
  *   uChunks / iChunks (chunk row boundaries, i32), uOrder / iOrder (the order chunks are claimed in:
  *   most work first, so one heavy chunk does not keep a worker busy after the others are done)
  *   control (CONTROL_INTS i32): work counters, rows done, abort flag
  *   stacks (maxWorkers * STACK_BYTES): the wasm kernel's C stack of each worker
- *   scratch (maxWorkers * SCRATCH_VECTORS * k f32): per-worker CG vectors (wasm kernel)
+ *   scratch (maxWorkers * scratchFloats(k, block) f32): per-worker CG vectors or subspace block system (wasm kernel)
+ *   pred (maxWorkers * predFloats f32): per-worker room of the wasm subspace kernel (predictions of one row's
+ *   entries and its transposed blocks, kernel.c subspace_rows; none for CG)
  */
 
 export const GRAM_BLOCKS = 32;
@@ -21,9 +24,27 @@ export const CONTROL_INTS = 16;
 /** bytes of C stack per worker for the wasm kernel (it uses a few hundred) */
 export const STACK_BYTES = 16384;
 export const SCRATCH_VECTORS = 24;
-/** floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies (kernel.c) */
-export function scratchFloats(k: number): number {
-  return SCRATCH_VECTORS * k;
+/**
+ * floats of per-worker scratch: the CG vectors of four rows in lockstep and dummies, or the subspace
+ * solver's block system (H, r, d, the right-hand side's data part, then a float64 factor and two vectors:
+ * 3 block^2 + 8 block), kernel.c
+ */
+export function scratchFloats(k: number, block = 0): number {
+  return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 8 * block + 4) / 16) * 16;
+}
+
+/** the wasm subspace kernel's transposed path takes at most this many entries of a row at a time */
+export const TRANSPOSED_MAX_ENTRIES = 65536;
+
+/**
+ * The wasm subspace kernel's per-worker room (kernel.c subspace_rows): `srows` floats of predictions (the
+ * longest row, rounded up to 4), `cap` (5 + 2 block) floats for the transposed path, then k zeros.
+ */
+export function predRoom(maxRow: number, block: number, k: number): { srows: number; cap: number; floats: number } {
+  if (maxRow === 0) return { srows: 0, cap: 0, floats: 0 };
+  const srows = Math.ceil(maxRow / 4) * 4;
+  const cap = Math.min(srows, TRANSPOSED_MAX_ENTRIES);
+  return { srows, cap, floats: Math.ceil((srows + cap * (5 + 2 * block) + k) / 16) * 16 };
 }
 /** control[] slots */
 export const CTL_NEXT = 0; // next chunk / block to claim
@@ -43,12 +64,20 @@ export interface Layout {
   maxWorkers: number;
   uChunkCount: number;
   iChunkCount: number;
+  /** the subspace solver's block size (0: CG) */
+  block: number;
+  /** entries of the longest row of either side (subspace only, else 0) */
+  maxRow: number;
+  /** whether uExtra / iExtra hold per-row regularization */
+  perRowReg: boolean;
   uIndptr: Region;
   uIndices: Region;
   uConf: Region;
+  uExtra: Region;
   iIndptr: Region;
   iIndices: Region;
   iConf: Region;
+  iExtra: Region;
   X: Region;
   Y: Region;
   gram: Region;
@@ -60,16 +89,19 @@ export interface Layout {
   iOrder: Region;
   control: Region;
   scratch: Region;
+  pred: Region;
   /** per-worker C stacks of the wasm kernel (bytes) */
   stacks: Region;
   /** first byte after the layout (the size of the region, or where a wasm kernel's own data ends) */
   end: number;
 }
 
-export function planLayout(
-  p: { rows: number; cols: number; nnz: number; k: number; maxWorkers: number; uChunkCount: number; iChunkCount: number },
-  base = 0,
-): Layout {
+export interface LayoutParams {
+  rows: number; cols: number; nnz: number; k: number; maxWorkers: number; uChunkCount: number; iChunkCount: number;
+  block: number; maxRow: number; perRowReg: boolean;
+}
+
+export function planLayout(p: LayoutParams, base = 0): Layout {
   let at = align(base);
   const take = (length: number, bytesPer: number): Region => {
     const r = { offset: at, length };
@@ -82,20 +114,23 @@ export function planLayout(
     uIndptr: take(m + 1, 4),
     uIndices: take(N, 4),
     uConf: take(N, 4),
+    uExtra: take(p.perRowReg ? m : 0, 4),
     iIndptr: take(n + 1, 4),
     iIndices: take(N, 4),
     iConf: take(N, 4),
+    iExtra: take(p.perRowReg ? n : 0, 4),
     X: take(m * k, 4),
     Y: take(n * k, 4),
     gram: take(k * k, 4),
     gramPartials: take(GRAM_BLOCKS * k * k, 8),
-    lossPartials: take(Math.max(p.uChunkCount, p.iChunkCount), 8),
+    lossPartials: take(2 * Math.max(p.uChunkCount, p.iChunkCount), 8),
     uChunks: take(p.uChunkCount + 1, 4),
     iChunks: take(p.iChunkCount + 1, 4),
     uOrder: take(p.uChunkCount, 4),
     iOrder: take(p.iChunkCount, 4),
     control: take(CONTROL_INTS, 4),
-    scratch: take(p.maxWorkers * scratchFloats(k), 4),
+    scratch: take(p.maxWorkers * scratchFloats(k, p.block), 4),
+    pred: take(p.maxWorkers * predRoom(p.maxRow, p.block, k).floats, 4),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
   return { ...l, end: at };
@@ -110,9 +145,11 @@ export interface Views {
   uIndptr: Int32Array;
   uIndices: Int32Array;
   uConf: Float32Array;
+  uExtra: Float32Array;
   iIndptr: Int32Array;
   iIndices: Int32Array;
   iConf: Float32Array;
+  iExtra: Float32Array;
   X: Float32Array;
   Y: Float32Array;
   gram: Float32Array;
@@ -124,6 +161,7 @@ export interface Views {
   iOrder: Int32Array;
   control: Int32Array;
   scratch: Float32Array;
+  pred: Float32Array;
 }
 
 export function views(buf: ArrayBufferLike, l: Layout): Views {
@@ -134,9 +172,11 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
     uIndptr: i32(l.uIndptr),
     uIndices: i32(l.uIndices),
     uConf: f32(l.uConf),
+    uExtra: f32(l.uExtra),
     iIndptr: i32(l.iIndptr),
     iIndices: i32(l.iIndices),
     iConf: f32(l.iConf),
+    iExtra: f32(l.iExtra),
     X: f32(l.X),
     Y: f32(l.Y),
     gram: f32(l.gram),
@@ -148,5 +188,6 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
     iOrder: i32(l.iOrder),
     control: i32(l.control),
     scratch: f32(l.scratch),
+    pred: f32(l.pred),
   };
 }

@@ -16,7 +16,7 @@ import type { Hyperparameters__Output } from '../../gen/recommender/v1/Hyperpara
 import type { TrainRequest__Output } from '../../gen/recommender/v1/TrainRequest.js';
 import { compilePromoteParams, type PromoteParams } from '../models/promotion.js';
 import type { TagMatchMode } from '../store/batch-record.js';
-import { SPARK_DEFAULT_REGULARIZATION, validateSparkHyperparameters } from '../spark/hyperparameters.js';
+import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE, validateSparkHyperparameters } from '../spark/hyperparameters.js';
 import { tagMatchOf, validateTags } from '../store/tags.js';
 
 /** A Train (or DescribeDataset) request's data selection, validated. */
@@ -64,12 +64,19 @@ export function selectionParams(req: { data_tags?: string[]; tag_match?: string 
 
 export function alsOptionsOf(h: Hyperparameters__Output | null | undefined, server: CompiledServerOptions): AlsOptions {
   const backend = h?.backend ? h.backend : server.backend;
+  // a spark job's objective is Spark's (validateSparkHyperparameters refuses other values)
+  const spark = backend === 'spark' ? SPARK_OBJECTIVE : undefined;
   return {
     factors: h?.factors ?? undefined,
     regularization: h?.regularization ?? (backend === 'spark' ? SPARK_DEFAULT_REGULARIZATION : undefined),
     alpha: h?.alpha ?? undefined,
     iterations: h?.iterations ?? undefined,
     cgSteps: h?.cg_steps ?? undefined,
+    regularizationExponent: h?.regularization_exponent ?? spark?.regularizationExponent,
+    unobservedWeight: h?.unobserved_weight ?? spark?.unobservedWeight,
+    regularizationFrequencyWeight: h?.regularization_frequency_weight ?? spark?.regularizationFrequencyWeight,
+    solver: h?.solver ? h.solver : undefined,
+    blockSize: h?.block_size ?? undefined,
     seed: h?.seed ?? undefined,
     logScaling: h?.log_scaling ?? undefined,
     logEpsilon: h?.log_epsilon ?? undefined,

@@ -148,7 +148,7 @@ export const writeStep: PipelineStep = {
     const result = need(r.result, 'training result');
     const meta: ModelMeta = {
       modelId: job.modelId, jobId: job.jobId, trainedMs: Date.now(), factors: result.factors, backend: result.backend, device: result.device,
-      batchIds: sel.batchIds, hyperparameters: { ...params.als, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
+      batchIds: sel.batchIds, hyperparameters: { ...params.als, solver: result.solver ?? params.als.solver, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
       lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
     };
     const model: PackedModel = {

@@ -1,12 +1,15 @@
 /**
  * Fold-in of one source from interactions given at request time (implicit's `recalculate_user`, exact):
+ * the training's row update (als-driver.ts) for a new row u,
  *
- *   x = (Y^T Y + Y^T (C - I) Y + lambda I)^{-1} Y^T C p
+ *   x = (alpha0 Y^T Y + lambda_u I + sum_i (c_i - alpha0) y_i y_i^T)^{-1} sum_i c_i y_i,
+ *   lambda_u = lambda (n_u + w n)^nu   (regularization.ts; w = alpha0 unless the model sets it)
  *
- * over the targets i of the given interactions, c_i = 1 + alpha * w_i (or 1 + alpha * log(1 + w_i / eps)
- * with log scaling), p_i = 1; w_i = sum over the interactions with target i of weight (default 1) times
- * the type's multiplier (hyperparameters.typeWeights, default 1) — the same aggregation as training.
- * alpha, lambda and the scaling come from the model's stored hyperparameters; Y^T Y is cached per
+ * over the n_u distinct known targets i of the given interactions (n the model's target count),
+ * c_i = 1 + alpha * w_i (or 1 + alpha * log(1 + w_i / eps) with log scaling); w_i = sum over the
+ * interactions with target i of weight (default 1) times the type's multiplier (hyperparameters.typeWeights,
+ * default 1) — the same aggregation as training. alpha, lambda, nu, alpha0, w and the scaling come from the
+ * model's stored hyperparameters (models stored before nu and alpha0 existed: 0 and 1); Y^T Y is cached per
  * loaded model, so a fold-in costs O(n_u k^2 + k^3). Solved in float64 (Cholesky).
  *
  * Interactions whose target the model does not know are ignored (they have no factors); `known`
@@ -14,6 +17,7 @@
  */
 import { confidences } from '../../engine/confidence.js';
 import { choleskySolve } from '../../engine/reference.js';
+import { rowLambda } from '../../engine/regularization.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';
 import type { ServedModel } from '../models/served-model.js';
@@ -28,9 +32,15 @@ export interface FoldInResult {
   ignored: number;
 }
 
-function hyper(served: ServedModel): { alpha: number; lambda: number; logScaling: boolean; logEpsilon: number; typeWeights: Record<string, number> } {
+function hyper(served: ServedModel) {
   const h = served.model.meta.hyperparameters;
-  return { alpha: h.alpha, lambda: h.regularization, logScaling: h.logScaling, logEpsilon: h.logEpsilon, typeWeights: h.typeWeights };
+  return {
+    alpha: h.alpha, logScaling: h.logScaling, logEpsilon: h.logEpsilon, typeWeights: h.typeWeights,
+    reg: {
+      regularization: h.regularization, regularizationExponent: h.regularizationExponent ?? 0, unobservedWeight: h.unobservedWeight ?? 1,
+      regularizationFrequencyWeight: h.regularizationFrequencyWeight,
+    },
+  };
 }
 
 export function validateFoldInInteractions(list: readonly FoldInInteraction__Output[]): void {
@@ -46,7 +56,7 @@ export function validateFoldInInteractions(list: readonly FoldInInteraction__Out
 }
 
 export function foldIn(served: ServedModel, list: readonly FoldInInteraction__Output[]): FoldInResult {
-  const { alpha, lambda, logScaling, logEpsilon, typeWeights } = hyper(served);
+  const { alpha, reg, logScaling, logEpsilon, typeWeights } = hyper(served);
   const w = new Map<number, number>();
   let ignored = 0;
   for (const it of list) {
@@ -62,7 +72,10 @@ export function foldIn(served: ServedModel, list: readonly FoldInInteraction__Ou
   const weights = Float64Array.from(seen, (i) => w.get(i)!);
   const conf = confidences(weights, alpha, logScaling, logEpsilon);
   const Y = served.model.targetFactors;
+  const alpha0 = reg.unobservedWeight;
+  const lambda = rowLambda(reg, seen.length, served.targetCount);
   const a = Float64Array.from(served.gramian());
+  if (alpha0 !== 1) for (let q = 0; q < k * k; q++) a[q]! *= alpha0;
   for (let d = 0; d < k; d++) a[d * k + d] += lambda;
   for (let j = 0; j < seen.length; j++) {
     const o = seen[j]! * k;
@@ -70,8 +83,8 @@ export function foldIn(served: ServedModel, list: readonly FoldInInteraction__Ou
     for (let p = 0; p < k; p++) {
       const yp = Y[o + p]!;
       x[p] += c * yp; // Y^T C p
-      const s = (c - 1) * yp;
-      for (let q = 0; q < k; q++) a[p * k + q] += s * Y[o + q]!; // Y^T (C - I) Y
+      const s = (c - alpha0) * yp;
+      for (let q = 0; q < k; q++) a[p * k + q] += s * Y[o + q]!; // sum (c_i - alpha0) y_i y_i^T
     }
   }
   if (!choleskySolve(a, x, k)) {

@@ -13,17 +13,17 @@
  *
  *   L = sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum_u n_u |x_u|^2 + sum_i n_i |y_i|^2)
  *
- * computed as the engine computes its own (als-driver.ts: sparse terms plus <X^T X, Y^T Y>) and divided by
- * sum_{u,i} c_ui.
+ * which is the engine's objective with SPARK_OBJECTIVE's settings (hyperparameters.ts), evaluated by
+ * engine/objective.ts and divided by sum_{u,i} c_ui.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeVector, Table, tableFromIPC, tableToIPC, type Vector } from 'apache-arrow';
 import { Compression, readParquet, Table as ParquetTable, writeParquet, WriterPropertiesBuilder } from 'parquet-wasm';
-import { confidences } from '../../engine/confidence.js';
-import { gram } from '../../engine/reference.js';
+import { objective } from '../../engine/objective.js';
 import type { CsrMatrix } from '../../engine/types.js';
 import { InternalError } from '../../errors.js';
+import { SPARK_OBJECTIVE } from './hyperparameters.js';
 
 /** Nonzeros per Parquet part (each part is encoded in memory: ~12 bytes a row, twice). */
 export const ROWS_PER_PART = 4_000_000;
@@ -88,32 +88,5 @@ export function readFactors(dir: string, rows: number, k: number, what: string):
 
 /** Spark's objective (module comment) of factors `x` (m x k) and `y` (n x k) on `m`'s weights. */
 export function sparkObjective(m: CsrMatrix, x: Float32Array, y: Float32Array, k: number, o: { alpha: number; regularization: number } & WeightScaling): number {
-  const conf = confidences(m.data, o.alpha, o.logScaling, o.logEpsilon);
-  let sparse = 0, totalConfidence = m.rows * m.cols - m.indices.length;
-  for (let u = 0; u < m.rows; u++) {
-    for (let j = m.indptr[u]!; j < m.indptr[u + 1]!; j++) {
-      const i = m.indices[j]!;
-      let s = 0;
-      for (let f = 0; f < k; f++) s += x[u * k + f]! * y[i * k + f]!;
-      const c = conf[j]!;
-      sparse += c * (1 - s) * (1 - s) - s * s;
-      totalConfidence += c;
-    }
-  }
-  const xtx = gram(x, m.rows, k), yty = gram(y, m.cols, k);
-  let dense = 0;
-  for (let q = 0; q < k * k; q++) dense += xtx[q]! * yty[q]!;
-  const colCounts = new Int32Array(m.cols);
-  for (const i of m.indices) colCounts[i]!++;
-  const weighted = (f: Float32Array, count: (r: number) => number, rows: number) => {
-    let s = 0;
-    for (let r = 0; r < rows; r++) {
-      let sq = 0;
-      for (let a = 0; a < k; a++) sq += f[r * k + a]! * f[r * k + a]!;
-      s += count(r) * sq;
-    }
-    return s;
-  };
-  const reg = weighted(x, (u) => m.indptr[u + 1]! - m.indptr[u]!, m.rows) + weighted(y, (i) => colCounts[i]!, m.cols);
-  return (sparse + dense + o.regularization * reg) / totalConfidence;
+  return objective(m, x, y, { ...SPARK_OBJECTIVE, factors: k, alpha: o.alpha, regularization: o.regularization, logScaling: o.logScaling, logEpsilon: o.logEpsilon });
 }

@@ -21,6 +21,11 @@ export function hyperparametersMessage(h: ModelHyperparameters): Hyperparameters
     factors: h.factors, regularization: h.regularization, alpha: h.alpha, iterations: h.iterations, cg_steps: h.cgSteps, seed: h.seed,
     type_weights: h.typeWeights, log_scaling: h.logScaling, log_epsilon: h.logEpsilon,
     backend: h.backend, workers: h.workers,
+    // models stored before these existed trained with today's defaults of the first two and CG
+    regularization_exponent: h.regularizationExponent ?? 0, unobserved_weight: h.unobservedWeight ?? 1,
+    // unset: it follows unobserved_weight (the engine's regularization.ts)
+    regularization_frequency_weight: h.regularizationFrequencyWeight ?? h.unobservedWeight ?? 1,
+    solver: h.solver ?? 'cg', ...(h.solver === 'subspace' ? { block_size: h.blockSize } : {}),
   };
 }
 

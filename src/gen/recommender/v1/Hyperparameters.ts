@@ -17,6 +17,7 @@ export interface Hyperparameters {
   'unobserved_weight'?: (number | string);
   'solver'?: (string);
   'block_size'?: (number);
+  'regularization_frequency_weight'?: (number | string);
   '_factors'?: "factors";
   '_regularization'?: "regularization";
   '_alpha'?: "alpha";
@@ -28,6 +29,7 @@ export interface Hyperparameters {
   '_regularization_exponent'?: "regularization_exponent";
   '_unobserved_weight'?: "unobserved_weight";
   '_block_size'?: "block_size";
+  '_regularization_frequency_weight'?: "regularization_frequency_weight";
 }
 
 export interface Hyperparameters__Output {
@@ -46,6 +48,7 @@ export interface Hyperparameters__Output {
   'unobserved_weight'?: (number);
   'solver': (string);
   'block_size'?: (number);
+  'regularization_frequency_weight'?: (number);
   '_factors'?: "factors";
   '_regularization'?: "regularization";
   '_alpha'?: "alpha";
@@ -57,4 +60,5 @@ export interface Hyperparameters__Output {
   '_regularization_exponent'?: "regularization_exponent";
   '_unobserved_weight'?: "unobserved_weight";
   '_block_size'?: "block_size";
+  '_regularization_frequency_weight'?: "regularization_frequency_weight";
 }
