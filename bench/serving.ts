@@ -16,10 +16,12 @@
  *   npx tsx bench/serving.ts [--targets 20000] [--sources 10000] [--factors 64] [--dist random|clustered]
  *                            [--concurrency 8] [--duration 10s] [--rps 500] [--rounds 3] [--call both|recommend|health]
  *                            [--exact] [--serving-threads 1] [--ann-threshold N] [--ghz ~/go/bin/ghz]
+ *                            [--cpu-prof DIR]
  * (--serving-threads 0 scores on the event loop; --ann-threshold 0 serves without an index; the defaults are
  * the server's.) Run under `flock /tmp/bench.lock` on the shared machine.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -40,7 +42,7 @@ const { values: a } = parseArgs({
     dist: { type: 'string', default: 'random' }, concurrency: { type: 'string', default: '8' }, duration: { type: 'string', default: '10s' },
     rps: { type: 'string', default: '500' }, total: { type: 'string' }, connections: { type: 'string', default: '1' }, call: { type: 'string', default: 'both' },
     rounds: { type: 'string', default: '3' }, exact: { type: 'boolean', default: false }, 'serving-threads': { type: 'string' }, 'ann-threshold': { type: 'string' },
-    ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' },
+    ghz: { type: 'string', default: join(homedir(), 'go/bin/ghz') }, seen: { type: 'string', default: '20' }, 'cpu-prof': { type: 'string' },
   },
 });
 const n = Number(a.targets), m = Number(a.sources), k = Number(a.factors);
@@ -70,6 +72,25 @@ service Health { rpc Check(HealthCheckRequest) returns (HealthCheckResponse); }
 }
 
 const mb = (b: number) => Math.round(b / 2 ** 20);
+
+/**
+ * CPU ticks (user + system, 1/100 s) of this process's main thread and of all its other threads (scoring
+ * and build workers, V8's GC and compiler helpers, libuv's pool) from /proc/self/task: where a call's CPU
+ * goes beyond the event loop. Linux only; zeros elsewhere.
+ */
+function threadTicks(): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  let tids: string[];
+  try { tids = readdirSync('/proc/self/task'); } catch { return out; }
+  for (const tid of tids) {
+    let stat: string;
+    try { stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'); } catch { continue; } // a thread that just ended
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]); // utime, stime
+    if (Number(tid) === process.pid) out.main += ticks; else out.others += ticks;
+  }
+  return out;
+}
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-serving-'));
 try {
   // The server first (its start-up removes model directories no job points at), then the model.
@@ -122,15 +143,38 @@ try {
   const load = (duration: string | undefined, total?: string) => ['-c', a.concurrency!, '--connections', a.connections!,
     ...(total ? ['-n', total] : ['-z', duration!]), ...(Number(a.rps) > 0 ? ['--rps', a.rps!] : [])];
 
-  async function run(call: Call, duration: string | undefined, total?: string) {
+  // --cpu-prof DIR: a V8 CPU profile of the event loop's thread during each measured run (DIR/<call>-<n>.cpuprofile;
+  // open in Chrome DevTools). It costs CPU itself: take the ratios from runs without it.
+  const profiler = a['cpu-prof'] ? new Session() : undefined;
+  if (profiler) {
+    mkdirSync(a['cpu-prof']!, { recursive: true });
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  let profiles = 0;
+  async function profiled<T>(call: Call, f: () => Promise<T>): Promise<T> {
+    if (!profiler) return f();
+    await profiler.post('Profiler.start');
+    const out = await f();
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(join(a['cpu-prof']!, `${call}-${profiles++}.cpuprofile`), JSON.stringify(profile));
+    return out;
+  }
+
+  async function run(call: Call, duration: string | undefined, total?: string, profile = false) {
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
     const cpu0 = process.cpuUsage();
+    const ticks0 = threadTicks();
     const wall0 = performance.now();
-    const rep: GhzSummary = await runGhz(a.ghz!, ['--insecure', ...targets[call], ...load(duration, total), address], outFile);
+    const ghz = () => runGhz(a.ghz!, ['--insecure', ...targets[call], ...load(duration, total), address], outFile);
+    const rep: GhzSummary = profile ? await profiled(call, ghz) : await ghz();
     const cpu = process.cpuUsage(cpu0);
+    const ticks = threadTicks();
     loopDelay.disable();
     const wallS = (performance.now() - wall0) / 1000;
+    const perRequestMs = (t: number) => +((t * 10) / rep.count).toFixed(3);
     return {
       call, requests: rep.count, rps: Math.round(rep.rps), p50ms: rep.pctMs(50), p90ms: rep.pctMs(90), p99ms: rep.pctMs(99), avgMs: rep.avgMs, maxMs: rep.maxMs, statuses: rep.statuses,
       // how late the event loop ran timers (ms): what every other call on this server waits behind
@@ -138,6 +182,8 @@ try {
       // CPU of the server process (all its threads, user + system) per request, and its share of one core
       serverCpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / rep.count).toFixed(3), serverSystemMsPerRequest: +(cpu.system / 1000 / rep.count).toFixed(3),
       serverCores: +((cpu.user + cpu.system) / 1e6 / wallS).toFixed(2),
+      // the same CPU split by thread: the event loop's thread, and all the others together
+      mainThreadMsPerRequest: perRequestMs(ticks.main - ticks0.main), otherThreadsMsPerRequest: perRequestMs(ticks.others - ticks0.others),
     };
   }
 
@@ -155,7 +201,7 @@ try {
     const runs: Array<Awaited<ReturnType<typeof run>>> = [];
     for (let round = 0; round < Number(a.rounds); round++) {
       for (const c of calls) {
-        const res = await run(c, a.duration, a.total);
+        const res = await run(c, a.duration, a.total, true);
         runs.push(res);
         console.log(JSON.stringify({ round, ...res }));
       }
@@ -165,12 +211,12 @@ try {
     const ratio = (f: (x: (typeof runs)[number]) => number) => +(of('recommend', f) / of('health', f)).toFixed(2);
     console.log(JSON.stringify({
       summary: 'medians over rounds', loadavgAfter: loadavg().map((x) => +x.toFixed(2)),
-      health: { p50ms: of('health', (x) => x.p50ms), p99ms: of('health', (x) => x.p99ms), cpuMsPerRequest: of('health', (x) => x.serverCpuMsPerRequest) },
-      recommend: { p50ms: of('recommend', (x) => x.p50ms), p99ms: of('recommend', (x) => x.p99ms), cpuMsPerRequest: of('recommend', (x) => x.serverCpuMsPerRequest) },
+      health: { p50ms: of('health', (x) => x.p50ms), p99ms: of('health', (x) => x.p99ms), cpuMsPerRequest: of('health', (x) => x.serverCpuMsPerRequest), mainThreadMs: of('health', (x) => x.mainThreadMsPerRequest), otherThreadsMs: of('health', (x) => x.otherThreadsMsPerRequest) },
+      recommend: { p50ms: of('recommend', (x) => x.p50ms), p99ms: of('recommend', (x) => x.p99ms), cpuMsPerRequest: of('recommend', (x) => x.serverCpuMsPerRequest), mainThreadMs: of('recommend', (x) => x.mainThreadMsPerRequest), otherThreadsMs: of('recommend', (x) => x.otherThreadsMsPerRequest) },
       recommendOverHealth: { p99: ratio((x) => x.p99ms), cpuPerRequest: ratio((x) => x.serverCpuMsPerRequest) },
     }));
   } else {
-    console.log(JSON.stringify(await run(a.call as Call, a.duration, a.total)));
+    console.log(JSON.stringify(await run(a.call as Call, a.duration, a.total, true)));
   }
   await app.stop(1000);
 } finally {

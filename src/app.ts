@@ -116,7 +116,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   });
   models.onSwap((modelId) => {
     modelCache.invalidate(modelId);
-    modelCache.prepare(modelId, models.get(modelId)?.meta?.data.targets ?? 0);
+    modelCache.prepare(modelId, models.get(modelId)?.meta);
   });
   const servingShutdown = new AbortController();
   beforeDrain.push(() => servingShutdown.abort());

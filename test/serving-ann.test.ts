@@ -1,11 +1,15 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AnnIndex__Output } from '../src/gen/recommender/v1/AnnIndex.js';
+import type { DeleteModelRequest } from '../src/gen/recommender/v1/DeleteModelRequest.js';
+import type { DeleteModelResponse__Output } from '../src/gen/recommender/v1/DeleteModelResponse.js';
 import type { GetModelRequest } from '../src/gen/recommender/v1/GetModelRequest.js';
 import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
+import type { RollbackModelRequest } from '../src/gen/recommender/v1/RollbackModelRequest.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
 import { compileServerOptions } from '../src/config.js';
 import { DataDir } from '../src/data-dir.js';
@@ -14,6 +18,7 @@ import type { ServedModel } from '../src/service/models/served-model.js';
 import { ANN_INDEX_FILE, ANN_META_FILE, type AnnMeta } from '../src/service/serving/ann-index.js';
 import { rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
+import { rejection } from './helpers/import.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { plantedModel, rng, serveModel } from './serving-fixtures.js';
 
@@ -33,6 +38,8 @@ async function server(o: Parameters<typeof startTestServer>[0] = {}): Promise<Te
 }
 const recommend = (s: TestServer, req: RecommendRequest) => call<RecommendRequest, RecommendResponse__Output>(s.client.Recommend.bind(s.client), req);
 const getModel = (s: TestServer, id: string) => call<GetModelRequest, Model__Output>(s.client.GetModel.bind(s.client), { model_id: id });
+const rollback = (s: TestServer, id: string, version: number) => call<RollbackModelRequest, Model__Output>(s.client.RollbackModel.bind(s.client), { model_id: id, version });
+const deleteModel = (s: TestServer, id: string) => call<DeleteModelRequest, DeleteModelResponse__Output>(s.client.DeleteModel.bind(s.client), { model_id: id });
 
 /** Polls GetModel until the served version's index is no longer pending (generous bound: a loaded 2-core machine). */
 async function annReady(s: TestServer, id: string): Promise<AnnIndex__Output> {
@@ -58,6 +65,8 @@ describe('ANN index: build, recall, GetModel', () => {
   it('planted data: the index is built off the event loop, recall@10 above the bound, reported by GetModel; small catalogs get none', async () => {
     const s = await server();
     const ann = await serveIndexed(s, plantedModel({ sources: 400, targets: 4000, factors: 16, seed: 3, modelId: 'planted', jobId: 'p1' }));
+    // Built at the swap by the build worker from the version's files: the model itself is not loaded for it.
+    expect(s.app.serving.stats().models).toBe(0);
     expect(ann.kind).toBe('hnsw (usearch)');
     expect(ann.state).toBe('ready');
     expect(ann.threshold_targets).toBe(String(THRESHOLD));
@@ -79,6 +88,7 @@ describe('ANN index: build, recall, GetModel', () => {
     expect(hits / total).toBeGreaterThanOrEqual(0.95);
     const served = await s.app.serving.get('planted');
     expect(served.annCounts.approximate).toBeGreaterThan(300);
+    expect(served.ann?.meta.builtMs).toBe((JSON.parse(readFileSync(join(dir, ANN_META_FILE), 'utf8')) as AnnMeta).builtMs); // the stored one, attached at load
 
     // Below the threshold: no index, no files, nothing in GetModel.
     const small = plantedModel({ sources: 50, targets: THRESHOLD - 1, factors: 16, seed: 4, modelId: 'small', jobId: 's1' });
@@ -265,5 +275,46 @@ describe('the index persists with the model version', () => {
     expect(rebuilt.jobId).toBe('k1');
     expect(rebuilt.builtMs).toBeGreaterThan(stored.builtMs);
     expect(existsSync(leftover)).toBe(false);
+  });
+});
+
+describe('the index follows the model versions', () => {
+  it("a rollback serves the older version through its own stored index (no rebuild); a delete takes the index files with the model", async () => {
+    const s = await server();
+    // B ranks in the opposite order of A (negated target factors): through the other version's index, A's
+    // answers would miss its exact top-10 and fail the recall check below.
+    const A = plantedModel({ sources: 60, targets: 1500, factors: 8, seed: 17, modelId: 'ver', jobId: 'vA' });
+    const B: TrainedModel = { ...A, meta: { ...A.meta, jobId: 'vB' }, targetFactors: A.targetFactors.map((v) => -v) };
+    const annA = await serveIndexed(s, A);
+    expect(annA.state).toBe('ready');
+    expect((await serveIndexed(s, B)).state).toBe('ready');
+    const layout = new DataDir(s.dataDir);
+    const dirA = layout.modelDir('ver', 'vA');
+    const storedA = JSON.parse(readFileSync(join(dirA, ANN_META_FILE), 'utf8')) as AnnMeta;
+    expect(storedA.jobId).toBe('vA');
+    expect((JSON.parse(readFileSync(join(layout.modelDir('ver', 'vB'), ANN_META_FILE), 'utf8')) as AnnMeta).jobId).toBe('vB');
+
+    expect((await rollback(s, 'ver', 1)).job_id).toBe('vA');
+    expect(await annReady(s, 'ver')).toEqual(annA); // version 1's stored index, as GetModel reported it before
+    const served = await s.app.serving.get('ver');
+    expect(served.jobId).toBe('vA');
+    expect(served.ann?.meta.builtMs).toBe(storedA.builtMs); // attached from its directory, not rebuilt
+    expect(s.app.serving.annBuilder!.state(dirA)).toBeUndefined();
+    for (let u = 0; u < 20; u++) {
+      const res = await recommend(s, { model_id: 'ver', source_id: `u${u}` });
+      expect(res.job_id).toBe('vA');
+      const x = A.sourceFactors.subarray(u * 8, (u + 1) * 8);
+      const scores = served.scorer!.scores(x).slice(); // (the scorer's buffer is reused by the next ranking)
+      const want = new Set(Array.from(rankByScore(served, x, 10, { mask: null, list: null, allowed: served.targetCount }, seenOf(served, u)).indices, (i) => `t${i}`));
+      const got = ranked(res);
+      for (const { id, score } of got) expect(score, `u${u}: ${id}`).toBe(scores[Number(id.slice(1))]);
+      expect(got.filter(({ id }) => want.has(id)).length, `u${u}`).toBeGreaterThanOrEqual(6);
+    }
+    expect(served.annCounts.approximate).toBeGreaterThan(0);
+
+    await deleteModel(s, 'ver');
+    expect(existsSync(layout.modelDir('ver'))).toBe(false); // the versions' directories, indexes included, renamed away at once
+    expect((await rejection(getModel(s, 'ver'))).code).toBe(grpcStatus.NOT_FOUND);
+    expect((await rejection(recommend(s, { model_id: 'ver', source_id: 'u1' }))).code).toBe(grpcStatus.NOT_FOUND);
   });
 });

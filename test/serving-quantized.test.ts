@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { quantizeRows } from '../src/service/serving/quantized.js';
 import { topKOfScores } from '../src/service/serving/top-k.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
+import { compileWasm, createSharedMemory, WA } from '../src/util/wasm.js';
 import { rng } from './serving-fixtures.js';
 
 /** The reference: the full float32 pass of the same kernel, ranked by topKOfScores. */
@@ -78,6 +79,39 @@ describe('int8 prefilter (quantized.ts)', () => {
     expect(off).toBeLessThan(n * k * 0.001);
     expect(sh.q!.stats.sMax).toBe(ref.sMax);
     expect(Math.abs(sh.q!.stats.l1Max - ref.l1Max)).toBeLessThanOrEqual(1e-5 * ref.l1Max);
+  });
+
+  it('the int8 kernels give scale_i * sx * (exact integer dot product) per row, bit for bit, for every catalog size mod 4', () => {
+    // scores_q8 takes rows four at a time (one reduction for the four), scores4_q8 four sources per row: both
+    // must equal the row-at-a-time formula, the float32 operations in its order (the prefilter's bounds assume it).
+    const memory = createSharedMemory(1 << 22);
+    const e = new WA.Instance(compileWasm(new URL('../src/service/serving/wasm/scores.wasm', import.meta.url)), { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+    const buf = memory.buffer;
+    const r = rng(91);
+    for (const k of [8, 64]) {
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 1001, 1002, 1003, 1004]) {
+        let at = 16;
+        const take = (bytes: number) => { const p = at; at += Math.ceil(bytes / 16) * 16; return p; };
+        const qPtr = take(n * k), scalesPtr = take(4 * n), xqPtr = take(2 * 4 * k), sxPtr = take(16), outPtr = take(4 * 4 * n);
+        const fill = <T extends Int8Array | Int16Array | Float32Array>(a: T, v: () => number): T => { for (let j = 0; j < a.length; j++) a[j] = v(); return a; };
+        const Q = fill(new Int8Array(buf, qPtr, n * k), () => Math.floor(r() * 255) - 127);
+        const scales = fill(new Float32Array(buf, scalesPtr, n), () => r() * 1e-2);
+        const XQ = fill(new Int16Array(buf, xqPtr, 4 * k), () => Math.floor(r() * 65535) - 32767);
+        const sx = fill(new Float32Array(buf, sxPtr, 4), () => r() * 1e-4);
+        const out = new Float32Array(buf, outPtr, 4 * n);
+        const want = (q: number, i: number) => {
+          let dot = 0;
+          for (let f = 0; f < k; f++) dot += Q[i * k + f]! * XQ[q * k + f]!;
+          return Math.fround(Math.fround(scales[i]! * sx[q]!) * Math.fround(dot));
+        };
+        out.fill(NaN);
+        e.scores_q8!(qPtr, scalesPtr, n, k, xqPtr, sx[0]!, outPtr);
+        for (let i = 0; i < n; i++) expect(out[i], `scores_q8 k ${k} n ${n} row ${i}`).toBe(want(0, i));
+        out.fill(NaN);
+        e.scores4_q8!(qPtr, scalesPtr, n, k, xqPtr, sxPtr, outPtr);
+        for (let q = 0; q < 4; q++) for (let i = 0; i < n; i++) expect(out[q * n + i], `scores4_q8 k ${k} n ${n} source ${q} row ${i}`).toBe(want(q, i));
+      }
+    }
   });
 
   it('is off where k % 8 != 0 (the full pass ranks)', () => {

@@ -161,12 +161,11 @@ function factorsColumn(t: Table, rows: number, k: number): Float32Array {
   return out;
 }
 
-/** Reads a model written by `writeModel`. */
-export async function readModel(dir: string): Promise<TrainedModel> {
+/** The decoded tables of a model directory (meta checked), and the seen CSR's indptr rebuilt. */
+async function readModelTables(dir: string) {
   const metaRaw = JSON.parse(await readFile(join(dir, META), 'utf8')) as ModelMeta & { formatVersion: number; sourceCount: number; targetCount: number };
   if (metaRaw.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`model file: unsupported format version ${metaRaw.formatVersion}`);
   const { formatVersion: _v, sourceCount: m, targetCount: n, ...meta } = metaRaw;
-  const k = meta.factors;
   const [srcBuf, tgtBuf, seenBuf] = await Promise.all([SOURCES, TARGETS, SEEN].map((f) => readFile(join(dir, f))));
   const src = tableFromIPC(srcBuf!);
   const tgt = tableFromIPC(tgtBuf!);
@@ -177,6 +176,27 @@ export async function readModel(dir: string): Promise<TrainedModel> {
   const indptr = new Int32Array(m + 1);
   for (let i = 0; i < nnz; i++) indptr[srcIdx[i]! + 1]!++;
   for (let r = 0; r < m; r++) indptr[r + 1]! += indptr[r]!;
+  return { meta, m, n, src, tgt, seenT, indptr };
+}
+
+/** The numeric part of a model: factors and seen targets, without ids or entities (no JS strings made). */
+export type ModelFactors = Pick<TrainedModel, 'meta' | 'sourceFactors' | 'targetFactors'> & { seen: Pick<TrainedModel['seen'], 'indptr' | 'indices'> };
+
+/** Reads the factors and seen targets of a model written by `writeModel` (what an index build needs). */
+export async function readModelFactors(dir: string): Promise<ModelFactors> {
+  const { meta, m, n, src, tgt, seenT, indptr } = await readModelTables(dir);
+  const k = meta.factors;
+  return {
+    meta, sourceFactors: factorsColumn(src, m, k), targetFactors: factorsColumn(tgt, n, k),
+    seen: { indptr, indices: numericColumn(seenT, 'target_index', new Int32Array(seenT.numRows)) },
+  };
+}
+
+/** Reads a model written by `writeModel`. */
+export async function readModel(dir: string): Promise<TrainedModel> {
+  const { meta, m, n, src, tgt, seenT, indptr } = await readModelTables(dir);
+  const k = meta.factors;
+  const nnz = seenT.numRows;
   return {
     meta,
     sourceIds: utf8Column(src, 'id') as string[],

@@ -9,9 +9,10 @@
  *
  * ANN indexes: a model of at least `ann.thresholdTargets` targets gets its index when it loads: the one
  * stored in its directory (serving/ann-index.ts) if it indexes this version, else one built in the
- * background (serving/ann-builder.ts) and stored there; until then it is ranked exactly. The index is
- * attached to that ServedModel only, so a swap never mixes indexes. `prepare` loads a newly served version
- * ahead of its first request (the swap listener calls it), so its index is built at training end.
+ * background (serving/ann-builder.ts: a worker that reads the version's files itself) and stored there;
+ * until then it is ranked exactly. The index is attached to that ServedModel only, so a swap never mixes
+ * indexes. `prepare` (the swap listener calls it) has a newly served version's index built right away,
+ * without loading the model: it is loaded by its first request, as any model.
  */
 import { modelBytes, readModel } from '../../data/model-file.js';
 import { CancelledError, FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
@@ -93,13 +94,26 @@ export class ModelCache {
   }
 
   /**
-   * Loads the served version of `modelId` in the background when it will need an ANN index (`targets` at
-   * least the threshold), so the index is found or built before its first request. Errors are logged.
+   * Has the index of the newly served `version` of `modelId` built in the background when it will need one
+   * (at least the threshold's targets) and its directory holds none; the model itself is not loaded (its
+   * first request loads it, then attaches the index or joins its build). Errors are logged.
    */
-  prepare(modelId: string, targets: number): void {
+  prepare(modelId: string, version: { jobId: string; data: { targets: number }; factors: number } | undefined): void {
     const ann = this.o.ann;
-    if (!ann || ann.thresholdTargets <= 0 || targets < ann.thresholdTargets) return;
-    this.get(modelId).catch((err: Error) => this.o.log?.warn({ modelId, err: err.message }, 'could not load the newly served model ahead of its first request'));
+    if (!ann || !version || ann.thresholdTargets <= 0 || version.data.targets < ann.thresholdTargets || annUnavailable()) return;
+    const served = this.o.resolveServed(modelId);
+    if (served?.jobId !== version.jobId) return;
+    void readAnnMeta(served.dir, { jobId: version.jobId, targets: version.data.targets, factors: version.factors })
+      .then((stored) => (stored ? undefined : this.buildAnn(modelId, version.jobId, served.dir)));
+  }
+
+  /** The index of version `jobId` of `modelId` built and stored in `dir` (ann-builder.ts); undefined when the build failed (logged). */
+  private buildAnn(modelId: string, jobId: string, dir: string): Promise<AnnMeta | undefined> {
+    return this.o.ann!.builder.build(dir, jobId).catch((err: Error) => {
+      if (err instanceof CancelledError) this.o.log?.debug({ modelId, jobId }, 'ANN index build cancelled (server stopping)');
+      else this.o.log?.warn({ modelId, jobId, err: err.message }, 'ANN index build failed; the model is ranked exactly');
+      return undefined;
+    });
   }
 
   /** The ANN index of version `jobId` (directory `dir`, `targets` targets) of a model; undefined when it has none and needs none. */
@@ -142,19 +156,12 @@ export class ModelCache {
     const ann = this.o.ann;
     const wantsAnn = ann !== undefined && ann.thresholdTargets > 0 && model.targetIds.length >= ann.thresholdTargets && !annUnavailable();
     const stored = wantsAnn ? await readAnnMeta(dir, { jobId, targets: model.targetIds.length, factors: model.meta.factors }) : undefined;
-    const build = wantsAnn && !stored;
-    // A build ranks exactly on a scratch slot of its own in the model's memory: one beyond the scoring workers'.
-    const slots = this.o.scoring?.slots ?? 0;
-    const served = new ServedModel(model, modelBytes(model), { ...this.o.scoring, slots: slots + (build ? 1 : 0) });
+    const served = new ServedModel(model, modelBytes(model), this.o.scoring);
     if (stored) served.attachAnn(stored, annPaths(dir).index);
-    else if (build) {
-      ann.builder.build(served, dir, slots).then(
-        (meta) => { served.attachAnn(meta, annPaths(dir).index); },
-        (err: Error) => {
-          if (err instanceof CancelledError) this.o.log?.debug({ modelId, jobId }, 'ANN index build cancelled (server stopping)');
-          else this.o.log?.warn({ modelId, jobId, err: err.message }, 'ANN index build failed; the model is ranked exactly');
-        },
-      );
+    else if (wantsAnn) {
+      void this.buildAnn(modelId, jobId, dir).then((meta) => {
+        try { if (meta) served.attachAnn(meta, annPaths(dir).index); } catch (err) { this.o.log?.error({ modelId, jobId, err: (err as Error).message }, 'ANN index not attached'); }
+      });
     }
     // A newer job may have been committed (and loaded) while this one loaded: never replace it with an older one.
     const current = this.o.resolveServed(modelId);

@@ -1,7 +1,9 @@
 /**
- * Building a model's ANN index (ann-index.ts), on the build worker (ann-worker.ts): the HNSW graph over the
+ * Building a model's ANN index (ann-index.ts), on the build worker (ann-worker.ts): the model's factors read
+ * from its directory here (data/model-file.ts readModelFactors: no ids, no strings), the HNSW graph over the
  * target factors, then the calibration of its search breadth, then the files, index first and meta last
- * (each written under a temp name, fsynced and renamed into place).
+ * (each written under a temp name, fsynced and renamed into place). Nothing of it runs on the event loop,
+ * and the served model need not be loaded (a swap asks for the index without loading the model).
  *
  * Calibration: for a sample of the model's sources, the exact top-10 of a default Recommend (exclude_seen,
  * no filters) against what the serving path answers through the index at growing breadths (the same
@@ -13,30 +15,27 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { isTempName } from '../../data-dir.js';
+import { readModelFactors } from '../../data/model-file.js';
 import { CancelledError } from '../../errors.js';
 import { fsyncDir, tempPathFor, writeFileSynced } from '../../util/atomic-file.js';
+import { mulberry32 } from '../../util/random.js';
 import {
   ANN_CONNECTIVITY, ANN_EXPANSION_ADD, ANN_FORMAT_VERSION, ANN_INDEX_FILE, ANN_KIND, ANN_META_FILE, AnnIndex, annPaths, annWanted,
   maxWanted, rerankCandidates, type AnnMeta,
 } from './ann-index.js';
 import { dotAll, dotRows } from './scores.js';
 import { topKOfScores, type TopK } from './top-k.js';
-import { BATCH, BatchScorer, type ScorerShare } from './wasm-scorer.js';
+import { BATCH, BatchScorer, WasmScorer } from './wasm-scorer.js';
 
 export interface AnnBuildRequest {
-  /** The model directory the files go to, and the version they index. */
+  /** The model directory: its factors are read from there, and the index files go there. */
   dir: string;
+  /** The version the directory must hold (checked against its meta). */
   jobId: string;
-  n: number;
-  k: number;
-  /** The served model's scorer memory and the slot reserved for the build (factors in place), or else a copy of the factors. */
-  share?: ScorerShare;
-  slot?: number;
-  factors?: Float32Array;
-  /** Sources to calibrate on: their vectors (S x k) and their seen targets (sorted, CSR over the S). */
-  sample: { x: Float32Array; indptr: Int32Array; seen: Int32Array };
   threads: number;
   targetRecall: number;
+  /** Sources the calibration samples (at most; seeded). */
+  sampleSources: number;
 }
 
 /** Exact and index-backed top-k on the model, with the kernels serving uses. */
@@ -45,8 +44,8 @@ interface Ranker {
   annTop(x: Float32Array, cands: Int32Array, count: number, seen: Int32Array): TopK | undefined;
 }
 
-function wasmRanker(share: ScorerShare, slot: number): Ranker {
-  const s = new BatchScorer(share, slot);
+function wasmRanker(scorer: WasmScorer): Ranker {
+  const s = new BatchScorer(scorer.share(), 0);
   return {
     exact: (xs, seens, count) => {
       const out: TopK[] = [];
@@ -70,6 +69,17 @@ function jsRanker(Y: Float32Array, n: number, k: number): Ranker {
       return rerankCandidates(cands, count, null, seen, scratch, (idx, m) => { dotRows(x, Y, k, idx, m, res); return res; });
     },
   };
+}
+
+/** `count` distinct indices below m, ascending (Floyd's sampling, seeded). */
+function sampleIndices(m: number, count: number, seed: number): Int32Array {
+  const r = mulberry32(seed);
+  const set = new Set<number>();
+  for (let j = m - count; j < m; j++) {
+    const t = Math.floor(r() * (j + 1));
+    set.add(set.has(t) ? j : t);
+  }
+  return Int32Array.from(set).sort();
 }
 
 /** Breadths tried, smallest first, up to maxWanted(n). */
@@ -96,11 +106,42 @@ async function removeLeftovers(dir: string): Promise<void> {
 /** Rows added per native call; the worker takes messages (an abort) between calls. */
 const ADD_CHUNK = 16_384;
 
+interface BuildInput {
+  k: number;
+  n: number;
+  /** The target factors (the scorer's copy when there is one: the read ones are dropped). */
+  Y: Float32Array;
+  scorer?: WasmScorer;
+  /** Sources to calibrate on: their vectors (S x k) and their seen targets (sorted, CSR over the S). */
+  sample: { x: Float32Array; indptr: Int32Array; seen: Int32Array };
+}
+
+/** The model's factors from its directory, and the calibration sample; only what the build keeps stays referenced. */
+async function readInput(req: AnnBuildRequest): Promise<BuildInput> {
+  const model = await readModelFactors(req.dir);
+  if (model.meta.jobId !== req.jobId) throw new Error(`${req.dir} holds job ${model.meta.jobId}, not ${req.jobId}`);
+  const k = model.meta.factors;
+  const n = model.targetFactors.length / k;
+  const m = model.sourceFactors.length / k;
+  // The exact rankings of the calibration run on the SIMD kernel over its own copy of the factors (one slot
+  // for batches of BATCH sources); the index reads that copy too. Without the kernel: the plain JS one.
+  const scorer = WasmScorer.create(model.targetFactors, n, k, { slots: 1 });
+  const S = Math.min(req.sampleSources, m);
+  const picked = sampleIndices(m, S, 1);
+  const { indptr, indices } = model.seen;
+  const x = new Float32Array(S * k);
+  const sIndptr = new Int32Array(S + 1);
+  picked.forEach((u, s) => { x.set(model.sourceFactors.subarray(u * k, (u + 1) * k), s * k); sIndptr[s + 1] = sIndptr[s]! + indptr[u + 1]! - indptr[u]!; });
+  const seen = new Int32Array(sIndptr[S]!);
+  picked.forEach((u, s) => seen.set(indices.subarray(indptr[u]!, indptr[u + 1]!), sIndptr[s]!));
+  return { k, n, Y: scorer?.targetFactors ?? model.targetFactors, scorer, sample: { x, indptr: sIndptr, seen } };
+}
+
 export async function buildAnnIndex(req: AnnBuildRequest, signal?: AbortSignal): Promise<AnnMeta> {
   const t0 = performance.now();
-  const { n, k, sample } = req;
   const check = () => { if (signal?.aborted) throw new CancelledError('the ANN index build was cancelled'); };
-  const Y = req.share ? new Float32Array(req.share.memory.buffer, req.share.yPtr, n * k) : req.factors!;
+  const { k, n, Y, scorer, sample } = await readInput(req);
+  check();
   let maxAbs = 0;
   for (let j = 0; j < n * k; j++) { const a = Math.abs(Y[j]!); if (a > maxAbs) maxAbs = a; }
   const quantization: AnnMeta['quantization'] = maxAbs < 30_000 ? 'f16' : 'f32';
@@ -112,7 +153,7 @@ export async function buildAnnIndex(req: AnnBuildRequest, signal?: AbortSignal):
   }
 
   // Calibration.
-  const ranker = req.share && req.slot !== undefined ? wasmRanker(req.share, req.slot) : jsRanker(Y, n, k);
+  const ranker = scorer ? wasmRanker(scorer) : jsRanker(Y, n, k);
   const S = sample.indptr.length - 1;
   const xs = Array.from({ length: S }, (_, s) => sample.x.subarray(s * k, (s + 1) * k));
   const seens = Array.from({ length: S }, (_, s) => sample.seen.subarray(sample.indptr[s]!, sample.indptr[s + 1]!));

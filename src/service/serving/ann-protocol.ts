@@ -1,6 +1,6 @@
 /**
  * Protocol of the ANN build worker (ann-worker.ts; parent side: ann-builder.ts), over util/worker-rpc.ts.
- * The factors travel as the served model's shared memory (no copy) or, without the SIMD kernel, as a copy.
+ * A request names a model directory; the worker reads the factors from it.
  */
 import type { AnnBuildRequest } from './ann-build.js';
 import type { AnnMeta } from './ann-index.js';
