@@ -32,6 +32,12 @@ export interface DataSelectionParams {
 /** A Train request, validated: everything a job needs to run later. */
 export interface TrainParams extends DataSelectionParams {
   modelId: string;
+  /**
+   * The hyperparameters as the call gave them (undefined = left unset), beside their compiled form: steps
+   * before `train` (data-aware defaults, the tuning search) choose only what the call left unset, and
+   * replace `als` with the options they compiled.
+   */
+  requested: AlsOptions;
   als: CompiledAlsOptions;
   typeWeights?: Record<string, number>;
   evaluation?: { holdoutFraction: number; seed: number; k: number };
@@ -91,7 +97,8 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
   enumName(req.promote, PromotePolicy, 'promote');
   const modelId = req.model_id ? validateModelId(req.model_id) : generateModelId();
   const sel = selectionParams(req, nowMs);
-  const als = compileAlsOptions(alsOptionsOf(req.hyperparameters, server), { maxWorkers: server.maxWorkers });
+  const requested = alsOptionsOf(req.hyperparameters, server);
+  const als = compileAlsOptions(requested, { maxWorkers: server.maxWorkers });
   if (als.backend === 'spark') validateSparkHyperparameters(req.hyperparameters);
   const typeWeights = validateTypeWeights(req.hyperparameters?.type_weights);
   let evaluation: TrainParams['evaluation'];
@@ -104,7 +111,7 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
   const promote = compilePromoteParams(req, evaluation !== undefined);
-  return { ...sel, modelId, als, typeWeights, evaluation, promote };
+  return { ...sel, modelId, requested, als, typeWeights, evaluation, promote };
 }
 
 /** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */

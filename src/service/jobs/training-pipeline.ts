@@ -61,6 +61,7 @@ export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
 /** What the steps of one job share. */
 export interface TrainingRun {
   readonly job: JobRecord;
+  /** Steps before `train` may replace `params.als` (chosen defaults, the tuned settings); later steps read the final one. */
   readonly params: TrainParams;
   readonly signal: AbortSignal;
   readonly log: Logger;
