@@ -30,6 +30,7 @@ import { promisify } from 'node:util';
 import { generate } from '../test/helpers/synthetic-csr.js';
 import { flag, readCsr, writeCsr } from './synthetic.js';
 import { python } from '../scripts/python.mjs';
+import { sampleTest } from './datasets/sample-test.js';
 import { objective } from '../src/engine/objective.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluate.js';
@@ -165,21 +166,6 @@ async function train(run: Run, dir: string, out: string, k: number, iters: numbe
 }
 
 /** The test matrix restricted to `count` seeded sources that have test items (the others' rows emptied). */
-function sampleTest(test: CsrMatrix, count: number): CsrMatrix {
-  const withTest: number[] = [];
-  for (let u = 0; u < test.rows; u++) if (test.indptr[u + 1]! > test.indptr[u]!) withTest.push(u);
-  const rand = mulberry32(SEED);
-  for (let i = withTest.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [withTest[i], withTest[j]] = [withTest[j]!, withTest[i]!]; }
-  const keep = new Uint8Array(test.rows);
-  for (const u of withTest.slice(0, count)) keep[u] = 1;
-  const indptr = new Int32Array(test.rows + 1), indices: number[] = [], data: number[] = [];
-  for (let u = 0; u < test.rows; u++) {
-    if (keep[u]) for (let e = test.indptr[u]!; e < test.indptr[u + 1]!; e++) { indices.push(test.indices[e]!); data.push(test.data[e]!); }
-    indptr[u + 1] = indices.length;
-  }
-  return { rows: test.rows, cols: test.cols, indptr, indices: Int32Array.from(indices), data: Float32Array.from(data) };
-}
-
 /** The training split on disk (for every run) and the held-out split in memory, both from one seeded draw. */
 function prepareData(root: string, size: string): { dir: string; train: CsrMatrix; test: CsrMatrix } {
   const spec = SIZES[size];
@@ -208,7 +194,7 @@ async function main(): Promise<void> {
   try {
     for (const size of sizes) {
       const { dir, train: m, test } = prepareData(root, size);
-      const sample = sampleTest(test, evalUsers);
+      const sample = sampleTest(test, evalUsers, SEED);
       const nnz = m.indices.length;
       for (const k of ks) {
         const results: Array<[Run, Measure, number, number]> = [];

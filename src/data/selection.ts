@@ -21,6 +21,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { readStoredBatch, stringColumn, timestampMsColumn, weightColumn } from './batch-reader.js';
 import { CooBuilder } from '../engine/csr.js';
+import { matrixStats, type MatrixStats } from '../engine/matrix-stats.js';
 import { entityPasses, interactionPasses, type CompiledDataFilters } from './filters.js';
 import { IdIndex } from './id-index.js';
 import { packStrings, packedBuffers, type PackedStrings } from './packed-strings.js';
@@ -64,6 +65,8 @@ export interface Selection {
   batchIds: string[];
   sourceEntities: EntityColumns;
   targetEntities: EntityColumns;
+  /** (mode 'train') The matrix's statistics, computed here off the event loop for the data-aware defaults (engine/defaults.ts). */
+  stats?: MatrixStats;
 }
 
 /** Entity attributes as they cross threads (packed-strings.ts). */
@@ -234,5 +237,6 @@ export async function selectTrainingData(
     batchIds: [...interactionBatches.map((b) => b.batchId), ...entityBatches.map((b) => b.batchId)],
     sourceEntities: snapshot(sources.ids),
     targetEntities: snapshot(targets.ids),
+    ...(mode === 'train' ? { stats: matrixStats(matrix) } : {}),
   };
 }

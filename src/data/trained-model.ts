@@ -6,6 +6,7 @@
  * Stored under `<dataDir>/models/<model_id>/<job_id>/` (see data/model-file.ts), written to a temp
  * directory and renamed into place; the catalog's `models` row points at the served job only after.
  */
+import type { HyperparameterChoice } from '../engine/defaults.js';
 import type { CompiledAlsOptions } from '../engine/options.js';
 import type { AlsResult } from '../engine/types.js';
 import type { PackedEntityColumns, SelectionCounts } from './selection.js';
@@ -24,6 +25,8 @@ export interface ModelMeta {
   batchIds: string[];
   /** Effective hyperparameters (after defaults). */
   hyperparameters: ModelHyperparameters;
+  /** The hyperparameters the data-aware defaults chose because the Train call left them unset (absent in models stored before them). */
+  chosen?: HyperparameterChoice[];
   lossCurve: number[];
   lossKind: AlsResult['lossKind'];
   trainSeconds: number;

@@ -1,7 +1,9 @@
 /**
  * The training pipeline of one job, as a list of steps run in order on a shared `TrainingRun`:
  *
- *   select   the stored batches the request selects -> the training matrix (a selection worker thread)
+ *   select   the stored batches the request selects -> the training matrix and its statistics (a selection worker thread)
+ *   defaults the hyperparameters the call left unset, chosen from those statistics (engine/defaults.ts), logged and
+ *            kept for the model's metadata (ModelMeta.chosen)
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
  *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part (split and ranking on a worker)
  *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
@@ -19,7 +21,8 @@ import type { BatchRepo } from '../store/batch-repo.js';
 import { SelectionWorkers } from '../../data/select-in-worker.js';
 import type { PackedSelection, StoredBatchRef } from '../../data/selection.js';
 import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
-import type { CompiledAlsOptions } from '../../engine/options.js';
+import { chooseDefaults, type HyperparameterChoice } from '../../engine/defaults.js';
+import { compileAlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
@@ -51,7 +54,7 @@ export interface TrainerHooks extends TrainHooks {
 export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
 
 /** TrainingStatus.phase while a step runs. */
-const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
+const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', defaults: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
 
 /** Training runs a job makes (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
@@ -74,6 +77,8 @@ export interface TrainingRun {
   trainHooks(fit: number): TrainerHooks;
   /** Ids and entity attributes packed (data/selection.ts), as the selection worker handed them over. */
   selection?: PackedSelection;
+  /** What the defaults step chose (none when the call set everything, or for Spark). */
+  chosen?: HyperparameterChoice[];
   result?: AlsResult;
   model?: PackedModel;
   /** Set once the model directory exists, until the swap: removed if the run fails. */
@@ -105,6 +110,28 @@ export const selectStep: PipelineStep = {
       throw new InvalidArgumentError(`no interactions selected (tags ${JSON.stringify(params.tags)} match ${interactions.length} interaction batch(es); ${sel.counts.droppedByAge} rows dropped by age, ${sel.counts.droppedByFilter} by filters)`);
     }
     r.selection = sel;
+  },
+};
+
+/**
+ * The data-aware defaults: the hyperparameters the call left unset (`params.requested`), chosen from the
+ * selection's statistics (computed by the selection worker), compiled again into `params.als`. One log
+ * line names every choice and its reason; the write step stores them (ModelMeta.chosen).
+ */
+export const defaultsStep: PipelineStep = {
+  name: 'defaults',
+  async run(r) {
+    const stats = need(r.selection, 'selection').stats;
+    if (!stats) return;
+    const { params, job } = r;
+    const d = chooseDefaults(stats, params.requested);
+    r.chosen = d.chosen;
+    if (d.chosen.length === 0) return;
+    // The workers as compiled at the call (the server's limit applied there).
+    params.als = compileAlsOptions({ ...d.options, workers: params.als.workers });
+    job.totalIterations = params.als.iterations * fitsOf(params);
+    r.log.info({ chosen: d.chosen }, `data-aware defaults: ${d.chosen.map((c) => `${c.name} ${c.value} (${c.reason})`).join('; ')}`);
+    r.report(false);
   },
 };
 
@@ -150,6 +177,7 @@ export const writeStep: PipelineStep = {
     const meta: ModelMeta = {
       modelId: job.modelId, jobId: job.jobId, trainedMs: Date.now(), factors: result.factors, backend: result.backend, device: result.device,
       batchIds: sel.batchIds, hyperparameters: { ...params.als, solver: result.solver ?? params.als.solver, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
+      ...(r.chosen?.length ? { chosen: r.chosen } : {}),
       lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
     };
     const model: PackedModel = {
@@ -186,7 +214,7 @@ export const swapStep: PipelineStep = {
   },
 };
 
-export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, trainStep, evaluateStep, writeStep, swapStep];
+export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, defaultsStep, trainStep, evaluateStep, writeStep, swapStep];
 
 export interface TrainingPipelineDeps {
   batches: BatchRepo;
@@ -266,7 +294,6 @@ export class TrainingPipeline {
 
   private newRun(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): TrainingRun {
     const fits = fitsOf(params);
-    const iters = params.als.iterations;
     let lastPersistMs = 0;
     const engineLog = (msg: string, fields?: Record<string, unknown>) => o.log.debug(fields ?? {}, msg);
     const metrics = this.deps.metrics;
@@ -294,7 +321,8 @@ export class TrainingPipeline {
             if (fit === 0) job.lossCurve = [...job.lossCurve.slice(0, p.iteration - 1), p.loss];
           }
           job.progress = Math.min(99, Math.max(job.progress, ((fit + p.fraction) / fits) * 100));
-          job.iteration = fit * iters + p.iteration;
+          // params.als as the steps before train left it (the defaults may choose the iterations)
+          job.iteration = fit * params.als.iterations + p.iteration;
           if (p.loss !== undefined) job.loss = p.loss;
           job.etaSeconds = p.etaMs === undefined ? undefined : (p.etaMs + (fits - 1 - fit) * (p.elapsedMs + p.etaMs)) / 1000;
           // Progress is published at once, written to the catalog at most once a second.

@@ -42,6 +42,7 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
       target_count: meta.data.targets, backend: meta.backend, device: meta.device, batch_ids: meta.batchIds,
       hyperparameters: hyperparametersMessage(meta.hyperparameters),
       evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds, version: row.version ?? 0,
+      chosen: meta.chosen ?? [],
     } satisfies Partial<Model>);
   }
   return msg;

@@ -215,7 +215,7 @@ ${table('Jobs', ['Job', 'Model', 'Status', 'Progress', 'Iteration', 'Loss', 'ETA
     const req: TrainRequest__Output = {
       model_id: (f.get('model_id') ?? '').trim(), data_tags: (f.get('tags') ?? '').split(',').map((t) => t.trim()).filter(Boolean),
       tag_match: 'TAG_MATCH_ALL', data_filters: null, callback_url: '', request_id: '', tuning: null,
-      hyperparameters: { factors: n('factors'), iterations: n('iterations'), type_weights: {}, log_scaling: false, backend: '', solver: '' },
+      hyperparameters: { factors: n('factors'), iterations: n('iterations'), type_weights: {}, backend: '', solver: '' },
       evaluation: holdout ? { holdout_fraction: holdout } : null,
       promote: f.get('promote_if_better') ? 'PROMOTE_IF_BETTER' : 'PROMOTE_POLICY_UNSPECIFIED', promote_tolerance: n('promote_tolerance'), promote_metric: '',
     };

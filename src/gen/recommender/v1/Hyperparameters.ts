@@ -24,6 +24,7 @@ export interface Hyperparameters {
   '_iterations'?: "iterations";
   '_cg_steps'?: "cg_steps";
   '_seed'?: "seed";
+  '_log_scaling'?: "log_scaling";
   '_log_epsilon'?: "log_epsilon";
   '_workers'?: "workers";
   '_regularization_exponent'?: "regularization_exponent";
@@ -40,7 +41,7 @@ export interface Hyperparameters__Output {
   'cg_steps'?: (number);
   'seed'?: (number);
   'type_weights': ({[key: string]: number});
-  'log_scaling': (boolean);
+  'log_scaling'?: (boolean);
   'log_epsilon'?: (number);
   'backend': (string);
   'workers'?: (number);
@@ -55,6 +56,7 @@ export interface Hyperparameters__Output {
   '_iterations'?: "iterations";
   '_cg_steps'?: "cg_steps";
   '_seed'?: "seed";
+  '_log_scaling'?: "log_scaling";
   '_log_epsilon'?: "log_epsilon";
   '_workers'?: "workers";
   '_regularization_exponent'?: "regularization_exponent";

@@ -1,0 +1,169 @@
+/**
+ * Data-aware defaults (issue 13 item 2): the chooser on seeded planted data of each shape
+ * (bench/datasets/planted.ts), and over the real gRPC API: a Train call that leaves hyperparameters
+ * unset gets them chosen from its data, GetModel returns them with their reasons in `chosen`, explicit
+ * values are obeyed, and a model whose call sets everything trains exactly as before (bit for bit).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plantedCheckins, plantedPlayCounts, plantedRatings } from '../bench/datasets/planted.js';
+import { readModel } from '../src/data/model-file.js';
+import { chooseDefaults, weightShape } from '../src/engine/defaults.js';
+import { matrixStats } from '../src/engine/matrix-stats.js';
+import { compileAlsOptions } from '../src/engine/options.js';
+import { trainAls } from '../src/engine/trainer.js';
+import type { CsrMatrix } from '../src/engine/types.js';
+import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
+import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
+import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
+import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { importBatch, waitTerminal, type Row } from './jobs-fixtures.js';
+
+const checkins = plantedCheckins({ users: 800, items: 5000, topics: 60 });
+const plays = plantedPlayCounts({ users: 500, items: 2000, topics: 20 });
+const ratings = plantedRatings({ users: 300, items: 1500 });
+
+const value = (chosen: { name: string; value: string }[], name: string) => chosen.find((c) => c.name === name)?.value;
+
+describe('the defaults chooser on planted data of each shape', () => {
+  it('reads the weight shape', () => {
+    expect(weightShape(matrixStats(checkins))).toBe('binary');
+    expect(weightShape(matrixStats(plays))).toBe('counts');
+    expect(weightShape(matrixStats(ratings))).toBe('ratings-like');
+  });
+
+  it('log-scales heavy-tailed counts and nothing else', () => {
+    const p = chooseDefaults(matrixStats(plays), {});
+    expect(p.options).toMatchObject({ logScaling: true, logEpsilon: 1 });
+    expect(value(p.chosen, 'log_scaling')).toBe('true');
+    expect(p.chosen.find((c) => c.name === 'log_scaling')!.reason).toMatch(/heavy-tailed/);
+    for (const m of [checkins, ratings]) {
+      const d = chooseDefaults(matrixStats(m), {});
+      expect(d.options.logScaling).toBe(false);
+      expect(d.options.logEpsilon).toBeUndefined();
+    }
+  });
+
+  it('chooses alpha and regularization in the family each shape needs, every choice with a reason', () => {
+    const c = chooseDefaults(matrixStats(checkins), {}).options;
+    const r = chooseDefaults(matrixStats(ratings), {}).options;
+    const p = chooseDefaults(matrixStats(plays), {}).options;
+    // ratings keep about the old defaults (reg 30, alpha 1: measured best on MovieLens)
+    expect(r.alpha).toBeGreaterThan(0.5);
+    expect(r.alpha).toBeLessThan(2);
+    expect(r.regularization).toBeGreaterThan(10);
+    expect(r.regularization).toBeLessThan(100);
+    for (const o of [c, p]) {
+      expect(o.alpha).toBeGreaterThan(0);
+      expect(o.regularization).toBeGreaterThan(0);
+      expect(() => compileAlsOptions(o)).not.toThrow();
+    }
+    for (const m of [checkins, ratings, plays]) {
+      for (const ch of chooseDefaults(matrixStats(m), {}).chosen) {
+        expect(ch.reason.length).toBeGreaterThan(10);
+        expect(ch.value).not.toBe('');
+      }
+    }
+  });
+
+  it('obeys explicit values', () => {
+    const explicit = { regularization: 7, alpha: 2, logScaling: false };
+    const d = chooseDefaults(matrixStats(plays), explicit);
+    expect(d.options).toMatchObject(explicit);
+    expect(d.chosen.map((c) => c.name)).toEqual([]);
+    // log scaling asked for: epsilon still chosen, the rest from the scaled weights
+    const e = chooseDefaults(matrixStats(checkins), { logScaling: true, logEpsilon: 3 });
+    expect(e.options).toMatchObject({ logScaling: true, logEpsilon: 3 });
+    expect(e.chosen.map((c) => c.name).sort()).toEqual(['alpha', 'regularization']);
+  });
+
+  it('on backend spark chooses only the weight transform', () => {
+    const d = chooseDefaults(matrixStats(plays), { backend: 'spark', regularization: 0.1 });
+    expect(d.chosen.map((c) => c.name).sort()).toEqual(['log_epsilon', 'log_scaling']);
+    expect(d.options.alpha).toBeUndefined();
+    expect(d.options.regularization).toBe(0.1);
+  });
+
+  it('is deterministic (same statistics, same choices)', () => {
+    expect(chooseDefaults(matrixStats(plantedPlayCounts({ users: 500, items: 2000, topics: 20 })), {})).toEqual(chooseDefaults(matrixStats(plays), {}));
+  });
+});
+
+/** `m` without its empty columns (a selection has only the targets that occur). */
+function occurring(m: CsrMatrix): CsrMatrix {
+  const map = new Int32Array(m.cols).fill(-1);
+  for (const c of m.indices) map[c] = 0;
+  let cols = 0;
+  for (let c = 0; c < m.cols; c++) if (map[c] === 0) map[c] = cols++;
+  return { ...m, cols, indices: m.indices.map((c) => map[c]!) };
+}
+
+function rowsOf(m: CsrMatrix): Row[] {
+  const rows: Row[] = [];
+  for (let u = 0; u < m.rows; u++) for (let e = m.indptr[u]!; e < m.indptr[u + 1]!; e++) rows.push({ s: `u${u}`, t: `i${m.indices[e]}`, w: m.data[e]! });
+  return rows;
+}
+
+let srv: TestServer;
+const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);
+const getModel = (model_id: string) => call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id });
+// Factors and iterations small and explicit (not chosen), so the trainings are quick.
+const QUICK = { factors: 8, iterations: 3 };
+
+async function trained(model_id: string, tag: string, hyperparameters: TrainRequest['hyperparameters']): Promise<Model__Output> {
+  const st = await train({ model_id, data_tags: [tag], hyperparameters });
+  const done = await waitTerminal(srv.client, st.job_id!);
+  expect(done.status, done.error).toBe('COMPLETED');
+  return getModel(model_id);
+}
+
+describe('data-aware defaults over gRPC', () => {
+  beforeAll(async () => {
+    srv = await startTestServer();
+    await importBatch(srv, 'INTERACTIONS', rowsOf(plays), ['plays']);
+    await importBatch(srv, 'INTERACTIONS', rowsOf(checkins), ['checkins']);
+    await importBatch(srv, 'INTERACTIONS', rowsOf(ratings), ['ratings']);
+  }, 60_000);
+  afterAll(async () => { await srv?.dispose(); });
+
+  it('GetModel returns what was chosen from the data, with reasons, and the model trained with it', async () => {
+    const m = await trained('plays-defaults', 'plays', QUICK);
+    const names = m.chosen.map((c) => c.name).sort();
+    expect(names).toEqual(['alpha', 'log_epsilon', 'log_scaling', 'regularization']);
+    for (const c of m.chosen) expect(c.reason).not.toBe('');
+    expect(value(m.chosen, 'log_scaling')).toBe('true');
+    expect(m.hyperparameters).toMatchObject({ log_scaling: true, log_epsilon: 1, factors: 8, iterations: 3 });
+    expect(m.hyperparameters!.alpha).toBeCloseTo(Number(value(m.chosen, 'alpha')), 12);
+    expect(m.hyperparameters!.regularization).toBeCloseTo(Number(value(m.chosen, 'regularization')), 12);
+    // the same choice the chooser makes here on the matrix as the service selects it (targets that occur)
+    expect(m.chosen).toEqual(chooseDefaults(matrixStats(occurring(plays)), QUICK).chosen);
+
+    const c = await trained('checkins-defaults', 'checkins', QUICK);
+    expect(value(c.chosen, 'log_scaling')).toBe('false');
+    expect(c.hyperparameters?.log_scaling).toBe(false);
+    expect(c.chosen.find((x) => x.name === 'log_scaling')!.reason).toMatch(/binary/);
+  }, 120_000);
+
+  it('obeys explicit values, and a model with everything explicit trains bit for bit as without the chooser', async () => {
+    const hp = { ...QUICK, regularization: 12.5, alpha: 0.7, log_scaling: false, backend: 'wasm' };
+    const m = await trained('ratings-explicit', 'ratings', hp);
+    expect(m.chosen).toEqual([]);
+    expect(m.hyperparameters).toMatchObject({ regularization: 12.5, alpha: 0.7, log_scaling: false, regularization_exponent: 0, unobserved_weight: 1 });
+    // The stored model against the engine run in this process on the model's own training matrix with
+    // the options compiled from the request alone (what a Train call did before the defaults step).
+    const dir = join(srv.dataDir, 'models', 'ratings-explicit', m.job_id);
+    const stored = await readModel(dir);
+    const { indptr, indices, data } = stored.seen;
+    const matrix: CsrMatrix = { rows: stored.sourceIds.length, cols: stored.targetIds.length, indptr, indices, data };
+    const direct = await trainAls(matrix, compileAlsOptions({ factors: 8, iterations: 3, regularization: 12.5, alpha: 0.7, logScaling: false, backend: 'wasm', workers: 1 }));
+    expect(Buffer.from(stored.sourceFactors.buffer, stored.sourceFactors.byteOffset, stored.sourceFactors.byteLength)
+      .equals(Buffer.from(direct.sourceFactors.buffer, direct.sourceFactors.byteOffset, direct.sourceFactors.byteLength))).toBe(true);
+    expect(Buffer.from(stored.targetFactors.buffer, stored.targetFactors.byteOffset, stored.targetFactors.byteLength)
+      .equals(Buffer.from(direct.targetFactors.buffer, direct.targetFactors.byteOffset, direct.targetFactors.byteLength))).toBe(true);
+
+    // one left unset: only that one is chosen
+    const one = await trained('ratings-one', 'ratings', { ...QUICK, alpha: 0.7, log_scaling: false });
+    expect(one.chosen.map((c) => c.name)).toEqual(['regularization']);
+    expect(one.hyperparameters?.alpha).toBeCloseTo(0.7, 12);
+  }, 120_000);
+});
