@@ -4,7 +4,7 @@
  *
  *   plantedPlayCounts  heavy-tailed play counts (lastfm-360k-like): power-law user activity and item
  *                      popularity, weights = play counts spanning 1..10^5 (Pareto, heavier for heavy users)
- *   plantedCheckins    sparse binary check-ins (Gowalla-like): tens of thousands of venues in many small
+ *   plantedCheckins    sparse binary check-ins (Gowalla-like): 20k venues in many small
  *                      regions, weights all 1
  *   plantedRatings     explicit ratings (MovieLens-like): 0.5..5 in half steps, higher inside a user's tastes
  *
@@ -55,7 +55,7 @@ export const PLAY_COUNTS_DEFAULTS: PlayCountSpec = {
 };
 
 export const CHECKINS_DEFAULTS: PlantedSpec = {
-  users: 10_000, items: 40_000, topics: 400, seed: 2, minRowLength: 8, maxRowLength: 800, rowExponent: 1.6, itemExponent: 0.7, focus: 0.85,
+  users: 8000, items: 20_000, topics: 200, seed: 2, minRowLength: 10, maxRowLength: 800, rowExponent: 1.6, itemExponent: 0.7, focus: 0.85,
 };
 
 export const RATINGS_DEFAULTS: PlantedSpec = {
