@@ -13,10 +13,11 @@
  * an observed entry relative to an unobserved one, alpha w', shape the solution; so
  *   log_scaling    true for counts, epsilon 1 (w' = log(1 + w)): the tail would otherwise make a few
  *                  pairs outweigh whole rows; false for the other shapes
- *   alpha          TARGET_CONFIDENCE / mean(w'): the mean observed entry weighs TARGET_CONFIDENCE times
- *                  an unobserved one (less on sparse catalogs, see below)
- *   regularization alpha * mean(w') * REG_PER_CONFIDENCE * (mean row length)^REG_ROW_EXPONENT: lambda
- *                  grows with the observed mass of a typical row
+ *   alpha          so that alpha * mean(w') = TARGET_CONFIDENCE * sqrt(REFERENCE_DENSITY / density) (bounded):
+ *                  the mean observed entry outweighs an unobserved one 3.5 times at MovieLens' density,
+ *                  more on sparser data (the unobserved entries of a row are more and each observed one rarer)
+ *   regularization REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed
+ *                  confidence mass (MovieLens: lambda 29 at alpha 1, the measured optimum 30)
  * Constants measured with bench/quality.ts (grid sweeps on ml-latest-small and the planted play counts
  * and check-ins, bench/README.md "Quality"). The frequency-scaled regularization (regularization_exponent,
  * unobserved_weight), factors, iterations and the solver are not chosen: they keep the engine's defaults.
@@ -40,11 +41,19 @@ export type WeightShape = 'binary' | 'counts' | 'ratings-like';
 /** Heavy tail: q99 at least this many times the median, or the max at least HEAVY_MAX_RATIO times it. */
 export const HEAVY_Q99_RATIO = 20;
 export const HEAVY_MAX_RATIO = 100;
-/** alpha * mean(w'): how much the mean observed entry outweighs an unobserved one. */
+/**
+ * alpha * mean(w') at the reference density: the mean observed entry outweighs an unobserved one this
+ * many times (ml-latest-small: density 0.017, best alpha 1 on mean rating 3.5).
+ */
 export const TARGET_CONFIDENCE = 3.5;
-/** lambda = alpha * mean(w') * REG_PER_CONFIDENCE * (mean row length / 100)^REG_ROW_EXPONENT. */
-export const REG_PER_CONFIDENCE = 8.6;
-export const REG_ROW_EXPONENT = 0;
+export const REFERENCE_DENSITY = 0.017;
+/** alpha * mean(w') grows as (REFERENCE_DENSITY / density)^DENSITY_EXPONENT: sparser rows need each entry to weigh more. */
+export const DENSITY_EXPONENT = 0.5;
+/** ... within these bounds of TARGET_CONFIDENCE. */
+const DENSITY_FACTOR_MIN = 0.25, DENSITY_FACTOR_MAX = 10;
+/** lambda = REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed confidence mass. */
+export const REG_SHARE = 0.05;
+const REG_MIN = 0.01;
 
 export function weightShape(s: MatrixStats): WeightShape {
   const w = s.weights;
@@ -86,13 +95,14 @@ export function chooseDefaults(stats: MatrixStats, requested: AlsOptions): { opt
   if (options.backend === 'spark') return { options, chosen };
   const rowMean = stats.rowLengths.mean;
   if (options.alpha === undefined) {
-    options.alpha = round(TARGET_CONFIDENCE / meanW);
-    chosen.push({ name: 'alpha', value: num(options.alpha), reason: `mean ${options.logScaling ? 'scaled ' : ''}weight ${num(meanW)}: an observed pair weighs ${num(TARGET_CONFIDENCE)}x an unobserved one on average (c = 1 + alpha w)` });
+    const factor = Math.min(DENSITY_FACTOR_MAX, Math.max(DENSITY_FACTOR_MIN, Math.pow(REFERENCE_DENSITY / stats.density, DENSITY_EXPONENT)));
+    options.alpha = round(TARGET_CONFIDENCE * factor / meanW);
+    chosen.push({ name: 'alpha', value: num(options.alpha), reason: `density ${stats.density.toExponential(2)} and mean ${options.logScaling ? 'scaled ' : ''}weight ${num(meanW)}: an observed pair weighs ${num(options.alpha * meanW)}x an unobserved one on average (c = 1 + alpha w; sparser data, more)` });
   }
   if (options.regularization === undefined) {
     const conf = options.alpha * meanW;
-    options.regularization = round(conf * REG_PER_CONFIDENCE * Math.pow(rowMean / 100, REG_ROW_EXPONENT));
-    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `scaled to the data: mean observed confidence ${num(conf)}, ${num(rowMean)} pairs per source on average (${stats.rows} sources, ${stats.cols} targets, density ${stats.density.toExponential(2)})` });
+    options.regularization = round(Math.max(REG_MIN, REG_SHARE * conf * rowMean));
+    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `${REG_SHARE} of a mean source's observed confidence (${num(rowMean)} pairs x ${num(conf)}; ${stats.rows} sources, ${stats.cols} targets)` });
   }
   return { options, chosen };
 }

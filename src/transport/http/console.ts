@@ -294,7 +294,9 @@ ${facts([['serving version', row.version === undefined ? 'none' : String(row.ver
     ], `Version ${v.version} evaluation (holdout ${ev.holdout_fraction})`) : html`<p class="muted">No evaluation (train with a holdout to compare against the popularity baseline).</p>`;
     const hp = facts([['factors', String(h.factors)], ['iterations', String(h.iterations)], ['regularization', String(h.regularization)], ['alpha', String(h.alpha)],
       ['cg steps', String(h.cgSteps)], ['seed', String(h.seed)], ['log scaling', h.logScaling ? `yes (epsilon ${h.logEpsilon})` : 'no'],
-      ['type weights', Object.keys(h.typeWeights ?? {}).length ? JSON.stringify(h.typeWeights) : 'none'], ['backend', `${m.backend} (${m.device})`]]);
+      ['type weights', Object.keys(h.typeWeights ?? {}).length ? JSON.stringify(h.typeWeights) : 'none'], ['backend', `${m.backend} (${m.device})`],
+      // the data-aware defaults (engine/defaults.ts): what the call left unset, chosen from the data, and why
+      ...(m.chosen ?? []).map((c): [string, string] => [`${c.name} (chosen)`, `${c.value}: ${c.reason}`])]);
     return html`<section class="card version${serving ? ' serving' : ''}" data-version="${v.version}" aria-labelledby="${`v${v.version}-h`}">
 <h3 id="${`v${v.version}-h`}">Version ${v.version}${serving ? html` <span class="badge">serving</span>` : ''}</h3>
 ${facts([['job', html`<a href="${url`/jobs/${v.jobId}`}">${v.jobId}</a>`], ['trained', iso(v.trainedMs)], ['data', `${int(m.data.sources)} sources, ${int(m.data.targets)} targets, ${int(m.data.pairs)} pairs`],
