@@ -12,7 +12,7 @@ import { call, startTestServer, tempDataDir, type TestServer } from './helpers/s
 import { python } from '../scripts/python.mjs';
 import { spawnServe } from './helpers/cli.js';
 import { checkHealth, healthClient } from './helpers/health.js';
-import { getStatus, importBatch, randomRows, waitFor, watchAll } from './jobs-fixtures.js';
+import { getStatus, importBatch, randomRows, waitFor, watchAll } from './helpers/jobs.js';
 import { interactionsStream } from './helpers/ipc-writer.js';
 
 const require = createRequire(import.meta.url);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePopularity, evaluateRanking, splitHoldout, testCounts } from '../src/service/evaluation/evaluate.js';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { serveModel, syntheticModel } from './serving-fixtures.js';
+import { serveModel, syntheticModel } from './helpers/serving.js';
 
 const cli = (args: string[]) => runCli(args, { env: { LOG_LEVEL: 'silent' } });
 
