@@ -106,7 +106,7 @@ describe('server lifecycle', () => {
   it('SIGTERM stops the server within its grace period while a training job, an upload and a watcher run', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
-    const serve = spawnServe(dataDir, ['--shutdown-grace-ms', '3000', '--max-workers', '2'], { env: { RECOMMENDER_BACKEND: 'native-cpu' } });
+    const serve = spawnServe(dataDir, ['--shutdown-grace-ms', '9000', '--max-workers', '2'], { env: { RECOMMENDER_BACKEND: 'native-cpu' } });
     const port = await serve.ready;
     const client = createClient({ address: `127.0.0.1:${port}` });
     await importBatch({ client } as TestServer, 'INTERACTIONS', randomRows(3000, 1500, 30, 5), ['t']);
