@@ -17,7 +17,7 @@ import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { importBatch, waitTerminal, type Row } from './jobs-fixtures.js';
+import { importBatch, waitTerminal, type Row } from './helpers/jobs.js';
 
 const checkins = plantedCheckins({ users: 800, items: 5000, topics: 60 });
 const plays = plantedPlayCounts({ users: 500, items: 2000, topics: 20 });
