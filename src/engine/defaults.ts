@@ -16,8 +16,8 @@
  *   alpha          so that alpha * mean(w') = TARGET_CONFIDENCE * sqrt(REFERENCE_DENSITY / density) (bounded):
  *                  the mean observed entry outweighs an unobserved one 3.5 times at MovieLens' density,
  *                  more on sparser data (the unobserved entries of a row are more and each observed one rarer)
- *   regularization REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed
- *                  confidence mass (MovieLens: lambda 29 at alpha 1, the measured optimum 30)
+ *   regularization REG_SHARE * alpha * mean(w') * mean row length: a share (0.05; 0.15 for counts) of a
+ *                  typical row's observed confidence mass (MovieLens: lambda 29 at alpha 1, the measured optimum 30)
  * Constants measured with bench/quality.ts (grid sweeps on ml-latest-small and the planted play counts
  * and check-ins, bench/README.md "Quality"). The frequency-scaled regularization (regularization_exponent,
  * unobserved_weight), factors, iterations and the solver are not chosen: they keep the engine's defaults.
@@ -51,8 +51,13 @@ export const REFERENCE_DENSITY = 0.017;
 export const DENSITY_EXPONENT = 0.5;
 /** ... within these bounds of TARGET_CONFIDENCE. */
 const DENSITY_FACTOR_MIN = 0.25, DENSITY_FACTOR_MAX = 10;
-/** lambda = REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed confidence mass. */
-export const REG_SHARE = 0.05;
+/**
+ * lambda = REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed confidence
+ * mass. Log-scaled counts need three times the share (measured on the planted play counts: best lambda at
+ * 0.16 of it for alpha 3 and 10; binary and ratings-like data at 0.05, MovieLens' optimum): their scaled
+ * weights still spread over a decade, so a few pairs of a row carry most of its confidence.
+ */
+export const REG_SHARE: Readonly<Record<WeightShape, number>> = { binary: 0.05, 'ratings-like': 0.05, counts: 0.15 };
 const REG_MIN = 0.01;
 
 export function weightShape(s: MatrixStats): WeightShape {
@@ -101,8 +106,9 @@ export function chooseDefaults(stats: MatrixStats, requested: AlsOptions): { opt
   }
   if (options.regularization === undefined) {
     const conf = options.alpha * meanW;
-    options.regularization = round(Math.max(REG_MIN, REG_SHARE * conf * rowMean));
-    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `${REG_SHARE} of a mean source's observed confidence (${num(rowMean)} pairs x ${num(conf)}; ${stats.rows} sources, ${stats.cols} targets)` });
+    const share = REG_SHARE[shape];
+    options.regularization = round(Math.max(REG_MIN, share * conf * rowMean));
+    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `${share} of a mean source's observed confidence (${num(rowMean)} pairs x ${num(conf)}; ${stats.rows} sources, ${stats.cols} targets)` });
   }
   return { options, chosen };
 }
