@@ -116,6 +116,8 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
             hooks.onPhase?.('training');
             fitStarted = performance.now();
             progress({ fraction: SETUP_FRACTION, iteration: 1, phase: 'setup' });
+          } else if (e.event === 'warning') {
+            log.warn({ spark: e.message }, 'spark driver warning');
           } else if (e.event === 'iteration') {
             const n = options.iterations, i = Math.min(e.iteration, n);
             const perIteration = (performance.now() - (fitStarted || started)) / i;
