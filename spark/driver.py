@@ -191,7 +191,10 @@ class Staging:
         if self.connect:
             import pyarrow.fs as pafs
 
-            pafs.copy_files(_arrow_uri(source), _arrow_uri(target))
+            src_fs, src = pafs.FileSystem.from_uri(_arrow_uri(source))
+            dst_fs, dst = pafs.FileSystem.from_uri(_arrow_uri(target))
+            dst_fs.create_dir(dst, recursive=True)  # copy_files makes the subdirectories only
+            pafs.copy_files(src, dst, source_filesystem=src_fs, destination_filesystem=dst_fs)
             return
         jvm = self.spark.sparkContext._jvm
         conf = self.spark.sparkContext._jsc.hadoopConfiguration()

@@ -72,6 +72,7 @@ describe.skipIf(connectMissing !== undefined)('spark trainer over Spark Connect'
     let pgid: number | undefined;
     await waitFor(async () => {
       const s = await getStatus(srv.client, { job_id: job.job_id });
+      if (s.status !== 'RUNNING' && s.status !== 'QUEUED') throw new Error(`the job ended ${s.status}: ${s.error}`);
       pgid ??= runningDriverGroup(srv.dataDir);
       // A few of the fit's jobs done in the server: ALS is under way there.
       return s.phase === 'training' && (await server.jobs()).total >= baseline + 6;
