@@ -126,7 +126,7 @@ describe.skipIf(!probe)('disk full while staging for Spark', () => {
     dir = mountTinyFs('16m')!;
     // The export fails before any driver starts: no Spark needed here.
     s = await startTestServer({ dataDir: join(dir, 'data') });
-  });
+  }, 60_000);
   afterAll(async () => {
     await s?.stop();
     execFileSync('umount', [dir]);
@@ -151,5 +151,5 @@ describe.skipIf(!probe)('disk full while staging for Spark', () => {
     const h = healthClient(s.address);
     expect(await checkHealth(h)).toBe('SERVING');
     h.close();
-  });
+  }, 300_000);
 });

@@ -3,10 +3,10 @@
  * one Spark run (spark-trainer.ts starts one per run and ends it after). It keeps the matrix it exported
  * to compute the objective of the factors it fetches.
  */
+import { diskFullError } from '../../data-dir.js';
 import type { CsrMatrix } from '../../engine/types.js';
 import { InternalError } from '../../errors.js';
 import { serveWorker, transfer } from '../../util/worker-rpc.js';
-import { diskFullError } from '../../data-dir.js';
 import { readFactors, sparkObjective, writeInteractions, type WeightScaling } from './exchange.js';
 import { SPARK_STAGING } from './settings.js';
 import type { ExchangeProtocol } from './exchange-protocol.js';
