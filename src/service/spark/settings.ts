@@ -45,6 +45,9 @@ export const SPARK_MASTER_RE = /^(local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?|local-cl
 /** The project's virtual environment (scripts/install-python-deps.mjs), from src/ or dist/. */
 const PROJECT_PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 
+/** What a disk-full error calls the local staging root (data-dir.ts diskFullError). */
+export const SPARK_STAGING = 'the Spark staging directory';
+
 /** Whether a staging location is a URI (copied by the driver) rather than a shared directory. */
 export function isStagingUri(staging: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(staging);
