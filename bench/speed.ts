@@ -34,7 +34,6 @@ import { sampleTest } from './datasets/sample-test.js';
 import { objective } from '../src/engine/objective.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluate.js';
-import { mulberry32 } from '../src/util/random.js';
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
