@@ -32,7 +32,7 @@ import { isStagingUri, SPARK_STAGING, type SparkSettings } from './settings.js';
 
 export interface SparkTrainerDeps {
   settings: SparkSettings;
-  /** The local half of the staging (DataDir.sparkStagingDir): one directory per run. */
+  /** The local half of the staging (settings.ts localStagingRoot): one directory per run. */
   localRoot: string;
   log: Logger;
 }
