@@ -16,8 +16,8 @@
  *   alpha          so that alpha * mean(w') = TARGET_CONFIDENCE * sqrt(REFERENCE_DENSITY / density) (bounded):
  *                  the mean observed entry outweighs an unobserved one 3.5 times at MovieLens' density,
  *                  more on sparser data (the unobserved entries of a row are more and each observed one rarer)
- *   regularization REG_SHARE * alpha * mean(w') * mean row length: a share (0.05; 0.15 for counts) of a
- *                  typical row's observed confidence mass (MovieLens: lambda 29 at alpha 1, the measured optimum 30)
+ *   regularization (30 / 3.5) * alpha * mean(w') * sqrt(density / REFERENCE_DENSITY): with alpha's rule, 30
+ *                  (MovieLens' measured optimum) unless alpha's density factor is bounded
  * Constants measured with bench/quality.ts (grid sweeps on ml-latest-small and the planted play counts
  * and check-ins, bench/README.md "Quality"). The frequency-scaled regularization (regularization_exponent,
  * unobserved_weight), factors, iterations and the solver are not chosen: they keep the engine's defaults.
@@ -52,12 +52,12 @@ export const DENSITY_EXPONENT = 0.5;
 /** ... within these bounds of TARGET_CONFIDENCE. */
 const DENSITY_FACTOR_MIN = 0.25, DENSITY_FACTOR_MAX = 10;
 /**
- * lambda = REG_SHARE * alpha * mean(w') * mean row length: a share of a typical row's observed confidence
- * mass. Log-scaled counts need three times the share (measured on the planted play counts: best lambda at
- * 0.16 of it for alpha 3 and 10; binary and ratings-like data at 0.05, MovieLens' optimum): their scaled
- * weights still spread over a decade, so a few pairs of a row carry most of its confidence.
+ * lambda = REG_PER_CONFIDENCE * alpha * mean(w') * sqrt(density / REFERENCE_DENSITY): it grows with the
+ * observed confidence and shrinks on sparse data as alpha grows there, so that it stays at MovieLens'
+ * measured optimum, 30, wherever alpha's density factor is not bounded. (A share of a mean row's observed
+ * mass fitted the three calibration sets but not planted ratings with shorter rows: 0.82x.)
  */
-export const REG_SHARE: Readonly<Record<WeightShape, number>> = { binary: 0.05, 'ratings-like': 0.05, counts: 0.15 };
+export const REG_PER_CONFIDENCE = 30 / 3.5;
 const REG_MIN = 0.01;
 
 export function weightShape(s: MatrixStats): WeightShape {
@@ -106,9 +106,9 @@ export function chooseDefaults(stats: MatrixStats, requested: AlsOptions): { opt
   }
   if (options.regularization === undefined) {
     const conf = options.alpha * meanW;
-    const share = REG_SHARE[shape];
-    options.regularization = round(Math.max(REG_MIN, share * conf * rowMean));
-    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `${share} of a mean source's observed confidence (${num(rowMean)} pairs x ${num(conf)}; ${stats.rows} sources, ${stats.cols} targets)` });
+    const sparsity = Math.sqrt(stats.density / REFERENCE_DENSITY);
+    options.regularization = round(Math.max(REG_MIN, REG_PER_CONFIDENCE * conf * sparsity));
+    chosen.push({ name: 'regularization', value: num(options.regularization), reason: `${num(REG_PER_CONFIDENCE)} x the mean observed confidence ${num(conf)} x sqrt(density ${stats.density.toExponential(2)} / ${REFERENCE_DENSITY}) (${num(rowMean)} pairs per source; ${stats.rows} sources, ${stats.cols} targets)` });
   }
   return { options, chosen };
 }
