@@ -204,7 +204,7 @@ describe('model swap under load never mixes indexes', () => {
       const v = versions.get(job)!;
       const x = v.model.sourceFactors.subarray(u * 8, (u + 1) * 8);
       const t = rankByScore(v, x, 10, { mask: null, list: null, allowed: v.targetCount }, seenOf(v, u));
-      return { top: new Set(Array.from(t.indices, (i) => v.model.targetIds[i]!)), scores: v.scorer!.scores(x).slice() };
+      return { top: new Set(Array.from(t.indices, (i) => v.targetId(i))), scores: v.scorer!.scores(x).slice() };
     };
     const repo = new JobRepo(s.app.db);
     const jobs = { sA: repo.get('sA')!, sB: repo.get('sB')! };
