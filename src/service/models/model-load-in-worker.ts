@@ -20,11 +20,11 @@ export async function loadServingData(dir: string, o: { inlineBelowBytes?: numbe
   return loadServingDataInWorker(dir);
 }
 
-/** Loads `dir` on a loader worker thread started for it. */
-export async function loadServingDataInWorker(dir: string): Promise<ServingData> {
+/** Loads `dir` on a loader worker thread started for it (`hold`: see ModelLoadProtocol; tests). */
+export async function loadServingDataInWorker(dir: string, o: { hold?: Int32Array } = {}): Promise<ServingData> {
   const w = WorkerClient.start<ModelLoadProtocol>(import.meta.url, 'model-load-worker', { label: 'model loader' });
   try {
-    return await w.call('load', { dir });
+    return await w.call('load', { dir, hold: o.hold });
   } finally {
     await w.terminate();
   }

@@ -9,8 +9,13 @@ import type { ModelLoadProtocol } from './model-load-protocol.js';
 import { prepareServingData, servingDataBuffers } from './serving-data.js';
 
 serveWorker<ModelLoadProtocol>({
-  load: async ({ dir }) => {
+  load: async ({ dir, hold }) => {
     const data = prepareServingData(await readPackedModel(dir));
+    if (hold) {
+      Atomics.store(hold, 1, 1);
+      Atomics.notify(hold, 1);
+      Atomics.wait(hold, 0, 0);
+    }
     return transfer(data, servingDataBuffers(data));
   },
 });
