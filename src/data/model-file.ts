@@ -10,7 +10,8 @@
  *
  * Arrow IPC *file* format, one record batch per file. `writeModel` builds the Arrow columns straight from
  * packed ids (packed-strings.ts; a TrainedModel is packed first), so writing 10M ids makes no JS strings;
- * the server writes from a worker thread (model-write-in-worker.ts). Serving may add `ann-ip.usearch` and
+ * the server writes from a worker thread (model-write-in-worker.ts). `readPackedModel` reads them back packed
+ * (serving loads models so, on a worker thread: service/models/model-load-in-worker.ts); `readModel` as strings. Serving may add `ann-ip.usearch` and
  * `ann-ip.json` beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed
  * into place.
  */

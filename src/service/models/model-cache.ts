@@ -1,6 +1,10 @@
 /**
  * Models served from memory: loaded lazily from the store on first use, kept while they fit the
- * budget (LRU by bytes), replaced when the registry's served pointer names a newer job.
+ * budget (LRU by bytes), replaced when the registry's served pointer names a newer job. A load reads and
+ * prepares the version on a loader worker thread (model-load-in-worker.ts: files decoded, ids packed and
+ * hash-indexed there), so the first request after a swap or a restart does not stall the event loop; the
+ * loop only wraps the transferred arrays (ServedModel). A failed load (unreadable or corrupt files) is
+ * InternalError naming the model, the job and the file, and is not kept: the next request tries again.
  *
  * Atomic swap: `get` resolves the served job on every call and returns one immutable ServedModel; the
  * caller uses only that reference for the whole request. A new job (after ModelRegistry.commit) is
