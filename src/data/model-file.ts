@@ -165,11 +165,13 @@ function packedColumn(t: Table, name: string): PackedStrings {
   for (const d of chunks) {
     const o = d.valueOffsets as Int32Array;
     const base = o[d.offset]!;
+    const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
     for (let i = 0; i < d.length; i++) {
       const v = o[d.offset + i + 1]!;
       if (v < o[d.offset + i]!) throw new Error(`model file: column ${name}: offsets not monotone at row ${row + i}`);
       offsets[row + i + 1] = pos + v - base;
-      if (d.nullCount > 0 && !d.getValid(i)) {
+      const bit = d.offset + i;
+      if (bitmap && (bitmap[bit >> 3]! & (1 << (bit & 7))) === 0) {
         valid ??= new Uint8Array((n + 7) >> 3).fill(0xff);
         valid[(row + i) >> 3]! &= ~(1 << ((row + i) & 7));
       }

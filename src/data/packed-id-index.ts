@@ -1,17 +1,22 @@
 /**
  * id -> row lookups over packed ids (packed-strings.ts) without a Map or one JS string per id: an
- * open-addressing hash table (linear probing) of row numbers, keyed by the UTF-8 bytes of the ids. The
- * table is built where the ids are decoded (a worker thread: service/models/model-load-worker.ts) and
- * moves with them as typed arrays; the receiving thread only wraps them. A lookup encodes the query once
- * into scratch, hashes it (hash64-set.ts's byte hash) and compares bytes with the rows its probe meets.
+ * open-addressing hash table (linear probing) keyed by the UTF-8 bytes of the ids. The table is built
+ * where the ids are decoded (a worker thread: service/models/model-load-worker.ts) and moves with them as
+ * typed arrays; the receiving thread only wraps them. A lookup encodes the query once into scratch,
+ * hashes it (hash64-set.ts's byte hash) and walks the slots from the hash's own; each slot keeps the
+ * row's 32-bit hash beside the row, so the walk stays in the table's cache lines and the id's bytes are
+ * compared only when the hashes match.
  *
- * Capacity: the power of two >= 1.5 x rows (load factor 0.33-0.67), 4 bytes per slot. Duplicate ids keep
+ * Capacity: the power of two >= 1.5 x rows (load factor 0.33-0.67), 8 bytes per slot. Duplicate ids keep
  * the last row, as a Map built in row order would.
  */
 import { hash32Utf8 } from './hash64-set.js';
 import { packedLength, packStrings, PackedStringsReader, type PackedStrings } from './packed-strings.js';
 
-/** Packed ids and their hash table: slots[s] = row + 1, 0 = empty. Structured-cloneable; transfer its buffers. */
+/**
+ * Packed ids and their hash table: slot s is slots[2s] = the row's hash, slots[2s + 1] = row + 1 (0 = empty).
+ * Structured-cloneable; transfer its buffers.
+ */
 export interface IdIndexData {
   ids: PackedStrings;
   slots: Int32Array;
@@ -28,17 +33,18 @@ export function buildIdIndex(ids: PackedStrings): IdIndexData {
   const n = packedLength(ids);
   let cap = 16;
   while (cap < n * 1.5) cap *= 2;
-  const slots = new Int32Array(cap);
+  const slots = new Int32Array(2 * cap);
   const mask = cap - 1;
   const { offsets, bytes, valid } = ids;
   for (let i = 0; i < n; i++) {
     if (valid && (valid[i >> 3]! & (1 << (i & 7))) === 0) continue;
     const a = offsets[i]!, b = offsets[i + 1]!;
-    let s = hash32Utf8(bytes, a, b) & mask;
+    const h = hash32Utf8(bytes, a, b);
+    let s = h & mask;
     for (;;) {
-      const r = slots[s]!;
-      if (r === 0) { slots[s] = i + 1; break; }
-      if (sameBytes(bytes, offsets[r - 1]!, offsets[r]!, bytes, a, b - a)) { slots[s] = i + 1; break; }
+      const r = slots[2 * s + 1]!;
+      if (r === 0) { slots[2 * s] = h; slots[2 * s + 1] = i + 1; break; }
+      if (slots[2 * s] === h && sameBytes(bytes, offsets[r - 1]!, offsets[r]!, bytes, a, b - a)) { slots[2 * s + 1] = i + 1; break; }
       s = (s + 1) & mask;
     }
   }
@@ -56,8 +62,9 @@ export class PackedIdIndex {
 
   constructor(readonly data: IdIndexData) {
     this.reader = new PackedStringsReader(data.ids);
-    this.mask = data.slots.length - 1;
-    if ((data.slots.length & this.mask) !== 0) throw new Error(`id index: ${data.slots.length} slots is not a power of two`);
+    const cap = data.slots.length / 2;
+    this.mask = cap - 1;
+    if (!Number.isInteger(cap) || (cap & this.mask) !== 0) throw new Error(`id index: ${cap} slots is not a power of two`);
   }
 
   /** Packs `ids` and builds their index on this thread. */
@@ -85,11 +92,12 @@ export class PackedIdIndex {
     const len = encoder.encodeInto(id, scratch).written;
     const { slots, ids: { offsets, bytes } } = this.data;
     const mask = this.mask;
-    let s = hash32Utf8(scratch, 0, len) & mask;
+    const h = hash32Utf8(scratch, 0, len);
+    let s = h & mask;
     for (;;) {
-      const r = slots[s]!;
+      const r = slots[2 * s + 1]!;
       if (r === 0) return undefined;
-      if (sameBytes(bytes, offsets[r - 1]!, offsets[r]!, scratch, 0, len)) return r - 1;
+      if (slots[2 * s] === h && sameBytes(bytes, offsets[r - 1]!, offsets[r]!, scratch, 0, len)) return r - 1;
       s = (s + 1) & mask;
     }
   }
