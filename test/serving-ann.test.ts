@@ -264,7 +264,7 @@ describe('model swap under load never mixes indexes', () => {
     expect(mixedHits / responses).toBeLessThan(2);
     // Every loaded version carries the index of its own version.
     for (const v of versions.values()) expect(v.ann?.meta.jobId).toBe(v.jobId);
-  });
+  }, 240_000); // two index builds and 240+ requests: minutes on a loaded 2-core machine
 });
 
 describe('the index persists with the model version', () => {
