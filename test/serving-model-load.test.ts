@@ -20,7 +20,7 @@ import { seenOf } from '../src/service/serving/recommender.js';
 import { liveWorkerCount } from '../src/util/worker-rpc.js';
 import { checkHealth, healthClient } from './helpers/health.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { rng, serveModel, syntheticModel } from './serving-fixtures.js';
+import { rng, serveModel, syntheticModel } from './helpers/serving.js';
 
 /**
  * Served models load off the event loop (service/models/model-load-in-worker.ts): the version's files are
