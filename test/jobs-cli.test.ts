@@ -32,5 +32,5 @@ describe('CLI', () => {
     const missing = await cli(['status', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no model "nope"/);
-  }, 60_000);
+  }, 180_000);
 });
