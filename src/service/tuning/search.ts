@@ -1,6 +1,6 @@
 /**
  * One hyperparameter search (TrainRequest.tuning): the validation split (validation-split.ts), the trials'
- * settings (trial 1 the job's own settings when the space is the default one, then the seeded Halton points
+ * settings (trial 1 the job's own settings when the space is the default one, then the seeded Sobol points
  * of sampler.ts mapped by search-space.ts), successive halving on iterations (halving.ts), within the
  * trials and the time budget. Returns the trials table and the chosen settings; the caller retrains them
  * on the whole selection.
@@ -19,7 +19,7 @@ import type { AlsResult, CsrMatrix, TrainHooks } from '../../engine/types.js';
 import { CancelledError, errorMessage } from '../../errors.js';
 import type { RankingMetrics } from '../evaluation/metrics.js';
 import { plannedSearchIterations, rungIterations } from './halving.js';
-import { haltonPoints } from './sampler.js';
+import { sobolPoints } from './sampler.js';
 import { trialOptions } from './search-space.js';
 import type { SplitCounts } from './tuning-protocol.js';
 import type { TuningMetric, TuningParams } from './tuning-params.js';
@@ -95,7 +95,7 @@ interface Trial {
 /** The job's own settings first (default space only), then the sequence's points. */
 export function trialSettings(base: CompiledAlsOptions, t: TuningParams, shape: { rows: number; cols: number; nonzeros: number }): CompiledAlsOptions[] {
   const fromSequence = t.defaultSpace ? t.maxTrials - 1 : t.maxTrials;
-  const points = haltonPoints(fromSequence, t.search.length, t.seed);
+  const points = sobolPoints(fromSequence, t.search.length, t.seed);
   return [...(t.defaultSpace ? [base] : []), ...points.map((u) => trialOptions(base, t.search, u, shape))];
 }
 
