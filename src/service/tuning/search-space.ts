@@ -3,7 +3,8 @@
  * over which ranges, and how a point of the unit cube becomes a trial's engine options.
  *
  * Default space (tuning.search empty), each dimension only when the Train call left that hyperparameter
- * unset (an explicit value is obeyed, never searched):
+ * unset (an explicit value is obeyed, never searched; log_scaling counts as set only when true, proto3
+ * having no unset bool):
  *
  *   regularization            log-uniform [0.3, 300]   (lambda at a row of mean length, see below)
  *   alpha                     log-uniform [0.1, 30]
@@ -64,7 +65,8 @@ function bad(field: string, msg: string): never {
  * in `search`, and left out of the default space.
  */
 export function compileSearchSpace(search: readonly SearchRange__Output[] | undefined, requested: AlsOptions): SearchDim[] {
-  const isSet = (name: SearchName) => requested[SEARCHABLE[name].option] !== undefined;
+  // log_scaling is a plain proto3 bool: false is indistinguishable from unset, so only true counts as set.
+  const isSet = (name: SearchName) => (name === 'log_scaling' ? requested.logScaling === true : requested[SEARCHABLE[name].option] !== undefined);
   if (!search || search.length === 0) {
     const dims = DEFAULT_SEARCH.filter((d) => !isSet(d.name)).map((d) => ({ ...d, ...(d.values ? { values: [...d.values] } : {}) }));
     if (dims.length === 0) bad('tuning.search', 'is empty and every hyperparameter of the default space is set in hyperparameters: name what to search');
