@@ -10,8 +10,9 @@
  *   3. the trials train on the rest and are ranked against the validation pairs.
  *
  * The final model trains on the whole selection and the evaluation on everything but its test pairs, as
- * without tuning. Only a seeded sample of at most `maxSources` sources gives validation pairs (the others
- * keep all theirs for training), so that ranking them at every checkpoint stays cheap on large data.
+ * without tuning. Only a seeded sample of sources gives validation pairs (the others keep all theirs for
+ * training), so that ranking them at every checkpoint stays cheap on large data: at most
+ * validationSourceCap(targets) of them, 5e7 scores per checkpoint (1,000 to 5,000 sources).
  */
 import type { CsrMatrix } from '../../engine/types.js';
 import { mulberry32 } from '../../util/random.js';
@@ -19,8 +20,10 @@ import { testCounts } from '../evaluation/metrics.js';
 import { splitHoldout } from '../evaluation/split.js';
 import type { SplitCounts } from './tuning-protocol.js';
 
-/** Sources that give validation pairs, at most (a seeded sample of the others keep all theirs). */
-export const MAX_VALIDATION_SOURCES = 5000;
+/** Sources that give validation pairs, at most: a checkpoint ranks them against every target (5e7 scores), 1,000 to 5,000. */
+export function validationSourceCap(targets: number): number {
+  return Math.max(1000, Math.min(5000, Math.floor(5e7 / Math.max(1, targets))));
+}
 
 /** Splits every entry of `csr` to `train` or `test` by `toTest` (both keep the full shape). */
 function partition(csr: CsrMatrix, toTest: Uint8Array): { train: CsrMatrix; test: CsrMatrix } {
@@ -46,7 +49,7 @@ function partition(csr: CsrMatrix, toTest: Uint8Array): { train: CsrMatrix; test
  * floor(f n_u) pairs plus one more with probability frac(f n_u), at most n_u - 1, drawn without
  * replacement within the row. Same matrix, fraction and seed -> the same split.
  */
-export function splitValidation(csr: CsrMatrix, fraction: number, seed: number, maxSources = MAX_VALIDATION_SOURCES): { train: CsrMatrix; validation: CsrMatrix } {
+export function splitValidation(csr: CsrMatrix, fraction: number, seed: number, maxSources = validationSourceCap(csr.cols)): { train: CsrMatrix; validation: CsrMatrix } {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`validation fraction must be in (0, 1), got ${fraction}`);
   const rand = mulberry32(seed);
   const eligible: number[] = [];
