@@ -10,7 +10,9 @@
  * budget ended it.
  *
  * Usage: npx tsx bench/quality-tuning.ts [--datasets ml-latest-small,play-counts,check-ins] [--budget 300]
- *          [--trials 16] [--seed 42] [--tune-seed 42] [--json FILE] [--data ratings.csv]
+ *          [--trials 16] [--seed 42] [--tune-seed 42] [--factors 64,128,256] [--json FILE] [--data ratings.csv]
+ * --factors: search factors over these values too, beside the default space (tuning.search = the default
+ * space's five ranges + factors), instead of the default space alone at 64 factors.
  */
 import { writeFileSync } from 'node:fs';
 import { compileAlsOptions, type AlsOptions, type CompiledAlsOptions } from '../src/engine/options.js';
@@ -18,6 +20,8 @@ import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix } from '../src/engine/types.js';
 import { evaluateRanking, splitHoldout, type RankingMetrics } from '../src/service/evaluation/evaluate.js';
 import { runSearch, type TuningSummary } from '../src/service/tuning/search.js';
+import { DEFAULT_SEARCH } from '../src/service/tuning/search-space.js';
+import type { SearchRange__Output } from '../src/gen/recommender/v1/SearchRange.js';
 import { compileTuning } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
 import { plantedCheckins, plantedPlayCounts } from './datasets/planted.js';
@@ -49,8 +53,8 @@ export interface TunedRow {
  * The tuning row on one split: the search on `train` (a Train call's tune step with its evaluation's test
  * pairs carved out first sees exactly this), the chosen settings fitted on all of `train`, ranked on `test`.
  */
-export async function tunedRow(train: CsrMatrix, test: CsrMatrix, base: CompiledAlsOptions, o: { budgetSeconds: number; trials: number; seed: number; log?: (line: string) => void }): Promise<TunedRow> {
-  const t = compileTuning({ max_trials: o.trials, time_budget_seconds: o.budgetSeconds, metric: 'ndcg', k: 10, validation_fraction: 0.1, seed: o.seed, search: [] }, {}, base.backend)!;
+export async function tunedRow(train: CsrMatrix, test: CsrMatrix, base: CompiledAlsOptions, o: { budgetSeconds: number; trials: number; seed: number; search?: SearchRange__Output[]; log?: (line: string) => void }): Promise<TunedRow> {
+  const t = compileTuning({ max_trials: o.trials, time_budget_seconds: o.budgetSeconds, metric: 'ndcg', k: 10, validation_fraction: 0.1, seed: o.seed, search: o.search ?? [] }, {}, base.backend)!;
   const t0 = performance.now();
   const summary = await runSearch(train, base, t, {}, {
     fit: (m, opts, hooks, initial) => trainAls(m, opts, hooks, {}, initial),
@@ -67,7 +71,7 @@ export async function tunedRow(train: CsrMatrix, test: CsrMatrix, base: Compiled
 export function settingsOf(c: CompiledAlsOptions): string {
   const nu = c.regularizationExponent ? `, nu ${+c.regularizationExponent.toPrecision(3)}` : '';
   const a0 = c.unobservedWeight !== 1 ? `, alpha0 ${+c.unobservedWeight.toPrecision(3)}` : '';
-  return `reg ${+c.regularization.toPrecision(3)}, alpha ${+c.alpha.toPrecision(3)}, log ${c.logScaling ? `eps ${+c.logEpsilon.toPrecision(3)}` : 'no'}${nu}${a0}`;
+  return `${c.factors !== 64 ? `factors ${c.factors}, ` : ''}reg ${+c.regularization.toPrecision(3)}, alpha ${+c.alpha.toPrecision(3)}, log ${c.logScaling ? `eps ${+c.logEpsilon.toPrecision(3)}` : 'no'}${nu}${a0}`;
 }
 
 /** "16 started; scored 16 at 4 it, 8 at 8, 4 at 15" */
@@ -101,9 +105,12 @@ async function main() {
     const oldSeconds = (performance.now() - t0) / 1000;
     const oldMetrics = evaluateRanking({ ...r0, train, test, k: 10 });
     console.log(`| old fixed defaults | ${settingsOf(old)} | ${fmt(oldMetrics.ndcg_at_k)} | ${fmt(oldMetrics.precision_at_k)} | ${oldSeconds.toFixed(1)} | - |`);
-    const tuned = await tunedRow(train, test, old, { budgetSeconds, trials, seed: tuneSeed, log: (l) => console.error(l) });
+    const factors = arg('factors', '').split(',').filter(Boolean).map(Number);
+    // With --factors: the default space's ranges and factors (an explicit search: all trials from the sequence).
+    const search = factors.length ? [...DEFAULT_SEARCH.map((d) => ({ name: d.name, min: d.values ? null : d.min, max: d.values ? null : d.max, log: d.log, values: d.values ?? [] }) as unknown as SearchRange__Output), { name: 'factors', values: factors, log: false } as unknown as SearchRange__Output] : undefined;
+    const tuned = await tunedRow(train, test, old, { budgetSeconds, trials, seed: tuneSeed, search, log: (l) => console.error(l) });
     const s = tuned.summary;
-    console.log(`| tuning (${budgetSeconds} s budget) | ${settingsOf(s.chosen)} (trial ${s.bestTrial}) | ${fmt(tuned.metrics.ndcg_at_k)} | ${fmt(tuned.metrics.precision_at_k)} | ${tuned.searchSeconds.toFixed(0)} + ${tuned.fitSeconds.toFixed(1)} | ${searchProgress(s)} |`);
+    console.log(`| tuning (${budgetSeconds} s budget${factors.length ? `, factors ${factors.join('/')} searched too` : ''}) | ${settingsOf(s.chosen)} (trial ${s.bestTrial}) | ${fmt(tuned.metrics.ndcg_at_k)} | ${fmt(tuned.metrics.precision_at_k)} | ${tuned.searchSeconds.toFixed(0)} + ${tuned.fitSeconds.toFixed(1)} | ${searchProgress(s)} |`);
     console.log(`tuned / old defaults NDCG@10 ${(tuned.metrics.ndcg_at_k / oldMetrics.ndcg_at_k).toFixed(3)}x, P@10 ${(tuned.metrics.precision_at_k / oldMetrics.precision_at_k).toFixed(3)}x`);
     for (const x of s.trials) console.log(`    trial ${x.trial} ${x.state} ${x.iterations} it validation ndcg ${fmt(x.metric)} ${x.seconds.toFixed(1)} s: ${settingsOf(x.hyperparameters)}`);
     (out.datasets as Record<string, unknown>)[name] = {
