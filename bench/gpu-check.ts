@@ -24,7 +24,7 @@ import { trainAls } from '../src/engine/trainer.js';
 import { initBackend } from '../src/engine/backend.js';
 import { describeAdapter, initWebGpuBackend, probeWebGpuAdapters } from '../src/engine/backends/webgpu.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../src/engine/types.js';
-import { LASTFM_360K, scaled, syntheticPowerLaw } from '../test/helpers/synthetic-csr.js';
+import { LASTFM_360K, scaled, syntheticPowerLaw } from './datasets/synthetic-csr.js';
 
 const t0 = performance.now();
 const args = process.argv.slice(2);

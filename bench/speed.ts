@@ -1,6 +1,6 @@
 /**
  * Training speed and the model it gives, side by side in ONE run: our backends and row solvers and
- * benfred/implicit (CPU, CG) on the same synthetic power-law data (test/helpers/synthetic-csr.ts, shared
+ * benfred/implicit (CPU, CG) on the same synthetic power-law data (bench/datasets/synthetic-csr.ts, shared
  * through bench/synthetic.ts's csr-v1 files), same factors, iterations, CG steps, regularization and
  * confidence (c = 1 + alpha w; implicit gets c itself).
  *
@@ -27,7 +27,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
-import { generate } from '../test/helpers/synthetic-csr.js';
+import { generate } from './datasets/synthetic-csr.js';
 import { flag, readCsr, writeCsr } from './synthetic.js';
 import { python } from '../scripts/python.mjs';
 import { objective } from '../src/engine/objective.js';

@@ -1,5 +1,5 @@
 /**
- * Synthetic data (test/helpers/synthetic-csr.ts) shared byte-for-byte with the Python peer
+ * Synthetic data (bench/datasets/synthetic-csr.ts) shared byte-for-byte with the Python peer
  * (bench/implicit_peer.py) through a tiny on-disk format:
  *
  *   <dir>/header.json  {"rows","cols","nnz","seed","format":"csr-v1"}
@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CsrMatrix } from '../src/engine/types.js';
-import { generate } from '../test/helpers/synthetic-csr.js';
+import { generate } from './datasets/synthetic-csr.js';
 
 export function writeCsr(dir: string, m: CsrMatrix, seed: number): void {
   mkdirSync(dir, { recursive: true });

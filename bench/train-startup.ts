@@ -11,7 +11,7 @@
  *   before iteration 1 (est.)  the end of iteration 1 less the median iteration: the same estimate for any
  *             engine version (the first two need the engine's log lines)
  *
- *   npx tsx bench/train-startup.ts [--backend auto|native-cpu|wasm] [--runs 3] [--iterations 15]
+ *   npm run bench:train-startup -- [--backend auto|native-cpu|wasm] [--runs 3] [--iterations 15]
  *
  * Prints one JSON line per training, then a summary table. A training worker's thread and modules are
  * started lazily by the first training; `--warm` starts it ahead (warmTrainingWorker, as a server may at

@@ -55,7 +55,7 @@ describe('recommender import / batches (CLI against a real server)', () => {
     expect(ls.stdout).toContain(b.batch_id);
     expect(ls.stdout).toMatch(/100000\s+610/);
     expect(ls.stdout).toMatch(/1 batch$/m);
-  }, 60_000);
+  }, 180_000);
 
   it('imports MovieLens ratings.csv as is with --map and --timestamp-unit s', async () => {
     const ratings = join(import.meta.dirname, '..', '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
@@ -74,7 +74,7 @@ describe('recommender import / batches (CLI against a real server)', () => {
     const bad = await cli(['import', ratings, '--map', 'userId=user', '--server', s.address]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--map target "user" is not a column/);
-  }, 60_000);
+  }, 180_000);
 
   it('imports .arrow (stream and file) and .parquet; reports a bad CSV and a server refusal', async () => {
     const t = new Table({
@@ -106,5 +106,5 @@ describe('recommender import / batches (CLI against a real server)', () => {
     const refused = await cli(['import', join(dir, 'emptyid.csv'), '--server', s.address]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/server refused the batch: column "source_id" row 1: empty/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -12,7 +12,7 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import { serverAddress } from '../src/cli/args.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { getStatus, importBatch, randomRows, waitFor } from './jobs-fixtures.js';
+import { getStatus, importBatch, randomRows, waitFor } from './helpers/jobs.js';
 
 let srv: TestServer;
 const dir = mkdtempSync(join(tmpdir(), 'rec-cli-new-'));

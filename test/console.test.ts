@@ -7,7 +7,7 @@ import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { waitTerminal } from './jobs-fixtures.js';
+import { waitTerminal } from './helpers/jobs.js';
 
 /**
  * The web console in a real browser (playwright-core driving Debian's chromium) against a real server

@@ -8,7 +8,7 @@ import { startTestServer, call, type TestServer } from './helpers/server.js';
 import { importBytes, rejection } from './helpers/import.js';
 import { interactionsStream } from './helpers/ipc-writer.js';
 import { checkHealth, healthClient } from './helpers/health.js';
-import { getStatus, waitTerminal } from './jobs-fixtures.js';
+import { getStatus, waitTerminal } from './helpers/jobs.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { ListBatchesResponse__Output } from '../src/gen/recommender/v1/ListBatchesResponse.js';
 import { DataDir } from '../src/data-dir.js';

@@ -1,4 +1,3 @@
-import type { ServiceError } from '@grpc/grpc-js';
 import { makeVector, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import type { SimilarItemsResponse__Output } from '../src/gen/recommender/v1/Sim
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
+import { importBytes } from './helpers/import.js';
 
 /**
  * End to end through the gRPC API only, on MovieLens latest-small (GroupLens; research use, see its
@@ -49,13 +49,7 @@ function ratingsArrow(): Uint8Array {
 }
 
 function importBatch(bytes: Uint8Array): Promise<Batch__Output> {
-  return new Promise((resolve, reject) => {
-    const stream = srv.client.ImportBatch((err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
-    stream.write({ header: { kind: 'INTERACTIONS', tags: ['ml-small'], request_id: 'e2e-ml-small' } });
-    const CHUNK = 1024 * 1024;
-    for (let off = 0; off < bytes.length; off += CHUNK) stream.write({ arrow_chunk: Buffer.from(bytes.subarray(off, off + CHUNK)) });
-    stream.end();
-  });
+  return importBytes(srv.client, { kind: 'INTERACTIONS', tags: ['ml-small'], request_id: 'e2e-ml-small' }, bytes, 1024 * 1024);
 }
 
 function watchToEnd(jobId: string): Promise<TrainingStatus__Output> {

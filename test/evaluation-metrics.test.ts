@@ -4,7 +4,7 @@ import { evaluateHoldout, evaluatePopularity, evaluateRanking, splitHoldout, tes
 import { evaluateHoldoutInWorker } from '../src/service/evaluation/evaluate-in-worker.js';
 import { CancelledError } from '../src/errors.js';
 import { liveWorkerCount } from '../src/util/worker-rpc.js';
-import { rng } from './serving-fixtures.js';
+import { rng } from './helpers/serving.js';
 
 function csr(rows: number, cols: number, lists: number[][]): CsrMatrix {
   const indptr = new Int32Array(rows + 1);

@@ -10,7 +10,7 @@ import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { verifyWebhook } from '../src/service/webhooks/signer.js';
 import { createClient } from '../src/transport/client.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 
 /** Signed callbacks for completed / error / cancelled jobs, and a server killed during training. */
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { importBatch, randomRows } from './jobs-fixtures.js';
+import { importBatch, randomRows } from './helpers/jobs.js';
 
 /** `recommender train --watch` and `recommender status` against a real server. */
 let srv: TestServer;

@@ -8,7 +8,7 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { DataDir } from '../src/data-dir.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 import { packedLength, unpackStrings } from '../src/data/packed-strings.js';
 
 /**

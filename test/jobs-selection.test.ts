@@ -5,7 +5,7 @@ import type { DescribeDatasetRequest } from '../src/gen/recommender/v1/DescribeD
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, grpcCode, importBatch, waitTerminal, type Row } from './jobs-fixtures.js';
+import { fieldOf, grpcCode, importBatch, waitTerminal, type Row } from './helpers/jobs.js';
 
 /**
  * Every selection parameter's effect on the data actually used, through the real API: DescribeDataset

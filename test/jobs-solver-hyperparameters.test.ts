@@ -10,7 +10,7 @@ import type { RecommendResponse__Output } from '../src/gen/recommender/v1/Recomm
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, grpcCode, importBatch, randomRows, waitTerminal } from './jobs-fixtures.js';
+import { fieldOf, grpcCode, importBatch, randomRows, waitTerminal } from './helpers/jobs.js';
 
 let srv: TestServer;
 const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);

@@ -6,7 +6,7 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './jobs-fixtures.js';
+import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './helpers/jobs.js';
 
 /** Training jobs over the real gRPC API: lifecycle, replacement, idempotency, cancel, watch. */
 let srv: TestServer;

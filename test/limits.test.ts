@@ -4,7 +4,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { importBytes, rejection } from './helpers/import.js';
 import { interactionsStream } from './helpers/ipc-writer.js';
-import { fieldOf, getStatus, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { fieldOf, getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js';

@@ -17,7 +17,7 @@ import { checkHealth, healthClient } from './helpers/health.js';
 import { rejection, sendImport } from './helpers/import.js';
 import { scrape, value, type Sample } from './helpers/prometheus.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { randomRows, waitFor } from './jobs-fixtures.js';
+import { randomRows, waitFor } from './helpers/jobs.js';
 
 /**
  * /metrics after real calls over a real socket: the grpc-ecosystem server metrics and ours, counted

@@ -17,8 +17,8 @@ import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { ARROW_CHUNK_BYTES } from '../src/transport/arrow-chunks.js';
 import { runCli } from './helpers/cli.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { fieldOf, importBatch, randomRows, waitTerminal } from './jobs-fixtures.js';
-import { recordPendingJob, serveModel, syntheticModel } from './serving-fixtures.js';
+import { fieldOf, importBatch, randomRows, waitTerminal } from './helpers/jobs.js';
+import { recordPendingJob, serveModel, syntheticModel } from './helpers/serving.js';
 
 /** ExportModel: the factors with their ids as Arrow IPC stream bytes, read back by apache-arrow and by pyarrow. */
 const missingPython = pythonLacks(['pyarrow', 'numpy']);

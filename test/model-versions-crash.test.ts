@@ -12,7 +12,7 @@ import { createClient } from '../src/transport/client.js';
 import { spawnServe } from './helpers/cli.js';
 import { rejection } from './helpers/import.js';
 import { call, startTestServer, tempDataDir } from './helpers/server.js';
-import { importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 
 /**
  * kill -9 in the middle of a rollback or a delete: a child `recommender serve` started with

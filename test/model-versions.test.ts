@@ -15,8 +15,8 @@ import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js
 import { runCli } from './helpers/cli.js';
 import { rejection } from './helpers/import.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { fieldOf, getStatus, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
-import { syntheticModel } from './serving-fixtures.js';
+import { fieldOf, getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
+import { syntheticModel } from './helpers/serving.js';
 
 /** Model versions over the real gRPC API: retention, rollback, delete, restart, an old data dir, the CLI. */
 const KEPT = 2;

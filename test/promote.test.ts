@@ -9,7 +9,7 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { rejection } from './helpers/import.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, importBatch, waitFor, waitTerminal, type Row } from './jobs-fixtures.js';
+import { fieldOf, importBatch, waitFor, waitTerminal, type Row } from './helpers/jobs.js';
 
 /**
  * The promote gate (Train.promote = PROMOTE_IF_BETTER) both ways, on data with a planted structure (users

@@ -2,7 +2,8 @@ import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,7 @@ import { call, startTestServer, tempDataDir, type TestServer } from './helpers/s
 import { python } from '../scripts/python.mjs';
 import { spawnServe } from './helpers/cli.js';
 import { checkHealth, healthClient } from './helpers/health.js';
-import { getStatus, importBatch, randomRows, waitFor, watchAll } from './jobs-fixtures.js';
+import { getStatus, importBatch, randomRows, waitFor, watchAll } from './helpers/jobs.js';
 import { interactionsStream } from './helpers/ipc-writer.js';
 
 const require = createRequire(import.meta.url);
@@ -71,7 +72,19 @@ describe('server lifecycle', () => {
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
       '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-    srv = await startTestServer({ tlsCertFile: cert, tlsKeyFile: key });
+    srv = await startTestServer({ tlsCertFile: cert, tlsKeyFile: key, httpPort: 'any' });
+    // The HTTP listener (metrics, console) is HTTPS with the same certificate; plain HTTP gets no answer.
+    const httpPort = srv.app.http!.port;
+    const healthz = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      httpsGet({ host: '127.0.0.1', port: httpPort, path: '/healthz', ca: readFileSync(cert), servername: 'localhost' }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      }).on('error', reject);
+    });
+    expect(healthz.status).toBe(200);
+    const plainHttp = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.status, (e: Error) => e);
+    expect(plainHttp).toBeInstanceOf(Error);
     const secure = createClient({ address: `localhost:${srv.app.port}`, caFile: cert });
     const res = await call(secure.ListBatches.bind(secure), {}).catch((e) => e);
     // Reached the service over TLS: any answer but UNAVAILABLE (the method may be answered or not by then).
@@ -106,7 +119,7 @@ describe('server lifecycle', () => {
   it('SIGTERM stops the server within its grace period while a training job, an upload and a watcher run', async () => {
     const dataDir = tempDataDir();
     dirs.push(dataDir);
-    const serve = spawnServe(dataDir, ['--shutdown-grace-ms', '3000', '--max-workers', '2'], { env: { RECOMMENDER_BACKEND: 'native-cpu' } });
+    const serve = spawnServe(dataDir, ['--shutdown-grace-ms', '9000', '--max-workers', '2'], { env: { RECOMMENDER_BACKEND: 'native-cpu' } });
     const port = await serve.ready;
     const client = createClient({ address: `127.0.0.1:${port}` });
     await importBatch({ client } as TestServer, 'INTERACTIONS', randomRows(3000, 1500, 30, 5), ['t']);

@@ -20,7 +20,7 @@ import { rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
 import { rejection } from './helpers/import.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { plantedModel, rng, serveModel } from './serving-fixtures.js';
+import { plantedModel, rng, serveModel } from './helpers/serving.js';
 
 /**
  * ANN serving (serving/ann-index.ts): Recommend through an HNSW index above a catalog-size threshold,

@@ -25,7 +25,7 @@ import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js
 import { createClient } from '../src/transport/client.js';
 import { loadProto } from '../src/transport/proto.js';
 import { call, tempDataDir, type TestServer } from './helpers/server.js';
-import { serveModel, syntheticModel } from './serving-fixtures.js';
+import { serveModel, syntheticModel } from './helpers/serving.js';
 
 const SOURCES = 12000;
 const TARGETS = 300;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluatePopularity, evaluateRanking, splitHoldout, testCounts } from '../src/service/evaluation/evaluate.js';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { serveModel, syntheticModel } from './serving-fixtures.js';
+import { serveModel, syntheticModel } from './helpers/serving.js';
 
 const cli = (args: string[]) => runCli(args, { env: { LOG_LEVEL: 'silent' } });
 
@@ -33,6 +33,10 @@ describe('CLI recommend / evaluate', () => {
     const parsed = JSON.parse(json.stdout) as { results: Array<{ recommendations: unknown[] }>; job_id: string };
     expect(parsed.job_id).toBe('clij');
     expect(parsed.results[0]!.recommendations).toHaveLength(4);
+    // --exact asks for exact scoring; on this small catalog (no index) the answer is the same ranking.
+    const exact = await cli(['recommend', '--server', srv.address, '--model-id', 'clim', '--source-id', 'u2', '--k', '4', '--json', '--exact']);
+    expect(exact.code).toBe(0);
+    expect((JSON.parse(exact.stdout) as typeof parsed).results).toEqual(parsed.results);
     const bad = await cli(['recommend', '--server', srv.address, '--model-id', 'missing', '--source-id', 'u2']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/missing.*not found.*field model_id/);

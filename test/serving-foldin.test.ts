@@ -8,7 +8,7 @@ import type { RecommendRequest } from '../src/gen/recommender/v1/RecommendReques
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import type { ModelHyperparameters, TrainedModel } from '../src/data/trained-model.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { dot, rng, serveModel, syntheticModel } from './serving-fixtures.js';
+import { dot, rng, serveModel, syntheticModel } from './helpers/serving.js';
 
 /*
  * A model trained with the engine's float64 reference solver (exact row solves) until converged. At a

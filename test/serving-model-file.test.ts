@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packModel, readModel, writeModel } from '../src/data/model-file.js';
-import { syntheticModel } from './serving-fixtures.js';
+import { syntheticModel } from './helpers/serving.js';
 import { writeModelInWorker } from '../src/data/model-write-in-worker.js';
 import { packStrings, packedLength, unpackStrings } from '../src/data/packed-strings.js';
 

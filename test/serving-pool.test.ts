@@ -10,7 +10,7 @@ import type { ScoringProtocol } from '../src/service/serving/scoring-protocol.js
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
 import type { WorkerClient } from '../src/util/worker-rpc.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { rng, serveModel, syntheticModel } from './serving-fixtures.js';
+import { rng, serveModel, syntheticModel } from './helpers/serving.js';
 
 const pools: ScoringPool[] = [];
 const servers: TestServer[] = [];

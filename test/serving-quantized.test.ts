@@ -3,7 +3,7 @@ import { quantizeRows } from '../src/service/serving/quantized.js';
 import { topKOfScores } from '../src/service/serving/top-k.js';
 import { BatchScorer, WasmScorer } from '../src/service/serving/wasm-scorer.js';
 import { compileWasm, createSharedMemory, WA } from '../src/util/wasm.js';
-import { rng } from './serving-fixtures.js';
+import { rng } from './helpers/serving.js';
 
 /** The reference: the full float32 pass of the same kernel, ranked by topKOfScores. */
 function fullPass(s: WasmScorer, x: Float32Array, count: number, mask: Uint8Array | null, seen?: Int32Array) {

@@ -7,7 +7,7 @@ import type { RecommendAllRequest } from '../src/gen/recommender/v1/RecommendAll
 import type { SimilarItemsRequest } from '../src/gen/recommender/v1/SimilarItemsRequest.js';
 import type { SimilarItemsResponse__Output } from '../src/gen/recommender/v1/SimilarItemsResponse.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { bruteForce, dot, recordPendingJob, serveModel, syntheticModel } from './serving-fixtures.js';
+import { bruteForce, dot, recordPendingJob, serveModel, syntheticModel } from './helpers/serving.js';
 
 let srv: TestServer;
 const M = syntheticModel({ sources: 60, targets: 150, factors: 8, density: 0.08, seed: 21, modelId: 'm1', jobId: 'job-a' });

@@ -11,7 +11,7 @@ import { JobRepo } from '../src/service/jobs/job-repo.js';
 import { ModelCache } from '../src/service/models/model-cache.js';
 import type { TrainedModel } from '../src/data/trained-model.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { serveModel, syntheticModel } from './serving-fixtures.js';
+import { serveModel, syntheticModel } from './helpers/serving.js';
 
 /**
  * Two jobs of one model with recognisably different factors: in job A every source ranks targets by

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { topKOfScores, TopKHeap } from '../src/service/serving/top-k.js';
-import { rng } from './serving-fixtures.js';
+import { rng } from './helpers/serving.js';
 
 function reference(scores: number[], k: number): number[] {
   return scores.map((s, i) => ({ s, i })).filter(({ s }) => !Number.isNaN(s)).sort((a, b) => b.s - a.s || a.i - b.i).slice(0, k).map(({ i }) => i);

@@ -14,7 +14,7 @@ import {
   processGroup, runningDriverGroup, sparkMissing, sparkSubmit, stagingLeft, startStandaloneCluster, TEST_SPARK_CONF, testSparkEnv, testSparkSettings,
   type StandaloneCluster,
 } from './helpers/spark.js';
-import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 
 /**
  * The spark trainer on a real standalone cluster (a master and one worker started here from the pip

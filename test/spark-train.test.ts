@@ -16,7 +16,7 @@ import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE } from '../src/service/spark/hyperparameters.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { processGroup, runningDriverGroup, sparkMissing, stagingLeft, testSparkSettings } from './helpers/spark.js';
-import { getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './jobs-fixtures.js';
+import { getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './helpers/jobs.js';
 
 /**
  * The spark trainer with real Spark (pyspark's JVM on local[2]) through the gRPC API: a job's phases,

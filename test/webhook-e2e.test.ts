@@ -7,7 +7,7 @@ import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { verifyWebhook } from '../src/service/webhooks/signer.js';
 import { DataDir } from '../src/data-dir.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
-import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './jobs-fixtures.js';
+import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 
 /** Train over real gRPC with a callback_url; a real HTTP receiver verifies the signed events. */
 interface Got { headers: IncomingHttpHeaders; body: string }

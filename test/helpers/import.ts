@@ -14,11 +14,16 @@ export function sendImport(client: RecommenderClient, messages: ImportBatchReque
   });
 }
 
-/** Header, then `bytes` in chunks of `chunkSize`. */
-export function importBytes(client: RecommenderClient, header: ImportHeaderInput, bytes: Uint8Array, chunkSize = 64 * 1024): Promise<Batch__Output> {
+/** An ImportBatch stream's messages: the header, then `bytes` in chunks of `chunkSize`. */
+function importMessages(header: ImportHeaderInput, bytes: Uint8Array, chunkSize: number): ImportBatchRequest[] {
   const msgs: ImportBatchRequest[] = [{ header: { kind: 'INTERACTIONS', tags: [], ...header } }];
   for (let i = 0; i < bytes.length; i += chunkSize) msgs.push({ arrow_chunk: Buffer.from(bytes.subarray(i, i + chunkSize)) });
-  return sendImport(client, msgs);
+  return msgs;
+}
+
+/** Header, then `bytes` in chunks of `chunkSize`. */
+export function importBytes(client: RecommenderClient, header: ImportHeaderInput, bytes: Uint8Array, chunkSize = 64 * 1024): Promise<Batch__Output> {
+  return sendImport(client, importMessages(header, bytes, chunkSize));
 }
 
 /** Resolves with the rejection (fails if the promise resolves). */
@@ -32,9 +37,7 @@ export async function rejection(p: Promise<unknown>): Promise<ServiceError> {
 export function importWithin(client: RecommenderClient, bytes: Uint8Array, deadlineMs: number, chunk = 64 * 1024): Promise<Batch__Output> {
   return new Promise((resolve, reject) => {
     const c = client.ImportBatch({ deadline: Date.now() + deadlineMs }, (err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
-    const msgs: ImportBatchRequest[] = [{ header: { kind: 'INTERACTIONS', tags: ['hostile'] } }];
-    for (let i = 0; i < bytes.length; i += chunk) msgs.push({ arrow_chunk: Buffer.from(bytes.subarray(i, i + chunk)) });
-    for (const m of msgs) c.write(m);
+    for (const m of importMessages({ tags: ['hostile'] }, bytes, chunk)) c.write(m);
     c.end();
   });
 }

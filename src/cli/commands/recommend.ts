@@ -3,9 +3,10 @@ import type { RecommendResponse__Output } from '../../gen/recommender/v1/Recomme
 import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
 
 const HELP = `usage: recommender recommend --model-id M --source-id S [--source-id S2 ...] [--k 10]
-                           [--target-type T] [--include-seen] [--strict] [--json]
+                           [--target-type T] [--include-seen] [--strict] [--exact] [--json]
                            ${CLIENT_USAGE}
 Prints rank, target id, score (and the strategy: model, fold_in or popularity for an unknown source).
+--exact scores every target even where the model has an approximate (HNSW) index.
 ${CLIENT_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
     ...CLIENT_FLAGS,
     'model-id': { type: 'string' }, 'source-id': { type: 'string', multiple: true }, k: { type: 'string', default: '10' },
     'target-type': { type: 'string' }, 'include-seen': { type: 'boolean', default: false }, strict: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
+    exact: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
   });
   if (values.help) { console.log(HELP); return 0; }
   const sources = values['source-id'] ?? [];
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     const res = await new Promise<RecommendResponse__Output>((resolve, reject) => {
       client.Recommend({
         model_id: values['model-id'], source_ids: sources, max_recommendations: k, exclude_seen: !values['include-seen'],
-        target_type: values['target-type'] ?? '', strict: values.strict,
+        target_type: values['target-type'] ?? '', strict: values.strict, exact: values.exact,
       }, (err: ServiceError | null, r?: RecommendResponse__Output) => (err ? reject(err) : resolve(r!)));
     });
     if (values.json) { console.log(JSON.stringify(res, null, 2)); return 0; }

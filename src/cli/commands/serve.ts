@@ -69,13 +69,15 @@ export async function run(argv: string[]): Promise<number> {
       stopping = true;
       log.info({ signal }, 'signal received');
       // Whatever is running (a training write, a stuck upload, a worker that does not answer), the process
-      // ends within the grace period: the calls drain until a second before it, then this deadline exits.
+      // ends within the grace period: the calls drain for two thirds of it (at most until a second before it),
+      // the services stop in the rest (ending a training worker on a loaded machine takes a while), then this
+      // deadline exits.
       const grace = options.shutdownGraceMs;
       const deadline = setTimeout(() => {
         log.error({ graceMs: grace }, 'shutdown did not finish within the grace period: exiting');
         resolve(1);
       }, grace);
-      app.stop(Math.max(grace - 1000, grace / 2)).then(() => { clearTimeout(deadline); resolve(0); }, (err: unknown) => {
+      app.stop(Math.max(0, grace - Math.max(1000, grace / 3))).then(() => { clearTimeout(deadline); resolve(0); }, (err: unknown) => {
         clearTimeout(deadline);
         log.error({ err }, 'shutdown failed');
         resolve(1);

@@ -16,6 +16,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorMessage, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -229,13 +230,19 @@ export async function startHttpServer(host: string, port: number, apiKeys: reado
     writeReply(res, console_.error(new NotFoundError(`no page ${p}`), 'home'));
   };
 
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err) => {
       d.log.error({ err: errorMessage(err), url: req.url }, 'console request failed');
       if (!res.headersSent) writeReply(res, console_.error(err));
       else res.end();
     });
-  });
+  };
+  // With TLS configured for gRPC the listener is HTTPS with the same certificate: an API key sent to /metrics
+  // or the console never travels in the clear.
+  const tls = d.options.tls;
+  const server: Server = tls
+    ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handle)
+    : createServer(handle);
   server.keepAliveTimeout = 5000;
   const bound = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

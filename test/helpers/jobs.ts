@@ -1,10 +1,10 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { Float32, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import type { Batch__Output } from '../src/gen/recommender/v1/Batch.js';
-import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
-import type { WatchStatusRequest } from '../src/gen/recommender/v1/WatchStatusRequest.js';
-import type { RecommenderClient } from '../src/gen/recommender/v1/Recommender.js';
-import { call, type TestServer } from './helpers/server.js';
+import type { TrainingStatus__Output } from '../../src/gen/recommender/v1/TrainingStatus.js';
+import type { WatchStatusRequest } from '../../src/gen/recommender/v1/WatchStatusRequest.js';
+import type { RecommenderClient } from '../../src/gen/recommender/v1/Recommender.js';
+import { importBytes } from './import.js';
+import { call, type TestServer } from './server.js';
 
 /** Interaction rows as a test writes them (the user's layout). */
 export interface Row {
@@ -36,13 +36,7 @@ function entityTable(rows: EntityRow[]): Table {
 /** Imports through the real ImportBatch RPC; returns the batch id. */
 export async function importBatch(srv: TestServer, kind: 'INTERACTIONS' | 'ENTITIES', rows: Row[] | EntityRow[], tags: string[]): Promise<string> {
   const bytes = tableToIPC(kind === 'INTERACTIONS' ? interactionTable(rows as Row[]) : entityTable(rows as EntityRow[]), 'stream');
-  const b = await new Promise<Batch__Output>((resolve, reject) => {
-    const stream = srv.client.ImportBatch((err: ServiceError | null, res?: Batch__Output) => (err ? reject(err) : resolve(res!)));
-    stream.write({ header: { kind, tags } });
-    for (let off = 0; off < bytes.length; off += 64 * 1024) stream.write({ arrow_chunk: Buffer.from(bytes.subarray(off, off + 64 * 1024)) });
-    stream.end();
-  });
-  return b.batch_id;
+  return (await importBytes(srv.client, { kind, tags }, bytes)).batch_id;
 }
 
 /** A dense-ish random interaction set: `users` x `items`, each user with `perUser` items. */

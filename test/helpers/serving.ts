@@ -1,9 +1,9 @@
-import type { ModelHyperparameters, TrainedModel } from '../src/data/trained-model.js';
-import { JobRepo } from '../src/service/jobs/job-repo.js';
-import type { JobRecord } from '../src/service/jobs/job-record.js';
-import { mulberry32 } from '../src/util/random.js';
-import type { TestServer } from './helpers/server.js';
-import { compileAlsOptions } from '../src/engine/options.js';
+import type { ModelHyperparameters, TrainedModel } from '../../src/data/trained-model.js';
+import { JobRepo } from '../../src/service/jobs/job-repo.js';
+import type { JobRecord } from '../../src/service/jobs/job-record.js';
+import { mulberry32 } from '../../src/util/random.js';
+import type { TestServer } from './server.js';
+import { compileAlsOptions } from '../../src/engine/options.js';
 
 /** Seeded uniform [0, 1) (mulberry32). */
 export const rng = mulberry32;
