@@ -5,7 +5,7 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import type { TuningTrial__Output } from '../src/gen/recommender/v1/TuningTrial.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
-import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './jobs-fixtures.js';
+import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTerminal, watchAll } from './helpers/jobs.js';
 
 /** Hyperparameter search in Train (issue 13 items 3-4) over the real gRPC API. */
 let srv: TestServer;

@@ -10,7 +10,7 @@ import { compileSearchSpace, meanRowScale, trialOptions } from '../src/service/t
 import { compileTuning } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
 import { splitValidation, tuningSplit } from '../src/service/tuning/validation-split.js';
-import { generate } from './helpers/synthetic-csr.js';
+import { generate } from '../bench/datasets/synthetic-csr.js';
 
 /** The (row, col) pairs of a matrix as "r:c" strings. */
 function pairs(m: CsrMatrix): string[] {
