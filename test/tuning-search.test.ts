@@ -113,14 +113,15 @@ describe('sampler, halving, search space', () => {
 });
 
 describe('runSearch (in-process trainer, local validation)', () => {
-  const base = compileAlsOptions({ factors: 8, iterations: 4, backend: 'cpu', workers: 1 });
+  const small = generate({ users: 150, items: 100, nnz: 2000, seed: 4 });
+  const base = compileAlsOptions({ factors: 4, iterations: 4, backend: 'wasm', workers: 1 });
   const fit = (m: CsrMatrix, o: typeof base, hooks: object, initial?: { sourceFactors: Float32Array; targetFactors: Float32Array }) => trainAls(m, o, hooks, {}, initial);
-  const tuning = compileTuning({ max_trials: 6, time_budget_seconds: 600, metric: 'ndcg', k: 10, validation_fraction: 0.2, seed: 5, search: [] }, {}, 'cpu')!;
+  const tuning = compileTuning({ max_trials: 6, time_budget_seconds: 600, metric: 'ndcg', k: 10, validation_fraction: 0.2, seed: 5, search: [] }, {}, 'wasm')!;
 
   it('a warm start from a checkpoint continues the same sweeps (the halving\'s continuation costs no extra iterations)', async () => {
-    const straight = await trainAls(data, { ...base, iterations: 4 });
-    const half = await trainAls(data, { ...base, iterations: 2 });
-    const resumed = await trainAls(data, { ...base, iterations: 2 }, {}, {}, { sourceFactors: half.sourceFactors, targetFactors: half.targetFactors });
+    const straight = await trainAls(small, { ...base, iterations: 4 });
+    const half = await trainAls(small, { ...base, iterations: 2 });
+    const resumed = await trainAls(small, { ...base, iterations: 2 }, {}, {}, { sourceFactors: half.sourceFactors, targetFactors: half.targetFactors });
     // The same sweeps up to float32 rounding (the first Gram of a run is computed apart from the sweeps' own).
     const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
     expect(maxDiff(resumed.sourceFactors, straight.sourceFactors)).toBeLessThan(1e-4);
@@ -129,7 +130,7 @@ describe('runSearch (in-process trainer, local validation)', () => {
   });
 
   it('halves, keeps the table, is deterministic for a seed, and chooses the best trial at the deepest checkpoint', async () => {
-    const run = () => runSearch(data, base, tuning, {}, { fit, validation: new LocalValidation() });
+    const run = () => runSearch(small, base, tuning, {}, { fit, validation: new LocalValidation() });
     const a = await run();
     const b = await run();
     expect(b.trials).toEqual(a.trials.map((x) => ({ ...x, seconds: b.trials[x.trial - 1]!.seconds })));
@@ -150,7 +151,7 @@ describe('runSearch (in-process trainer, local validation)', () => {
 
   it('a spent time budget ends the search (budget_exhausted) and keeps the job\'s settings when nothing was scored', async () => {
     const t = { ...tuning, timeBudgetSeconds: 0 };
-    const r = await runSearch(data, base, t, {}, { fit, validation: new LocalValidation() });
+    const r = await runSearch(small, base, t, {}, { fit, validation: new LocalValidation() });
     expect(r.budgetExhausted).toBe(true);
     expect(r.trials.length).toBeLessThan(6);
     expect(r.bestTrial).toBe(0);
