@@ -110,6 +110,22 @@ export function valueAt(dim: SearchDim, u: number): number {
   return spec.integer ? Math.min(dim.max, Math.max(dim.min, Math.round(v))) : v;
 }
 
+/**
+ * The job's own settings as a point of the space (trial 1): each searched hyperparameter that lies outside
+ * its range moved to the nearest bound or listed value, the others as they are (regularization unscaled).
+ */
+export function projectInto(base: CompiledAlsOptions, dims: readonly SearchDim[]): CompiledAlsOptions {
+  const o: CompiledAlsOptions = { ...base };
+  const set = o as unknown as Record<string, number | boolean>;
+  for (const d of dims) {
+    const key = SEARCHABLE[d.name].option;
+    const v = Number(set[key]);
+    const moved = d.values ? d.values.reduce((p, x) => (Math.abs(x - v) < Math.abs(p - v) ? x : p)) : Math.min(d.max, Math.max(d.min, v));
+    set[key] = d.name === 'log_scaling' ? moved >= 0.5 : moved;
+  }
+  return o;
+}
+
 /** What the regularization scaling needs of the data: its shape and nonzeros. */
 export type DataShape = Pick<CsrMatrix, 'rows' | 'cols'> & { nonzeros: number };
 

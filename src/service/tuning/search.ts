@@ -1,13 +1,13 @@
 /**
  * One hyperparameter search (TrainRequest.tuning): the validation split (validation-split.ts), the trials'
- * settings (trial 1 the job's own settings when the space is the default one, then the seeded Sobol points
- * of sampler.ts mapped by search-space.ts), successive halving on iterations (halving.ts), within the
- * trials and the time budget. Returns the trials table and the chosen settings; the caller retrains them
+ * settings (trial 1 the job's own settings, each searched hyperparameter moved into its range, then the
+ * seeded Sobol points of sampler.ts mapped by search-space.ts), successive halving on iterations in
+ * brackets of 8 trials (halving.ts), within the trials and the time budget. Returns the trials table and the chosen settings; the caller retrains them
  * on the whole selection.
  *
  * Budget: a trial step (training a trial to its next checkpoint, then scoring it) starts only while the
- * time budget lasts; a step still training when it ends is stopped (the trial is "cancelled" at its last
- * checkpoint). The search is deterministic for a seed (same trials table and chosen settings on the same
+ * time budget lasts; a step still training or scoring when it ends is stopped (the trial is "cancelled" at
+ * its last checkpoint). The search is deterministic for a seed (same trials table and chosen settings on the same
  * backend) when the trials, not the clock, end it.
  *
  * Choice: the trial scored at the deepest checkpoint level with the best validation metric (ties: the
@@ -18,9 +18,9 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from '../../engine/types.js';
 import { CancelledError, errorMessage } from '../../errors.js';
 import type { RankingMetrics } from '../evaluation/metrics.js';
-import { plannedSearchIterations, rungIterations } from './halving.js';
+import { bracketSizes, plannedSearchIterations, rungIterations } from './halving.js';
 import { sobolPoints } from './sampler.js';
-import { trialOptions } from './search-space.js';
+import { projectInto, trialOptions } from './search-space.js';
 import type { SplitCounts } from './tuning-protocol.js';
 import type { TuningMetric, TuningParams } from './tuning-params.js';
 import type { Validation } from './validation-worker.js';
@@ -92,11 +92,10 @@ interface Trial {
   factors?: FactorPair;
 }
 
-/** The job's own settings first (default space only), then the sequence's points. */
+/** The job's own settings first (moved into the space), then the sequence's points. */
 export function trialSettings(base: CompiledAlsOptions, t: TuningParams, shape: { rows: number; cols: number; nonzeros: number }): CompiledAlsOptions[] {
-  const fromSequence = t.defaultSpace ? t.maxTrials - 1 : t.maxTrials;
-  const points = sobolPoints(fromSequence, t.search.length, t.seed);
-  return [...(t.defaultSpace ? [base] : []), ...points.map((u) => trialOptions(base, t.search, u, shape))];
+  const points = sobolPoints(t.maxTrials - 1, t.search.length, t.seed);
+  return [projectInto(base, t.search), ...points.map((u) => trialOptions(base, t.search, u, shape))];
 }
 
 export async function runSearch(
@@ -107,11 +106,12 @@ export async function runSearch(
   const { signal } = deps;
   const split = await deps.validation.prepare(matrix, { evaluation: o.evaluation, validationFraction: t.validationFraction, seed: t.seed }, signal);
   const shape = { rows: matrix.rows, cols: matrix.cols, nonzeros: split.trainPairs };
+  const sizes = bracketSizes(t.maxTrials);
   const trials: Trial[] = trialSettings(base, t, shape).map((h, i) => ({
     record: { trial: i + 1, hyperparameters: h, metric: 0, iterations: 0, state: 'stopped', seconds: 0 },
-    rungs: rungIterations(h.iterations, t.maxTrials), level: 0,
+    rungs: rungIterations(h.iterations, sizes[Math.floor(i / sizes[0]!)]!), level: 0,
   }));
-  const keptBytes = trials.length * (matrix.rows + matrix.cols) * Math.max(...trials.map((x) => x.record.hyperparameters.factors)) * 4;
+  const keptBytes = sizes[0]! * (matrix.rows + matrix.cols) * Math.max(...trials.map((x) => x.record.hyperparameters.factors)) * 4;
   const warm = keptBytes <= MAX_KEPT_FACTOR_BYTES;
   const planned = plannedSearchIterations(trials.length, Math.max(...trials.map((x) => x.record.hyperparameters.iterations)), warm);
   const field = METRIC_FIELD[t.metric];
@@ -141,7 +141,7 @@ export async function runSearch(
         onProgress: (p) => progress(x.record.trial, doneBefore + p.fraction * iterations),
       }, x.factors);
       x.factors = undefined;
-      const scored = await deps.validation.score(fitted, t.k, signal);
+      const scored = await deps.validation.score(fitted, t.k, budget.signal);
       x.record.metric = scored.metrics[field];
       x.record.iterations = target;
       x.level++;
@@ -167,19 +167,21 @@ export async function runSearch(
   };
 
   const started_: Trial[] = [];
-  let alive = trials;
-  search: for (let level = 0; alive.length > 0; level++) {
-    for (const x of alive) {
-      signal?.throwIfAborted();
-      if (performance.now() >= deadline) { budgetExhausted = true; break search; }
-      if (level === 0) started_.push(x);
-      if (!(await step(x))) { budgetExhausted = true; break search; }
+  search: for (let b = 0, first = 0; b < sizes.length; first += sizes[b]!, b++) {
+    let alive = trials.slice(first, first + sizes[b]!);
+    for (let level = 0; alive.length > 0; level++) {
+      for (const x of alive) {
+        signal?.throwIfAborted();
+        if (performance.now() >= deadline) { budgetExhausted = true; break search; }
+        if (level === 0) started_.push(x);
+        if (!(await step(x))) { budgetExhausted = true; break search; }
+      }
+      // The better half (rounded up) of the bracket's trials scored at this level go on, unless they are done.
+      const scored = alive.filter((x) => x.level === level + 1 && x.record.state !== 'error').sort((p, q) => q.record.metric - p.record.metric || p.record.trial - q.record.trial);
+      const keep = scored.slice(0, Math.ceil(scored.length / 2));
+      for (const x of scored.slice(keep.length)) x.factors = undefined;
+      alive = keep.filter((x) => x.level < x.rungs.length);
     }
-    // The better half (rounded up) of the trials scored at this level go on, unless they are done.
-    const scored = alive.filter((x) => x.level === level + 1 && x.record.state !== 'error').sort((a, b) => b.record.metric - a.record.metric || a.record.trial - b.record.trial);
-    const keep = scored.slice(0, Math.ceil(scored.length / 2));
-    for (const x of scored.slice(keep.length)) x.factors = undefined;
-    alive = keep.filter((x) => x.level < x.rungs.length);
   }
   for (const x of trials) x.factors = undefined;
   progress(best?.record.trial ?? 0, done);

@@ -21,8 +21,6 @@ export interface TuningParams {
   validationFraction: number;
   seed: number;
   search: SearchDim[];
-  /** True when `search` is the default space (tuning.search empty): trial 1 is then the job's own settings. */
-  defaultSpace: boolean;
 }
 
 function int(field: string, v: number | null | undefined, dflt: number, min: number, max: number): number {
@@ -47,6 +45,5 @@ export function compileTuning(t: TuningOptions__Output | null | undefined, reque
     validationFraction: f,
     seed: int('seed', t.seed, TUNING_DEFAULTS.seed, 0, 0xffffffff),
     search: compileSearchSpace(t.search, requested),
-    defaultSpace: !t.search || t.search.length === 0,
   };
 }

@@ -12,7 +12,7 @@
  * The final model trains on the whole selection and the evaluation on everything but its test pairs, as
  * without tuning. Only a seeded sample of sources gives validation pairs (the others keep all theirs for
  * training), so that ranking them at every checkpoint stays cheap on large data: at most
- * validationSourceCap(targets) of them, 5e7 scores per checkpoint (1,000 to 5,000 sources).
+ * validationSourceCap(targets) of them, 2e7 scores per checkpoint (1,000 to 5,000 sources).
  */
 import type { CsrMatrix } from '../../engine/types.js';
 import { mulberry32 } from '../../util/random.js';
@@ -20,9 +20,9 @@ import { testCounts } from '../evaluation/metrics.js';
 import { splitHoldout } from '../evaluation/split.js';
 import type { SplitCounts } from './tuning-protocol.js';
 
-/** Sources that give validation pairs, at most: a checkpoint ranks them against every target (5e7 scores), 1,000 to 5,000. */
+/** Sources that give validation pairs, at most: a checkpoint ranks them against every target (2e7 scores), 1,000 to 5,000. */
 export function validationSourceCap(targets: number): number {
-  return Math.max(1000, Math.min(5000, Math.floor(5e7 / Math.max(1, targets))));
+  return Math.max(1000, Math.min(5000, Math.floor(2e7 / Math.max(1, targets))));
 }
 
 /** Splits every entry of `csr` to `train` or `test` by `toTest` (both keep the full shape). */
