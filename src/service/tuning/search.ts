@@ -10,8 +10,9 @@
  * its last checkpoint). The search is deterministic for a seed (same trials table and chosen settings on the same
  * backend) when the trials, not the clock, end it.
  *
- * Choice: the trial scored at the deepest checkpoint level with the best validation metric (ties: the
- * lower trial number); the job's own settings when no trial could be scored.
+ * Choice: of the trials trained furthest (the largest share of their own iterations: completed ones
+ * first), the best validation metric (ties: the lower trial number), never one whose fit failed; the
+ * job's own settings when no trial could be scored.
  */
 import type { FactorPair } from '../../engine/als-driver.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
@@ -116,7 +117,10 @@ export async function runSearch(
   const planned = plannedSearchIterations(trials.length, Math.max(...trials.map((x) => x.record.hyperparameters.iterations)), warm);
   const field = METRIC_FIELD[t.metric];
   let done = 0, best: Trial | undefined, budgetExhausted = false;
-  const better = (a: Trial, b: Trial | undefined) => !b || a.level > b.level || (a.level === b.level && (a.record.metric > b.record.metric || (a.record.metric === b.record.metric && a.record.trial < b.record.trial)));
+  // The best: the furthest trained (share of its own iterations: a completed trial beats one stopped early), then the metric, then the lower trial.
+  const reached = (x: Trial) => x.record.iterations / x.record.hyperparameters.iterations;
+  const better = (a: Trial, b: Trial | undefined) => !b || reached(a) > reached(b) || (reached(a) === reached(b) && (a.record.metric > b.record.metric || (a.record.metric === b.record.metric && a.record.trial < b.record.trial)));
+  const pickBest = () => trials.filter((x) => x.level > 0 && x.record.state !== 'error').reduce<Trial | undefined>((p, x) => (better(x, p) ? x : p), undefined);
   const progress = (trial: number, doneIterations: number) => deps.onProgress?.({
     trial, trials: trials.length, bestMetric: best?.record.metric, doneIterations, plannedIterations: planned,
     elapsedMs: performance.now() - started, budgetLeftMs: Math.max(0, deadline - performance.now()),
@@ -147,7 +151,7 @@ export async function runSearch(
       x.level++;
       x.factors = warm && x.level < x.rungs.length ? { sourceFactors: scored.sourceFactors, targetFactors: scored.targetFactors } : undefined;
       x.record.state = x.level === x.rungs.length ? 'completed' : 'stopped';
-      if (better(x, best)) best = x;
+      best = pickBest();
       deps.log?.('tuning trial step', { trial: x.record.trial, iterations: target, metric: x.record.metric });
       return true;
     } catch (err) {
@@ -156,6 +160,7 @@ export async function runSearch(
       if (budget.signal.aborted) { x.record.state = 'cancelled'; return false; }
       x.record.state = 'error';
       x.record.error = errorMessage(err);
+      best = pickBest();
       deps.log?.('tuning trial failed', { trial: x.record.trial, err: x.record.error });
       return true;
     } finally {
