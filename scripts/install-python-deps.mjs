@@ -1,5 +1,5 @@
 // Installs the Python packages the tests use (test/interop/requirements.txt: grpcio, grpcio-tools,
-// pyarrow; spark/requirements.txt: pyspark for the Spark trainer's driver) into the project's virtual
+// pyarrow; spark/requirements.txt: pyspark and its Spark Connect client for the Spark trainer's driver) into the project's virtual
 // environment .venv, creating it first (python3 -m venv); with
 // --bench also the benchmarks' peers (bench/requirements.txt: implicit, numpy, scipy). Nothing is
 // installed into the system's Python. Does nothing when .venv already has them. With $PYTHON set, that
@@ -12,7 +12,8 @@ import { python, pythonLacks, VENV_DIR } from './python.mjs';
 const bench = process.argv.includes('--bench');
 const sets = [
   { file: 'test/interop/requirements.txt', modules: ['grpc', 'grpc_tools', 'pyarrow'] },
-  { file: 'spark/requirements.txt', modules: ['pyspark', 'numpy', 'pandas', 'pyarrow'] },
+  // grpc_status, google.rpc, zstandard: the Spark Connect client's extras (a .venv from before them gets them too).
+  { file: 'spark/requirements.txt', modules: ['pyspark', 'numpy', 'pandas', 'pyarrow', 'grpc', 'grpc_status', 'google.rpc', 'zstandard'] },
   ...(bench ? [{ file: 'bench/requirements.txt', modules: ['implicit', 'numpy', 'scipy'] }] : []),
 ];
 const root = join(VENV_DIR, '..');

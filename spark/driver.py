@@ -20,6 +20,12 @@ anything else on stdout or stderr is Spark's own output.
 It dies with the service: a watchdog thread polls the service's pid (`parentPid`) and, once that is
 gone, kills the driver's process group (the service starts it as a group of its own, and the JVM is a
 member of it), so no Spark application outlives a server killed with -9.
+
+Over Spark Connect (master sc://host:port) the driver is only a client: the fit runs in the Connect
+server's application, and it goes on there when the client merely dies. So a SIGTERM (the service's
+cancel) and the watchdog first interrupt the session's operations (SparkSession.interruptAll) and release
+the session, then exit. The server must have a checkpoint directory (spark.checkpoint.dir) for ALS to
+checkpoint; without one a long fit overflows the stack of the server's JVM (the driver warns).
 """
 from __future__ import annotations
 
@@ -84,6 +90,52 @@ def read_spec(path: str) -> JobSpec:
     return spec
 
 
+# Over Spark Connect: what ends the remote session's work (set once the session exists; see RemoteSession).
+_remote: Optional["RemoteSession"] = None
+
+
+class RemoteSession:
+    """Ends a Spark Connect session's work on the server: interrupts its operations (and releases it)."""
+
+    GRACE_S = 5.0
+
+    def __init__(self, spark: Any) -> None:
+        self.spark = spark
+        self.lock = threading.Lock()
+        self.interrupted = False
+
+    def interrupt(self, release: bool) -> None:
+        """Interrupts the session's operations (once), then with `release` ends the session; bounded by GRACE_S."""
+        with self.lock:
+            if self.interrupted:
+                return
+            self.interrupted = True
+
+        def stop() -> None:
+            try:
+                ids = self.spark.interruptAll()
+                sys.stderr.write(f"recommender driver: interrupted the Spark Connect operations {ids}\n")
+                if release:
+                    self.spark.stop()
+            except Exception as err:  # noqa: BLE001 - best effort, the process ends anyway
+                sys.stderr.write(f"recommender driver: could not interrupt the Spark Connect session: {err}\n")
+
+        t = threading.Thread(target=stop, name="connect-interrupt", daemon=True)
+        t.start()
+        t.join(self.GRACE_S)
+
+    def on_sigterm(self, signum: int, _frame: Any) -> None:
+        # The main thread may be blocked in the fit's gRPC call: interrupt from a thread of our own. The
+        # interrupted call raises in the main thread, which cleans up (remote staging, session) and exits;
+        # should it not within the grace, this thread ends the process.
+        def cancel() -> None:
+            self.interrupt(release=False)
+            time.sleep(2 * self.GRACE_S)
+            os._exit(128 + signum)
+
+        threading.Thread(target=cancel, name="connect-cancel", daemon=True).start()
+
+
 def watch_parent(pid: int) -> None:
     """Kills this process group once the service `pid` is gone (see the module comment)."""
     own_group = os.getpgrp()
@@ -98,6 +150,8 @@ def watch_parent(pid: int) -> None:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
+                if _remote is not None:
+                    _remote.interrupt(release=True)
                 # Started by hand in the caller's own group: end only this process (its JVM follows it).
                 if shares_group:
                     os._exit(3)
@@ -137,7 +191,10 @@ class Staging:
         if self.connect:
             import pyarrow.fs as pafs
 
-            pafs.copy_files(_arrow_uri(source), _arrow_uri(target))
+            src_fs, src = pafs.FileSystem.from_uri(_arrow_uri(source))
+            dst_fs, dst = pafs.FileSystem.from_uri(_arrow_uri(target))
+            dst_fs.create_dir(dst, recursive=True)  # copy_files makes the subdirectories only
+            pafs.copy_files(src, dst, source_filesystem=src_fs, destination_filesystem=dst_fs)
             return
         jvm = self.spark.sparkContext._jvm
         conf = self.spark.sparkContext._jsc.hadoopConfiguration()
@@ -206,6 +263,10 @@ def run(spec: JobSpec) -> dict[str, Any]:
     for key, value in spec["conf"].items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    if connect:
+        global _remote
+        _remote = RemoteSession(spark)
+        signal.signal(signal.SIGTERM, _remote.on_sigterm)
     staging = Staging(spark, connect)
     try:
         app_id = spark.conf.get("spark.app.id", None) if connect else spark.sparkContext.applicationId
@@ -213,9 +274,12 @@ def run(spec: JobSpec) -> dict[str, Any]:
              parallelism=None if connect else spark.sparkContext.defaultParallelism)
         if spec["upload"]:
             staging.copy(spec["upload"]["source"], spec["upload"]["target"])
+        p = spec["als"]
         if spec["checkpointDir"] and not connect:
             spark.sparkContext.setCheckpointDir(spec["checkpointDir"])
-        p = spec["als"]
+        elif connect and 0 < p["checkpointInterval"] < p["maxIter"] and not spark.conf.get("spark.checkpoint.dir", None):
+            emit("warning", message=f"the Spark Connect server {master} has no spark.checkpoint.dir: ALS cannot checkpoint, and a fit of "
+                 f"{p['maxIter']} iterations may overflow the stack of the server's JVM (start it with --conf spark.checkpoint.dir=...)")
         als = ALS(rank=p["rank"], maxIter=p["maxIter"], regParam=p["regParam"], alpha=p["alpha"], implicitPrefs=p["implicitPrefs"],
                   seed=p["seed"], checkpointInterval=p["checkpointInterval"], numUserBlocks=p["numUserBlocks"],
                   numItemBlocks=p["numItemBlocks"], userCol="source_index", itemCol="target_index", ratingCol="weight",

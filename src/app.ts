@@ -34,6 +34,7 @@ import type { EngineBackend } from './engine/options.js';
 import { errorMessage } from './errors.js';
 import { DataDir } from './data-dir.js';
 import { cleanSparkStaging, sparkTrainer } from './service/spark/spark-trainer.js';
+import { localStagingRoot } from './service/spark/settings.js';
 import { ServiceMetrics } from './service/metrics.js';
 import { modelVersionHandlers } from './transport/handlers/model-versions.js';
 import { startHttpServer, type HttpServer } from './transport/http/server.js';
@@ -80,7 +81,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     db, dataDir: options.dataDir, log: log.child({ component: 'models' }), versionsKept: options.modelVersionsKept, crashPoint: options.crashPoint,
   });
   const batchRepo = new BatchRepo(db, options.dataDir);
-  const sparkStaging = new DataDir(options.dataDir).sparkStagingDir;
+  const sparkStaging = localStagingRoot(options.spark, new DataDir(options.dataDir).sparkStagingDir, options.dataDir);
   const sparkLog = log.child({ component: 'spark' });
   await cleanSparkStaging(sparkStaging, sparkLog);
   const spark = sparkTrainer({ settings: options.spark, localRoot: sparkStaging, log: sparkLog });

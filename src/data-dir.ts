@@ -50,15 +50,15 @@ export function isDiskFull(err: unknown): boolean {
 }
 
 /**
- * A disk-full error (isDiskFull) as RESOURCE_EXHAUSTED naming the data directory `root`, so the operator
- * knows what to free; any other error unchanged. Every write path (batches, models, catalog) passes its
- * failures through this.
+ * A disk-full error (isDiskFull) as RESOURCE_EXHAUSTED naming the directory `root` (`what`: the data
+ * directory, or the Spark staging directory), so the operator knows what to free; any other error
+ * unchanged. Every write path (batches, models, catalog, the Spark export) passes its failures through this.
  */
-export function diskFullError(err: unknown, root: string): unknown {
+export function diskFullError(err: unknown, root: string, what = 'the data directory'): unknown {
   if (!isDiskFull(err) || err instanceof ResourceExhaustedError) return err;
   const code = (err as { code: string }).code;
   return new ResourceExhaustedError(
-    `the data directory ${resolve(root)} is full (${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on its device'}, ${code}): free space there or move it to a larger disk; nothing was stored`,
+    `${what} ${resolve(root)} is full (${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on its device'}, ${code}): free space there or move it to a larger disk; nothing was stored`,
     { cause: err },
   );
 }

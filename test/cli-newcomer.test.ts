@@ -120,5 +120,5 @@ describe('recommender CLI for a newcomer', () => {
     const strict = await runCli(['recommend', '--model-id', 'fresh', '--source-id', 'u1', '--source-id', 'ghost', '--strict', '--server', srv.address]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/source "ghost" is not in model "fresh" \(field source_ids\[1\], --source-id ghost \(with --strict an unknown source is an error/);
-  }, 120_000);
+  }, 180_000);
 });

@@ -181,7 +181,7 @@ describe.skipIf(!present)('web console', () => {
     await expectNarrowOk(list, 'jobs');
     await list.close();
     expect((await waitTerminal(srv.client, second)).version).toBe(2);
-  }, 120_000);
+  }, 180_000);
 
   it('Models: versions with evaluation bars; a rollback and a delete through their confirmation pages', async () => {
     const page = await open('/models');
@@ -218,7 +218,7 @@ describe.skipIf(!present)('web console', () => {
     expect(await page.locator('table a', { hasText: 'throwaway' }).count()).toBe(0);
     expect(await page.locator('table a', { hasText: 'movies' }).count()).toBe(1);
     await page.close();
-  }, 120_000);
+  }, 180_000);
 
   it('Try it: top-k with scores and entity names; a name that is markup stays text', async () => {
     const page = await open('/try');

@@ -8,7 +8,7 @@ import { startTestServer, call, type TestServer } from './helpers/server.js';
 import { importBytes, rejection } from './helpers/import.js';
 import { interactionsStream } from './helpers/ipc-writer.js';
 import { checkHealth, healthClient } from './helpers/health.js';
-import { getStatus, waitTerminal } from './helpers/jobs.js';
+import { getStatus, importBatch, randomRows, waitTerminal } from './helpers/jobs.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { ListBatchesResponse__Output } from '../src/gen/recommender/v1/ListBatchesResponse.js';
 import { DataDir } from '../src/data-dir.js';
@@ -18,10 +18,10 @@ import { DataDir } from '../src/data-dir.js';
  * container; elsewhere the suite is skipped, in CI it must run).
  */
 const MOUNT_SIZE = '4m';
-function mountTinyFs(): string | undefined {
+function mountTinyFs(size = MOUNT_SIZE): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'rec-full-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${MOUNT_SIZE}`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
     return dir;
   } catch {
     rmSync(dir, { recursive: true, force: true });
@@ -117,4 +117,39 @@ describe.skipIf(!probe)('disk full', () => {
     expect(await checkHealth(h)).toBe('SERVING');
     h.close();
   });
+});
+
+describe.skipIf(!probe)('disk full while staging for Spark', () => {
+  let dir: string;
+  let s: TestServer;
+  beforeAll(async () => {
+    dir = mountTinyFs('16m')!;
+    // The export fails before any driver starts: no Spark needed here.
+    s = await startTestServer({ dataDir: join(dir, 'data') });
+  }, 60_000);
+  afterAll(async () => {
+    await s?.stop();
+    execFileSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a spark job whose Parquet does not fit ends ERROR naming the Spark staging directory (RESOURCE_EXHAUSTED's message); the run's files are removed", async () => {
+    // ~100k distinct pairs: a Parquet export of ~1 MB, with only 256 KiB left.
+    await importBatch(s, 'INTERACTIONS', randomRows(5000, 20_000, 20), ['big']);
+    const staging = new DataDir(s.dataDir).sparkStagingDir;
+    const filler = fill(dir, 256 * 1024);
+    try {
+      const job = await call(s.client.Train.bind(s.client), { model_id: 'sp', data_tags: ['big'], hyperparameters: { backend: 'spark', factors: 8, iterations: 2 } }) as TrainingStatus__Output;
+      const end = await waitTerminal(s.client, job.job_id, 120_000);
+      expect(end.status).toBe('ERROR');
+      expect(end.error).toMatch(/^the Spark staging directory \S+ is full \(no space left on its device, ENOSPC\)/);
+      expect(end.error).toContain(staging);
+      expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    const h = healthClient(s.address);
+    expect(await checkHealth(h)).toBe('SERVING');
+    h.close();
+  }, 300_000);
 });

@@ -72,5 +72,5 @@ describe('engine backend selection', () => {
       expect(['tensorflow', 'webgpu', 'native-cpu']).toContain(r.a.backend);
       expect(r.first.at(-1)).toBe(`engine backend ${r.a.backend} on ${r.a.device}`);
     }
-  }, 30_000);
+  }, 180_000);
 });

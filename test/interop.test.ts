@@ -37,7 +37,7 @@ describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)
     expect(c.timestampMs[1]).toBe(1_700_000_000_001);
     expect(Number.isNaN(c.timestampMs[0])).toBe(true);
     expect(c.weight[4]).toBe(4);
-  }, 60_000);
+  }, 180_000);
 
   it("README's Python client: the protoc command, then examples/python/quickstart.py imports, trains, watches and recommends", async () => {
     const gen = mkdtempSync(join(tmpdir(), 'rec-pygen-'));
@@ -57,5 +57,5 @@ describe.skipIf(missing !== undefined)('Python client interop (grpcio + pyarrow)
     } finally {
       rmSync(gen, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -68,7 +68,7 @@ describe('callbacks', () => {
     let st!: TrainingStatus__Output;
     await waitFor(async () => { st = await getStatus(srv.client, { job_id: ok.job_id }); return st.callback?.state === 'delivered'; }, 10_000, 'delivered state');
     expect(st.callback).toMatchObject({ url: hookUrl, state: 'delivered', attempts: 1, last_http_status: 200, webhook_id: e1.headers['webhook-id'] });
-  }, 60_000);
+  }, 180_000);
 
   it('a finished job whose callback was never enqueued (process died in between) gets it at the next start', async () => {
     const job = await train({ model_id: 'cb-lost', callback_url: hookUrl, hyperparameters: { factors: 8, iterations: 2 } });
@@ -91,7 +91,7 @@ describe('callbacks', () => {
     // Jobs whose delivery exists are not sent again.
     await new Promise((r) => setTimeout(r, 300));
     expect(received.filter((r) => r.event.data.job_id !== job.job_id)).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
 
 /** A server process (the CLI's `serve`) that signs callbacks with SECRET and may call 127.0.0.1. */
@@ -132,7 +132,7 @@ describe('crash safety', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 
   it('a server killed during training: after restart the job is ERROR "interrupted", its callback is delivered, the previous model still serves', async () => {
     const dataDir = tempDataDir();
@@ -174,5 +174,5 @@ describe('crash safety', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 180_000);
 });

@@ -32,7 +32,7 @@ describe('CLI', () => {
     const missing = await cli(['status', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no model "nope"/);
-  }, 60_000);
+  }, 180_000);
 
   it('train --tune watches the search and prints the trials table; tuning flags need --tune; a bad range names its flag', async () => {
     const t = await cli(['train', '--model-id', 'cli-tuned', '--tags', 'cli', '--factors', '4', '--iterations', '2', '--tune', '--trials', '3',
@@ -50,5 +50,5 @@ describe('CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/tuning\.search\[0\]\.min/);
     expect(bad.stderr).toMatch(/--search/);
-  }, 120_000);
+  }, 180_000);
 });

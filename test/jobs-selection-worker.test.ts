@@ -25,7 +25,7 @@ const describe_ = (req: DescribeDatasetRequest) => call<DescribeDatasetRequest, 
 beforeAll(async () => {
   srv = await startTestServer();
   await importBatch(srv, 'INTERACTIONS', randomRows(USERS, ITEMS, PER_USER, 7), ['big']);
-}, 120_000);
+}, 180_000);
 afterAll(async () => { await srv?.dispose(); });
 
 describe('selection in a worker thread', () => {
@@ -60,7 +60,7 @@ describe('selection in a worker thread', () => {
     // Both selections ran on the same worker thread (started by the first one at most).
     expect(workers.started - startedBefore).toBeLessThanOrEqual(1);
     expect(workers.started).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 
   it('hands the selection over packed: ids and entity attributes as transferred buffers, not millions of cloned strings', async () => {
     const { interactions, entities } = srv.app.pipeline.batchesOf({ tags: ['big'], tagMatch: 'all', nowMs: Date.now(), filters: { unknownEntities: 'keep' } });
@@ -71,7 +71,7 @@ describe('selection in a worker thread', () => {
     const ids = unpackStrings(sel.sourceIds);
     expect(new Set(ids).size).toBe(USERS);
     expect(ids[0]).toBe('u0');
-  }, 60_000);
+  }, 180_000);
 
   it('a CancelTraining during the selection ends the job CANCELLED, its worker terminated', async () => {
     const workers = srv.app.pipeline.selection;
@@ -85,7 +85,7 @@ describe('selection in a worker thread', () => {
     // The cancelled selection's worker was terminated, not left to finish: the next selection starts a fresh one.
     expect(Number((await describe_({ data_tags: ['big'] })).interaction_count)).toBe(USERS * PER_USER);
     expect(workers.started).toBe(startedBefore + 1);
-  }, 60_000);
+  }, 180_000);
 
   it('an error inside the worker comes back (INTERNAL naming the cause for DescribeDataset, ERROR for a Train); bad input is still rejected up front with its field', async () => {
     try {
@@ -126,5 +126,5 @@ describe('selection in a worker thread', () => {
     const end2 = await waitTerminal(srv.client, job2.job_id, 10_000);
     expect(end2.status).toBe('ERROR');
     expect(end2.error).toContain(`batch ${missing} was deleted`);
-  }, 60_000);
+  }, 180_000);
 });

@@ -149,5 +149,5 @@ describe('Train uses exactly the selection', () => {
     // buy weighted 0 -> dropped by the weight rule, counted with the filters.
     expect(done.data).toMatchObject({ interactions: '4', dropped_by_age: '2', dropped_by_filter: '1', sources: '3', targets: '2', pairs: '3', entities: '6' });
     expect(done.batch_ids.sort()).toEqual([A, C, E].sort());
-  }, 30_000);
+  }, 180_000);
 });

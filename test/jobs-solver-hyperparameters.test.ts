@@ -45,7 +45,7 @@ describe('solver hyperparameters over gRPC', () => {
     expect((await waitTerminal(srv.client, st.job_id)).status).toBe('COMPLETED');
     // (solver auto: the one that ran is stored, CG at 8 factors)
     expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg' });
-  }, 60_000);
+  }, 180_000);
 
   it.each([
     [{ regularization_exponent: 3 }, 'hyperparameters.regularization_exponent'],

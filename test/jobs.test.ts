@@ -120,7 +120,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     const row = srv.app.db.prepare('SELECT job_id FROM models WHERE model_id = ?').get('rep') as { job_id: string };
     expect(row.job_id).toBe(third.job_id);
     expect(await recommendJob('rep')).toBe(third.job_id);
-  }, 60_000);
+  }, 180_000);
 
   it('a retried Train with the same request_id returns the same job; generated model ids; bad ids and hyperparameters', async () => {
     const a = await train({ request_id: 'req-1', hyperparameters: SMALL });
@@ -143,7 +143,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     await expectCode(getStatus(srv.client, { job_id: 'job-nope' }), grpcStatus.NOT_FOUND, 'job_id');
     await expectCode(getStatus(srv.client, {}), grpcStatus.INVALID_ARGUMENT);
     await expectCode(getModel('nope'), grpcStatus.NOT_FOUND, 'model_id');
-  }, 60_000);
+  }, 180_000);
 
   it('evaluation: a holdout model is trained too; metrics in the status and GetModel', async () => {
     const st = await train({ model_id: 'eval', hyperparameters: SMALL, evaluation: { holdout_fraction: 0.2, seed: 3, k: 5 } });
@@ -157,7 +157,7 @@ describe('Train / GetStatus / GetModel / ListModels', () => {
     const m = await getModel('eval');
     expect(m.evaluation?.k).toBe(5);
     expect(m.evaluation?.model?.ndcg_at_k).toBe(done.evaluation?.model?.ndcg_at_k);
-  }, 30_000);
+  }, 180_000);
 
   it('ListModels pages through every model that has a job', async () => {
     const all: string[] = [];
@@ -219,7 +219,7 @@ describe('queue, cancel and WatchStatus', () => {
     expect(grpcCode(bad.error)).toBe(grpcStatus.INVALID_ARGUMENT);
     const missing = await watchAll(srv.client, { job_id: 'job-missing' });
     expect(grpcCode(missing.error)).toBe(grpcStatus.NOT_FOUND);
-  }, 60_000);
+  }, 180_000);
 
   it('a watcher that goes away is removed from the hub', async () => {
     const running = await train({ model_id: 'w-gone', hyperparameters: LONG });
@@ -234,5 +234,5 @@ describe('queue, cancel and WatchStatus', () => {
     await cancel({ job_id: running.job_id });
     expect((await waitTerminal(srv.client, running.job_id, 10_000)).status).toBe('CANCELLED');
     expect(srv.app.jobs.hub.listenerCount()).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

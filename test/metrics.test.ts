@@ -168,7 +168,7 @@ describe('/metrics', () => {
     expect(v('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(s.some((x) => x.name === 'process_cpu_seconds_total')).toBe(true);
     expect(s.some((x) => x.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('the HTTP port with API keys', () => {

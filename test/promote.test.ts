@@ -102,7 +102,7 @@ describe('promote PROMOTE_IF_BETTER', () => {
     const v6 = await trained({ hyperparameters: BAD });
     expect([v6.version, v6.promoted, v6.promotion]).toEqual([6, true, '']);
     expect(eventOf(v6.job_id).data).toMatchObject({ version: 6, promoted: true, promotion: '' });
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a gate without an evaluation, an unknown metric and a negative tolerance, naming the field', async () => {
     const bad = async (req: Partial<TrainRequest>, field: string, message: RegExp) => {

@@ -94,7 +94,7 @@ beforeAll(async () => {
   app = await startApp(options, pino({ level: 'debug' }, sink));
   client = createClient({ address: `127.0.0.1:${app.port}` });
   await serveModel({ app, dataDir } as TestServer, M);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   client?.close();
   await app?.stop();
@@ -167,7 +167,7 @@ describe('RecommendAll backpressure over a real socket', () => {
     } finally {
       s.cancel();
     }
-  }, 30_000);
+  }, 180_000);
 
   it('cancelling a paused call ends the handler, and the server keeps answering promptly', async () => {
     const id = 'bp-cancel';
@@ -201,5 +201,5 @@ describe('RecommendAll backpressure over a real socket', () => {
       s2.on('end', () => resolve(c));
     });
     expect(all).toBe(SOURCES);
-  }, 30_000);
+  }, 180_000);
 });

@@ -41,7 +41,7 @@ describe.skipIf(sparkMissing !== undefined)('spark trainer on a standalone clust
       }),
     });
     await importBatch(srv, 'INTERACTIONS', randomRows(50, 30, 8, 3), ['main']);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await srv?.dispose();
     await cluster?.stop();

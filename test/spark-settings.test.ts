@@ -7,7 +7,7 @@ import type { TrainRequest__Output } from '../src/gen/recommender/v1/TrainReques
 import { compileTrainParams } from '../src/service/jobs/train-params.js';
 import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE, sparkAlsParams, validateSparkHyperparameters } from '../src/service/spark/hyperparameters.js';
 import { parseDriverLine } from '../src/service/spark/job-spec.js';
-import { compileSparkSettings, parseSparkConf } from '../src/service/spark/settings.js';
+import { compileSparkSettings, localStagingRoot, parseSparkConf } from '../src/service/spark/settings.js';
 import { jobSpec } from '../src/service/spark/spark-trainer.js';
 
 /** The Spark trainer's configuration, job spec and driver protocol, without Spark (spark-train.test.ts runs it). */
@@ -60,6 +60,17 @@ describe('spark settings', () => {
     });
     expect(r.conf['spark.local.dir']).toBeUndefined();
     expect(sparkAlsParams(o, remote).regParam).toBe(0.3);
+  });
+
+  it('the local staging root: the data directory\'s by default or with a URI; on a shared plain path, a subdirectory of this service', () => {
+    const dflt = '/data/spark-staging';
+    expect(localStagingRoot(compileSparkSettings({}, dflt), dflt, '/data')).toBe(dflt);
+    expect(localStagingRoot(compileSparkSettings({ staging: 's3a://bucket/recsys' }, dflt), dflt, '/data')).toBe(dflt);
+    const shared = localStagingRoot(compileSparkSettings({ staging: '/mnt/shared/spark/' }, dflt), dflt, '/data');
+    expect(shared).toMatch(/^\/mnt\/shared\/spark\/recommender-[0-9a-f]{12}$/);
+    // Stable for this service; another data directory (another service on the mount) gets its own.
+    expect(localStagingRoot(compileSparkSettings({ staging: '/mnt/shared/spark' }, dflt), dflt, '/data')).toBe(shared);
+    expect(localStagingRoot(compileSparkSettings({ staging: '/mnt/shared/spark' }, '/other/spark-staging'), '/other/spark-staging', '/other')).not.toBe(shared);
   });
 
   it("refuses what Spark's ALS cannot train", () => {

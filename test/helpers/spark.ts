@@ -1,13 +1,15 @@
 /**
  * What the Spark tests share: whether pyspark and Java are here (in CI they must be), Spark settings
  * that keep the JVM small and quiet, the processes of a driver's process group read from /proc (not
- * through the code under test), the driver group of a running job, and a real standalone cluster (a
- * master and one worker from the pip package's spark-class on 127.0.0.1).
+ * through the code under test), the driver group of a running job, a real standalone cluster (a
+ * master and one worker from the pip package's spark-class on 127.0.0.1), and a real Spark Connect
+ * server (the pip package's SparkConnectServer through its spark-submit, on 127.0.0.1).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { python, pythonLacks } from '../../scripts/python.mjs';
 import type { SparkSettings } from '../../src/service/spark/settings.js';
 
@@ -100,9 +102,12 @@ export function sparkSubmit(): string {
   return join(sparkHome(), 'bin', 'spark-submit');
 }
 
-/** Starts a JVM daemon of the pip package in a process group of its own; resolves when `ready` matches its log. */
-function daemon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): { child: ChildProcess; found: Promise<RegExpMatchArray> } {
-  const child = spawn(join(sparkHome(), 'bin', 'spark-class'), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/**
+ * Starts a JVM daemon of the pip package (bin/`launcher`) in a process group of its own; resolves when
+ * `ready` matches its log; `log()` is all of its output so far.
+ */
+function daemon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, launcher = 'spark-class'): { child: ChildProcess; found: Promise<RegExpMatchArray>; log(): string } {
+  const child = spawn(join(sparkHome(), 'bin', launcher), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   const found = new Promise<RegExpMatchArray>((resolve, reject) => {
     const on = (b: Buffer) => {
@@ -112,9 +117,9 @@ function daemon(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): { child:
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);
-    child.on('exit', (code) => reject(new Error(`spark-class ${args[0]} exited (${code}): ${log.slice(-2000)}`)));
+    child.on('exit', (code) => reject(new Error(`${launcher} ${args.join(' ').slice(0, 200)} exited (${code}): ${log.slice(-2000)}`)));
   });
-  return { child, found };
+  return { child, found, log: () => log };
 }
 
 async function stopDaemon(child: ChildProcess): Promise<void> {
@@ -151,6 +156,60 @@ export async function startStandaloneCluster(): Promise<StandaloneCluster> {
     if (worker) await stopDaemon(worker.child);
     await stopDaemon(master.child);
     rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export interface ConnectServer {
+  /** sc://127.0.0.1:PORT */
+  url: string;
+  /** The server's Spark application (every Connect session's work runs in it). */
+  applicationId: string;
+  /** The server's Spark jobs, read from its UI's REST API (not through the code under test). */
+  jobs(): Promise<{ total: number; running: number }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Spark Connect server (SparkConnectServer of the pip package, launched with its spark-submit) on
+ * local[2] at 127.0.0.1, on free ports, small and quiet as the other Spark JVMs of the tests; with a
+ * checkpoint directory (ALS checkpoints there) and its UI on a free port only for its REST API, which is
+ * how the tests see whether work still runs in it.
+ */
+export async function startConnectServer(): Promise<ConnectServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'spark-connect-'));
+  const env = { SPARK_LOCAL_IP: '127.0.0.1', SPARK_LOCAL_DIRS: join(dir, 'local') };
+  const conf = {
+    'spark.connect.grpc.binding.address': '127.0.0.1', 'spark.connect.grpc.binding.port': '0',
+    ...TEST_SPARK_CONF, 'spark.ui.enabled': 'true', 'spark.ui.port': '0', 'spark.checkpoint.dir': pathToFileURL(join(dir, 'checkpoints')).href,
+  };
+  const args = ['--class', 'org.apache.spark.sql.connect.service.SparkConnectServer', '--master', 'local[2]', '--name', 'recommender-engine test connect server',
+    ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`])];
+  const server = daemon(args, env, /Spark Connect server started at: (127\.0\.0\.1:\d+)/, 'spark-submit');
+  try {
+    const address = (await server.found)[1]!;
+    const ui = /Successfully started service 'SparkUI' on port (\d+)/.exec(server.log())?.[1];
+    if (!ui) throw new Error(`the Connect server did not report its UI port: ${server.log().slice(-2000)}`);
+    const rest = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`http://127.0.0.1:${ui}/api/v1/applications${path}`);
+      if (!res.ok) throw new Error(`Spark REST ${path}: HTTP ${res.status}`);
+      return (await res.json()) as T;
+    };
+    const [app] = await rest<Array<{ id: string }>>('');
+    return {
+      url: `sc://${address}`, applicationId: app!.id,
+      jobs: async () => {
+        const jobs = await rest<Array<{ status: string }>>(`/${app!.id}/jobs`);
+        return { total: jobs.length, running: jobs.filter((j) => j.status === 'RUNNING').length };
+      },
+      stop: async () => {
+        await stopDaemon(server.child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopDaemon(server.child);
+    rmSync(dir, { recursive: true, force: true });
     throw err;
   }
 }

@@ -3,18 +3,25 @@
  * one Spark run (spark-trainer.ts starts one per run and ends it after). It keeps the matrix it exported
  * to compute the objective of the factors it fetches.
  */
+import { diskFullError } from '../../data-dir.js';
 import type { CsrMatrix } from '../../engine/types.js';
 import { InternalError } from '../../errors.js';
 import { serveWorker, transfer } from '../../util/worker-rpc.js';
 import { readFactors, sparkObjective, writeInteractions, type WeightScaling } from './exchange.js';
+import { SPARK_STAGING } from './settings.js';
 import type { ExchangeProtocol } from './exchange-protocol.js';
 
 let exported: { matrix: CsrMatrix; scaling: WeightScaling } | undefined;
 
 serveWorker<ExchangeProtocol>({
-  export: ({ matrix, dir, scaling }) => {
+  export: ({ matrix, dir, stagingDir, scaling }) => {
     exported = { matrix, scaling };
-    return writeInteractions(matrix, dir, scaling);
+    try {
+      return writeInteractions(matrix, dir, scaling);
+    } catch (err) {
+      // Here, where the error still has its code (only the class and message cross to the parent).
+      throw diskFullError(err, stagingDir, SPARK_STAGING);
+    }
   },
   fetch: ({ userDir, itemDir, k, alpha, regularization }) => {
     if (!exported) throw new InternalError('spark exchange worker: fetch before export');

@@ -75,6 +75,7 @@ export interface SparkManifest {
 export type DriverEvent =
   | { event: 'session'; applicationId: string | null; master: string; sparkVersion: string; parallelism: number | null }
   | { event: 'iteration'; iteration: number; iterations: number; seconds: number }
+  | { event: 'warning'; message: string }
   | { event: 'done'; manifest: SparkManifest }
   | { event: 'error'; message: string; exception?: string };
 

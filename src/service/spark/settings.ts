@@ -5,14 +5,16 @@
  * them compiled. A setting left out takes its default.
  *
  * Staging: a plain path is a directory that the service and every Spark process can read and write (the
- * default, `<data-dir>/spark-staging`, suits local[N] and a cluster on a shared mount). A URI with a scheme
+ * default, `<data-dir>/spark-staging`, suits local[N] and a cluster on a shared mount, where this service
+ * keeps its runs in a subdirectory of its own: localStagingRoot). A URI with a scheme
  * (s3a://bucket/prefix, hdfs://namenode/path, gs://..., abfs://..., file:///...) is a Hadoop filesystem the
  * cluster reads: the service still writes and reads its half in `<data-dir>/spark-staging`, and the driver
  * copies the input there and the factors back.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { availableParallelism, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../../errors.js';
 
@@ -45,6 +47,9 @@ export const SPARK_MASTER_RE = /^(local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?|local-cl
 /** The project's virtual environment (scripts/install-python-deps.mjs), from src/ or dist/. */
 const PROJECT_PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url));
 
+/** What a disk-full error calls the local staging root (data-dir.ts diskFullError). */
+export const SPARK_STAGING = 'the Spark staging directory';
+
 /** Whether a staging location is a URI (copied by the driver) rather than a shared directory. */
 export function isStagingUri(staging: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(staging);
@@ -69,6 +74,18 @@ function int(name: string, v: number | undefined, dflt: number, min: number): nu
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`, { field: name });
   return v;
+}
+
+/**
+ * The service's own local half of the staging, one directory per run below it: `<data-dir>/spark-staging`
+ * by default or when staging is a URI; with a plain staging path (a mount shared with the cluster), a
+ * subdirectory of it named after this service (host name and data directory), so that the start-up clean-up
+ * of one service never removes another's runs on the same mount.
+ */
+export function localStagingRoot(settings: Pick<SparkSettings, 'staging'>, dataDirStaging: string, dataDir: string): string {
+  if (isStagingUri(settings.staging) || resolve(settings.staging) === resolve(dataDirStaging)) return dataDirStaging;
+  const id = createHash('sha256').update(`${hostname()}:${resolve(dataDir)}`).digest('hex').slice(0, 12);
+  return join(settings.staging, `recommender-${id}`);
 }
 
 /** Defaults and validation (errors name the option: sparkMaster, sparkStaging, ...). */

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainProgress } from '../../engine/types.js';
+import { diskFullError } from '../../data-dir.js';
 import { CancelledError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { transfer, WorkerClient } from '../../util/worker-rpc.js';
@@ -27,11 +28,11 @@ import { killLeftoverDriver, runDriver } from './driver-process.js';
 import type { ExchangeProtocol } from './exchange-protocol.js';
 import { sparkAlsParams } from './hyperparameters.js';
 import { SPEC_VERSION, type SparkJobSpec, type SparkManifest } from './job-spec.js';
-import { isStagingUri, type SparkSettings } from './settings.js';
+import { isStagingUri, SPARK_STAGING, type SparkSettings } from './settings.js';
 
 export interface SparkTrainerDeps {
   settings: SparkSettings;
-  /** The local half of the staging (DataDir.sparkStagingDir): one directory per run. */
+  /** The local half of the staging (settings.ts localStagingRoot): one directory per run. */
   localRoot: string;
   log: Logger;
 }
@@ -87,7 +88,11 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
     const runId = `run-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const log = deps.log.child({ sparkRun: runId, run: hooks.label });
     const local = join(localRoot, runId);
-    mkdirSync(join(local, 'input'), { recursive: true });
+    try {
+      mkdirSync(join(local, 'input'), { recursive: true });
+    } catch (err) {
+      throw diskFullError(err, localRoot, SPARK_STAGING);
+    }
     const progress = (p: Omit<TrainProgress, 'totalIterations' | 'elapsedMs'>) =>
       hooks.onProgress?.({ ...p, totalIterations: options.iterations, elapsedMs: performance.now() - started });
     const exchange = WorkerClient.start<ExchangeProtocol>(import.meta.url, 'exchange-worker', { label: 'spark exchange worker' });
@@ -98,7 +103,7 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
       const { logScaling, logEpsilon } = options;
       // A matrix handed over moves to the exchange worker as it is; otherwise a copy does (the caller keeps its own).
       const copy = o?.moveMatrix ? matrix : { rows: matrix.rows, cols: matrix.cols, indptr: matrix.indptr.slice(), indices: matrix.indices.slice(), data: matrix.data.slice() };
-      const exported = await exchange.call('export', { matrix: copy, dir: join(local, 'input'), scaling: { logScaling, logEpsilon } }, {
+      const exported = await exchange.call('export', { matrix: copy, dir: join(local, 'input'), stagingDir: localRoot, scaling: { logScaling, logEpsilon } }, {
         signal, transfer: transfer(null, [copy.indptr.buffer, copy.indices.buffer, copy.data.buffer]).transfer, abortGraceMs: 0,
       });
       const spec = jobSpec(settings, local, runId, options, `recommender-engine ${hooks.label ?? runId}`);
@@ -116,6 +121,8 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
             hooks.onPhase?.('training');
             fitStarted = performance.now();
             progress({ fraction: SETUP_FRACTION, iteration: 1, phase: 'setup' });
+          } else if (e.event === 'warning') {
+            log.warn({ spark: e.message }, 'spark driver warning');
           } else if (e.event === 'iteration') {
             const n = options.iterations, i = Math.min(e.iteration, n);
             const perIteration = (performance.now() - (fitStarted || started)) / i;
@@ -142,10 +149,16 @@ export function sparkTrainer(deps: SparkTrainerDeps): Trainer {
       return result;
     } catch (err) {
       if (signal?.aborted) throw new CancelledError('spark job cancelled', { cause: signal.reason });
+      // Our own writes there (spec, pid file; the export maps its own in the exchange worker).
+      err = diskFullError(err, localRoot, SPARK_STAGING);
       log.warn({ err: errorMessage(err) }, 'spark job failed');
       if (settings.keepFailedStaging) {
-        writeFileSync(join(local, FAILED_MARK), `${errorMessage(err)}\n`);
-        log.warn({ dir: local }, 'kept the staging files of the failed spark job');
+        try {
+          writeFileSync(join(local, FAILED_MARK), `${errorMessage(err)}\n`);
+          log.warn({ dir: local }, 'kept the staging files of the failed spark job');
+        } catch (markErr) {
+          log.warn({ dir: local, err: errorMessage(markErr) }, 'could not mark the kept staging files of the failed spark job');
+        }
       }
       throw err;
     } finally {
