@@ -11,10 +11,14 @@
  *   --phase train   GetStatus latency every 50 ms throughout a Train of N interactions with N distinct sources
  *                   (factors 8, 1 iteration), and the server's RSS: before the Train (baseline), peak (VmHWM), and
  *                   after the job (the lowest of the 20 s that follow, GetStatus probed through them too).
+ *   --phase restart worst health-check latency during the first Recommend after a restart on a large model: a
+ *                   synthetic model of N sources (--targets T, factors 8, 2 seen targets each) is written as a
+ *                   completed job's version, the server process started on it, the probe run for 3 s idle
+ *                   (baseline), then during the first Recommend (which loads the model) and a second one.
  *
  * `--server-bin PATH` runs another checkout's bin/recommender.mjs as the server (a before/after comparison).
  *
- * usage: flock /tmp/bench.lock npm run bench:hardening -- --phase upload|hostile|train [--rows 10000000] [--server-bin P]
+ * usage: flock /tmp/bench.lock npm run bench:hardening -- --phase upload|hostile|train|restart [--rows 10000000] [--targets 10000] [--server-bin P]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -31,10 +35,17 @@ import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingS
 import { syntheticIpcStream } from './synthetic-interactions.js';
 import { cpuSeconds, mib, startServer, vm } from './server-process.js';
 import { dictionaryStream } from '../test/helpers/ipc-writer.js';
+import { startApp } from '../src/app.js';
+import { compileServerOptions } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { JobRepo } from '../src/service/jobs/job-repo.js';
+import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
+import { modelFilesBytes } from '../src/data/model-file.js';
+import { syntheticModel } from './synthetic-model.js';
 
 const { values } = parseArgs({ options: {
   phase: { type: 'string', default: 'upload' }, rows: { type: 'string', default: '10000000' },
-  'server-bin': { type: 'string' }, keep: { type: 'boolean', default: false },
+  'server-bin': { type: 'string' }, keep: { type: 'boolean', default: false }, targets: { type: 'string', default: '10000' },
 } });
 const rows = Number(values.rows);
 const work = mkdtempSync(join(tmpdir(), 'rec-bench-hard-'));
@@ -181,9 +192,54 @@ async function trainPhase(): Promise<object> {
   });
 }
 
+/** Writes a synthetic model of `rows` sources into the data directory as the served version of model "big". */
+async function writeServedModel(): Promise<{ files: number; sourceId: string }> {
+  const dataDir = join(work, 'data');
+  const app = await startApp(compileServerOptions({ dataDir, port: 0, logLevel: 'warn', backend: 'wasm', workers: 1 }), createLogger('warn'));
+  const model = syntheticModel({ sources: rows, targets: Number(values.targets), factors: 8, seenPer: 2, modelId: 'big', jobId: 'big-job' });
+  const dir = await app.models.write(model);
+  const repo = new JobRepo(app.db);
+  const now = Date.now();
+  const job = { jobId: 'big-job', modelId: 'big', status: 'COMPLETED' as const, createMs: now, startMs: now, endMs: now, error: '', progress: 100, iteration: 1, totalIterations: 1, backend: 'synthetic', device: 'none', batchIds: [], callbackUrl: '', requestJson: '{}', lossCurve: [], sequence: 1 };
+  app.models.register('big', now, () => repo.insert(job));
+  app.models.commit(model.meta, now, () => repo.update(job));
+  await app.stop(1000);
+  return { files: await modelFilesBytes(dir), sourceId: model.sourceIds[rows - 1]! };
+}
+
+async function restartPhase(): Promise<object> {
+  const { files, sourceId } = await writeServedModel();
+  return withServer(async ({ pid, address }) => {
+    const client = createClient({ address });
+    const { check, close } = healthProbe(address);
+    await check();
+    let p = prober(20, check);
+    await sleep(3000);
+    const idle = stats(await p.stop());
+    const rss0 = vm(pid, 'VmRSS');
+    const recommend = () => new Promise<RecommendResponse__Output>((res, rej) => client.Recommend({ model_id: 'big', source_id: sourceId }, { deadline: Date.now() + 600_000 }, (e: Error | null, r?: RecommendResponse__Output) => (e ? rej(e) : res(r!))));
+    p = prober(20, check);
+    const t0 = performance.now();
+    const first = await recommend();
+    const firstSeconds = (performance.now() - t0) / 1000;
+    const during = stats(await p.stop());
+    const t1 = performance.now();
+    await recommend();
+    const secondMs = performance.now() - t1;
+    const result = {
+      phase: 'restart', sources: rows, targets: Number(values.targets), factors: 8, model_files_mib: mib(files),
+      first_recommend_seconds: firstSeconds.toFixed(2), first_strategy: first.results[0]?.strategy, second_recommend_ms: secondMs.toFixed(1),
+      health_idle_ms: idle, health_during_first_recommend_ms: during, server_rss_before_mib: mib(rss0), server_rss_after_mib: mib(vm(pid, 'VmRSS')), server_peak_rss_mib: mib(vm(pid, 'VmHWM')),
+    };
+    close();
+    client.close();
+    return result;
+  });
+}
+
 async function main(): Promise<void> {
   const load0 = loadavg()[0]!.toFixed(1);
-  const r = values.phase === 'train' ? await trainPhase() : values.phase === 'hostile' ? await hostilePhase() : await uploadPhase();
+  const r = values.phase === 'train' ? await trainPhase() : values.phase === 'hostile' ? await hostilePhase() : values.phase === 'restart' ? await restartPhase() : await uploadPhase();
   console.log(JSON.stringify({ ...r, server: values['server-bin'] ?? 'this checkout', load_before: load0, load_after: loadavg()[0]!.toFixed(1), at: new Date().toISOString() }, null, 2));
   if (!values.keep) rmSync(work, { recursive: true, force: true });
 }

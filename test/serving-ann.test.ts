@@ -16,7 +16,7 @@ import { DataDir } from '../src/data-dir.js';
 import { JobRepo } from '../src/service/jobs/job-repo.js';
 import type { ServedModel } from '../src/service/models/served-model.js';
 import { ANN_INDEX_FILE, ANN_META_FILE, type AnnMeta } from '../src/service/serving/ann-index.js';
-import { rankByScore } from '../src/service/serving/rank.js';
+import { annWantedFor, rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
 import { rejection } from './helpers/import.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
@@ -190,8 +190,10 @@ describe('ANN serving respects every filter and exclusion', () => {
 describe('model swap under load never mixes indexes', () => {
   it("each response is its version's ranking through its version's index, and both versions answer", async () => {
     // Version B ranks targets in the opposite order of A (negated target factors): B's index proposes A's
-    // worst targets, so a response mixing A's factors with B's index (or the other way) would miss nearly
-    // all of its version's exact top-10 and fail the recall check below.
+    // worst targets, so a response mixing A's factors with B's index (or the other way) is not the ranking
+    // of its version through its own index, which every response must equal exactly. HNSW search is
+    // deterministic for a given graph, so that check is strict without depending on how good one query's
+    // recall happens to be (the graph itself is built by 2 threads and differs from run to run).
     const s = await server({ servingThreads: 1, servingInlineWork: 0 });
     const A = plantedModel({ sources: 60, targets: 1500, factors: 8, seed: 7, modelId: 'swap', jobId: 'sA' });
     const B: TrainedModel = { ...A, meta: { ...A.meta, jobId: 'sB' }, targetFactors: A.targetFactors.map((v) => -v) };
@@ -200,11 +202,22 @@ describe('model swap under load never mixes indexes', () => {
       expect((await serveIndexed(s, M)).state).toBe('ready');
       versions.set(M.meta.jobId, await s.app.serving.get('swap'));
     }
-    const exact = (job: string, u: number) => {
+    const all = (v: ServedModel) => ({ mask: null, list: null, allowed: v.targetCount });
+    const ids = (v: ServedModel, t: { indices: Int32Array }) => Array.from(t.indices, (i) => v.targetId(i));
+    /** Version `job`'s answer for source u in this process: its exact top-10, its scores, its ranking through its own index and through the other version's. */
+    const expected = (job: string, u: number) => {
       const v = versions.get(job)!;
+      const other = versions.get(job === 'sA' ? 'sB' : 'sA')!;
       const x = v.model.sourceFactors.subarray(u * 8, (u + 1) * 8);
-      const t = rankByScore(v, x, 10, { mask: null, list: null, allowed: v.targetCount }, seenOf(v, u));
-      return { top: new Set(Array.from(t.indices, (i) => v.model.targetIds[i]!)), scores: v.scorer!.scores(x).slice() };
+      const seen = seenOf(v, u);
+      const exactTop = rankByScore(v, x, 10, all(v), seen);
+      const wanted = annWantedFor(v, 10, all(v), seen, false);
+      const own = rankByScore(v, x, 10, all(v), seen, wanted);
+      const mixed = v.scorer!.annTop(x, other.annIndex()!.candidates(x, wanted), 10, null, seen);
+      return {
+        top: new Set(ids(v, exactTop)), scores: v.scorer!.scores(x).slice(), own: ids(v, own), approximate: own.approximate === true,
+        mixed: mixed ? ids(v, mixed) : undefined,
+      };
     };
     const repo = new JobRepo(s.app.db);
     const jobs = { sA: repo.get('sA')!, sB: repo.get('sB')! };
@@ -218,31 +231,40 @@ describe('model swap under load never mixes indexes', () => {
       }
     })();
     const seenJobs = { sA: 0, sB: 0 } as Record<string, number>;
-    const loaded = new Set<ServedModel>();
-    for (let wave = 0; wave < 20; wave++) {
+    let responses = 0, hits = 0, mixedHits = 0, throughIndex = 0;
+    // At least 20 waves, then on until both versions have answered (generous bound for a loaded machine).
+    for (let wave = 0; wave < 200 && (wave < 20 || seenJobs.sA === 0 || seenJobs.sB === 0); wave++) {
       const us = Array.from({ length: 12 }, (_, j) => (wave * 12 + j) % 60);
-      const responses = await Promise.all(us.map((u) => recommend(s, { model_id: 'swap', source_id: `u${u}` })));
-      responses.forEach((res, j) => {
+      const answers = await Promise.all(us.map((u) => recommend(s, { model_id: 'swap', source_id: `u${u}` })));
+      answers.forEach((res, j) => {
         const what = `wave ${wave} request ${j} (${res.job_id})`;
         expect(['sA', 'sB']).toContain(res.job_id);
         seenJobs[res.job_id]!++;
-        const want = exact(res.job_id, us[j]!);
+        const want = expected(res.job_id, us[j]!);
         const got = ranked(res);
         expect(got.length, what).toBe(10);
         for (const { id, score } of got) expect(score, `${what}: ${id}`).toBe(want.scores[Number(id.slice(1))]);
-        expect(got.filter(({ id }) => want.top.has(id)).length, what).toBeGreaterThanOrEqual(6);
+        // Strict: exactly its version's ranking through its version's index (or its exact fallback).
+        expect(got.map(({ id }) => id), what).toEqual(want.own);
+        if (want.approximate) throughIndex++;
+        responses++;
+        hits += got.filter(({ id }) => want.top.has(id)).length;
+        mixedHits += want.mixed ? want.mixed.filter((id) => want.top.has(id)).length : 0;
       });
-      loaded.add(await s.app.serving.get('swap'));
     }
     stop = true;
     await swapper;
     expect(swaps).toBeGreaterThan(5);
     expect(seenJobs.sA).toBeGreaterThan(0);
     expect(seenJobs.sB).toBeGreaterThan(0);
-    // Every loaded version carries the index of its own version, and answered through it.
-    for (const v of loaded) expect(v.ann?.meta.jobId).toBe(v.jobId);
-    expect([...loaded].some((v) => v.annCounts.approximate > 0)).toBe(true);
-  });
+    expect(throughIndex).toBeGreaterThan(0); // answers did go through the indexes
+    // The premise of the check, on average (one query's recall varies with the graph): a version's own index
+    // finds most of its exact top-10; the other version's index almost none of it.
+    expect(hits / responses).toBeGreaterThan(0.5);
+    expect(mixedHits / responses).toBeLessThan(2);
+    // Every loaded version carries the index of its own version.
+    for (const v of versions.values()) expect(v.ann?.meta.jobId).toBe(v.jobId);
+  }, 240_000); // two index builds and 240+ requests: minutes on a loaded 2-core machine
 });
 
 describe('the index persists with the model version', () => {

@@ -25,6 +25,12 @@ function hashUtf8(bytes: Uint8Array, a: number, b: number): void {
   hashLo = fmix32(h2 ^ (b - a));
 }
 
+/** A 32-bit hash of bytes[a..b) (one half of the 64-bit hash above; packed-id-index.ts's slots). */
+export function hash32Utf8(bytes: Uint8Array, a: number, b: number): number {
+  hashUtf8(bytes, a, b);
+  return hashLo;
+}
+
 export class Hash64Set {
   private table: Int32Array;
   private mask: number;

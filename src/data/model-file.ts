@@ -10,11 +10,12 @@
  *
  * Arrow IPC *file* format, one record batch per file. `writeModel` builds the Arrow columns straight from
  * packed ids (packed-strings.ts; a TrainedModel is packed first), so writing 10M ids makes no JS strings;
- * the server writes from a worker thread (model-write-in-worker.ts). Serving may add `ann-ip.usearch` and
+ * the server writes from a worker thread (model-write-in-worker.ts). `readPackedModel` reads them back packed
+ * (serving loads models so, on a worker thread: service/models/model-load-in-worker.ts); `readModel` as strings. Serving may add `ann-ip.usearch` and
  * `ann-ip.json` beside them later (the ANN index of large catalogs: service/serving/ann-index.ts), each renamed
  * into place.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   Field, FixedSizeList, Float32, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
@@ -142,6 +143,47 @@ function utf8Column(t: Table, name: string): Array<string | null> {
   return column(t, name).toArray() as Array<string | null>;
 }
 
+/**
+ * A Utf8 column copied out of its record-batch chunks as fresh packed strings (no JS string made; the
+ * buffers are the column's own, so they can be transferred). Offsets are checked: monotone and inside
+ * the chunk's data, so a corrupt file fails here, naming the column, instead of serving garbage ids.
+ */
+function packedColumn(t: Table, name: string): PackedStrings {
+  const chunks = column(t, name).data;
+  const n = chunks.reduce((s, d) => s + d.length, 0);
+  let total = 0;
+  for (const d of chunks) {
+    const o = d.valueOffsets as Int32Array;
+    const a = o[d.offset]!, b = o[d.offset + d.length]!;
+    if (!(a >= 0 && b >= a && b <= (d.values as Uint8Array).length)) throw new Error(`model file: column ${name}: offsets ${a}..${b} outside its ${(d.values as Uint8Array).length} data bytes`);
+    total += b - a;
+  }
+  const offsets = new Int32Array(n + 1);
+  const bytes = new Uint8Array(total);
+  let valid: Uint8Array | undefined;
+  let row = 0, pos = 0;
+  for (const d of chunks) {
+    const o = d.valueOffsets as Int32Array;
+    const base = o[d.offset]!;
+    const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
+    for (let i = 0; i < d.length; i++) {
+      const v = o[d.offset + i + 1]!;
+      if (v < o[d.offset + i]!) throw new Error(`model file: column ${name}: offsets not monotone at row ${row + i}`);
+      offsets[row + i + 1] = pos + v - base;
+      const bit = d.offset + i;
+      if (bitmap && (bitmap[bit >> 3]! & (1 << (bit & 7))) === 0) {
+        valid ??= new Uint8Array((n + 7) >> 3).fill(0xff);
+        valid[(row + i) >> 3]! &= ~(1 << ((row + i) & 7));
+      }
+    }
+    const end = o[d.offset + d.length]!;
+    bytes.set((d.values as Uint8Array).subarray(base, end), pos);
+    pos += end - base;
+    row += d.length;
+  }
+  return valid ? { offsets, bytes, valid } : { offsets, bytes };
+}
+
 /** The values of a float32 or int32 column, copied out of its record-batch chunks into `out`. */
 function numericColumn<T extends Float32Array | Int32Array>(t: Table, name: string, out: T): T {
   let off = 0;
@@ -167,14 +209,25 @@ async function readModelTables(dir: string) {
   if (metaRaw.formatVersion !== MODEL_FORMAT_VERSION) throw new Error(`model file: unsupported format version ${metaRaw.formatVersion}`);
   const { formatVersion: _v, sourceCount: m, targetCount: n, ...meta } = metaRaw;
   const [srcBuf, tgtBuf, seenBuf] = await Promise.all([SOURCES, TARGETS, SEEN].map((f) => readFile(join(dir, f))));
-  const src = tableFromIPC(srcBuf!);
-  const tgt = tableFromIPC(tgtBuf!);
-  const seenT = tableFromIPC(seenBuf!);
+  const decode = (buf: Buffer, file: string): Table => {
+    try {
+      return tableFromIPC(buf);
+    } catch (err) {
+      throw new Error(`model file: ${file} is not a readable Arrow file: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const src = decode(srcBuf!, SOURCES);
+  const tgt = decode(tgtBuf!, TARGETS);
+  const seenT = decode(seenBuf!, SEEN);
   if (src.numRows !== m || tgt.numRows !== n) throw new Error(`model file: row counts ${src.numRows}/${tgt.numRows} != meta ${m}/${n}`);
   const nnz = seenT.numRows;
   const srcIdx = numericColumn(seenT, 'source_index', new Int32Array(nnz));
   const indptr = new Int32Array(m + 1);
-  for (let i = 0; i < nnz; i++) indptr[srcIdx[i]! + 1]!++;
+  for (let i = 0; i < nnz; i++) {
+    const r = srcIdx[i]!;
+    if (!(r >= 0 && r < m) || (i > 0 && r < srcIdx[i - 1]!)) throw new Error(`model file: ${SEEN}: source_index ${r} at row ${i} out of order or outside the ${m} sources`);
+    indptr[r + 1]!++;
+  }
   for (let r = 0; r < m; r++) indptr[r + 1]! += indptr[r]!;
   return { meta, m, n, src, tgt, seenT, indptr };
 }
@@ -189,6 +242,34 @@ export async function readModelFactors(dir: string): Promise<ModelFactors> {
   return {
     meta, sourceFactors: factorsColumn(src, m, k), targetFactors: factorsColumn(tgt, n, k),
     seen: { indptr, indices: numericColumn(seenT, 'target_index', new Int32Array(seenT.numRows)) },
+  };
+}
+
+/**
+ * Reads a model written by `writeModel` with its ids and entity attributes packed (no JS string per id:
+ * service/models/model-load-worker.ts reads served models this way, off the event loop). What serving
+ * indexes with is checked, so a corrupt file fails here naming the file and what is wrong: the seen
+ * entries' source rows in order and in range, their target indices in range.
+ */
+export async function readPackedModel(dir: string): Promise<PackedModel & { targetPopularity: Float32Array }> {
+  const { meta, m, n, src, tgt, seenT, indptr } = await readModelTables(dir);
+  const k = meta.factors;
+  const nnz = seenT.numRows;
+  const indices = numericColumn(seenT, 'target_index', new Int32Array(nnz));
+  for (let e = 0; e < nnz; e++) {
+    const i = indices[e]!;
+    if (!(i >= 0 && i < n)) throw new Error(`model file: ${SEEN}: target_index ${i} at row ${e} outside the ${n} targets`);
+  }
+  return {
+    meta,
+    sourceIds: packedColumn(src, 'id'),
+    targetIds: packedColumn(tgt, 'id'),
+    sourceFactors: factorsColumn(src, m, k),
+    targetFactors: factorsColumn(tgt, n, k),
+    seen: { indptr, indices, data: numericColumn(seenT, 'weight', new Float32Array(nnz)) },
+    targetPopularity: numericColumn(tgt, 'popularity', new Float32Array(n)),
+    sourceEntities: { type: packedColumn(src, 'type'), metadata: packedColumn(src, 'metadata') },
+    targetEntities: { type: packedColumn(tgt, 'type'), metadata: packedColumn(tgt, 'metadata') },
   };
 }
 
@@ -210,15 +291,8 @@ export async function readModel(dir: string): Promise<TrainedModel> {
   };
 }
 
-/** Approximate resident bytes of a loaded model (for the serving cache's budget). */
-export function modelBytes(model: TrainedModel): number {
-  let strings = 0;
-  for (const s of model.sourceIds) strings += 2 * s.length + 32;
-  for (const s of model.targetIds) strings += 2 * s.length + 32;
-  for (const e of [model.sourceEntities, model.targetEntities]) {
-    for (const t of e.type) strings += t ? 2 * t.length + 16 : 8;
-    for (const md of e.metadata) strings += md ? 2 * md.length + 16 : 8;
-  }
-  return strings + model.sourceFactors.byteLength + model.targetFactors.byteLength + model.seen.indptr.byteLength
-    + model.seen.indices.byteLength + model.seen.data.byteLength + model.targetPopularity.byteLength;
+/** Bytes of a model directory's data files (what reading it decodes). */
+export async function modelFilesBytes(dir: string): Promise<number> {
+  const sizes = await Promise.all([SOURCES, TARGETS, SEEN].map(async (f) => (await stat(join(dir, f))).size));
+  return sizes.reduce((a, b) => a + b, 0);
 }

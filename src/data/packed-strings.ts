@@ -57,3 +57,21 @@ export function unpackStrings(p: PackedStrings): (string | null)[] {
 export function packedBuffers(...ps: PackedStrings[]): ArrayBufferLike[] {
   return ps.flatMap((p) => [p.offsets.buffer, p.bytes.buffer, ...(p.valid ? [p.valid.buffer] : [])]);
 }
+
+/** Reads single values of some packed strings in place (one UTF-8 decode per value read, nothing else kept). */
+export class PackedStringsReader {
+  private readonly buf: Buffer;
+  constructor(readonly p: PackedStrings) {
+    this.buf = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+  }
+
+  get length(): number { return packedLength(this.p); }
+
+  /** Value i (null when null; undefined beyond the end). */
+  at(i: number): string | null | undefined {
+    const { offsets, valid } = this.p;
+    if (!(i >= 0 && i + 1 < offsets.length)) return undefined;
+    if (valid && (valid[i >> 3]! & (1 << (i & 7))) === 0) return null;
+    return this.buf.toString('utf8', offsets[i]!, offsets[i + 1]!);
+  }
+}

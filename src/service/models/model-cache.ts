@@ -1,6 +1,10 @@
 /**
  * Models served from memory: loaded lazily from the store on first use, kept while they fit the
- * budget (LRU by bytes), replaced when the registry's served pointer names a newer job.
+ * budget (LRU by bytes), replaced when the registry's served pointer names a newer job. A load reads and
+ * prepares the version on a loader worker thread (model-load-in-worker.ts: files decoded, ids packed and
+ * hash-indexed there), so the first request after a swap or a restart does not stall the event loop; the
+ * loop only wraps the transferred arrays (ServedModel). A failed load (unreadable or corrupt files) is
+ * InternalError naming the model, the job and the file, and is not kept: the next request tries again.
  *
  * Atomic swap: `get` resolves the served job on every call and returns one immutable ServedModel; the
  * caller uses only that reference for the whole request. A new job (after ModelRegistry.commit) is
@@ -14,12 +18,13 @@
  * indexes. `prepare` (the swap listener calls it) has a newly served version's index built right away,
  * without loading the model: it is loaded by its first request, as any model.
  */
-import { modelBytes, readModel } from '../../data/model-file.js';
 import { CancelledError, FailedPreconditionError, InternalError, NotFoundError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { annPaths, annUnavailable, readAnnMeta, type AnnMeta } from '../serving/ann-index.js';
 import type { AnnBuilder, AnnBuildState } from '../serving/ann-builder.js';
+import { loadServingData } from './model-load-in-worker.js';
 import { ServedModel, type ScoringOptions } from './served-model.js';
+import type { ServingData } from './serving-data.js';
 import type { TrainedModel } from '../../data/trained-model.js';
 import type { ServiceMetrics } from '../metrics.js';
 
@@ -47,8 +52,10 @@ export interface ModelCacheOptions {
   log?: Logger;
   /** How loaded models are scored (worker slots = the ScoringPool's size; kernel and prefilter switches). */
   scoring?: ScoringOptions;
-  /** Loader (default: readModel). */
-  load?: (dir: string) => Promise<TrainedModel>;
+  /** Loader (default: loadServingData, model-load-in-worker.ts: on a loader worker thread; a TrainedModel is prepared on the event loop). */
+  load?: (dir: string) => Promise<ServingData | TrainedModel>;
+  /** Models with less than this in data files load on the event loop (default INLINE_LOAD_BYTES, 4 MiB; 0 = always on the worker). */
+  inlineLoadBytes?: number;
   /** ANN indexes for large catalogs (none when absent). */
   ann?: AnnOptions;
   /** Hits and misses are counted here (service/metrics.ts). */
@@ -61,10 +68,10 @@ export class ModelCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<ServedModel>>();
   private totalBytes = 0;
-  private readonly load: (dir: string) => Promise<TrainedModel>;
+  private readonly load: (dir: string) => Promise<ServingData | TrainedModel>;
 
   constructor(private readonly o: ModelCacheOptions) {
-    this.load = o.load ?? readModel;
+    this.load = o.load ?? ((dir) => loadServingData(dir, { inlineBelowBytes: o.inlineLoadBytes }));
   }
 
   /** The model currently served for `modelId`. NotFoundError / FailedPreconditionError when there is none. */
@@ -147,16 +154,15 @@ export class ModelCache {
 
   private async loadEntry(modelId: string, jobId: string, dir: string): Promise<ServedModel> {
     const t0 = performance.now();
-    let model: TrainedModel;
+    let served: ServedModel;
     try {
-      model = await this.load(dir);
+      served = new ServedModel(await this.load(dir), undefined, this.o.scoring);
     } catch (err) {
       throw new InternalError(`model "${modelId}" (job ${jobId}) could not be loaded: ${(err as Error).message}`, { cause: err });
     }
     const ann = this.o.ann;
-    const wantsAnn = ann !== undefined && ann.thresholdTargets > 0 && model.targetIds.length >= ann.thresholdTargets && !annUnavailable();
-    const stored = wantsAnn ? await readAnnMeta(dir, { jobId, targets: model.targetIds.length, factors: model.meta.factors }) : undefined;
-    const served = new ServedModel(model, modelBytes(model), this.o.scoring);
+    const wantsAnn = ann !== undefined && ann.thresholdTargets > 0 && served.targetCount >= ann.thresholdTargets && !annUnavailable();
+    const stored = wantsAnn ? await readAnnMeta(dir, { jobId, targets: served.targetCount, factors: served.k }) : undefined;
     if (stored) served.attachAnn(stored, annPaths(dir).index);
     else if (wantsAnn) {
       void this.buildAnn(modelId, jobId, dir).then((meta) => {

@@ -1,6 +1,9 @@
 /**
- * A loaded model plus what serving derives from it once: id -> index maps, the popularity order,
- * and lazily Y^T Y (fold-in) and target norms (cosine). Immutable once built: a request holds one
+ * A loaded model plus what serving derives from it once: id -> index lookups (hash indexes over the packed
+ * ids, data/packed-id-index.ts), the popularity order, and lazily Y^T Y (fold-in) and target norms
+ * (cosine). It wraps a ServingData (serving-data.ts), prepared off the event loop by the model loader
+ * (model-load-in-worker.ts): nothing per id is built here, so wrapping a 10M-source model costs the event
+ * loop the scorer's copy of the target factors only. Immutable once built: a request holds one
  * reference for its whole duration, so a swap never mixes factors of two models. The one later
  * addition is the model's ANN index (serving/ann-index.ts), attached once when it is found or built:
  * it belongs to this object, so a request never searches another version's index.
@@ -8,7 +11,11 @@
 import { gram } from '../../engine/reference.js';
 import { AnnIndex, type AnnMeta } from '../serving/ann-index.js';
 import { WasmScorer } from '../serving/wasm-scorer.js';
+import { packModel } from '../../data/model-file.js';
+import { PackedIdIndex } from '../../data/packed-id-index.js';
+import { PackedStringsReader } from '../../data/packed-strings.js';
 import type { TrainedModel } from '../../data/trained-model.js';
+import { prepareServingData, servingDataBytes, type ServingData } from './serving-data.js';
 
 /** How models are scored (the server options servingThreads, wasmScoring, servingPrefilter). */
 export interface ScoringOptions {
@@ -21,8 +28,13 @@ export interface ScoringOptions {
 }
 
 export class ServedModel {
-  readonly sourceIndex: Map<string, number>;
-  readonly targetIndex: Map<string, number>;
+  /** id -> source row (`get`), row -> id (`id`). */
+  readonly sourceIndex: PackedIdIndex;
+  readonly targetIndex: PackedIdIndex;
+  /** Entity attributes of the training snapshot, read per row. */
+  readonly sourceTypes: PackedStringsReader;
+  readonly targetTypes: PackedStringsReader;
+  readonly targetMetadata: PackedStringsReader;
   /** Target indices by training popularity, descending; ties -> lower index first. */
   readonly popularityOrder: Int32Array;
   readonly k: number;
@@ -40,27 +52,37 @@ export class ServedModel {
 
   /** SIMD scoring kernel over the target factors (undefined: plain JS kernel). */
   readonly scorer?: WasmScorer;
-  readonly model: TrainedModel;
+  readonly model: ServingData;
 
-  constructor(model: TrainedModel, bytes: number, scoring: ScoringOptions = {}) {
+  /**
+   * Wraps `data` (its arrays are taken over; the seen rows must be sorted, as prepareServingData leaves
+   * them). A TrainedModel is prepared on this thread first (small models, tests); `bytes` defaults to
+   * the data's resident size.
+   */
+  constructor(data: ServingData | TrainedModel, bytes?: number, scoring: ScoringOptions = {}) {
+    const model = isServingData(data) ? data : prepareServingData({ ...packModel(data), targetPopularity: data.targetPopularity });
     this.k = model.meta.factors;
+    this.sourceIndex = new PackedIdIndex(model.sourceIds);
+    this.targetIndex = new PackedIdIndex(model.targetIds);
+    const n = this.targetIndex.size;
     this.scorer = scoring.wasm === false ? undefined
-      : WasmScorer.create(model.targetFactors, model.targetIds.length, this.k, { slots: scoring.slots, quantize: scoring.prefilter });
+      : WasmScorer.create(model.targetFactors, n, this.k, { slots: scoring.slots, quantize: scoring.prefilter });
     // The scorer holds the target factors; serve from its copy so they are stored once.
     this.model = this.scorer ? { ...model, targetFactors: this.scorer.targetFactors } : model;
-    this.bytes = bytes;
-    this.sourceIndex = new Map(model.sourceIds.map((id, i) => [id, i]));
-    this.targetIndex = new Map(model.targetIds.map((id, i) => [id, i]));
-    const pop = model.targetPopularity;
-    this.popularityOrder = Int32Array.from({ length: model.targetIds.length }, (_, i) => i)
-      .sort((a, b) => pop[b]! - pop[a]! || a - b);
-    sortSeenRows(model.seen);
+    this.bytes = bytes ?? servingDataBytes(model);
+    this.sourceTypes = new PackedStringsReader(model.sourceEntities.type);
+    this.targetTypes = new PackedStringsReader(model.targetEntities.type);
+    this.targetMetadata = new PackedStringsReader(model.targetEntities.metadata);
+    this.popularityOrder = model.popularityOrder;
   }
 
   get modelId(): string { return this.model.meta.modelId; }
   get jobId(): string { return this.model.meta.jobId; }
-  get sourceCount(): number { return this.model.sourceIds.length; }
-  get targetCount(): number { return this.model.targetIds.length; }
+  get sourceCount(): number { return this.sourceIndex.size; }
+  get targetCount(): number { return this.targetIndex.size; }
+  /** The user's id of source row u / target row i. */
+  sourceId(u: number): string { return this.sourceIndex.id(u); }
+  targetId(i: number): string { return this.targetIndex.id(i); }
 
   /** The attached ANN index (its file and meta), undefined while there is none. */
   get ann(): { readonly meta: AnnMeta; readonly path: string } | undefined { return this.annFile; }
@@ -111,18 +133,4 @@ export class ServedModel {
   }
 }
 
-/** Serving walks seen rows in target order; make sure each row is sorted (a no-op for CSR built by the data layer). */
-function sortSeenRows(seen: TrainedModel['seen']): void {
-  const { indptr, indices, data } = seen;
-  for (let r = 0; r + 1 < indptr.length; r++) {
-    const a = indptr[r]!, b = indptr[r + 1]!;
-    let sorted = true;
-    for (let e = a + 1; e < b; e++) if (indices[e - 1]! > indices[e]!) { sorted = false; break; }
-    if (sorted) continue;
-    const order = Array.from({ length: b - a }, (_, j) => a + j).sort((x, y) => indices[x]! - indices[y]!);
-    const idx = order.map((e) => indices[e]!);
-    const val = order.map((e) => data[e]!);
-    indices.set(idx, a);
-    data.set(val, a);
-  }
-}
+const isServingData = (d: ServingData | TrainedModel): d is ServingData => 'popularityOrder' in d;

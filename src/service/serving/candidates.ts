@@ -62,10 +62,10 @@ function entityMask(served: ServedModel, sel: TargetSelection): { mask: Uint8Arr
     served.maskCache.set(sel.key, cached);
     return cached;
   }
-  const { type, metadata } = served.model.targetEntities;
+  const { targetTypes: type, targetMetadata: metadata } = served;
   const mask = new Uint8Array(served.targetCount);
   let allowed = 0;
-  for (let i = 0; i < mask.length; i++) if (entityPasses(sel.entity, type[i] ?? null, metadata[i] ?? null)) { mask[i] = 1; allowed++; }
+  for (let i = 0; i < mask.length; i++) if (entityPasses(sel.entity, type.at(i) ?? null, metadata.at(i) ?? null)) { mask[i] = 1; allowed++; }
   const entry = { mask, allowed };
   served.maskCache.set(sel.key, entry);
   if (served.maskCache.size > MASK_CACHE_SIZE) served.maskCache.delete(served.maskCache.keys().next().value!);

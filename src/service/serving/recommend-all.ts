@@ -36,7 +36,7 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
   const Y = served.model.targetFactors;
   const n = served.targetCount;
   const m = served.sourceCount;
-  const types = served.model.sourceEntities.type;
+  const types = served.sourceTypes;
   const block = Math.max(256, Math.floor(65536 / k));
   // per-source heaps of the blocked JS path (the SIMD path ranks each source in one call)
   const heaps = served.scorer ? [] : Array.from({ length: chunkSize }, () => new TopKHeap(count));
@@ -46,7 +46,7 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
   let u = 0;
   while (u < m) {
     const chunk: number[] = [];
-    for (; u < m && chunk.length < chunkSize; u++) if (!req.source_type || types[u] === req.source_type) chunk.push(u);
+    for (; u < m && chunk.length < chunkSize; u++) if (!req.source_type || types.at(u) === req.source_type) chunk.push(u);
     if (chunk.length === 0) break;
     seenPos.fill(0);
     const tops: TopK[] = [];
@@ -89,7 +89,7 @@ export async function* recommendAll(models: ModelSource, req: RecommendAllReques
       }
     }
     const results = chunk.map((src, s) => ({
-      source_id: served.model.sourceIds[src]!, recommendations: toRecommendations(served, served.scorer ? tops[s]! : heaps[s]!.drain()), strategy: 'model',
+      source_id: served.sourceId(src), recommendations: toRecommendations(served, served.scorer ? tops[s]! : heaps[s]!.drain()), strategy: 'model',
     }));
     if (signal.aborted) throw new CancelledError('RecommendAll cancelled by the client');
     yield { results };

@@ -18,8 +18,7 @@ export interface ModelSource {
 
 /** Ranked results with the user's ids (never indices); rank is 1-based. */
 export function toRecommendations(served: ServedModel, top: TopK): Recommendation[] {
-  const ids = served.model.targetIds;
-  return Array.from(top.indices, (i, j) => ({ target_id: ids[i]!, score: top.scores[j]!, rank: j + 1 }));
+  return Array.from(top.indices, (i, j) => ({ target_id: served.targetId(i), score: top.scores[j]!, rank: j + 1 }));
 }
 
 /** The training targets of source u (sorted target indices). */

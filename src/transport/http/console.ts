@@ -367,7 +367,7 @@ ${postForm(url`/models/${modelId}/delete`, this.csrf, `Yes, delete ${modelId}`, 
     if (modelId) {
       try {
         const served = await this.d.serving.get(modelId);
-        examples = served.model.sourceIds.slice(0, 20);
+        examples = Array.from({ length: Math.min(20, served.sourceCount) }, (_, u) => served.sourceId(u));
         if (sourceId) {
           const req: RecommendRequest__Output = {
             model_id: modelId, source_id: sourceId, source_ids: [], max_recommendations: k, target_type: '', include_target_ids: [],
