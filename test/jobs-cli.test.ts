@@ -33,4 +33,22 @@ describe('CLI', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no model "nope"/);
   }, 180_000);
+
+  it('train --tune watches the search and prints the trials table; tuning flags need --tune; a bad range names its flag', async () => {
+    const t = await cli(['train', '--model-id', 'cli-tuned', '--tags', 'cli', '--factors', '4', '--iterations', '2', '--tune', '--trials', '3',
+      '--time-budget', '120', '--metric', 'recall', '--tune-k', '5', '--search', 'alpha=0.5,2', '--search', 'regularization=1:100:log']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/tuning trial \d\/3/);
+    expect(t.stdout).toMatch(/model cli-tuned {2}job job-\S+ {2}COMPLETED/);
+    expect(t.stdout).toMatch(/tuning: 3 trials in [\d.]+ s, validation 0\.1 of each source; trial \d chosen and retrained on the whole selection/);
+    expect(t.stdout).toMatch(/trial\s+state\s+its\s+recall@5\s+seconds\s+regularization\s+alpha/);
+    expect(t.stdout.split('\n').filter((l) => /^\s*\*?\d+\s+(completed|stopped|cancelled|error)\s/.test(l)).length).toBe(3);
+    const stray = await cli(['train', '--trials', '3']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/--trials needs --tune/);
+    const bad = await cli(['train', '--tags', 'cli', '--tune', '--search', 'alpha=5:1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/tuning\.search\[0\]\.min/);
+    expect(bad.stderr).toMatch(/--search/);
+  }, 180_000);
 });

@@ -34,6 +34,11 @@ export interface ModelMeta {
   evaluation?: unknown;
   /** Data counts of the selection. */
   data: SelectionCounts;
+  /**
+   * The hyperparameter search, when the job tuned (service/tuning/search.ts TuningSummary: the trials
+   * table, each trial's compiled options, and the chosen ones = `hyperparameters` less typeWeights).
+   */
+  tuning?: unknown;
 }
 
 export interface EntitySnapshot {

@@ -19,6 +19,10 @@ export function formatStatus(s: TrainingStatus__Output): string {
     lines.push(`data: ${d.interactions} interactions, ${d.pairs} pairs, ${d.sources} sources, ${d.targets} targets, ${d.entities} entities; dropped ${d.dropped_by_age} by age, ${d.dropped_by_filter} by filters`);
   }
   if (s.batch_ids.length) lines.push(`batches: ${s.batch_ids.join(', ')}`);
+  if (s.tuning) {
+    const t = s.tuning;
+    lines.push(`tuning: trial ${t.trial} of ${t.trials}${t.best_metric !== undefined && t.best_metric !== null ? `, best ${t.metric} ${t.best_metric.toFixed(4)}` : ''}`);
+  }
   if (s.callback) lines.push(`callback ${s.callback.url}: ${s.callback.state} (${s.callback.attempts} attempts${s.callback.last_http_status ? `, last HTTP ${s.callback.last_http_status}` : ''})`);
   if (s.evaluation?.model) {
     const e = s.evaluation;

@@ -36,6 +36,8 @@ export interface JobRecord {
   lossCurve: number[];
   /** What a running job is doing (TrainingStatus.phase; training-pipeline.ts sets it, not stored in the catalog). */
   phase?: string;
+  /** The search's progress (TrainingStatus.tuning) while it runs and after it, when the job tunes. */
+  tuning?: TuningProgressRecord;
   /** Increases on every change. */
   sequence: number;
   /** The model version the job produced (0 until COMPLETED). */
@@ -44,6 +46,14 @@ export interface JobRecord {
   promoted?: boolean;
   /** The promote gate's reason (why it did or did not serve), '' without a gate. */
   promotion?: string;
+}
+
+/** Proto TuningProgress. */
+export interface TuningProgressRecord {
+  trial: number;
+  trials: number;
+  metric: string;
+  bestMetric?: number;
 }
 
 export function isTerminal(s: JobState): boolean {

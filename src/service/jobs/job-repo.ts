@@ -7,6 +7,7 @@ interface JobRow {
   end_ms: number | null; error: string; progress: number; iteration: number; total_iterations: number; loss: number | null;
   backend: string; device: string; data_json: string | null; batch_ids_json: string; callback_url: string; request_json: string;
   evaluation_json: string | null; loss_curve_json: string; sequence: number; version: number; promoted: number; promotion: string;
+  tuning_json: string | null;
 }
 
 function toRecord(r: JobRow): JobRecord {
@@ -18,6 +19,7 @@ function toRecord(r: JobRow): JobRecord {
     callbackUrl: r.callback_url, requestJson: r.request_json, evaluation: r.evaluation_json ? JSON.parse(r.evaluation_json) : undefined,
     lossCurve: JSON.parse(r.loss_curve_json) as number[], sequence: r.sequence,
     version: r.version || undefined, promoted: r.promoted === 1, promotion: r.promotion,
+    ...(r.tuning_json ? { tuning: JSON.parse(r.tuning_json) as JobRecord['tuning'] } : {}),
   };
 }
 
@@ -30,6 +32,7 @@ function toParams(j: JobRecord): Record<string, unknown> {
     request_json: j.requestJson, evaluation_json: j.evaluation === undefined ? null : JSON.stringify(j.evaluation),
     loss_curve_json: JSON.stringify(j.lossCurve), sequence: j.sequence,
     version: j.version ?? 0, promoted: j.promoted ? 1 : 0, promotion: j.promotion ?? '',
+    tuning_json: j.tuning ? JSON.stringify(j.tuning) : null,
   };
 }
 
@@ -38,7 +41,7 @@ export class JobRepo {
   private readonly active; private readonly recentRows; private readonly countRows;
 
   constructor(private readonly db: Db) {
-    const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence, version, promoted, promotion';
+    const cols = 'job_id, model_id, request_id, status, create_ms, start_ms, end_ms, error, progress, iteration, total_iterations, loss, backend, device, data_json, batch_ids_json, callback_url, request_json, evaluation_json, loss_curve_json, sequence, version, promoted, promotion, tuning_json';
     this.ins = db.prepare(`INSERT INTO jobs (${cols}) VALUES (${cols.split(', ').map((c) => '@' + c).join(', ')})`);
     this.upd = db.prepare(`UPDATE jobs SET ${cols.split(', ').filter((c) => c !== 'job_id').map((c) => `${c} = @${c}`).join(', ')} WHERE job_id = @job_id`);
     this.byId = db.prepare('SELECT * FROM jobs WHERE job_id = ?');

@@ -35,7 +35,7 @@ import { isTerminal, type JobRecord } from './job-record.js';
 import { JobRepo } from './job-repo.js';
 import { StatusHub } from './status-hub.js';
 import { compileTrainParams, storedTrainParams, storeTrainRequest } from './train-params.js';
-import { fitsOf, type TrainingPipeline } from './training-pipeline.js';
+import { jobWorkOf, totalIterationsOf, type TrainingPipeline } from './training-pipeline.js';
 
 export const INTERRUPTED = 'interrupted: the server stopped while this job was running';
 
@@ -144,7 +144,7 @@ export class JobScheduler {
     }
     const job: JobRecord = {
       jobId: newJobId(), modelId: params.modelId, requestId: request.request_id || undefined, status: 'QUEUED', createMs: nowMs,
-      error: '', progress: 0, iteration: 0, totalIterations: params.als.iterations * fitsOf(params),
+      error: '', progress: 0, iteration: 0, totalIterations: totalIterationsOf(jobWorkOf(params)),
       backend: '', device: '', batchIds: [], callbackUrl: request.callback_url ?? '', requestJson: storeTrainRequest(request, params.modelId, nowMs),
       lossCurve: [], sequence: 1,
     };

@@ -18,6 +18,7 @@ import { compilePromoteParams, type PromoteParams } from '../models/promotion.js
 import type { TagMatchMode } from '../store/batch-record.js';
 import { SPARK_DEFAULT_REGULARIZATION, SPARK_OBJECTIVE, validateSparkHyperparameters } from '../spark/hyperparameters.js';
 import { tagMatchOf, validateTags } from '../store/tags.js';
+import { compileTuning, type TuningParams } from '../tuning/tuning-params.js';
 
 /** A Train (or DescribeDataset) request's data selection, validated. */
 export interface DataSelectionParams {
@@ -43,6 +44,8 @@ export interface TrainParams extends DataSelectionParams {
   evaluation?: { holdoutFraction: number; seed: number; k: number };
   /** The promote gate (undefined = PROMOTE_ALWAYS). */
   promote?: PromoteParams;
+  /** The hyperparameter search before training (TrainRequest.tuning; undefined = none). */
+  tuning?: TuningParams;
 }
 
 export const MODEL_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -111,7 +114,8 @@ export function compileTrainParams(req: TrainRequest__Output, server: CompiledSe
     evaluation = { holdoutFraction: f, seed: ev.seed ?? 42, k };
   }
   const promote = compilePromoteParams(req, evaluation !== undefined);
-  return { ...sel, modelId, requested, als, typeWeights, evaluation, promote };
+  const tuning = compileTuning(req.tuning, requested, als.backend);
+  return { ...sel, modelId, requested, als, typeWeights, evaluation, promote, ...(tuning ? { tuning } : {}) };
 }
 
 /** A Train request as its job stores it (JobRecord.requestJson): compiled again when the job runs. */

@@ -4,6 +4,7 @@
  *   select   the stored batches the request selects -> the training matrix and its statistics (a selection worker thread)
  *   defaults the hyperparameters the call left unset, chosen from those statistics (engine/defaults.ts), logged and
  *            kept for the model's metadata (ModelMeta.chosen)
+ *   tune     when asked: the hyperparameter search (service/tuning), which replaces `params.als` with the chosen settings
  *   train    the ALS fit on all of it (a training worker thread, through `trainer`)
  *   evaluate when asked: a second fit on a holdout split, ranked against the held-out part (split and ranking on a worker)
  *   write    the model directory (temp dir + rename, ModelRegistry.write, on a worker thread: the selection's and
@@ -11,9 +12,10 @@
  *   swap     ONE transaction: the model's new version, the job's COMPLETED row and, unless the promote gate
  *            refuses it, the model's served pointer (ModelRegistry.commit)
  *
- * A step reads what earlier steps left on the run and adds its own part; new phases (a tuning search
- * before `train`, another trainer) are steps inserted in the list or another `Trainer`. Progress spans
- * the job's `fits` training runs (`trainHooks(fit)`). The signal is checked before every step; a failure
+ * A step reads what earlier steps left on the run and adds its own part; new phases are steps inserted in
+ * the list or another `Trainer`. Progress 0-100 spans the job's whole work (`TrainingRun.work`): the
+ * search's iterations, then the `fits` training runs (`trainHooks(fit)`); it never goes back (a search
+ * that ends early makes it jump ahead). The signal is checked before every step; a failure
  * or an abort anywhere rejects, after removing a model directory written but not swapped in, so the
  * previous model stays the one served.
  */
@@ -21,6 +23,7 @@ import type { BatchRepo } from '../store/batch-repo.js';
 import { SelectionWorkers } from '../../data/select-in-worker.js';
 import type { PackedSelection, StoredBatchRef } from '../../data/selection.js';
 import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
+import type { FactorPair } from '../../engine/als-driver.js';
 import { chooseDefaults, type HyperparameterChoice } from '../../engine/defaults.js';
 import { compileAlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
@@ -32,6 +35,8 @@ import { evaluateHoldoutInWorker } from '../evaluation/evaluate-in-worker.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { ModelRegistry } from '../models/model-registry.js';
 import { promotionGate } from '../models/promotion.js';
+import type { TuningSummary } from '../tuning/search.js';
+import { plannedSearchIterationsOf, tuneStep } from '../tuning/tune-step.js';
 import type { JobRecord } from './job-record.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
 
@@ -48,18 +53,35 @@ export interface TrainerHooks extends TrainHooks {
 
 /**
  * Fits factors off the event loop (default: trainInWorker; backend "spark": the Spark trainer). `o.moveMatrix`:
- * the caller hands `matrix` over (it will not use it again), so a trainer in another thread may transfer it
- * instead of copying it on the event loop.
+ * the caller hands `matrix` (and `o.initial`) over (it will not use them again), so a trainer in another
+ * thread may transfer them instead of copying them on the event loop. `o.initial`: start from these factors
+ * instead of the seeded draw (the tuning's successive halving continues a trial from its checkpoint).
  */
-export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean }) => Promise<AlsResult>;
+export type Trainer = (matrix: CsrMatrix, options: CompiledAlsOptions, hooks: TrainerHooks, o?: { moveMatrix?: boolean; initial?: FactorPair }) => Promise<AlsResult>;
 
 /** TrainingStatus.phase while a step runs. */
-const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', defaults: 'selecting', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
+const STEP_PHASES: Readonly<Record<string, string>> = { select: 'selecting', defaults: 'selecting', tune: 'tuning', train: 'training', evaluate: 'evaluating', write: 'writing', swap: 'done' };
 
-/** Training runs a job makes (its progress and its total_iterations span all of them). */
+/** Training runs a job makes after its search (its progress and its total_iterations span all of them). */
 export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
   return params.evaluation ? 2 : 1;
 }
+
+/**
+ * A job's work in iterations, which its progress and total_iterations count: the search's (planned, then
+ * what it trained once it ended), then `fits` fits of `fitIterations` each (the chosen settings').
+ */
+export interface JobWork {
+  searchIterations: number;
+  fits: number;
+  fitIterations: number;
+}
+
+export function jobWorkOf(params: Pick<TrainParams, 'evaluation' | 'als' | 'tuning'>): JobWork {
+  return { searchIterations: plannedSearchIterationsOf(params), fits: fitsOf(params), fitIterations: params.als.iterations };
+}
+
+export const totalIterationsOf = (w: JobWork): number => w.searchIterations + w.fits * w.fitIterations;
 
 /** What the steps of one job share. */
 export interface TrainingRun {
@@ -69,6 +91,8 @@ export interface TrainingRun {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly pipeline: TrainingPipeline;
+  /** What progress counts; the tune step sets the search's part to what it trained and the fits' to the chosen iterations. */
+  readonly work: JobWork;
   /** Publishes the job's latest state to watchers (sequence + 1); `persist` also writes its row. */
   report(persist: boolean): void;
   /** Writes the job's row (inside the swap's transaction). */
@@ -79,6 +103,8 @@ export interface TrainingRun {
   selection?: PackedSelection;
   /** What the defaults step chose (none when the call set everything, or for Spark). */
   chosen?: HyperparameterChoice[];
+  /** The search's trials table and chosen settings (tune step). */
+  tuning?: TuningSummary;
   result?: AlsResult;
   model?: PackedModel;
   /** Set once the model directory exists, until the swap: removed if the run fails. */
@@ -129,7 +155,9 @@ export const defaultsStep: PipelineStep = {
     if (d.chosen.length === 0) return;
     // The workers as compiled at the call (the server's limit applied there).
     params.als = compileAlsOptions({ ...d.options, workers: params.als.workers });
-    job.totalIterations = params.als.iterations * fitsOf(params);
+    // The job's work as these settings make it (the search's plan counts their iterations too).
+    Object.assign(r.work, jobWorkOf(params));
+    job.totalIterations = totalIterationsOf(r.work);
     r.log.info({ chosen: d.chosen }, `data-aware defaults: ${d.chosen.map((c) => `${c.name} ${c.value} (${c.reason})`).join('; ')}`);
     r.report(false);
   },
@@ -179,6 +207,7 @@ export const writeStep: PipelineStep = {
       batchIds: sel.batchIds, hyperparameters: { ...params.als, solver: result.solver ?? params.als.solver, typeWeights: params.typeWeights ?? {} }, lossCurve: result.lossCurve,
       ...(r.chosen?.length ? { chosen: r.chosen } : {}),
       lossKind: result.lossKind, trainSeconds: result.seconds, evaluation: job.evaluation, data: { ...sel.counts },
+      ...(r.tuning ? { tuning: r.tuning } : {}),
     };
     const model: PackedModel = {
       meta, sourceIds: sel.sourceIds, targetIds: sel.targetIds, sourceFactors: result.sourceFactors, targetFactors: result.targetFactors,
@@ -214,7 +243,7 @@ export const swapStep: PipelineStep = {
   },
 };
 
-export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, defaultsStep, trainStep, evaluateStep, writeStep, swapStep];
+export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, defaultsStep, tuneStep, trainStep, evaluateStep, writeStep, swapStep];
 
 export interface TrainingPipelineDeps {
   batches: BatchRepo;
@@ -239,7 +268,7 @@ export class TrainingPipeline {
 
   constructor(private readonly deps: TrainingPipelineDeps) {
     this.registry = deps.registry;
-    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix }));
+    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix, initial: t?.initial }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
   }
@@ -293,15 +322,18 @@ export class TrainingPipeline {
   }
 
   private newRun(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): TrainingRun {
-    const fits = fitsOf(params);
+    const work = jobWorkOf(params);
     let lastPersistMs = 0;
     const engineLog = (msg: string, fields?: Record<string, unknown>) => o.log.debug(fields ?? {}, msg);
     const metrics = this.deps.metrics;
     /** Per fit: the last iteration that reported its loss, and when (for the iteration-time histogram). */
     const lastIteration: number[] = [], lastIterationMs: number[] = [];
     return {
-      job, params, signal: o.signal, log: o.log, pipeline: this, report: o.report, save: o.save,
-      trainHooks: (fit) => ({
+      job, params, work, signal: o.signal, log: o.log, pipeline: this, report: o.report, save: o.save,
+      trainHooks: (fit) => {
+        // The fits train the final settings (steps before `train` may have replaced them).
+        work.fitIterations = params.als.iterations;
+        return {
         signal: o.signal,
         log: engineLog,
         label: `${job.modelId}/${job.jobId}`,
@@ -320,18 +352,20 @@ export class TrainingPipeline {
             // The main fit's loss curve grows while it trains (watchers plot it); the train step sets the final one.
             if (fit === 0) job.lossCurve = [...job.lossCurve.slice(0, p.iteration - 1), p.loss];
           }
-          job.progress = Math.min(99, Math.max(job.progress, ((fit + p.fraction) / fits) * 100));
-          // params.als as the steps before train left it (the defaults may choose the iterations)
-          job.iteration = fit * params.als.iterations + p.iteration;
+          const before = work.searchIterations + fit * work.fitIterations;
+          job.totalIterations = totalIterationsOf(work);
+          job.progress = Math.min(99, Math.max(job.progress, ((before + p.fraction * work.fitIterations) / job.totalIterations) * 100));
+          job.iteration = before + p.iteration;
           if (p.loss !== undefined) job.loss = p.loss;
-          job.etaSeconds = p.etaMs === undefined ? undefined : (p.etaMs + (fits - 1 - fit) * (p.elapsedMs + p.etaMs)) / 1000;
+          job.etaSeconds = p.etaMs === undefined ? undefined : (p.etaMs + (work.fits - 1 - fit) * (p.elapsedMs + p.etaMs)) / 1000;
           // Progress is published at once, written to the catalog at most once a second.
           const now = Date.now();
           const persist = now - lastPersistMs >= 1000;
           if (persist) lastPersistMs = now;
           o.report(persist);
         },
-      }),
+        };
+      },
     };
   }
 }

@@ -137,4 +137,11 @@ export const MIGRATIONS: Migration[] = [
     UPDATE jobs SET version = 1, promoted = 1 WHERE job_id IN (SELECT job_id FROM models WHERE job_id IS NOT NULL AND meta_json IS NOT NULL);
     `,
   },
+  // A tuning job's search progress (TrainingStatus.tuning: trial i of n, the best metric), kept after it ends.
+  {
+    name: '040_job_tuning',
+    sql: `
+    ALTER TABLE jobs ADD COLUMN tuning_json TEXT;
+    `,
+  },
 ];

@@ -3,6 +3,8 @@ import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { GetModelRequest__Output } from '../../gen/recommender/v1/GetModelRequest.js';
 import type { AnnIndex } from '../../gen/recommender/v1/AnnIndex.js';
 import type { Model } from '../../gen/recommender/v1/Model.js';
+import type { TuningResult } from '../../gen/recommender/v1/TuningResult.js';
+import type { TuningSummary } from '../../service/tuning/search.js';
 import { ANN_KIND } from '../../service/serving/ann-index.js';
 import type { Hyperparameters } from '../../gen/recommender/v1/Hyperparameters.js';
 import type { ModelHyperparameters } from '../../data/trained-model.js';
@@ -29,6 +31,17 @@ export function hyperparametersMessage(h: ModelHyperparameters): Hyperparameters
   };
 }
 
+/** Model.tuning of a stored search (trial settings as Hyperparameters messages, with the model's type weights). */
+export function tuningMessage(t: TuningSummary, typeWeights: Record<string, number>): TuningResult {
+  return {
+    metric: t.metric, k: t.k, validation_fraction: t.validationFraction, best_trial: t.bestTrial, seconds: t.seconds, budget_exhausted: t.budgetExhausted,
+    chosen: hyperparametersMessage({ ...t.chosen, typeWeights }),
+    trials: t.trials.map((x) => ({
+      trial: x.trial, hyperparameters: hyperparametersMessage({ ...x.hyperparameters, typeWeights }), metric: x.metric, iterations: x.iterations, state: x.state, seconds: x.seconds,
+    })),
+  };
+}
+
 /** Served model's metadata (from the `models` row) + the latest job. */
 export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
   const latest = jobs.latestJob(row.modelId);
@@ -43,6 +56,7 @@ export function modelMessage(jobs: JobScheduler, row: ModelRow): Model {
       hyperparameters: hyperparametersMessage(meta.hyperparameters),
       evaluation: meta.evaluation ?? null, loss_curve: meta.lossCurve, train_seconds: meta.trainSeconds, version: row.version ?? 0,
       chosen: meta.chosen ?? [],
+      tuning: meta.tuning ? tuningMessage(meta.tuning as TuningSummary, meta.hyperparameters.typeWeights ?? {}) : null,
     } satisfies Partial<Model>);
   }
   return msg;

@@ -30,5 +30,8 @@ export function jobStatusMessage(j: JobRecord, callback: CallbackState | undefin
   };
   if (j.loss !== undefined && Number.isFinite(j.loss)) msg.loss = j.loss;
   if (j.etaSeconds !== undefined && Number.isFinite(j.etaSeconds)) msg.eta_seconds = j.etaSeconds;
+  if (j.tuning) {
+    msg.tuning = { trial: j.tuning.trial, trials: j.tuning.trials, metric: j.tuning.metric, ...(j.tuning.bestMetric === undefined ? {} : { best_metric: j.tuning.bestMetric }) };
+  }
   return msg;
 }

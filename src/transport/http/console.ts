@@ -18,7 +18,7 @@ import type { EvaluationSummary } from '../../service/evaluation/metrics.js';
 import type { CallbackState, JobScheduler } from '../../service/jobs/job-scheduler.js';
 import { isTerminal, type JobRecord } from '../../service/jobs/job-record.js';
 import { selectionParams, storedTrainParams } from '../../service/jobs/train-params.js';
-import { fitsOf, type TrainingPipeline } from '../../service/jobs/training-pipeline.js';
+import type { TrainingPipeline } from '../../service/jobs/training-pipeline.js';
 import type { ModelRegistry } from '../../service/models/model-registry.js';
 import type { VersionRow } from '../../service/models/model-repo.js';
 import { recommend, type ModelSource } from '../../service/serving/recommender.js';
@@ -168,7 +168,8 @@ ${facts([['interactions', int(c.interactions)], ['distinct pairs', int(c.pairs)]
   plot(job: JobRecord): string {
     let total = this.plotTotals.get(job.jobId);
     if (total === undefined) {
-      try { total = job.totalIterations / fitsOf(storedTrainParams(job.requestJson, this.d.options)); } catch { total = job.totalIterations; }
+      // The loss plotted is the main fit's: its iterations (a tuning job's are the chosen settings', at most the final total).
+      try { total = storedTrainParams(job.requestJson, this.d.options).als.iterations; } catch { total = job.totalIterations; }
       if (this.plotTotals.size > 1000) this.plotTotals.clear();
       this.plotTotals.set(job.jobId, total);
     }
