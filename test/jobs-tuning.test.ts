@@ -106,9 +106,10 @@ describe('Train with tuning', () => {
       expect(x.hyperparameters?.factors).toBe(4);
       expect(x.hyperparameters?.iterations).toBe(4);
     }
-    // trial 1 is the job's own settings (the default space)
-    expect(t.trials[0]!.hyperparameters?.regularization).toBe(30);
-    expect(t.trials[0]!.hyperparameters?.alpha).toBe(1);
+    // trial 1 is the job's own settings: the data-aware defaults the job chose (GetModel chosen), else the engine's
+    const own = (name: string, engine: number) => Number(m.chosen.find((c) => c.name === name)?.value ?? engine);
+    expect(t.trials[0]!.hyperparameters?.regularization).toBeCloseTo(own('regularization', 30), 3);
+    expect(t.trials[0]!.hyperparameters?.alpha).toBeCloseTo(own('alpha', 1), 3);
     const best = t.trials.find((x) => x.state === 'completed')!;
     expect(t.best_trial).toBe(best.trial);
     expect(t.chosen).toEqual(best.hyperparameters);
