@@ -11,6 +11,9 @@
  *
  * Usage: npx tsx bench/quality-tuning.ts [--datasets ml-latest-small,play-counts,check-ins] [--budget 300]
  *          [--trials 16] [--seed 42] [--tune-seed 42] [--factors 64,128,256] [--json FILE] [--data ratings.csv]
+ *          [--eval-users 2000] [--base data-aware|old]
+ * The search's trial 1 is the data-aware defaults of the training part, as in a Train call (--base old: the
+ * fixed old defaults); the test sources ranked are bench/quality.ts's seeded sample (--eval-users).
  * --factors: search factors over these values too, beside the default space (tuning.search = the default
  * space's five ranges + factors), instead of the default space alone at 64 factors.
  */
@@ -24,7 +27,10 @@ import { DEFAULT_SEARCH } from '../src/service/tuning/search-space.js';
 import type { SearchRange__Output } from '../src/gen/recommender/v1/SearchRange.js';
 import { compileTuning } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
+import { chooseDefaults } from '../src/engine/defaults.js';
+import { matrixStats } from '../src/engine/matrix-stats.js';
 import { plantedCheckins, plantedPlayCounts } from './datasets/planted.js';
+import { sampleTest } from './datasets/sample-test.js';
 import { readRatings } from './quality.js';
 
 function arg(name: string, dflt: string): string {
@@ -96,7 +102,10 @@ async function main() {
     const make = DATASETS[name];
     if (!make) throw new Error(`unknown dataset ${name} (one of ${Object.keys(DATASETS).join(', ')})`);
     const m = make();
-    const { train, test } = splitHoldout(m, 0.2, seed);
+    const split = splitHoldout(m, 0.2, seed);
+    const train = split.train;
+    // The same seeded sample of test sources as bench/quality.ts (--eval-users), so the rows compare with its grid.
+    const test = sampleTest(split.test, Number(arg('eval-users', '2000')), seed);
     console.log(`\n## ${name}: ${m.rows} sources, ${m.cols} targets, ${m.indptr[m.rows]} pairs; split seed ${seed}, holdout 0.2, k 10; tuning budget ${budgetSeconds} s, ${trials} trials, seed ${tuneSeed}`);
     console.log('| row | settings | NDCG@10 | P@10 | wall s | search |\n|---|---|---|---|---|---|');
     const old = compileAlsOptions(OLD_DEFAULTS);
@@ -105,10 +114,14 @@ async function main() {
     const oldSeconds = (performance.now() - t0) / 1000;
     const oldMetrics = evaluateRanking({ ...r0, train, test, k: 10 });
     console.log(`| old fixed defaults | ${settingsOf(old)} | ${fmt(oldMetrics.ndcg_at_k)} | ${fmt(oldMetrics.precision_at_k)} | ${oldSeconds.toFixed(1)} | - |`);
+    // The search starts where a Train call's does: trial 1 = the data-aware defaults (of the dataset, as bench/quality.ts's row)
+    // (--base old: the fixed old defaults instead).
+    const base = arg('base', 'data-aware') === 'old' ? old : compileAlsOptions(chooseDefaults(matrixStats(m), COMMON).options);
+    if (base !== old) console.log(`| data-aware defaults (trial 1) | ${settingsOf(base)} | | | | - |`);
     const factors = arg('factors', '').split(',').filter(Boolean).map(Number);
     // With --factors: the default space's ranges and factors (an explicit search: all trials from the sequence).
     const search = factors.length ? [...DEFAULT_SEARCH.map((d) => ({ name: d.name, min: d.values ? null : d.min, max: d.values ? null : d.max, log: d.log, values: d.values ?? [] }) as unknown as SearchRange__Output), { name: 'factors', values: factors, log: false } as unknown as SearchRange__Output] : undefined;
-    const tuned = await tunedRow(train, test, old, { budgetSeconds, trials, seed: tuneSeed, search, log: (l) => console.error(l) });
+    const tuned = await tunedRow(train, test, base, { budgetSeconds, trials, seed: tuneSeed, search, log: (l) => console.error(l) });
     const s = tuned.summary;
     console.log(`| tuning (${budgetSeconds} s budget${factors.length ? `, factors ${factors.join('/')} searched too` : ''}) | ${settingsOf(s.chosen)} (trial ${s.bestTrial}) | ${fmt(tuned.metrics.ndcg_at_k)} | ${fmt(tuned.metrics.precision_at_k)} | ${tuned.searchSeconds.toFixed(0)} + ${tuned.fitSeconds.toFixed(1)} | ${searchProgress(s)} |`);
     console.log(`tuned / old defaults NDCG@10 ${(tuned.metrics.ndcg_at_k / oldMetrics.ndcg_at_k).toFixed(3)}x, P@10 ${(tuned.metrics.precision_at_k / oldMetrics.precision_at_k).toFixed(3)}x`);
