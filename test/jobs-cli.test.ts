@@ -34,6 +34,27 @@ describe('CLI', () => {
     expect(missing.stderr).toMatch(/no model "nope"/);
   }, 180_000);
 
+  it('train passes the solver, objective and promote flags; a bad one names its flag', async () => {
+    const t = await cli(['train', '--model-id', 'cli-solver', '--tags', 'cli', '--factors', '8', '--iterations', '2', '--solver', 'subspace', '--block-size', '4',
+      '--log-scaling', 'on', '--regularization-exponent', '0.5', '--unobserved-weight', '0.5', '--promote', 'always', '--watch', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const m = await cli(['status', 'cli-solver', '--json']);
+    expect(JSON.parse(m.stdout)).toMatchObject({ status: 'COMPLETED' });
+    const model = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      srv.client.GetModel({ model_id: 'cli-solver' }, (err: Error | null, r?: Record<string, unknown>) => (err ? reject(err) : resolve(r!)));
+    });
+    expect(model.hyperparameters).toMatchObject({ solver: 'subspace', block_size: 4, log_scaling: true, regularization_exponent: 0.5, unobserved_weight: 0.5 });
+    const badSolver = await cli(['train', '--tags', 'cli', '--solver', 'newton']);
+    expect(badSolver.code).toBe(1);
+    expect(badSolver.stderr).toMatch(/--solver/);
+    const badPromote = await cli(['train', '--tags', 'cli', '--promote', 'sometimes']);
+    expect(badPromote.code).toBe(2);
+    expect(badPromote.stderr).toMatch(/--promote must be always or if-better/);
+    const gate = await cli(['train', '--tags', 'cli', '--promote', 'if-better']);
+    expect(gate.code).toBe(1);
+    expect(gate.stderr).toMatch(/PROMOTE_IF_BETTER compares evaluations.*--holdout/s);
+  }, 180_000);
+
   it('train --tune watches the search and prints the trials table; tuning flags need --tune; a bad range names its flag', async () => {
     const t = await cli(['train', '--model-id', 'cli-tuned', '--tags', 'cli', '--factors', '4', '--iterations', '2', '--tune', '--trials', '3',
       '--time-budget', '120', '--metric', 'recall', '--tune-k', '5', '--search', 'alpha=0.5,2', '--search', 'regularization=1:100:log']);

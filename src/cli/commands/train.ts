@@ -10,7 +10,10 @@ import { formatStatus } from './status.js';
 
 const HELP = `usage: recommender train [--model-id M] [--tags a,b] [--tag-match all|any] [--max-age-days N]
                          [--factors K] [--iterations N] [--regularization R] [--alpha A] [--cg-steps S] [--seed S]
-                         [--backend B] [--type-weight type=w ...] [--filters JSON] [--holdout F] [--eval-k K]
+                         [--backend B] [--solver cg|subspace|auto] [--block-size B] [--log-scaling on|off]
+                         [--regularization-exponent NU] [--unobserved-weight A0] [--type-weight type=w ...]
+                         [--filters JSON] [--holdout F] [--eval-k K]
+                         [--promote always|if-better [--promote-metric ndcg|precision|recall|map] [--promote-tolerance T]]
                          [--callback-url URL] [--request-id ID] [--watch] [--json]
                          [--tune [--trials N] [--time-budget S] [--metric ndcg|recall|precision|map] [--tune-k K]
                                  [--validation F] [--tune-seed S] [--search name=min:max[:log] | name=v1,v2,... ...]]
@@ -36,14 +39,15 @@ function num(name: string, v: string | undefined, int = false): number | undefin
 const FLAGS: Record<string, string> = {
   model_id: '--model-id', data_tags: '--tags', tag_match: '--tag-match', maximum_interaction_age_days: '--max-age-days',
   callback_url: '--callback-url', request_id: '--request-id', 'evaluation.holdout_fraction': '--holdout', 'evaluation.k': '--eval-k',
-  'hyperparameters.type_weights': '--type-weight', tuning: '--tune', 'tuning.max_trials': '--trials', 'tuning.time_budget_seconds': '--time-budget',
+  'hyperparameters.type_weights': '--type-weight', 'hyperparameters.log_scaling': '--log-scaling', promote: '--promote',
+  promote_metric: '--promote-metric', promote_tolerance: '--promote-tolerance', tuning: '--tune', 'tuning.max_trials': '--trials', 'tuning.time_budget_seconds': '--time-budget',
   'tuning.metric': '--metric', 'tuning.k': '--tune-k', 'tuning.validation_fraction': '--validation', 'tuning.seed': '--tune-seed',
 };
 function flagOf(field: string): string | undefined {
   if (field.startsWith('data_filters')) return '--filters';
   if (field.startsWith('tuning.search')) return '--search';
-  const hp = /^hyperparameters\.(factors|iterations|regularization|alpha|cg_steps|seed|backend)$/.exec(field)?.[1];
-  return FLAGS[field] ?? FLAGS[field.replace(/\[.*$/, '')] ?? (hp ? `--${hp.replace('_', '-')}` : undefined);
+  const hp = /^hyperparameters\.(factors|iterations|regularization|alpha|cg_steps|seed|backend|solver|block_size|regularization_exponent|unobserved_weight)$/.exec(field)?.[1];
+  return FLAGS[field] ?? FLAGS[field.replace(/\[.*$/, '')] ?? (hp ? `--${hp.replaceAll('_', '-')}` : undefined);
 }
 
 /** What a job is doing before its first iteration, from the status fields it has so far ('' once it iterates). */
@@ -113,6 +117,8 @@ export async function run(argv: string[]): Promise<number> {
     'request-id': { type: 'string' }, watch: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     tune: { type: 'boolean', default: false }, trials: { type: 'string' }, 'time-budget': { type: 'string' }, metric: { type: 'string' },
     'tune-k': { type: 'string' }, validation: { type: 'string' }, 'tune-seed': { type: 'string' }, search: { type: 'string', multiple: true },
+    solver: { type: 'string' }, 'block-size': { type: 'string' }, 'log-scaling': { type: 'string' }, 'regularization-exponent': { type: 'string' },
+    'unobserved-weight': { type: 'string' }, promote: { type: 'string' }, 'promote-metric': { type: 'string' }, 'promote-tolerance': { type: 'string' },
   });
   if (values.help) { console.log(HELP); return 0; }
   let req: TrainRequest;
@@ -126,6 +132,10 @@ export async function run(argv: string[]): Promise<number> {
       typeWeights[k] = num('type-weight', v)!;
     }
     const holdout = num('holdout', values.holdout);
+    const logScaling = values['log-scaling'];
+    if (logScaling !== undefined && logScaling !== 'on' && logScaling !== 'off') throw new Error(`--log-scaling must be on or off, got "${logScaling}"`);
+    const promote = values.promote;
+    if (promote !== undefined && promote !== 'always' && promote !== 'if-better') throw new Error(`--promote must be always or if-better, got "${promote}"`);
     const tuneFlags = ['trials', 'time-budget', 'metric', 'tune-k', 'validation', 'tune-seed', 'search'] as const;
     const stray = tuneFlags.find((f) => values[f] !== undefined);
     if (stray && !values.tune) throw new Error(`--${stray} needs --tune`);
@@ -144,8 +154,14 @@ export async function run(argv: string[]): Promise<number> {
         factors: num('factors', values.factors, true), iterations: num('iterations', values.iterations, true),
         regularization: num('regularization', values.regularization), alpha: num('alpha', values.alpha),
         cg_steps: num('cg-steps', values['cg-steps'], true), seed: num('seed', values.seed, true), backend: values.backend ?? '',
+        solver: values.solver ?? '', block_size: num('block-size', values['block-size'], true),
+        regularization_exponent: num('regularization-exponent', values['regularization-exponent']),
+        unobserved_weight: num('unobserved-weight', values['unobserved-weight']),
+        ...(logScaling === undefined ? {} : { log_scaling: logScaling === 'on' }),
         type_weights: typeWeights,
       },
+      ...(promote === undefined ? {} : { promote: promote === 'if-better' ? 'PROMOTE_IF_BETTER' : 'PROMOTE_ALWAYS' }),
+      promote_metric: values['promote-metric'] ?? '', promote_tolerance: num('promote-tolerance', values['promote-tolerance']),
       evaluation: holdout !== undefined ? { holdout_fraction: holdout, k: num('eval-k', values['eval-k'], true) } : undefined,
       ...(tuning ? { tuning } : {}),
     };
