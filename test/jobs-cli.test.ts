@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { importBatch, randomRows } from './helpers/jobs.js';
@@ -40,8 +41,8 @@ describe('CLI', () => {
     expect(t.code, t.stderr).toBe(0);
     const m = await cli(['status', 'cli-solver', '--json']);
     expect(JSON.parse(m.stdout)).toMatchObject({ status: 'COMPLETED' });
-    const model = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      srv.client.GetModel({ model_id: 'cli-solver' }, (err: Error | null, r?: Record<string, unknown>) => (err ? reject(err) : resolve(r!)));
+    const model = await new Promise<Model__Output>((resolve, reject) => {
+      srv.client.GetModel({ model_id: 'cli-solver' }, (err: Error | null, r?: Model__Output) => (err ? reject(err) : resolve(r!)));
     });
     expect(model.hyperparameters).toMatchObject({ solver: 'subspace', block_size: 4, log_scaling: true, regularization_exponent: 0.5, unobserved_weight: 0.5 });
     const badSolver = await cli(['train', '--tags', 'cli', '--solver', 'newton']);

@@ -5,7 +5,7 @@ import type { CsrMatrix } from '../src/engine/types.js';
 import { splitHoldout } from '../src/service/evaluation/split.js';
 import { plannedSearchIterations, rungIterations, survivorsAt } from '../src/service/tuning/halving.js';
 import { MAX_SOBOL_DIMS, sobolPoints } from '../src/service/tuning/sampler.js';
-import { runSearch } from '../src/service/tuning/search.js';
+import { KEEP_OWN_MARGIN, runSearch } from '../src/service/tuning/search.js';
 import { compileSearchSpace, meanRowScale, trialOptions } from '../src/service/tuning/search-space.js';
 import { compileTuning } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
@@ -142,7 +142,10 @@ describe('runSearch (in-process trainer, local validation)', () => {
     expect(a.trials.filter((x) => x.state === 'completed').length).toBe(2);
     expect(a.trials.filter((x) => x.state === 'stopped').length).toBe(4);
     const completed = a.trials.filter((x) => x.state === 'completed');
-    const best = completed.reduce((p, x) => (x.metric > p.metric ? x : p));
+    const top = completed.reduce((p, x) => (x.metric > p.metric ? x : p));
+    // the job's own settings (trial 1) stay unless the top trial beats them by more than KEEP_OWN_MARGIN
+    const own = completed.find((x) => x.trial === 1);
+    const best = own && top.metric <= own.metric * (1 + KEEP_OWN_MARGIN) ? own : top;
     expect(a.bestTrial).toBe(best.trial);
     expect(a.chosen).toEqual(best.hyperparameters);
     expect(a.budgetExhausted).toBe(false);

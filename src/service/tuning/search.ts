@@ -11,8 +11,9 @@
  * backend) when the trials, not the clock, end it.
  *
  * Choice: of the trials trained furthest (the largest share of their own iterations: completed ones
- * first), the best validation metric (ties: the lower trial number), never one whose fit failed; the
- * job's own settings when no trial could be scored.
+ * first), the best validation metric (ties: the lower trial number), never one whose fit failed; but the
+ * job's own settings (trial 1) unless that best beats them by more than KEEP_OWN_MARGIN (relative), and
+ * the job's own settings when no trial could be scored.
  */
 import type { FactorPair } from '../../engine/als-driver.js';
 import type { CompiledAlsOptions } from '../../engine/options.js';
@@ -99,6 +100,9 @@ export function trialSettings(base: CompiledAlsOptions, t: TuningParams, shape: 
   return [projectInto(base, t.search), ...points.map((u) => trialOptions(base, t.search, u, shape))];
 }
 
+/** How much (relative) a trial must beat the job's own settings on validation to replace them. */
+export const KEEP_OWN_MARGIN = 0.01;
+
 export async function runSearch(
   matrix: CsrMatrix, base: CompiledAlsOptions, t: TuningParams, o: { evaluation?: { holdoutFraction: number; seed: number } }, deps: SearchDeps,
 ): Promise<TuningSummary> {
@@ -120,7 +124,15 @@ export async function runSearch(
   // The best: the furthest trained (share of its own iterations: a completed trial beats one stopped early), then the metric, then the lower trial.
   const reached = (x: Trial) => x.record.iterations / x.record.hyperparameters.iterations;
   const better = (a: Trial, b: Trial | undefined) => !b || reached(a) > reached(b) || (reached(a) === reached(b) && (a.record.metric > b.record.metric || (a.record.metric === b.record.metric && a.record.trial < b.record.trial)));
-  const pickBest = () => trials.filter((x) => x.level > 0 && x.record.state !== 'error').reduce<Trial | undefined>((p, x) => (better(x, p) ? x : p), undefined);
+  // The job's own settings (trial 1) stay unless a trial trained as far beats them on validation by more than
+  // KEEP_OWN_MARGIN: the best of many noisy validation scores overstates its trial (the winner's curse), and
+  // the own settings (the data-aware defaults) are the known-good choice.
+  const own = trials[0];
+  const pickBest = () => {
+    const b = trials.filter((x) => x.level > 0 && x.record.state !== 'error').reduce<Trial | undefined>((p, x) => (better(x, p) ? x : p), undefined);
+    const keepOwn = b && own && b !== own && own.level > 0 && own.record.state !== 'error' && reached(own) === reached(b) && b.record.metric <= own.record.metric * (1 + KEEP_OWN_MARGIN);
+    return keepOwn ? own : b;
+  };
   const progress = (trial: number, doneIterations: number) => deps.onProgress?.({
     trial, trials: trials.length, bestMetric: best?.record.metric, doneIterations, plannedIterations: planned,
     elapsedMs: performance.now() - started, budgetLeftMs: Math.max(0, deadline - performance.now()),
