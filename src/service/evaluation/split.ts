@@ -1,7 +1,6 @@
 import type { CsrMatrix } from '../../engine/types.js';
 import { mulberry32 } from '../../util/random.js';
 
-
 /**
  * Per-interaction holdout split of an aggregated matrix (one entry per (source, target) pair): each
  * entry independently goes to `test` with probability `fraction`, drawn from a generator seeded with
@@ -12,9 +11,16 @@ export function splitHoldout(csr: CsrMatrix, fraction: number, seed: number): { 
   const rand = mulberry32(seed);
   const nnz = csr.indptr[csr.rows]!;
   const toTest = new Uint8Array(nnz);
+  for (let e = 0; e < nnz; e++) if (rand() < fraction) toTest[e] = 1;
+  return splitByMask(csr, toTest);
+}
+
+/** Splits every entry of `csr` to `train` or `test` by `toTest` (1 = test), in CSR order; both keep the full shape. */
+export function splitByMask(csr: CsrMatrix, toTest: Uint8Array): { train: CsrMatrix; test: CsrMatrix } {
+  const nnz = csr.indptr[csr.rows]!;
   let testNnz = 0;
-  for (let e = 0; e < nnz; e++) if (rand() < fraction) { toTest[e] = 1; testNnz++; }
-  const mk = (count: number) => ({ rows: csr.rows, cols: csr.cols, indptr: new Int32Array(csr.rows + 1), indices: new Int32Array(count), data: new Float32Array(count) });
+  for (let e = 0; e < nnz; e++) testNnz += toTest[e]!;
+  const mk = (count: number): CsrMatrix => ({ rows: csr.rows, cols: csr.cols, indptr: new Int32Array(csr.rows + 1), indices: new Int32Array(count), data: new Float32Array(count) });
   const train = mk(nnz - testNnz);
   const test = mk(testNnz);
   let a = 0, b = 0;

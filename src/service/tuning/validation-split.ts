@@ -17,31 +17,12 @@
 import type { CsrMatrix } from '../../engine/types.js';
 import { mulberry32 } from '../../util/random.js';
 import { testCounts } from '../evaluation/metrics.js';
-import { splitHoldout } from '../evaluation/split.js';
+import { splitByMask, splitHoldout } from '../evaluation/split.js';
 import type { SplitCounts } from './tuning-protocol.js';
 
 /** Sources that give validation pairs, at most: a checkpoint ranks them against every target (2e7 scores), 1,000 to 5,000. */
 export function validationSourceCap(targets: number): number {
   return Math.max(1000, Math.min(5000, Math.floor(2e7 / Math.max(1, targets))));
-}
-
-/** Splits every entry of `csr` to `train` or `test` by `toTest` (both keep the full shape). */
-function partition(csr: CsrMatrix, toTest: Uint8Array): { train: CsrMatrix; test: CsrMatrix } {
-  let testNnz = 0;
-  for (let e = 0; e < toTest.length; e++) testNnz += toTest[e]!;
-  const nnz = csr.indptr[csr.rows]!;
-  const mk = (count: number): CsrMatrix => ({ rows: csr.rows, cols: csr.cols, indptr: new Int32Array(csr.rows + 1), indices: new Int32Array(count), data: new Float32Array(count) });
-  const train = mk(nnz - testNnz), test = mk(testNnz);
-  let a = 0, b = 0;
-  for (let r = 0; r < csr.rows; r++) {
-    for (let e = csr.indptr[r]!; e < csr.indptr[r + 1]!; e++) {
-      if (toTest[e]) { test.indices[b] = csr.indices[e]!; test.data[b++] = csr.data[e]!; }
-      else { train.indices[a] = csr.indices[e]!; train.data[a++] = csr.data[e]!; }
-    }
-    train.indptr[r + 1] = a;
-    test.indptr[r + 1] = b;
-  }
-  return { train, test };
 }
 
 /**
@@ -77,7 +58,7 @@ export function splitValidation(csr: CsrMatrix, fraction: number, seed: number, 
       toValidation[r0 + slots[i]!] = 1;
     }
   }
-  const { train, test } = partition(csr, toValidation);
+  const { train, test } = splitByMask(csr, toValidation);
   return { train, validation: test };
 }
 
