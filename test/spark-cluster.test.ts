@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
-import { INTERRUPTED } from '../src/service/jobs/job-scheduler.js';
 import { createClient } from '../src/transport/client.js';
 import { spawnServe } from './helpers/cli.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import {
-  processGroup, runningDriverGroup, sparkMissing, sparkSubmit, stagingLeft, startStandaloneCluster, TEST_SPARK_CONF, testSparkEnv, testSparkSettings,
+  processGroup, restartExpectingInterrupted, runningDriverGroup, sparkMissing, sparkSubmit, stagingLeft, startStandaloneCluster, TEST_SPARK_CONF,
+  testSparkEnv, testSparkSettings,
   type StandaloneCluster,
 } from './helpers/spark.js';
 import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
@@ -89,13 +89,7 @@ describe.skipIf(sparkMissing !== undefined)('spark job when the server is killed
       await serve.exited;
       await waitFor(() => processGroup(pgid!).length === 0, 30_000, 'the driver group to end after the server died');
 
-      serve = spawnServe(dataDir, [], { env });
-      const again = createClient({ address: `127.0.0.1:${await serve.ready}` });
-      const s = await getStatus(again, { job_id: job.job_id });
-      again.close();
-      expect(s.status).toBe('ERROR');
-      expect(s.error).toBe(INTERRUPTED);
-      expect(stagingLeft(dataDir)).toEqual([]);
+      serve = await restartExpectingInterrupted(dataDir, env, job.job_id);
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exited;

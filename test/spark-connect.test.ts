@@ -7,12 +7,12 @@ import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { RecommendResponse__Output } from '../src/gen/recommender/v1/RecommendResponse.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
-import { INTERRUPTED } from '../src/service/jobs/job-scheduler.js';
 import { createClient } from '../src/transport/client.js';
 import { spawnServe } from './helpers/cli.js';
 import { call, startTestServer, tempDataDir, type TestServer } from './helpers/server.js';
 import {
-  processGroup, runningDriverGroup, sparkMissing, stagingLeft, startConnectServer, testSparkEnv, testSparkSettings, type ConnectServer,
+  processGroup, restartExpectingInterrupted, runningDriverGroup, sparkMissing, stagingLeft, startConnectServer, testSparkEnv, testSparkSettings,
+  type ConnectServer,
 } from './helpers/spark.js';
 import { getStatus, importBatch, randomRows, waitFor, waitTerminal } from './helpers/jobs.js';
 import { python, pythonLacks } from '../scripts/python.mjs';
@@ -130,13 +130,7 @@ describe.skipIf(connectMissing !== undefined)('spark trainer over Spark Connect'
       await waitFor(() => processGroup(pgid!).length === 0, 30_000, 'the driver group to end after the server died');
       await expectIdle(server);
 
-      serve = spawnServe(dataDir, [], { env });
-      const again = createClient({ address: `127.0.0.1:${await serve.ready}` });
-      const s = await getStatus(again, { job_id: job.job_id });
-      again.close();
-      expect(s.status).toBe('ERROR');
-      expect(s.error).toBe(INTERRUPTED);
-      expect(stagingLeft(dataDir)).toEqual([]);
+      serve = await restartExpectingInterrupted(dataDir, env, job.job_id);
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exited;

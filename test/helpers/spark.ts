@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { python, pythonLacks } from '../../scripts/python.mjs';
+import { expect } from 'vitest';
+import { INTERRUPTED } from '../../src/service/jobs/job-scheduler.js';
 import type { SparkSettings } from '../../src/service/spark/settings.js';
+import { createClient } from '../../src/transport/client.js';
+import { spawnServe, type ServeProcess } from './cli.js';
+import { getStatus } from './jobs.js';
 
 function javaLacks(): string | undefined {
   try {
@@ -212,4 +217,19 @@ export async function startConnectServer(): Promise<ConnectServer> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * After the server was killed (-9) during a spark job: restarts `recommender serve` on `dataDir` and
+ * checks that the job became "interrupted" and the staging is empty; returns the new server process.
+ */
+export async function restartExpectingInterrupted(dataDir: string, env: NodeJS.ProcessEnv, jobId: string): Promise<ServeProcess> {
+  const serve = spawnServe(dataDir, [], { env });
+  const again = createClient({ address: `127.0.0.1:${await serve.ready}` });
+  const s = await getStatus(again, { job_id: jobId });
+  again.close();
+  expect(s.status).toBe('ERROR');
+  expect(s.error).toBe(INTERRUPTED);
+  expect(stagingLeft(dataDir)).toEqual([]);
+  return serve;
 }
