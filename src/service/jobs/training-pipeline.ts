@@ -29,6 +29,7 @@ import { compileAlsOptions, type CompiledAlsOptions } from '../../engine/options
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
+import { closeModelWriters } from '../../data/model-write-in-worker.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { evaluateHoldoutInWorker } from '../evaluation/evaluate-in-worker.js';
@@ -113,6 +114,8 @@ export interface TrainingRun {
 
 export interface PipelineStep {
   readonly name: string;
+  /** False when the job does not ask for this step (no phase is shown for it, and it does not run). */
+  applies?(r: TrainingRun): boolean;
   run(r: TrainingRun): Promise<void>;
 }
 
@@ -183,6 +186,7 @@ export const trainStep: PipelineStep = {
 
 export const evaluateStep: PipelineStep = {
   name: 'evaluate',
+  applies: (r) => r.params.evaluation !== undefined,
   async run(r) {
     const ev = r.params.evaluation;
     if (!ev) return;
@@ -303,6 +307,7 @@ export class TrainingPipeline {
     try {
       for (const step of this.steps) {
         r.signal.throwIfAborted();
+        if (step.applies && !step.applies(r)) continue;
         job.phase = STEP_PHASES[step.name] ?? step.name;
         r.report(false);
         await step.run(r);
@@ -318,7 +323,7 @@ export class TrainingPipeline {
 
   /** Ends the selection workers (at shutdown, after the jobs stopped). */
   async close(): Promise<void> {
-    await Promise.all([this.selection.close(), closeTrainingWorkers()]);
+    await Promise.all([this.selection.close(), closeTrainingWorkers(), closeModelWriters()]);
   }
 
   private newRun(job: JobRecord, params: TrainParams, o: { signal: AbortSignal; log: Logger; report(persist: boolean): void; save(): void }): TrainingRun {

@@ -39,6 +39,7 @@ function onSearchProgress(r: TrainingRun, p: SearchProgress): void {
 
 export const tuneStep: PipelineStep = {
   name: 'tune',
+  applies: (r) => r.params.tuning !== undefined,
   async run(r) {
     const t = r.params.tuning;
     if (!t) return;
