@@ -35,7 +35,8 @@ import { isTerminal, type JobRecord } from './job-record.js';
 import { JobRepo } from './job-repo.js';
 import { StatusHub } from './status-hub.js';
 import { compileTrainParams, storedTrainParams, storeTrainRequest } from './train-params.js';
-import { jobWorkOf, totalIterationsOf, type TrainingPipeline } from './training-pipeline.js';
+import { totalIterationsOf } from './job-work.js';
+import { jobWorkOf, type TrainingPipeline } from './training-pipeline.js';
 
 export const INTERRUPTED = 'interrupted: the server stopped while this job was running';
 

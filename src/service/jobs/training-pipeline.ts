@@ -39,6 +39,7 @@ import { promotionGate } from '../models/promotion.js';
 import type { TuningSummary } from '../tuning/search.js';
 import { plannedSearchIterationsOf, tuneStep } from '../tuning/tune-step.js';
 import type { JobRecord } from './job-record.js';
+import { totalIterationsOf, type JobWork } from './job-work.js';
 import type { DataSelectionParams, TrainParams } from './train-params.js';
 
 /** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
@@ -68,21 +69,9 @@ export function fitsOf(params: Pick<TrainParams, 'evaluation'>): number {
   return params.evaluation ? 2 : 1;
 }
 
-/**
- * A job's work in iterations, which its progress and total_iterations count: the search's (planned, then
- * what it trained once it ended), then `fits` fits of `fitIterations` each (the chosen settings').
- */
-export interface JobWork {
-  searchIterations: number;
-  fits: number;
-  fitIterations: number;
-}
-
 export function jobWorkOf(params: Pick<TrainParams, 'evaluation' | 'als' | 'tuning'>): JobWork {
   return { searchIterations: plannedSearchIterationsOf(params), fits: fitsOf(params), fitIterations: params.als.iterations };
 }
-
-export const totalIterationsOf = (w: JobWork): number => w.searchIterations + w.fits * w.fitIterations;
 
 /** What the steps of one job share. */
 export interface TrainingRun {

@@ -7,6 +7,7 @@
  * counts the search's iterations before the fits', and the ETA is the search's (at most the time budget
  * left) plus the fits' at the search's pace.
  */
+import { totalIterationsOf } from '../jobs/job-work.js';
 import type { PipelineStep, TrainingRun } from '../jobs/training-pipeline.js';
 import type { TrainParams } from '../jobs/train-params.js';
 import { plannedSearchIterations } from './halving.js';
@@ -25,7 +26,7 @@ function onSearchProgress(r: TrainingRun, p: SearchProgress): void {
   const { job, work } = r;
   job.tuning = { trial: p.trial, trials: p.trials, metric: r.params.tuning!.metric, ...(p.bestMetric === undefined ? {} : { bestMetric: p.bestMetric }) };
   work.searchIterations = p.plannedIterations;
-  const total = work.searchIterations + work.fits * work.fitIterations;
+  const total = totalIterationsOf(work);
   job.totalIterations = total;
   job.iteration = Math.floor(p.doneIterations);
   job.progress = Math.min(99, Math.max(job.progress, (p.doneIterations / total) * 100));
@@ -67,7 +68,7 @@ export const tuneStep: PipelineStep = {
     r.tuning = summary;
     const best = summary.trials.find((x) => x.trial === summary.bestTrial);
     r.job.tuning = { trial: summary.trials.length, trials: t.maxTrials, metric: t.metric, ...(best ? { bestMetric: best.metric } : {}) };
-    r.job.totalIterations = r.work.searchIterations + r.work.fits * r.work.fitIterations;
+    r.job.totalIterations = totalIterationsOf(r.work);
     const c = summary.chosen;
     r.log.info({
       trials: summary.trials.length, bestTrial: summary.bestTrial, metric: `${t.metric}@${t.k}`, best: best?.metric, seconds: summary.seconds, budgetExhausted: summary.budgetExhausted,
