@@ -21,6 +21,7 @@
  */
 import type { CsrMatrix } from '../../src/engine/types.js';
 import { mulberry32 } from '../../src/util/random.js';
+import { permutation } from './synthetic-csr.js';
 
 export interface PlantedSpec {
   users: number;
@@ -85,21 +86,11 @@ function search(c: Float64Array, x: number, lo = 0, hi = c.length - 1): number {
   return lo;
 }
 
-function shuffled(n: number, rand: () => number): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i]!; p[i] = p[j]!; p[j] = t;
-  }
-  return p;
-}
-
 function draw(s: PlantedSpec): Draws {
   if (!(s.users > 0 && s.items > 1 && s.topics > 0 && s.topics <= s.items)) throw new RangeError('planted: users > 0, items > 1, 0 < topics <= items');
   const rand = mulberry32(s.seed);
   // Items: a popularity rank (random permutation) and a topic each; items sorted by topic, popularity cumulated per topic.
-  const rank = shuffled(s.items, rand);
+  const rank = permutation(s.items, rand);
   const pop = new Float64Array(s.items);
   for (let i = 0; i < s.items; i++) pop[i] = Math.pow(rank[i]! + 1, -s.itemExponent);
   const topicOf = new Int32Array(s.items);

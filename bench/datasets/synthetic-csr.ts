@@ -86,7 +86,7 @@ function draw(cdf: Float64Array, u: number): number {
 }
 
 /** 0..n-1 shuffled (Fisher-Yates) with the uniform [0, 1) source `next`. */
-function permutation(n: number, next: () => number): Int32Array {
+export function permutation(n: number, next: () => number): Int32Array {
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
