@@ -29,23 +29,15 @@ import { compileTuning } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
 import { chooseDefaults } from '../src/engine/defaults.js';
 import { matrixStats } from '../src/engine/matrix-stats.js';
-import { plantedCheckins, plantedPlayCounts } from './datasets/planted.js';
 import { sampleTest } from './datasets/sample-test.js';
-import { readRatings } from './quality.js';
+import { COMMON, OLD_DEFAULTS, QUALITY_DATASETS } from './quality.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 }
 
-const DATASETS: Record<string, () => CsrMatrix> = {
-  'ml-latest-small': () => readRatings(arg('data', new URL('../../shared/data/ml-latest-small/ratings.csv', import.meta.url).pathname)),
-  'play-counts': () => plantedPlayCounts(),
-  'check-ins': () => plantedCheckins(),
-};
-
-export const COMMON: AlsOptions = { backend: 'native-cpu', factors: 64, iterations: 15, cgSteps: 3, solver: 'cg' };
-const OLD_DEFAULTS: AlsOptions = { ...COMMON, regularization: 30, alpha: 1, logScaling: false };
+const TUNED_OLD_DEFAULTS: AlsOptions = { ...COMMON, ...OLD_DEFAULTS };
 
 export interface TunedRow {
   metrics: RankingMetrics;
@@ -99,8 +91,8 @@ async function main() {
   const out: Record<string, unknown> = { date: new Date().toISOString(), seed, budgetSeconds, trials, tuneSeed, datasets: {} };
   const fmt = (x: number) => x.toFixed(4);
   for (const name of arg('datasets', 'ml-latest-small,play-counts,check-ins').split(',').filter(Boolean)) {
-    const make = DATASETS[name];
-    if (!make) throw new Error(`unknown dataset ${name} (one of ${Object.keys(DATASETS).join(', ')})`);
+    const make = QUALITY_DATASETS[name];
+    if (!make) throw new Error(`unknown dataset ${name} (one of ${Object.keys(QUALITY_DATASETS).join(', ')})`);
     const m = make();
     const split = splitHoldout(m, 0.2, seed);
     const train = split.train;
@@ -108,7 +100,7 @@ async function main() {
     const test = sampleTest(split.test, Number(arg('eval-users', '2000')), seed);
     console.log(`\n## ${name}: ${m.rows} sources, ${m.cols} targets, ${m.indptr[m.rows]} pairs; split seed ${seed}, holdout 0.2, k 10; tuning budget ${budgetSeconds} s, ${trials} trials, seed ${tuneSeed}`);
     console.log('| row | settings | NDCG@10 | P@10 | wall s | search |\n|---|---|---|---|---|---|');
-    const old = compileAlsOptions(OLD_DEFAULTS);
+    const old = compileAlsOptions(TUNED_OLD_DEFAULTS);
     const t0 = performance.now();
     const r0 = await trainAls(train, old);
     const oldSeconds = (performance.now() - t0) / 1000;

@@ -86,8 +86,9 @@ const fmt = (x: number) => x.toFixed(4);
 const exec = promisify(execFile);
 
 /** The fixed engine defaults before issue 13. */
-const OLD_DEFAULTS: AlsOptions = { regularization: 30, alpha: 1, logScaling: false };
-const COMMON: AlsOptions = { backend: 'native-cpu', factors: 64, iterations: 15, cgSteps: 3, solver: 'cg' };
+export const OLD_DEFAULTS: AlsOptions = { regularization: 30, alpha: 1, logScaling: false };
+/** The settings every row shares. */
+export const COMMON: AlsOptions = { backend: 'native-cpu', factors: 64, iterations: 15, cgSteps: 3, solver: 'cg' };
 
 interface Row { name: string; settings: string; metrics: RankingMetrics; seconds: number; options?: AlsOptions }
 
