@@ -234,7 +234,8 @@ describe('data-aware defaults over gRPC', () => {
     expect(r.stdout).toMatch(/^weight shape\s+counts$/m);
     expect(r.stdout).toMatch(/^pairs per source\s+mean \d/m);
     expect(r.stdout).toContain('a Train with nothing set would choose:');
-    for (const c of d.chosen_defaults) expect(r.stdout).toContain(`${c.value}  ${c.reason}`);
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const c of d.chosen_defaults) expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${esc(c.value)} +${esc(c.reason)}$`, 'm'));
     const json = await runCli(['describe', '--tags', 'plays', '--json', '--server', srv.address]);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(d)));
     const bad = await runCli(['describe', '--tags', 'plays', '--max-age-days', '0', '--server', srv.address]);

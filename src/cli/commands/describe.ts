@@ -38,8 +38,8 @@ export function formatDescription(d: DatasetDescription__Output): string {
   if (d.chosen_defaults.length === 0) lines.push('a Train with nothing set would choose nothing (no interaction is selected)');
   else {
     lines.push('a Train with nothing set would choose:');
-    const w = Math.max(...d.chosen_defaults.map((c) => c.name.length));
-    for (const c of d.chosen_defaults) lines.push(`  ${c.name.padEnd(w)}  ${c.value}  ${c.reason}`);
+    const w = Math.max(...d.chosen_defaults.map((c) => c.name.length)), v = Math.max(...d.chosen_defaults.map((c) => c.value.length));
+    for (const c of d.chosen_defaults) lines.push(`  ${c.name.padEnd(w)}  ${c.value.padEnd(v)}  ${c.reason}`);
   }
   return lines.join('\n');
 }

@@ -420,7 +420,7 @@ ${facts([['weight shape', html`<strong data-stat="weight_shape">${s.weight_shape
     ['distinct weights', Number(s.distinct_weights) > 64 ? 'more than 64' : String(s.distinct_weights)], ['integer weights', `${fixed(Number(s.integer_weight_share ?? 0) * 100, 1)} %`],
     ['mean log(1 + w)', sig(s.mean_log_weight)], ['weights read', `${int(s.weight_sample as string)} of ${int(d.pair_count as string)} pairs`]])}
 ${table('Distributions', ['', 'Mean', 'Min', 'Median', 'q90', 'q99', 'Max'], [dist('weights', s.weights), dist('pairs per source', s.source_lengths), dist('pairs per target', s.target_lengths)])}</section>` : html``;
-  const chosen = (d.chosen_defaults ?? []).map((c) => html`<tr data-chosen="${c.name ?? ''}"><td><code>${c.name}</code></td><td>${c.value}</td><td>${c.reason}</td></tr>`);
+  const chosen = (d.chosen_defaults ?? []).map((c) => html`<tr data-chosen="${c.name ?? ''}"><td><code>${c.name}</code></td><td>${c.value}</td><td class="text">${c.reason}</td></tr>`);
   const defaults = html`<section aria-labelledby="defaults-h"><h3 id="defaults-h">What a Train with nothing set would choose</h3>
 ${chosen.length ? table('Data-aware defaults', ['Hyperparameter', 'Value', 'Reason'], chosen) : html`<p>Nothing: no interaction is selected.</p>`}</section>`;
   return html`<section aria-labelledby="describe-h"><h2 id="describe-h">Dataset a Train with this selection would see</h2>
@@ -441,7 +441,7 @@ function trialsHtml(version: number, t: TuningResult): Html {
   const summary = `${rows.length} trial${rows.length === 1 ? '' : 's'} in ${fixed(t.seconds, 1)} s${t.budget_exhausted ? ' (time budget spent)' : ''}, scored by ${t.metric}@${t.k} on a validation share ${t.validation_fraction} of each source's interactions; `
     + (t.best_trial ? `trial ${t.best_trial} chosen and retrained on the whole selection.` : "no trial beat the job's own settings, which were trained.");
   return html`<section class="tuning" aria-labelledby="${`v${version}-tuning-h`}"><h4 id="${`v${version}-tuning-h`}">Tuning trials</h4><p data-tuning-summary>${summary}</p>
-${table(`Version ${version} tuning trials`, ['Trial', '', 'State', 'Iterations', `${t.metric}@${t.k}`, 'Seconds', 'Regularization', 'Alpha', 'Log scaling', 'Exponent', 'Unobserved weight', 'Factors'], rows)}</section>`;
+${table(`Version ${version} tuning trials`, ['Trial', '', 'State', 'Iterations', `${t.metric}@${t.k}`, 'Seconds', 'Regularization', 'Alpha', 'Log scaling', 'nu (exponent)', 'alpha0 (unobserved)', 'Factors'], rows)}</section>`;
 }
 
 /** The message of a notice code a redirect carries (never the query's own text: nothing is reflected). */
