@@ -238,6 +238,9 @@ describe('data-aware defaults over gRPC', () => {
     for (const c of d.chosen_defaults) expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${esc(c.value)} +${esc(c.reason)}$`, 'm'));
     const json = await runCli(['describe', '--tags', 'plays', '--json', '--server', srv.address]);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(d)));
+    const ones = await runCli(['describe', '--tags', 'plays', '--filters', '{"interactions":{"max_weight":1}}', '--server', srv.address]);
+    expect(ones.stdout).toMatch(/^weight shape\s+binary$/m);
+    expect(ones.stdout).toMatch(/^  log_scaling +false +all \d+ weights are 1 \(binary\)/m);
     const bad = await runCli(['describe', '--tags', 'plays', '--max-age-days', '0', '--server', srv.address]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/maximum_interaction_age_days.*\(field maximum_interaction_age_days, --max-age-days\)/);

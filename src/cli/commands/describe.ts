@@ -3,17 +3,15 @@ import type { DatasetDescription__Output } from '../../gen/recommender/v1/Datase
 import type { DescribeDatasetRequest } from '../../gen/recommender/v1/DescribeDatasetRequest.js';
 import type { Distribution__Output } from '../../gen/recommender/v1/Distribution.js';
 import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, selectionFlagOf, selectionOf } from '../selection-flags.js';
 
-const HELP = `usage: recommender describe [--tags a,b] [--tag-match all|any] [--max-age-days N] [--filters JSON] [--json]
+const HELP = `usage: recommender describe ${SELECTION_USAGE} [--json]
                             ${CLIENT_USAGE}
 The dataset a Train with the same selection would see (DescribeDataset): its size, the training matrix's
 statistics the data-aware defaults read (weight shape, density, weight and row-length distributions), and the
 hyperparameters a Train that sets none would choose from them, with the reasons (README "Data-aware defaults").
 --filters takes the DataFilters message as JSON, as train does.
 ${CLIENT_HELP}`;
-
-const FLAGS: Record<string, string> = { data_tags: '--tags', tag_match: '--tag-match', maximum_interaction_age_days: '--max-age-days' };
-const flagOf = (field: string) => (field.startsWith('data_filters') ? '--filters' : FLAGS[field]);
 
 const n = (v: string | number) => Number(v).toLocaleString('en-US');
 const sig = (x: number) => (Number.isInteger(x) ? n(x) : String(+x.toPrecision(3)));
@@ -47,20 +45,12 @@ export function formatDescription(d: DatasetDescription__Output): string {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     ...CLIENT_FLAGS,
-    tags: { type: 'string' }, 'tag-match': { type: 'string', default: 'all' }, 'max-age-days': { type: 'string' }, filters: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...SELECTION_FLAGS, json: { type: 'boolean', default: false },
   });
   if (values.help) { console.log(HELP); return 0; }
   let req: DescribeDatasetRequest;
   try {
-    const tagMatch = values['tag-match'];
-    if (tagMatch !== 'all' && tagMatch !== 'any') throw new Error('--tag-match must be all or any');
-    const age = values['max-age-days'];
-    if (age !== undefined && !/^-?\d+$/.test(age)) throw new Error(`--max-age-days must be an integer, got "${age}"`);
-    req = {
-      data_tags: values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [], tag_match: tagMatch === 'any' ? 'TAG_MATCH_ANY' : 'TAG_MATCH_ALL',
-      maximum_interaction_age_days: age === undefined ? undefined : Number(age), data_filters: values.filters ? JSON.parse(values.filters) : undefined,
-    };
+    req = selectionOf(values);
   } catch (err) {
     console.error(`recommender describe: ${(err as Error).message}\n${HELP}`);
     return 2;
@@ -71,5 +61,5 @@ export async function run(argv: string[]): Promise<number> {
     });
     console.log(values.json ? JSON.stringify(d, null, 2) : formatDescription(d));
     return 0;
-  }, flagOf);
+  }, selectionFlagOf);
 }
