@@ -14,9 +14,11 @@ import type { RecommendResponse__Output } from '../src/gen/recommender/v1/Recomm
 import { ModelCache } from '../src/service/models/model-cache.js';
 import { INLINE_LOAD_BYTES, loadServingData, loadServingDataInWorker } from '../src/service/models/model-load-in-worker.js';
 import { ServedModel } from '../src/service/models/served-model.js';
-import { prepareServingData } from '../src/service/models/serving-data.js';
+import { prepareServingData, type ScoringOptions } from '../src/service/models/serving-data.js';
 import { rankByScore } from '../src/service/serving/rank.js';
 import { seenOf } from '../src/service/serving/recommender.js';
+import { ScoringPool } from '../src/service/serving/scoring-pool.js';
+import { scorerMemoriesBuilt } from '../src/service/serving/wasm-scorer.js';
 import { liveWorkerCount } from '../src/util/worker-rpc.js';
 import { checkHealth, healthClient } from './helpers/health.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
@@ -60,6 +62,26 @@ const until = async (cond: () => boolean, what: string) => {
   for (let t = 0; t < 1200 && !cond(); t++) await new Promise((r) => setTimeout(r, 50));
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 };
+
+/**
+ * Once the loader worker holds its answer (hold[1] = 1; the one loader thread is running), Health and
+ * ListModels are answered (pushed to `events`); then the worker is let go.
+ */
+async function answerWhileHeld(srv: TestServer, hold: Int32Array, events: string[], what: string, workersBefore: number): Promise<void> {
+  await until(() => Atomics.load(hold, 1) === 1, what);
+  expect(liveWorkerCount()).toBe(workersBefore + 1);
+  const health = healthClient(srv.address);
+  try {
+    expect(await checkHealth(health)).toBe('SERVING');
+    events.push('health answered');
+    await call(srv.client.ListModels.bind(srv.client), {});
+    events.push('ListModels answered');
+  } finally {
+    health.close();
+  }
+  Atomics.store(hold, 0, 1);
+  Atomics.notify(hold, 0);
+}
 
 describe('the id hash index', () => {
   it('finds every id as a Map would (last duplicate wins), misses unknown ones, and gives the ids back', () => {
@@ -109,20 +131,8 @@ describe('the loader worker', () => {
     const events: string[] = [];
     const first = cache.get('big').then((s) => { events.push('loaded'); return s; });
     const second = cache.get('big');
-    await until(() => Atomics.load(hold, 1) === 1, 'the worker to have read and indexed the model');
     // The whole model is read and indexed on the loader thread; its answer is held back: the load is in progress.
-    expect(liveWorkerCount()).toBe(workersBefore + 1);
-    const health = healthClient(srv.address);
-    try {
-      expect(await checkHealth(health)).toBe('SERVING');
-      events.push('health answered');
-      await call(srv.client.ListModels.bind(srv.client), {});
-      events.push('ListModels answered');
-    } finally {
-      health.close();
-    }
-    Atomics.store(hold, 0, 1);
-    Atomics.notify(hold, 0);
+    await answerWhileHeld(srv, hold, events, 'the worker to have read and indexed the model', workersBefore);
     const [a, b] = await Promise.all([first, second]);
     expect(events).toEqual(['health answered', 'ListModels answered', 'loaded']);
     expect(loads).toBe(1);
@@ -131,6 +141,62 @@ describe('the loader worker', () => {
     for (const u of [0, 1, 123_456, 299_999]) expect(a.sourceIndex.get(`user-${u}`)).toBe(u);
     expect(a.sourceIndex.get('user-300000')).toBeUndefined();
     await until(() => liveWorkerCount() === workersBefore, 'the loader thread to end');
+  });
+
+  it("builds the scorer's memory on the loader thread: calls are answered meanwhile, the event loop copies no factor, rankings are bit for bit those of a scorer built on the event loop", async () => {
+    const srv = await startTestServer();
+    servers.push(srv);
+    // 250k targets x 32 factors: a 32 MB copy of the factors and their int8 copy to build.
+    const n = 250_000, k = 32;
+    const M = wideModel(2_000, n, k, 'catalog', 'j1');
+    const dir = new DataDir(root).modelDir('catalog', 'j1');
+    await writeModel(dir, M);
+    const hold = new Int32Array(new SharedArrayBuffer(8));
+    const scoringSeen: ScoringOptions[] = [];
+    const cache = new ModelCache({
+      resolveServed: () => ({ jobId: 'j1', dir }), hasAnyJob: () => true, budgetBytes: 1e12, scoring: { slots: 1 },
+      load: (d, scoring) => { scoringSeen.push(scoring); return loadServingDataInWorker(d, { scoring, hold }); },
+    });
+    const workersBefore = liveWorkerCount();
+    const builtBefore = scorerMemoriesBuilt();
+    const events: string[] = [];
+    const loaded = cache.get('catalog').then((s) => { events.push('loaded'); return s; });
+    // The loader holds its answer once the model is prepared, its scorer memory included.
+    await answerWhileHeld(srv, hold, events, "the worker to have built the scorer's memory", workersBefore);
+    const served = await loaded;
+    expect(events).toEqual(['health answered', 'ListModels answered', 'loaded']);
+    expect(scoringSeen).toEqual([{ slots: 1 }]);
+    // The memory came from the loader thread: none was built here, and the served factors are its copy (shared, stored once).
+    expect(scorerMemoriesBuilt()).toBe(builtBefore);
+    const scorer = served.scorer!;
+    expect([scorer.n, scorer.k, scorer.slots, scorer.quantized]).toEqual([n, k, 1, true]);
+    expect(served.model.targetFactors.buffer).toBeInstanceOf(SharedArrayBuffer);
+    await until(() => liveWorkerCount() === workersBefore, 'the loader thread to end');
+
+    // The same model with its scorer built on the event loop (the counter sees that one).
+    const reference = new ServedModel(prepareServingData(await readPackedModel(dir)), undefined, { slots: 1 });
+    expect(scorerMemoriesBuilt()).toBe(builtBefore + 1);
+    const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const [got, want] = [bits(scorer.targetFactors), bits(reference.scorer!.targetFactors)];
+    let differing = 0;
+    for (let j = 0; j < want.length; j++) if (got[j] !== want[j]) differing++;
+    expect([got.length, differing]).toEqual([n * k, 0]);
+    expect(scorer.share().q!.stats).toEqual(reference.scorer!.share().q!.stats);
+    const pool = new ScoringPool(1);
+    try {
+      for (const u of [0, 1, 777, 1_999]) {
+        const x = reference.model.sourceFactors.subarray(u * k, (u + 1) * k);
+        const seen = seenOf(reference, u);
+        const want = reference.scorer!.top(x, 10, null, seen);
+        expect(scorer.top(x, 10, null, seen)).toEqual(want);
+        // A scoring worker attaches to the memory the (ended) loader thread built.
+        const pooled = await pool.rank(served, Float32Array.from(x), 10, null, seen);
+        expect([pooled.indices, pooled.scores]).toEqual([want.indices, want.scores]);
+      }
+    } finally {
+      await pool.close();
+    }
+    expect(scorer.counts.prefiltered).toBeGreaterThan(0);
   });
 
   it('a server loads a large model on the worker after a restart and answers as the model ranks', async () => {
@@ -151,8 +217,12 @@ describe('the loader worker', () => {
       const x = reference.model.sourceFactors.subarray(u * 8, (u + 1) * 8);
       const want = rankByScore(reference, x, 10, { mask: null, list: null, allowed: reference.targetCount }, seenOf(reference, u));
       expect(res.results[j]!.strategy).toBe('model');
-      expect(res.results[j]!.recommendations.map((r) => r.target_id)).toEqual(Array.from(want.indices, (i) => `item-${i}`));
+      expect(res.results[j]!.recommendations.map((r) => [r.target_id, r.score])).toEqual(Array.from(want.indices, (i, p) => [`item-${i}`, want.scores[p]]));
     });
+    // The served copy of the factors is the scorer memory the loader thread built.
+    const served = await again.app.serving.get('restart');
+    expect(served.model.targetFactors.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(served.scorer?.slots).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@
  * Models served from memory: loaded lazily from the store on first use, kept while they fit the
  * budget (LRU by bytes), replaced when the registry's served pointer names a newer job. A load reads and
  * prepares the version on a loader worker thread (model-load-in-worker.ts: files decoded, ids packed and
- * hash-indexed there), so the first request after a swap or a restart does not stall the event loop; the
+ * hash-indexed, the scorer's memory built there), so the first request after a swap or a restart does not stall the event loop; the
  * loop only wraps the transferred arrays (ServedModel). A failed load (unreadable or corrupt files) is
  * InternalError naming the model, the job and the file, and is not kept: the next request tries again.
  *
@@ -23,8 +23,8 @@ import type { Logger } from '../../log.js';
 import { annPaths, annUnavailable, readAnnMeta, type AnnMeta } from '../serving/ann-index.js';
 import type { AnnBuilder, AnnBuildState } from '../serving/ann-builder.js';
 import { loadServingData } from './model-load-in-worker.js';
-import { ServedModel, type ScoringOptions } from './served-model.js';
-import type { ServingData } from './serving-data.js';
+import { ServedModel } from './served-model.js';
+import type { ScoringOptions, ServingData } from './serving-data.js';
 import type { TrainedModel } from '../../data/trained-model.js';
 import type { ServiceMetrics } from '../metrics.js';
 
@@ -52,8 +52,11 @@ export interface ModelCacheOptions {
   log?: Logger;
   /** How loaded models are scored (worker slots = the ScoringPool's size; kernel and prefilter switches). */
   scoring?: ScoringOptions;
-  /** Loader (default: loadServingData, model-load-in-worker.ts: on a loader worker thread; a TrainedModel is prepared on the event loop). */
-  load?: (dir: string) => Promise<ServingData | TrainedModel>;
+  /**
+   * Loader (default: loadServingData, model-load-in-worker.ts: on a loader worker thread, the scorer's memory
+   * built there as `scoring` says); a TrainedModel, or data without a scorer memory, gets it built on the event loop.
+   */
+  load?: (dir: string, scoring: ScoringOptions) => Promise<ServingData | TrainedModel>;
   /** Models with less than this in data files load on the event loop (default INLINE_LOAD_BYTES, 4 MiB; 0 = always on the worker). */
   inlineLoadBytes?: number;
   /** ANN indexes for large catalogs (none when absent). */
@@ -68,10 +71,10 @@ export class ModelCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<ServedModel>>();
   private totalBytes = 0;
-  private readonly load: (dir: string) => Promise<ServingData | TrainedModel>;
+  private readonly load: (dir: string, scoring: ScoringOptions) => Promise<ServingData | TrainedModel>;
 
   constructor(private readonly o: ModelCacheOptions) {
-    this.load = o.load ?? ((dir) => loadServingData(dir, { inlineBelowBytes: o.inlineLoadBytes }));
+    this.load = o.load ?? ((dir, scoring) => loadServingData(dir, { inlineBelowBytes: o.inlineLoadBytes, scoring }));
   }
 
   /** The model currently served for `modelId`. NotFoundError / FailedPreconditionError when there is none. */
@@ -156,7 +159,8 @@ export class ModelCache {
     const t0 = performance.now();
     let served: ServedModel;
     try {
-      served = new ServedModel(await this.load(dir), undefined, this.o.scoring);
+      const scoring = this.o.scoring ?? {};
+      served = new ServedModel(await this.load(dir, scoring), undefined, scoring);
     } catch (err) {
       throw new InternalError(`model "${modelId}" (job ${jobId}) could not be loaded: ${(err as Error).message}`, { cause: err });
     }

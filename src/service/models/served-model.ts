@@ -2,9 +2,10 @@
  * A loaded model plus what serving derives from it once: id -> index lookups (hash indexes over the packed
  * ids, data/packed-id-index.ts), the popularity order, and lazily Y^T Y (fold-in) and target norms
  * (cosine). It wraps a ServingData (serving-data.ts), prepared off the event loop by the model loader
- * (model-load-in-worker.ts): nothing per id is built here, so wrapping a 10M-source model costs the event
- * loop the scorer's copy of the target factors only. Immutable once built: a request holds one
- * reference for its whole duration, so a swap never mixes factors of two models. The one later
+ * (model-load-in-worker.ts), the scoring kernel's memory included: wrapping a model the loader prepared
+ * builds nothing per id or per factor (a small model or a TrainedModel gets its scorer memory built
+ * here). Immutable once built: a request holds one reference for its whole duration, so a swap never
+ * mixes factors of two models. The one later
  * addition is the model's ANN index (serving/ann-index.ts), attached once when it is found or built:
  * it belongs to this object, so a request never searches another version's index.
  */
@@ -15,17 +16,7 @@ import { packModel } from '../../data/model-file.js';
 import { PackedIdIndex } from '../../data/packed-id-index.js';
 import { PackedStringsReader } from '../../data/packed-strings.js';
 import type { TrainedModel } from '../../data/trained-model.js';
-import { prepareServingData, servingDataBytes, type ServingData } from './serving-data.js';
-
-/** How models are scored (the server options servingThreads, wasmScoring, servingPrefilter). */
-export interface ScoringOptions {
-  /** Scratch slots for scoring worker threads in the scorer's shared memory (serving/scoring-pool.ts; default 0). */
-  slots?: number;
-  /** The WebAssembly SIMD kernel (default true; false: the plain JS kernel). */
-  wasm?: boolean;
-  /** The exact int8 prefilter of serving/quantized.ts where k allows it (default true). */
-  prefilter?: boolean;
-}
+import { prepareServingData, servingDataBytes, withScorer, type ScoringOptions, type ServingData } from './serving-data.js';
 
 export class ServedModel {
   /** id -> source row (`get`), row -> id (`id`). */
@@ -60,16 +51,16 @@ export class ServedModel {
    * the data's resident size.
    */
   constructor(data: ServingData | TrainedModel, bytes?: number, scoring: ScoringOptions = {}) {
-    const model = isServingData(data) ? data : prepareServingData({ ...packModel(data), targetPopularity: data.targetPopularity });
-    this.k = model.meta.factors;
-    this.sourceIndex = new PackedIdIndex(model.sourceIds);
-    this.targetIndex = new PackedIdIndex(model.targetIds);
-    const n = this.targetIndex.size;
-    this.scorer = scoring.wasm === false ? undefined
-      : WasmScorer.create(model.targetFactors, n, this.k, { slots: scoring.slots, quantize: scoring.prefilter });
-    // The scorer holds the target factors; serve from its copy so they are stored once.
-    this.model = this.scorer ? { ...model, targetFactors: this.scorer.targetFactors } : model;
-    this.bytes = bytes ?? servingDataBytes(model);
+    const prepared = isServingData(data) ? data : prepareServingData({ ...packModel(data), targetPopularity: data.targetPopularity });
+    this.k = prepared.meta.factors;
+    this.sourceIndex = new PackedIdIndex(prepared.sourceIds);
+    this.targetIndex = new PackedIdIndex(prepared.targetIds);
+    // The scorer's memory comes prepared with the data when the loader built it (off the event loop);
+    // else it is built here (small models, a TrainedModel). Its copy of the target factors is the one served.
+    this.model = withScorer(prepared, scoring);
+    this.scorer = scoring.wasm !== false && this.model.scorer ? WasmScorer.attach(this.model.scorer) : undefined;
+    this.bytes = bytes ?? servingDataBytes(prepared);
+    const model = this.model;
     this.sourceTypes = new PackedStringsReader(model.sourceEntities.type);
     this.targetTypes = new PackedStringsReader(model.targetEntities.type);
     this.targetMetadata = new PackedStringsReader(model.targetEntities.metadata);

@@ -2,12 +2,25 @@
  * What a served model is made of, in the form it is prepared in off the event loop (model-load-worker.ts)
  * and handed over as transferred typed arrays: the factors, the seen CSR (each row sorted), popularity
  * and its order, the entity attributes and the ids, packed, each side with its hash index
- * (data/packed-id-index.ts). ServedModel wraps it without copying or building anything per id.
+ * (data/packed-id-index.ts), and the scoring kernel's shared memory with its copy of the target factors
+ * (serving/wasm-scorer.ts; `withScorer`). ServedModel wraps it without copying or building anything per
+ * id or per factor.
  */
 import { buildIdIndex, type IdIndexData } from '../../data/packed-id-index.js';
-import { packedBuffers, type PackedStrings } from '../../data/packed-strings.js';
+import { packedBuffers, packedLength, type PackedStrings } from '../../data/packed-strings.js';
 import type { PackedEntityColumns } from '../../data/selection.js';
 import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
+import { buildScorerMemory, type ScorerShare } from '../serving/wasm-scorer.js';
+
+/** How models are scored (the server options servingThreads, wasmScoring, servingPrefilter). */
+export interface ScoringOptions {
+  /** Scratch slots for scoring worker threads in the scorer's shared memory (serving/scoring-pool.ts; default 0). */
+  slots?: number;
+  /** The WebAssembly SIMD kernel (default true; false: the plain JS kernel). */
+  wasm?: boolean;
+  /** The exact int8 prefilter of serving/quantized.ts where k allows it (default true). */
+  prefilter?: boolean;
+}
 
 export interface ServingData {
   meta: ModelMeta;
@@ -24,6 +37,8 @@ export interface ServingData {
   popularityOrder: Int32Array;
   sourceEntities: PackedEntityColumns;
   targetEntities: PackedEntityColumns;
+  /** The scoring kernel's memory (withScorer); `targetFactors` is then a view on it, so they are stored once. */
+  scorer?: ScorerShare;
 }
 
 /** Everything serving derives from a model once, on the calling thread (linear in the model, plus the popularity sort). */
@@ -41,6 +56,20 @@ export function prepareServingData(m: PackedModel & { targetPopularity: Float32A
   };
 }
 
+/**
+ * `d` with its scorer memory built (buildScorerMemory: a copy of the target factors, the int8 copy, the
+ * worker slots), its target factors then read from there; `d` itself when it has one already, when
+ * `scoring.wasm` is false or when the kernel is unavailable. Linear in targets x factors: the loader
+ * worker runs it for the models it loads (model-load-worker.ts), the calling thread for small ones.
+ */
+export function withScorer(d: ServingData, scoring: ScoringOptions): ServingData {
+  if (d.scorer || scoring.wasm === false) return d;
+  const k = d.meta.factors;
+  const n = packedLength(d.targetIds.ids);
+  const scorer = buildScorerMemory(d.targetFactors, n, k, { slots: scoring.slots, quantize: scoring.prefilter });
+  return scorer ? { ...d, scorer, targetFactors: new Float32Array(scorer.memory.buffer, scorer.yPtr, n * k) } : d;
+}
+
 const stringsBytes = (p: PackedStrings) => p.offsets.byteLength + p.bytes.byteLength + (p.valid?.byteLength ?? 0);
 
 /** Resident bytes of a model as served (the serving cache's budget). */
@@ -51,7 +80,7 @@ export function servingDataBytes(d: ServingData): number {
     + d.seen.data.byteLength + d.targetPopularity.byteLength;
 }
 
-/** The buffers of a ServingData (to transfer it). */
+/** The buffers of a ServingData (to transfer it; the scorer's memory is shared, util/worker-rpc.ts's `transfer` leaves it out). */
 export function servingDataBuffers(d: ServingData): ArrayBufferLike[] {
   return [
     d.sourceFactors.buffer, d.targetFactors.buffer, d.seen.indptr.buffer, d.seen.indices.buffer, d.seen.data.buffer,

@@ -6,6 +6,11 @@
  * thread (scoring-pool.ts), which attaches to the same memory and reads the factors in place.
  * The memory never grows, so the views stay valid.
  *
+ * Building a memory (`buildScorerMemory`: the copy of the factors, the int8 copy) is linear in the
+ * catalog; it runs where the model is prepared (the loader worker for large models,
+ * models/model-load-worker.ts), and the memory crosses threads shared: `WasmScorer.attach` on the event
+ * loop only instantiates the kernel over it.
+ *
  * Ranking (`top`, `topBatch`) goes through the exact int8 prefilter of quantized.ts when k % 8 == 0 and
  * k <= 512 (int8 copy of the factors, a quarter of the bytes per pass), else through the full float32 pass.
  *
@@ -53,9 +58,13 @@ type QuantizeFn = (y: number, n: number, k: number, q: number, scales: number, s
 /** Byte offsets of one scratch region (see the layout above). */
 interface Scratch { xPtr: number; xqPtr: number; sxPtr: number; outPtr: number; maxPtr: number; candPtr: number; resPtr: number }
 
-/** What a scoring worker needs to attach to a model's memory (structured-clonable: the memory is shared). */
+/** A model's scorer memory and its layout: what a WasmScorer or a scoring worker attaches to (structured-clonable: the memory is shared). */
 export interface ScorerShare {
-  memory: WasmMemory; n: number; k: number; yPtr: number; slots: Scratch[];
+  memory: WasmMemory; n: number; k: number; yPtr: number;
+  /** The scratch of the thread holding the WasmScorer (the event loop's synchronous calls). */
+  main: Scratch;
+  /** One scratch region per scoring worker. */
+  slots: Scratch[];
   /** The int8 copy (quantized.ts), when present. */
   q?: { qPtr: number; scalesPtr: number; stats: QuantStats };
   /** Candidates rescored at most per request before falling back to the full float32 pass. */
@@ -120,6 +129,47 @@ function annTopInRegion(s: ScorerShare, fns: Kernels, reg: Region, q: number, ca
   });
 }
 
+let memoriesBuilt = 0;
+/** Scorer memories built on this thread so far (tests: a model prepared on the loader thread builds none on the event loop). */
+export const scorerMemoriesBuilt = (): number => memoriesBuilt;
+
+/**
+ * A new shared memory holding a copy of `targetFactors` (n x k) with `o.slots` worker scratch regions and,
+ * with `o.quantize`, the int8 copy used by `top`; undefined when wasm is unavailable or it would not fit in
+ * one 4 GiB memory (the slots and the int8 copy are given up first). Linear in n x k: build it where the
+ * model is prepared, off the event loop for large models.
+ */
+export function buildScorerMemory(targetFactors: Float32Array, n: number, k: number, o: ScorerOptions = {}): ScorerShare | undefined {
+  const slots = o.slots ?? 0;
+  const quantize = (o.quantize ?? true) && k % 8 === 0 && k <= 512;
+  if (!wasmModule() || n === 0) return undefined;
+  const nb = Math.ceil(n / SCORE_BLOCK);
+  const candLimit = Math.max(64, Math.ceil(n / 8));
+  let at = 16; // keep 0 free
+  const take = (bytes: number) => { const p = at; at = align(at + bytes); return p; };
+  const region = (b: number): Scratch => ({
+    xPtr: take(4 * b * k), xqPtr: take(2 * b * k), sxPtr: take(4 * b), outPtr: take(4 * b * n),
+    maxPtr: take(4 * b * nb), candPtr: take(4 * candLimit), resPtr: take(4 * candLimit),
+  });
+  const main = region(1);
+  const slotRegions = Array.from({ length: slots }, () => region(BATCH));
+  const yPtr = take(4 * n * k);
+  const qPtr = quantize ? take(n * k) : 0;
+  const scalesPtr = quantize ? take(4 * n) : 0;
+  if (at > WASM_MAX_BYTES) return slots > 0 || quantize ? buildScorerMemory(targetFactors, n, k, { slots: 0, quantize: false }) : undefined;
+  const memory = createSharedMemory(at);
+  memoriesBuilt++;
+  new Float32Array(memory.buffer, yPtr, n * k).set(targetFactors.subarray(0, n * k));
+  const s: ScorerShare = { memory, n, k, yPtr, main, slots: slotRegions, candLimit };
+  if (quantize) {
+    // stats go through the main region's candidate scratch (2 floats)
+    instantiate(memory).quantize(yPtr, n, k, qPtr, scalesPtr, main.resPtr);
+    const stats = new Float32Array(memory.buffer, main.resPtr, 2);
+    s.q = { qPtr, scalesPtr, stats: { sMax: stats[0]!, l1Max: stats[1]! } };
+  }
+  return s;
+}
+
 export class WasmScorer {
   readonly targetFactors: Float32Array;
   /** Rankings answered through the int8 prefilter / by the full float32 pass (diagnostics, tests). */
@@ -127,10 +177,10 @@ export class WasmScorer {
   private readonly fns: Kernels;
   private readonly reg: Region;
 
-  private constructor(private readonly s: ScorerShare, main: Scratch) {
+  private constructor(private readonly s: ScorerShare) {
     const { memory, n, k, yPtr } = s;
     this.fns = instantiate(memory);
-    this.reg = new Region(memory.buffer, main, 1, n, k, Math.ceil(n / SCORE_BLOCK), s.candLimit);
+    this.reg = new Region(memory.buffer, s.main, 1, n, k, Math.ceil(n / SCORE_BLOCK), s.candLimit);
     this.targetFactors = new Float32Array(memory.buffer, yPtr, n * k);
   }
 
@@ -144,38 +194,17 @@ export class WasmScorer {
   share(): ScorerShare { return this.s; }
 
   /**
-   * A scorer holding a copy of `targetFactors` (n x k) with `o.slots` worker scratch regions, or undefined
-   * when wasm is unavailable or it would not fit in one 4 GiB memory. `o.quantize` adds the int8 copy
-   * used by `top`.
+   * A scorer holding a copy of `targetFactors` (n x k), built on this thread (buildScorerMemory); undefined
+   * when wasm is unavailable or it would not fit.
    */
   static create(targetFactors: Float32Array, n: number, k: number, o: ScorerOptions = {}): WasmScorer | undefined {
-    const slots = o.slots ?? 0;
-    const quantize = (o.quantize ?? true) && k % 8 === 0 && k <= 512;
-    if (!wasmModule() || n === 0) return undefined;
-    const nb = Math.ceil(n / SCORE_BLOCK);
-    const candLimit = Math.max(64, Math.ceil(n / 8));
-    let at = 16; // keep 0 free
-    const take = (bytes: number) => { const p = at; at = align(at + bytes); return p; };
-    const region = (b: number): Scratch => ({
-      xPtr: take(4 * b * k), xqPtr: take(2 * b * k), sxPtr: take(4 * b), outPtr: take(4 * b * n),
-      maxPtr: take(4 * b * nb), candPtr: take(4 * candLimit), resPtr: take(4 * candLimit),
-    });
-    const main = region(1);
-    const slotRegions = Array.from({ length: slots }, () => region(BATCH));
-    const yPtr = take(4 * n * k);
-    const qPtr = quantize ? take(n * k) : 0;
-    const scalesPtr = quantize ? take(4 * n) : 0;
-    if (at > WASM_MAX_BYTES) return slots > 0 || quantize ? WasmScorer.create(targetFactors, n, k, { slots: 0, quantize: false }) : undefined;
-    const memory = createSharedMemory(at);
-    const Y = new Float32Array(memory.buffer, yPtr, n * k);
-    Y.set(targetFactors.subarray(0, n * k));
-    const s = new WasmScorer({ memory, n, k, yPtr, slots: slotRegions, candLimit }, main);
-    if (quantize) {
-      // stats go through the main region's candidate scratch (2 floats)
-      s.fns.quantize(yPtr, n, k, qPtr, scalesPtr, main.resPtr);
-      s.s.q = { qPtr, scalesPtr, stats: { sMax: s.reg.res[0]!, l1Max: s.reg.res[1]! } };
-    }
-    return s;
+    const s = buildScorerMemory(targetFactors, n, k, o);
+    return s && new WasmScorer(s);
+  }
+
+  /** The scorer over a memory built by buildScorerMemory, possibly on another thread: nothing is copied (constant time). */
+  static attach(s: ScorerShare): WasmScorer {
+    return new WasmScorer(s);
   }
 
   /** Scores of every target for x (length k), full float32 pass. The returned view is scratch: valid until the next call. */
