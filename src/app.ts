@@ -85,7 +85,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
   const sparkLog = log.child({ component: 'spark' });
   await cleanSparkStaging(sparkStaging, sparkLog);
   const spark = sparkTrainer({ settings: options.spark, localRoot: sparkStaging, log: sparkLog });
-  const pipeline = new TrainingPipeline({ batches: batchRepo, registry: models, engine: options.engine, metrics, spark });
+  const pipeline = new TrainingPipeline({ batches: batchRepo, registry: models, engine: options.engine, trainingHold: options.trainingHold, metrics, spark });
   closers.push(() => pipeline.close());
   const jobs = new JobScheduler({ options, db, log: log.child({ component: 'jobs' }), pipeline, registry: models, dispatcher });
   await jobs.start();

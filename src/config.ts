@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ENGINE_BACKENDS } from './engine/options.js';
 import { engineSettings, type EngineSettings } from './engine/settings.js';
+import type { TrainingHold } from './engine/train-protocol.js';
 import { InvalidArgumentError } from './errors.js';
 import { DataDir } from './data-dir.js';
 import { compileSparkSettings, parseSparkConf, type SparkSettings } from './service/spark/settings.js';
@@ -29,6 +30,11 @@ export interface ServerOptions {
    * it at a chosen step of a rollback or delete. Env RECOMMENDER_CRASH_POINT.
    */
   crashPoint?: string;
+  /**
+   * Tests only (a server in the test's process): trainings on the worker thread hold part-way as
+   * engine/train-protocol.ts TrainingHold says, so a test sees a job at a known iteration.
+   */
+  trainingHold?: TrainingHold;
   /** API keys; when non-empty every call but health needs `x-api-key` (or `authorization: Bearer`). Env RECOMMENDER_API_KEYS (comma separated). */
   apiKeys?: string[];
   /** TLS: PEM file paths. Both or neither. Env RECOMMENDER_TLS_CERT / RECOMMENDER_TLS_KEY. */
@@ -108,6 +114,7 @@ export interface CompiledServerOptions {
   http?: { port: number | 'any'; /** false when the port is the default: then a port in use only turns HTTP off (with a warning). */ explicit: boolean };
   modelVersionsKept: number;
   crashPoint?: string;
+  trainingHold?: TrainingHold;
   apiKeys: string[];
   tls?: { certFile: string; keyFile: string };
   maxUploadBytes: number;
@@ -271,6 +278,7 @@ export function compileServerOptions(...layers: ServerOptions[]): CompiledServer
     http,
     modelVersionsKept: positiveInt('modelVersionsKept', o.modelVersionsKept, 5),
     crashPoint: o.crashPoint,
+    trainingHold: o.trainingHold,
     apiKeys: o.apiKeys ?? [],
     tls: o.tlsCertFile && o.tlsKeyFile ? { certFile: o.tlsCertFile, keyFile: o.tlsKeyFile } : undefined,
     maxUploadBytes: positiveInt('maxUploadBytes', o.maxUploadBytes, 2 * 1024 ** 3),

@@ -28,6 +28,11 @@ const OUT = join(REPO_ROOT, 'test', 'out', 'console');
 const XSS_NAME = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 const XSS_TAG = '<img src=x onerror=window.__xss=3>';
 
+/** The console's first training holds at this iteration (config.ts trainingHold), armed by its test only. */
+const HOLD_AT = 10;
+const hold = new Int32Array(new SharedArrayBuffer(8));
+Atomics.store(hold, 1, 2); // not armed
+
 let srv: TestServer;
 let base = '';
 let ctx: BrowserContext;
@@ -69,6 +74,30 @@ async function startTraining(page: Page, fields: { factors: string; iterations: 
   return decodeURIComponent(page.url().split('/jobs/')[1]!);
 }
 
+/**
+ * Init script of a job page (a recorder only): window.__jobPage.states gets each `state` event the page's
+ * EventSource receives (a listener added before the console's own), .drawn the point count of each plot
+ * the page shows (at load, then on every redraw: a MutationObserver).
+ */
+const RECORD_JOB_PAGE = `(() => {
+  const rec = { states: [], drawn: [] };
+  window.__jobPage = rec;
+  const Native = window.EventSource;
+  window.EventSource = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('state', (e) => { const s = JSON.parse(e.data); rec.states.push({ points: s.points, status: s.fields.status, eta: s.fields.eta }); });
+    }
+  };
+  document.addEventListener('DOMContentLoaded', () => {
+    const plot = document.querySelector('[data-plot]');
+    if (!plot) return;
+    const draw = () => rec.drawn.push(Number(plot.querySelector('svg')?.getAttribute('data-points') ?? -1));
+    draw();
+    new MutationObserver(draw).observe(plot, { childList: true });
+  });
+})()`;
+
 const cli = async (args: string[]) => {
   const r = await runCli([...args, '--server', srv.address]);
   expect(r.code, r.stderr).toBe(0);
@@ -79,7 +108,7 @@ beforeAll(async () => {
   if (!present) return;
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  srv = await startTestServer({ httpPort: 'any', backend: 'native-cpu', workers: 2 });
+  srv = await startTestServer({ httpPort: 'any', backend: 'native-cpu', workers: 2, trainingHold: { iteration: HOLD_AT, flag: hold } });
   base = `http://127.0.0.1:${srv.app.http!.port}`;
   await cli(['import', join(ML, 'ratings.csv'), '--tags', 'ml', '--map', 'userId=source_id,movieId=target_id,rating=weight', '--timestamp-unit', 's', '-q']);
   await cli(['import', join(ML, 'movies.csv'), '--kind', 'entities', '--tags', 'ml', '--map', 'movieId=id,title=name,genres=type', '-q']);
@@ -95,6 +124,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  Atomics.store(hold, 0, 1); // a failed test never leaves the training held
+  Atomics.notify(hold, 0);
   await ctx?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   await srv?.dispose();
@@ -153,26 +184,36 @@ describe.skipIf(!present)('web console', () => {
 
   it('Jobs: a training started from the form; its page streams progress and a loss plot that grows', async () => {
     const page = await open('/jobs');
+    // On the job page, every state event its EventSource receives and every plot it draws are recorded.
+    await page.addInitScript(RECORD_JOB_PAGE);
+    Atomics.store(hold, 1, 0); // armed: this training holds once it has reported iteration HOLD_AT's loss
     firstJob = await startTraining(page, { factors: '24', iterations: '40' });
-    // Samples of the live page while it trains: the plot's points, the status, the ETA.
-    const samples: Array<{ points: number; status: string; eta: string }> = [];
-    const until = Date.now() + 120_000;
-    for (;;) {
-      const s = await page.evaluate<{ points: number; status: string; eta: string }>(`({
-        points: Number(document.querySelector('[data-plot] svg')?.getAttribute('data-points') ?? -1),
-        status: document.querySelector('[data-field="status"]')?.textContent ?? '',
-        eta: document.querySelector('[data-field="eta"]')?.textContent ?? '',
-      })`);
-      samples.push(s);
-      if (s.status === 'COMPLETED' && s.points === 40) break;
-      if (['ERROR', 'CANCELLED'].includes(s.status) || Date.now() > until) throw new Error(`job did not complete: ${JSON.stringify(samples.slice(-3))}`);
-      if (samples.length === 8) await shot(page, 'job-training');
-      await page.waitForTimeout(50);
-    }
-    const counts = [...new Set(samples.map((s) => s.points))];
-    expect(counts.some((n) => n > 0 && n < 40), `plot sizes seen ${counts.join(',')}`).toBe(true);
-    expect(counts).toEqual([...counts].sort((a, b) => a - b)); // it only grows
-    expect(samples.some((s) => s.status === 'RUNNING' && s.eta !== '-' && s.points > 0)).toBe(true);
+    await expect.poll(() => Atomics.load(hold, 1), { timeout: 120_000 }).toBe(1);
+    // Held part-way (once the held iteration's progress, sent just before, is taken in, the job stays there):
+    // the page gets that state and draws its partial curve, with an ETA.
+    await expect.poll(() => srv.app.jobs.get(firstJob)?.lossCurve.length ?? 0).toBeGreaterThanOrEqual(HOLD_AT);
+    const held = srv.app.jobs.get(firstJob)!.lossCurve.length;
+    expect(held).toBeLessThan(40);
+    // (polled from here: the page's CSP forbids the eval that page.waitForFunction uses)
+    await expect.poll(() => page.evaluate<number>('window.__jobPage.drawn.at(-1)'), { timeout: 30_000 }).toBe(held);
+    expect(await page.locator('[data-field="status"]').textContent()).toBe('RUNNING');
+    expect(await page.locator('[data-field="eta"]').textContent()).not.toBe('-');
+    expect(await page.locator('[data-field="iteration"]').textContent()).toMatch(new RegExp(`^${held} / \\d+$`));
+    await shot(page, 'job-training');
+    Atomics.store(hold, 0, 1);
+    Atomics.notify(hold, 0);
+    await expect.poll(() => page.evaluate<boolean>(`window.__jobPage.states.at(-1)?.status === 'COMPLETED' && window.__jobPage.drawn.at(-1) === 40`), { timeout: 120_000 }).toBe(true);
+    const seen = await page.evaluate<{ states: Array<{ points: number; status: string; eta: string }>; drawn: number[] }>('window.__jobPage');
+    const what = `states received ${JSON.stringify(seen.states.map((s) => [s.status, s.points]))}, plots drawn ${seen.drawn.join(',')}`;
+    // The stream: a loss curve that only grows, through the held partial one, to all 40 points.
+    const statePoints = seen.states.map((s) => s.points);
+    expect(statePoints, what).toEqual([...statePoints].sort((a, b) => a - b));
+    expect(statePoints, what).toContain(held);
+    expect(seen.states.some((s) => s.status === 'RUNNING' && s.points === held && s.eta !== '-'), what).toBe(true);
+    // The plot: drawn at load, redrawn as points came (it only grows), the held curve, then the whole one.
+    expect(seen.drawn, what).toEqual([...seen.drawn].sort((a, b) => a - b));
+    expect(seen.drawn, what).toContain(held);
+    expect(seen.drawn.at(-1), what).toBe(40);
     expect(await page.locator('[data-field="data"]').textContent()).toMatch(/^100,836 interactions, 100,836 pairs, 610 sources, 9,724 targets, 9,742 entities/);
     expect(await page.locator('[data-field="version"]').textContent()).toBe('1 (serving when it completed)');
     expect(await page.locator('[data-plot] polyline').getAttribute('points')).toMatch(/^(\S+,\S+ ){39}\S+,\S+$/);

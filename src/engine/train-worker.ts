@@ -9,10 +9,17 @@ import type { TrainProtocol } from './train-protocol.js';
 import { trainAls } from './trainer.js';
 
 serveWorker<TrainProtocol>({
-  train: async ({ matrix, options, settings, initial }, ctx) => {
+  train: async ({ matrix, options, settings, initial, hold }, ctx) => {
     const r = await trainAls(matrix, options, {
       signal: ctx.signal,
-      onProgress: (progress) => ctx.emit({ progress }),
+      onProgress: (progress) => {
+        ctx.emit({ progress });
+        // The progress just sent reaches the parent while this thread waits.
+        if (hold && progress.phase === 'loss' && progress.iteration >= hold.iteration && Atomics.compareExchange(hold.flag, 1, 0, 1) === 0) {
+          Atomics.notify(hold.flag, 1);
+          Atomics.wait(hold.flag, 0, 0);
+        }
+      },
       log: (msg, fields) => ctx.emit({ log: msg, fields }),
     }, settings, initial);
     return transfer(r, [r.sourceFactors.buffer, r.targetFactors.buffer]);

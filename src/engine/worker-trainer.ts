@@ -10,7 +10,7 @@ import { transfer, WorkerClient } from '../util/worker-rpc.js';
 import type { FactorPair } from './als-driver.js';
 import type { CompiledAlsOptions } from './options.js';
 import type { EngineSettings } from './settings.js';
-import type { TrainProtocol } from './train-protocol.js';
+import type { TrainingHold, TrainProtocol } from './train-protocol.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from './types.js';
 
 export interface WorkerTrainOptions {
@@ -22,6 +22,8 @@ export interface WorkerTrainOptions {
   transfer?: boolean;
   /** After an abort, how long the worker may take to answer before it is terminated (ms, default 500). */
   abortGraceMs?: number;
+  /** Tests: hold the training part-way (train-protocol.ts TrainingHold). */
+  hold?: TrainingHold;
 }
 
 type TrainingWorker = WorkerClient<TrainProtocol>;
@@ -82,7 +84,7 @@ export async function trainInWorker(matrix: CsrMatrix, options: CompiledAlsOptio
   const moved = transfer(null, [m.indptr, m.indices, m.data, initial?.sourceFactors, initial?.targetFactors].map((a) => a?.buffer));
   const worker = takeWorker();
   try {
-    const result = await worker.call('train', { matrix: m, options, settings: wo.settings ?? {}, initial }, {
+    const result = await worker.call('train', { matrix: m, options, settings: wo.settings ?? {}, initial, hold: wo.hold }, {
       transfer: moved.transfer,
       signal,
       abortGraceMs: wo.abortGraceMs ?? 500,

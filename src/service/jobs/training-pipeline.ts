@@ -30,6 +30,7 @@ import type { MatrixStats } from '../../engine/matrix-stats.js';
 import { compileAlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
+import type { TrainingHold } from '../../engine/train-protocol.js';
 import { closeTrainingWorkers, trainInWorker } from '../../engine/worker-trainer.js';
 import { closeModelWriters } from '../../data/model-write-in-worker.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
@@ -255,6 +256,8 @@ export interface TrainingPipelineDeps {
   registry: ModelRegistry;
   /** How the engine runs (config.ts); used by the default trainer. */
   engine?: Partial<EngineSettings>;
+  /** Tests: the default trainer holds a training part-way (config.ts trainingHold). */
+  trainingHold?: TrainingHold;
   trainer?: Trainer;
   /** The trainer of jobs whose backend is "spark" (service/spark; none: such jobs fail saying so). */
   spark?: Trainer;
@@ -273,7 +276,7 @@ export class TrainingPipeline {
 
   constructor(private readonly deps: TrainingPipelineDeps) {
     this.registry = deps.registry;
-    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix, initial: t?.initial }));
+    this.trainer = deps.trainer ?? ((m, o, h, t) => trainInWorker(m, o, h, { settings: deps.engine, transfer: t?.moveMatrix, initial: t?.initial, hold: deps.trainingHold }));
     this.steps = deps.steps ?? DEFAULT_STEPS;
     this.selection = deps.selection ?? new SelectionWorkers();
   }
