@@ -11,7 +11,8 @@
  *           Sobol points read as steps of at most `radius` around it (search-space.ts neighbourOptions:
  *           multiplicative in log ranges, log_scaling flipped with probability radius), radius
  *           LOCAL_RADIUS first, halved after each bracket that found no new leader; it ends when the
- *           radius falls below LOCAL_MIN_RADIUS or the trials or the time run out.
+ *           radius reaches LOCAL_MIN_RADIUS (3 brackets in a row without progress) or the trials or the
+ *           time run out.
  *
  * Returns the trials table (each trial's phase) and the chosen settings; the caller retrains them on the
  * whole selection.
@@ -121,7 +122,7 @@ export function globalTrials(trials: number): number {
   return trials <= 2 * BRACKET_TRIALS ? trials : Math.ceil(trials / 2 / BRACKET_TRIALS) * BRACKET_TRIALS;
 }
 
-/** The local phase's first radius (share of each range) and the one below which it ends (after 3 halvings without a new leader). */
+/** The local phase's first radius (share of each range) and the one at which it ends (3 brackets in a row without a new leader). */
 export const LOCAL_RADIUS = 0.25;
 export const LOCAL_MIN_RADIUS = LOCAL_RADIUS / 8;
 /** Share of the time budget after which the global phase starts no new bracket when a local phase is planned. */
@@ -258,7 +259,7 @@ export async function runSearch(
     if (!(await runBracket(addBracket(global.slice(trials.length, trials.length + size), 'global')))) { ended = true; break; }
   }
   // Local phase: brackets of the leader's neighbours, the radius halved after a bracket that found no new leader.
-  for (let radius = LOCAL_RADIUS, round = 0; !ended && trials.length < total && radius >= LOCAL_MIN_RADIUS; round++) {
+  for (let radius = LOCAL_RADIUS, round = 0; !ended && trials.length < total && radius > LOCAL_MIN_RADIUS; round++) {
     signal?.throwIfAborted();
     const center = leader();
     if (!center) break;
