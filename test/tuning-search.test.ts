@@ -139,8 +139,8 @@ describe('sampler, halving, search space', () => {
     expect(defaultMaxTrials(10)).toBe(16);
     expect(defaultMaxTrials(300)).toBe(100);
     expect(defaultMaxTrials(7 * 86400)).toBe(1000);
-    expect(compileTuning({ time_budget_seconds: 600 }, {}, 'wasm')!.maxTrials).toBe(200);
-    expect(compileTuning({ time_budget_seconds: 600, max_trials: 7 }, {}, 'wasm')!.maxTrials).toBe(7);
+    expect(compileTuning({ time_budget_seconds: 600, metric: '', search: [] }, {}, 'wasm')!.maxTrials).toBe(200);
+    expect(compileTuning({ time_budget_seconds: 600, max_trials: 7, metric: '', search: [] }, {}, 'wasm')!.maxTrials).toBe(7);
     expect([6, 16, 17, 24, 32, 100].map(globalTrials)).toEqual([6, 16, 16, 16, 16, 56]);
   });
 
