@@ -132,7 +132,7 @@ export async function startApp(options: CompiledServerOptions, log: Logger = cre
     CancelTraining: cancelTrainingHandler(log, jobs),
     ListModels: listModelsHandler(log, jobs, models),
     GetModel: getModelHandler(log, jobs, models, modelCache),
-    DescribeDataset: describeDatasetHandler(log, pipeline),
+    DescribeDataset: describeDatasetHandler(log, pipeline, options),
     ...modelVersionHandlers(log, jobs, models),
     ...recommendHandlers(log, modelCache, scoring, metrics),
     ...recommendAllHandlers(log, modelCache, servingShutdown.signal),

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetDescription__Output } from '../src/gen/recommender/v1/DatasetDescription.js';
+import type { HyperparameterChoice__Output } from '../src/gen/recommender/v1/HyperparameterChoice.js';
 import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
@@ -13,7 +15,8 @@ import { waitTerminal } from './helpers/jobs.js';
  * The web console in a real browser (playwright-core driving Debian's chromium) against a real server
  * with real data: MovieLens latest-small ratings and movie titles imported through the CLI, a training and
  * a second one started from the console's form, the job page's live loss plot, a rollback and a delete
- * through their confirmation pages, Try it with entity names; every page at 375 px wide and by keyboard;
+ * through their confirmation pages, the Data page's matrix statistics and data-aware defaults, a tuned
+ * version's trials table, Try it with entity names; every page at 375 px wide and by keyboard;
  * user data that looks like markup stays text. Screenshots go to test/out/console/.
  */
 const ML = join(REPO_ROOT, '..', 'shared', 'data', 'ml-latest-small');
@@ -99,6 +102,8 @@ afterAll(async () => {
 
 describe.skipIf(!present)('web console', () => {
   let firstJob = '';
+  /** What the Data page said a Train with nothing set would choose on the "ml" selection. */
+  let dataPageChoices: HyperparameterChoice__Output[] = [];
 
   it('Overview and Data: batches with tags, counts and time ranges; DescribeDataset of a tag selection; markup in tags stays text', async () => {
     const page = await open('/');
@@ -126,6 +131,20 @@ describe.skipIf(!present)('web console', () => {
     await Promise.all([page.waitForURL(/describe=1/), page.click('button[name="describe"]')]);
     const described = await page.locator('section[aria-labelledby="describe-h"] dd').allTextContents();
     expect(described.slice(0, 5)).toEqual(['100,836', '100,836', '610', '9,724', '9,742']);
+    // The matrix statistics the data-aware defaults read, and what a Train with nothing set would choose: as DescribeDataset says.
+    const d = await call<object, DatasetDescription__Output>(srv.client.DescribeDataset.bind(srv.client), { data_tags: ['ml'] });
+    expect(d.statistics?.weight_shape).toBe('ratings-like');
+    expect(await page.locator('[data-stat="weight_shape"]').textContent()).toBe('ratings-like');
+    expect(Number(await page.locator('[data-stat="density"]').textContent())).toBeCloseTo(100_836 / (610 * 9_724), 6);
+    // MovieLens ratings 0.5..5, median 3.5; 20 to 2,698 ratings per user
+    expect(await page.locator('tr[data-distribution="weights"] td').allTextContents()).toEqual(['3.5', '0.5', '3.5', '5', '5', '5']);
+    const perSource = await page.locator('tr[data-distribution="pairs per source"] td').allTextContents();
+    expect([perSource[0], perSource[1], perSource[5]]).toEqual(['165', '20', '2,698']);
+    const choices = await page.locator('section[aria-labelledby="defaults-h"] tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(choices).toEqual(d.chosen_defaults.map((c) => [c.name, c.value, c.reason]));
+    expect(choices.map((c) => c[0])).toEqual(['log_scaling', 'alpha', 'regularization']);
+    expect(choices[0]![1]).toBe('false');
+    dataPageChoices = d.chosen_defaults;
     await shot(page, 'data');
     await expectNarrowOk(page, 'data');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
@@ -193,6 +212,10 @@ describe.skipIf(!present)('web console', () => {
     expect(await cards.nth(1).locator('svg.bars').getAttribute('aria-label')).toMatch(/^Version 1 evaluation \(holdout 0\.2\): P@10 model 0\.\d{3}, baseline 0\.\d{3}/);
     await cards.nth(1).locator('summary').click();
     expect(await cards.nth(1).locator('details dd').first().textContent()).toBe('24');
+    // The form's training set only factors, iterations and a holdout: it chose what the Data page said it would.
+    expect((await call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id: 'movies' })).chosen).toEqual(dataPageChoices);
+    expect(await cards.nth(1).locator('details dt', { hasText: 'log_scaling (chosen)' }).count()).toBe(1);
+    expect(await cards.nth(1).locator('section.tuning').count()).toBe(0); // not tuned: no trials table
     await shot(page, 'model');
     await expectNarrowOk(page, 'model');
     // Roll back: the button leads to a confirmation page; only its POST acts.
@@ -217,6 +240,38 @@ describe.skipIf(!present)('web console', () => {
     expect(await page.locator('.notice').textContent()).toBe('Model deleted.');
     expect(await page.locator('table a', { hasText: 'throwaway' }).count()).toBe(0);
     expect(await page.locator('table a', { hasText: 'movies' }).count()).toBe(1);
+    await page.close();
+  }, 180_000);
+
+  it('Models: a tuned version shows its trials table (GetModel\'s Model.tuning), the chosen trial marked', async () => {
+    const t = await call<object, TrainingStatus__Output>(srv.client.Train.bind(srv.client), {
+      model_id: 'tuned', data_tags: ['ml'], hyperparameters: { factors: 4, iterations: 2 }, tuning: { max_trials: 3, seed: 5 },
+    });
+    const done = await waitTerminal(srv.client, t.job_id, 120_000);
+    expect(done.status, done.error).toBe('COMPLETED');
+    const tuning = (await call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id: 'tuned' })).tuning!;
+    expect(tuning.trials.length).toBe(3);
+    const page = await open('/models/tuned');
+    const card = page.locator('section.version').first();
+    const rows = card.locator('section.tuning tbody tr');
+    expect(await rows.count()).toBe(3);
+    for (const [i, x] of tuning.trials.entries()) {
+      const cells = (await rows.nth(i).locator('td').allTextContents()).map((c) => c.trim());
+      expect(cells[0]).toBe(String(x.trial));
+      expect(cells[1]).toBe(x.trial === tuning.best_trial ? 'chosen' : '');
+      expect(cells.slice(2, 5)).toEqual([x.state, String(x.iterations), x.metric.toFixed(4)]);
+      // settings to 3 significant digits
+      expect(Number(cells[6]!.replaceAll(',', ''))).toBe(+x.hyperparameters!.regularization!.toPrecision(3));
+      expect(Number(cells[7]!.replaceAll(',', ''))).toBe(+x.hyperparameters!.alpha!.toPrecision(3));
+      expect(cells[8]).toBe(x.hyperparameters!.log_scaling ? `on (epsilon ${x.hyperparameters!.log_epsilon})` : 'off');
+      expect(cells[11]).toBe('4');
+    }
+    expect(await card.locator('section.tuning th', { hasText: `${tuning.metric}@${tuning.k}` }).count()).toBe(1);
+    expect(await card.locator('tr[data-chosen-trial]').count()).toBe(tuning.best_trial ? 1 : 0);
+    if (tuning.best_trial) expect(await card.locator('tr[data-chosen-trial]').getAttribute('data-trial')).toBe(String(tuning.best_trial));
+    expect(await card.locator('[data-tuning-summary]').textContent()).toMatch(/^3 trials in \d+\.\d s/);
+    await shot(page, 'model-tuned');
+    await expectNarrowOk(page, 'model-tuned');
     await page.close();
   }, 180_000);
 

@@ -3,6 +3,8 @@
  * (bench/datasets/planted.ts), and over the real gRPC API: a Train call that leaves hyperparameters
  * unset gets them chosen from its data, GetModel returns them with their reasons in `chosen`, explicit
  * values are obeyed, and a model whose call sets everything trains exactly as before (bit for bit).
+ * DescribeDataset shows the statistics the chooser reads and what it would choose, before training (and
+ * the `recommender describe` command prints them).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +15,14 @@ import { matrixStats } from '../src/engine/matrix-stats.js';
 import { compileAlsOptions } from '../src/engine/options.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix } from '../src/engine/types.js';
+import type { DatasetDescription__Output } from '../src/gen/recommender/v1/DatasetDescription.js';
+import type { DescribeDatasetRequest } from '../src/gen/recommender/v1/DescribeDatasetRequest.js';
 import type { Model__Output } from '../src/gen/recommender/v1/Model.js';
 import type { TrainingStatus__Output } from '../src/gen/recommender/v1/TrainingStatus.js';
 import type { TrainRequest } from '../src/gen/recommender/v1/TrainRequest.js';
 import { call, startTestServer, type TestServer } from './helpers/server.js';
 import { importBatch, waitTerminal, type Row } from './helpers/jobs.js';
+import { runCli } from './helpers/cli.js';
 
 const checkins = plantedCheckins({ users: 800, items: 5000, topics: 60 });
 const plays = plantedPlayCounts({ users: 500, items: 2000, topics: 20 });
@@ -110,6 +115,7 @@ function rowsOf(m: CsrMatrix): Row[] {
 let srv: TestServer;
 const train = (req: TrainRequest) => call<TrainRequest, TrainingStatus__Output>(srv.client.Train.bind(srv.client), req);
 const getModel = (model_id: string) => call<object, Model__Output>(srv.client.GetModel.bind(srv.client), { model_id });
+const describe_ = (req: DescribeDatasetRequest) => call<DescribeDatasetRequest, DatasetDescription__Output>(srv.client.DescribeDataset.bind(srv.client), req);
 // Factors and iterations small and explicit (not chosen), so the trainings are quick.
 const QUICK = { factors: 8, iterations: 3 };
 
@@ -169,4 +175,74 @@ describe('data-aware defaults over gRPC', () => {
     expect(one.chosen.map((c) => c.name)).toEqual(['regularization']);
     expect(one.hyperparameters?.alpha).toBeCloseTo(0.7, 12);
   }, 120_000);
+
+  it('DescribeDataset shows the statistics the chooser reads and its choice, which a Train with nothing set then records', async () => {
+    const d = await describe_({ data_tags: ['plays'] });
+    const m = occurring(plays);
+    const st = matrixStats(m);
+    // the statistics as the selection worker computed them on the selected matrix (its entries in another order: sums to 12 digits)
+    const dist = (q: typeof st.rowLengths) => ({ mean: q.mean, min: q.min, q50: q.q50, q90: q.q90, q99: q.q99, max: q.max });
+    expect(d.statistics).toEqual({
+      weight_shape: 'counts', density: st.density, weights: dist(st.weights), weight_sample: String(m.indptr[m.rows]), distinct_weights: st.weights.distinct,
+      integer_weight_share: 1, mean_log_weight: expect.closeTo(st.weights.logMean, 12), source_lengths: dist(st.rowLengths), target_lengths: dist(st.colLengths),
+    });
+    expect(d.statistics!.density).toBeCloseTo(Number(d.pair_count) / (Number(d.distinct_source_count) * Number(d.distinct_target_count)), 12);
+    expect(d.statistics!.weights!.q99).toBeGreaterThanOrEqual(20 * d.statistics!.weights!.q50); // heavy-tailed, as the shape says
+    expect(Number(d.pair_count)).toBe(m.indptr[m.rows]);
+    // log scaling would be chosen, with the other three, and the reasons
+    expect(d.chosen_defaults.map((c) => c.name)).toEqual(['log_scaling', 'log_epsilon', 'alpha', 'regularization']);
+    expect(value(d.chosen_defaults, 'log_scaling')).toBe('true');
+    expect(d.chosen_defaults[0]!.reason).toMatch(/heavy-tailed weights \(median/);
+    expect(d.chosen_defaults).toEqual(chooseDefaults(st, {}).chosen);
+
+    // A Train with nothing set records exactly that choice, and trains with it.
+    const started = await train({ model_id: 'plays-nothing-set', data_tags: ['plays'] });
+    const done = await waitTerminal(srv.client, started.job_id!, 120_000);
+    expect(done.status, done.error).toBe('COMPLETED');
+    const trainedModel = await getModel('plays-nothing-set');
+    expect(trainedModel.chosen).toEqual(d.chosen_defaults);
+    expect(trainedModel.hyperparameters).toMatchObject({ log_scaling: true, log_epsilon: 1 });
+    expect(trainedModel.hyperparameters!.alpha).toBeCloseTo(Number(value(d.chosen_defaults, 'alpha')), 12);
+    expect(trainedModel.hyperparameters!.regularization).toBeCloseTo(Number(value(d.chosen_defaults, 'regularization')), 12);
+
+    // The other shapes: binary check-ins and ratings are used as they are.
+    const c = await describe_({ data_tags: ['checkins'] });
+    expect(c.statistics).toMatchObject({ weight_shape: 'binary', distinct_weights: 1, weights: { min: 1, max: 1 } });
+    expect(value(c.chosen_defaults, 'log_scaling')).toBe('false');
+    expect(c.chosen_defaults).toEqual(chooseDefaults(matrixStats(occurring(checkins)), {}).chosen);
+    const r = await describe_({ data_tags: ['ratings'] });
+    expect(r.statistics).toMatchObject({ weight_shape: 'ratings-like', weights: { min: 0.5, max: 5 } });
+    expect(r.chosen_defaults).toEqual(chooseDefaults(matrixStats(occurring(ratings)), {}).chosen);
+  }, 180_000);
+
+  it('DescribeDataset describes the selection: a filter that keeps only weight 1 makes the play counts binary; nothing selected, no statistics', async () => {
+    const ones = await describe_({ data_tags: ['plays'], data_filters: { interactions: { max_weight: 1 } } });
+    expect(Number(ones.dropped_by_filter)).toBeGreaterThan(0);
+    expect(ones.statistics).toMatchObject({ weight_shape: 'binary', weights: { max: 1 } });
+    expect(value(ones.chosen_defaults, 'log_scaling')).toBe('false');
+    const none = await describe_({ data_tags: ['no-such-tag'] });
+    expect(Number(none.pair_count)).toBe(0);
+    expect(none.statistics).toBeNull();
+    expect(none.chosen_defaults).toEqual([]);
+  });
+
+  it('recommender describe prints the statistics and the choice', async () => {
+    const r = await runCli(['describe', '--tags', 'plays', '--server', srv.address]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = await describe_({ data_tags: ['plays'] });
+    expect(r.stdout).toContain(`interactions      ${Number(d.interaction_count).toLocaleString('en-US')} (`);
+    expect(r.stdout).toMatch(/^weight shape\s+counts$/m);
+    expect(r.stdout).toMatch(/^pairs per source\s+mean \d/m);
+    expect(r.stdout).toContain('a Train with nothing set would choose:');
+    const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const c of d.chosen_defaults) expect(r.stdout).toMatch(new RegExp(`^  ${c.name} +${esc(c.value)} +${esc(c.reason)}$`, 'm'));
+    const json = await runCli(['describe', '--tags', 'plays', '--json', '--server', srv.address]);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(d)));
+    const ones = await runCli(['describe', '--tags', 'plays', '--filters', '{"interactions":{"max_weight":1}}', '--server', srv.address]);
+    expect(ones.stdout).toMatch(/^weight shape\s+binary$/m);
+    expect(ones.stdout).toMatch(/^  log_scaling +false +all \d+ weights are 1 \(binary\)/m);
+    const bad = await runCli(['describe', '--tags', 'plays', '--max-age-days', '0', '--server', srv.address]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/maximum_interaction_age_days.*\(field maximum_interaction_age_days, --max-age-days\)/);
+  }, 60_000);
 });

@@ -12,8 +12,8 @@ import { fieldOf, getStatus, grpcCode, importBatch, randomRows, waitFor, waitTer
 import { packedLength, unpackStrings } from '../src/data/packed-strings.js';
 
 /**
- * The data selection of Train and DescribeDataset runs in a worker thread: the server's event loop keeps
- * answering calls while half a million rows are selected, one long-lived worker serves consecutive
+ * The data selection of Train and DescribeDataset (with its matrix statistics) runs in a worker thread: the
+ * server's event loop keeps answering calls while half a million rows are selected, one long-lived worker serves consecutive
  * selections, and cancelling during the selection stops it.
  */
 let srv: TestServer;
@@ -57,6 +57,11 @@ describe('selection in a worker thread', () => {
     expect(Number(d.pair_count)).toBe(Number(done.data?.pairs));
     expect(Number(d.distinct_source_count)).toBe(USERS);
     expect(Number(d.distinct_target_count)).toBe(Number(done.data?.targets));
+    // its matrix statistics (what the data-aware defaults read) computed there too, over every pair: weights 1..4, a repeated pair's summed
+    expect(d.statistics).toMatchObject({ weight_shape: 'ratings-like', weight_sample: d.pair_count, integer_weight_share: 1, weights: { min: 1 } });
+    expect(d.statistics!.weights!.q50).toBeLessThanOrEqual(4);
+    expect(d.statistics!.source_lengths!.mean).toBeCloseTo(Number(d.pair_count) / USERS, 9);
+    expect(d.chosen_defaults.map((c) => c.name)).toEqual(['log_scaling', 'alpha', 'regularization']);
     // Both selections ran on the same worker thread (started by the first one at most).
     expect(workers.started - startedBefore).toBeLessThanOrEqual(1);
     expect(workers.started).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'start the gRPC service on the embedded store (data directory)', load: () => import('./commands/serve.js') },
   import: { summary: 'import a .csv, .parquet or .arrow file as a batch (streamed to the server)', load: () => import('./commands/import.js') },
   batches: { summary: 'list stored batches (table, or --json)', load: () => import('./commands/batches.js') },
+  describe: { summary: 'the dataset a Train would see: size, matrix statistics, the defaults it would choose', load: () => import('./commands/describe.js') },
   train: { summary: 'start a training job (optionally --watch its progress until it ends)', load: () => import('./commands/train.js') },
   status: { summary: "a training job's status (a model's latest job, or --job-id)", load: () => import('./commands/status.js') },
   recommend: { summary: 'recommendations for one or more sources of a trained model', load: () => import('./commands/recommend.js') },

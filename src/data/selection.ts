@@ -65,7 +65,7 @@ export interface Selection {
   batchIds: string[];
   sourceEntities: EntityColumns;
   targetEntities: EntityColumns;
-  /** (mode 'train') The matrix's statistics, computed here off the event loop for the data-aware defaults (engine/defaults.ts). */
+  /** The matrix's statistics, computed here off the event loop for the data-aware defaults (engine/defaults.ts) and DescribeDataset. */
   stats?: MatrixStats;
 }
 
@@ -158,8 +158,8 @@ export async function loadEntities(batches: readonly StoredBatchRef[], signal?: 
 }
 
 /**
- * Selects and builds. `mode: 'count'` (DescribeDataset) skips the entity snapshots and returns the
- * matrix only because the pair count needs deduplication.
+ * Selects and builds. `mode: 'count'` (DescribeDataset) skips the entity snapshots; it still builds the
+ * matrix (the pair count needs deduplication) and its statistics (what the defaults would choose).
  */
 export async function selectTrainingData(
   interactionBatches: readonly StoredBatchRef[], entityBatches: readonly StoredBatchRef[], p: SelectionParams,
@@ -237,6 +237,6 @@ export async function selectTrainingData(
     batchIds: [...interactionBatches.map((b) => b.batchId), ...entityBatches.map((b) => b.batchId)],
     sourceEntities: snapshot(sources.ids),
     targetEntities: snapshot(targets.ids),
-    ...(mode === 'train' ? { stats: matrixStats(matrix) } : {}),
+    stats: matrixStats(matrix),
   };
 }

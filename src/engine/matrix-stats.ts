@@ -32,6 +32,8 @@ export interface MatrixStats {
   density: number;
   /** Of the (sampled) weights. */
   weights: Quantiles & {
+    /** Entries the weight statistics were computed over (all up to MAX_SAMPLE, every step-th beyond). */
+    sample: number;
     /** Distinct values, counted up to DISTINCT_CAP (DISTINCT_CAP + 1 = more). */
     distinct: number;
     /** Share that are integers. */
@@ -84,7 +86,7 @@ export function matrixStats(m: CsrMatrix): MatrixStats {
     cols: m.cols,
     nnz,
     density: m.rows > 0 && m.cols > 0 ? nnz / (m.rows * m.cols) : 0,
-    weights: { ...quantiles(sample.subarray(0, s).sort(), sum), distinct: distinct.size, integerShare: s > 0 ? integers / s : 0, logMean: s > 0 ? logSum / s : 0 },
+    weights: { ...quantiles(sample.subarray(0, s).sort(), sum), sample: s, distinct: distinct.size, integerShare: s > 0 ? integers / s : 0, logMean: s > 0 ? logSum / s : 0 },
     rowLengths: lengthQuantiles(rowCounts),
     colLengths: lengthQuantiles(colCounts),
   };

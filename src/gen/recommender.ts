@@ -9,11 +9,13 @@ import type { CancelTrainingRequest as _recommender_v1_CancelTrainingRequest, Ca
 import type { DataCounts as _recommender_v1_DataCounts, DataCounts__Output as _recommender_v1_DataCounts__Output } from './recommender/v1/DataCounts';
 import type { DataFilters as _recommender_v1_DataFilters, DataFilters__Output as _recommender_v1_DataFilters__Output } from './recommender/v1/DataFilters';
 import type { DatasetDescription as _recommender_v1_DatasetDescription, DatasetDescription__Output as _recommender_v1_DatasetDescription__Output } from './recommender/v1/DatasetDescription';
+import type { DatasetStatistics as _recommender_v1_DatasetStatistics, DatasetStatistics__Output as _recommender_v1_DatasetStatistics__Output } from './recommender/v1/DatasetStatistics';
 import type { DeleteBatchesRequest as _recommender_v1_DeleteBatchesRequest, DeleteBatchesRequest__Output as _recommender_v1_DeleteBatchesRequest__Output } from './recommender/v1/DeleteBatchesRequest';
 import type { DeleteBatchesResponse as _recommender_v1_DeleteBatchesResponse, DeleteBatchesResponse__Output as _recommender_v1_DeleteBatchesResponse__Output } from './recommender/v1/DeleteBatchesResponse';
 import type { DeleteModelRequest as _recommender_v1_DeleteModelRequest, DeleteModelRequest__Output as _recommender_v1_DeleteModelRequest__Output } from './recommender/v1/DeleteModelRequest';
 import type { DeleteModelResponse as _recommender_v1_DeleteModelResponse, DeleteModelResponse__Output as _recommender_v1_DeleteModelResponse__Output } from './recommender/v1/DeleteModelResponse';
 import type { DescribeDatasetRequest as _recommender_v1_DescribeDatasetRequest, DescribeDatasetRequest__Output as _recommender_v1_DescribeDatasetRequest__Output } from './recommender/v1/DescribeDatasetRequest';
+import type { Distribution as _recommender_v1_Distribution, Distribution__Output as _recommender_v1_Distribution__Output } from './recommender/v1/Distribution';
 import type { EntityFilter as _recommender_v1_EntityFilter, EntityFilter__Output as _recommender_v1_EntityFilter__Output } from './recommender/v1/EntityFilter';
 import type { Evaluation as _recommender_v1_Evaluation, Evaluation__Output as _recommender_v1_Evaluation__Output } from './recommender/v1/Evaluation';
 import type { EvaluationOptions as _recommender_v1_EvaluationOptions, EvaluationOptions__Output as _recommender_v1_EvaluationOptions__Output } from './recommender/v1/EvaluationOptions';
@@ -77,11 +79,13 @@ export interface ProtoGrpcType {
       DataCounts: MessageTypeDefinition<_recommender_v1_DataCounts, _recommender_v1_DataCounts__Output>
       DataFilters: MessageTypeDefinition<_recommender_v1_DataFilters, _recommender_v1_DataFilters__Output>
       DatasetDescription: MessageTypeDefinition<_recommender_v1_DatasetDescription, _recommender_v1_DatasetDescription__Output>
+      DatasetStatistics: MessageTypeDefinition<_recommender_v1_DatasetStatistics, _recommender_v1_DatasetStatistics__Output>
       DeleteBatchesRequest: MessageTypeDefinition<_recommender_v1_DeleteBatchesRequest, _recommender_v1_DeleteBatchesRequest__Output>
       DeleteBatchesResponse: MessageTypeDefinition<_recommender_v1_DeleteBatchesResponse, _recommender_v1_DeleteBatchesResponse__Output>
       DeleteModelRequest: MessageTypeDefinition<_recommender_v1_DeleteModelRequest, _recommender_v1_DeleteModelRequest__Output>
       DeleteModelResponse: MessageTypeDefinition<_recommender_v1_DeleteModelResponse, _recommender_v1_DeleteModelResponse__Output>
       DescribeDatasetRequest: MessageTypeDefinition<_recommender_v1_DescribeDatasetRequest, _recommender_v1_DescribeDatasetRequest__Output>
+      Distribution: MessageTypeDefinition<_recommender_v1_Distribution, _recommender_v1_Distribution__Output>
       EntityFilter: MessageTypeDefinition<_recommender_v1_EntityFilter, _recommender_v1_EntityFilter__Output>
       Evaluation: MessageTypeDefinition<_recommender_v1_Evaluation, _recommender_v1_Evaluation__Output>
       EvaluationOptions: MessageTypeDefinition<_recommender_v1_EvaluationOptions, _recommender_v1_EvaluationOptions__Output>

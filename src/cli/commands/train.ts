@@ -6,13 +6,14 @@ import type { TrainRequest } from '../../gen/recommender/v1/TrainRequest.js';
 import type { TuningOptions } from '../../gen/recommender/v1/TuningOptions.js';
 import type { TuningResult__Output } from '../../gen/recommender/v1/TuningResult.js';
 import { CLIENT_FLAGS, CLIENT_HELP, CLIENT_USAGE, parse, runClient } from '../args.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, selectionFlagOf, selectionOf } from '../selection-flags.js';
 import { formatStatus } from './status.js';
 
-const HELP = `usage: recommender train [--model-id M] [--tags a,b] [--tag-match all|any] [--max-age-days N]
+const HELP = `usage: recommender train [--model-id M] ${SELECTION_USAGE}
                          [--factors K] [--iterations N] [--regularization R] [--alpha A] [--cg-steps S] [--seed S]
                          [--backend B] [--solver cg|subspace|auto] [--block-size B] [--log-scaling on|off]
                          [--regularization-exponent NU] [--unobserved-weight A0] [--type-weight type=w ...]
-                         [--filters JSON] [--holdout F] [--eval-k K]
+                         [--holdout F] [--eval-k K]
                          [--promote always|if-better [--promote-metric ndcg|precision|recall|map] [--promote-tolerance T]]
                          [--callback-url URL] [--request-id ID] [--watch] [--json]
                          [--tune [--trials N] [--time-budget S] [--metric ndcg|recall|precision|map] [--tune-k K]
@@ -37,14 +38,14 @@ function num(name: string, v: string | undefined, int = false): number | undefin
 
 /** The flag a Train request field comes from (`hyperparameters.cg_steps` -> `--cg-steps`). */
 const FLAGS: Record<string, string> = {
-  model_id: '--model-id', data_tags: '--tags', tag_match: '--tag-match', maximum_interaction_age_days: '--max-age-days',
-  callback_url: '--callback-url', request_id: '--request-id', 'evaluation.holdout_fraction': '--holdout', 'evaluation.k': '--eval-k',
+  model_id: '--model-id', callback_url: '--callback-url', request_id: '--request-id', 'evaluation.holdout_fraction': '--holdout', 'evaluation.k': '--eval-k',
   'hyperparameters.type_weights': '--type-weight', 'hyperparameters.log_scaling': '--log-scaling', promote: '--promote',
   promote_metric: '--promote-metric', promote_tolerance: '--promote-tolerance', tuning: '--tune', 'tuning.max_trials': '--trials', 'tuning.time_budget_seconds': '--time-budget',
   'tuning.metric': '--metric', 'tuning.k': '--tune-k', 'tuning.validation_fraction': '--validation', 'tuning.seed': '--tune-seed',
 };
 function flagOf(field: string): string | undefined {
-  if (field.startsWith('data_filters')) return '--filters';
+  const selection = selectionFlagOf(field);
+  if (selection) return selection;
   if (field.startsWith('tuning.search')) return '--search';
   const hp = /^hyperparameters\.(factors|iterations|regularization|alpha|cg_steps|seed|backend|solver|block_size|regularization_exponent|unobserved_weight)$/.exec(field)?.[1];
   return FLAGS[field] ?? FLAGS[field.replace(/\[.*$/, '')] ?? (hp ? `--${hp.replaceAll('_', '-')}` : undefined);
@@ -110,10 +111,10 @@ export function formatTrials(t: TuningResult__Output): string {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     ...CLIENT_FLAGS,
-    'model-id': { type: 'string' }, tags: { type: 'string' }, 'tag-match': { type: 'string', default: 'all' }, 'max-age-days': { type: 'string' },
+    ...SELECTION_FLAGS, 'model-id': { type: 'string' },
     factors: { type: 'string' }, iterations: { type: 'string' }, regularization: { type: 'string' }, alpha: { type: 'string' },
     'cg-steps': { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, 'type-weight': { type: 'string', multiple: true },
-    filters: { type: 'string' }, holdout: { type: 'string' }, 'eval-k': { type: 'string' }, 'callback-url': { type: 'string' },
+    holdout: { type: 'string' }, 'eval-k': { type: 'string' }, 'callback-url': { type: 'string' },
     'request-id': { type: 'string' }, watch: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     tune: { type: 'boolean', default: false }, trials: { type: 'string' }, 'time-budget': { type: 'string' }, metric: { type: 'string' },
     'tune-k': { type: 'string' }, validation: { type: 'string' }, 'tune-seed': { type: 'string' }, search: { type: 'string', multiple: true },
@@ -123,8 +124,6 @@ export async function run(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return 0; }
   let req: TrainRequest;
   try {
-    const tagMatch = values['tag-match'];
-    if (tagMatch !== 'all' && tagMatch !== 'any') throw new Error('--tag-match must be all or any');
     const typeWeights: Record<string, number> = {};
     for (const tw of values['type-weight'] ?? []) {
       const [k, v] = tw.split('=');
@@ -145,10 +144,7 @@ export async function run(argv: string[]): Promise<number> {
       search: (values.search ?? []).map(searchRangeOf),
     } : undefined;
     req = {
-      model_id: values['model-id'] ?? '', data_tags: values.tags ? values.tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
-      tag_match: tagMatch === 'any' ? 'TAG_MATCH_ANY' : 'TAG_MATCH_ALL',
-      maximum_interaction_age_days: num('max-age-days', values['max-age-days'], true),
-      data_filters: values.filters ? JSON.parse(values.filters) : undefined,
+      model_id: values['model-id'] ?? '', ...selectionOf(values),
       callback_url: values['callback-url'] ?? '', request_id: values['request-id'] ?? '',
       hyperparameters: {
         factors: num('factors', values.factors, true), iterations: num('iterations', values.iterations, true),

@@ -25,6 +25,8 @@ import type { PackedSelection, StoredBatchRef } from '../../data/selection.js';
 import type { ModelMeta, PackedModel } from '../../data/trained-model.js';
 import type { FactorPair } from '../../engine/als-driver.js';
 import { chooseDefaults, type HyperparameterChoice } from '../../engine/defaults.js';
+import type { CompiledServerOptions } from '../../config.js';
+import type { MatrixStats } from '../../engine/matrix-stats.js';
 import { compileAlsOptions, type CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks, TrainProgress } from '../../engine/types.js';
 import type { EngineSettings } from '../../engine/settings.js';
@@ -40,7 +42,7 @@ import type { TuningSummary } from '../tuning/search.js';
 import { plannedSearchIterationsOf, tuneStep } from '../tuning/tune-step.js';
 import type { JobRecord } from './job-record.js';
 import { totalIterationsOf, type JobWork } from './job-work.js';
-import type { DataSelectionParams, TrainParams } from './train-params.js';
+import { alsOptionsOf, type DataSelectionParams, type TrainParams } from './train-params.js';
 
 /** After a job with at least this many pairs the idle training worker is ended (its memory given back). */
 const KEEP_TRAINING_WORKER_BELOW_PAIRS = 2_000_000;
@@ -238,6 +240,16 @@ export const swapStep: PipelineStep = {
 
 export const DEFAULT_STEPS: readonly PipelineStep[] = [selectStep, defaultsStep, tuneStep, trainStep, evaluateStep, writeStep, swapStep];
 
+/** What DescribeDataset reports (TrainingPipeline.describe). */
+export interface DatasetDescription {
+  /** Counted only (no entity snapshots). */
+  selection: PackedSelection;
+  /** The training matrix's statistics; none when nothing is selected. */
+  stats?: MatrixStats;
+  /** What the defaults step would choose (ModelMeta.chosen of such a Train). */
+  chosenDefaults: HyperparameterChoice[];
+}
+
 export interface TrainingPipelineDeps {
   batches: BatchRepo;
   registry: ModelRegistry;
@@ -281,10 +293,18 @@ export class TrainingPipeline {
     };
   }
 
-  /** The selection a Train with these parameters would see (DescribeDataset), counted by a selection worker like Train's. */
-  describe(p: DataSelectionParams, signal?: AbortSignal): Promise<PackedSelection> {
+  /**
+   * DescribeDataset: the selection a Train with these parameters would see, counted by a selection worker
+   * like Train's (which computes the matrix's statistics there too), and what the defaults step would
+   * choose from them for a Train on this server that sets no hyperparameter (the server's backend and
+   * workers). The choosing itself is a few arithmetic operations, here on the event loop.
+   */
+  async describe(p: DataSelectionParams, server: CompiledServerOptions, signal?: AbortSignal): Promise<DatasetDescription> {
+    const requested = alsOptionsOf(undefined, server);
     const { interactions, entities } = this.batchesOf(p);
-    return this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
+    const selection = await this.selection.select(interactions, entities, { nowMs: p.nowMs, maxAgeDays: p.maxAgeDays, filters: p.filters, signal }, 'count');
+    const stats = selection.stats && selection.stats.nnz > 0 ? selection.stats : undefined;
+    return { selection, stats, chosenDefaults: stats ? chooseDefaults(stats, requested).chosen : [] };
   }
 
   /**

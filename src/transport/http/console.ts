@@ -1,8 +1,9 @@
 /**
  * The web console's pages, rendered on the server from the service layer, in-process (it is part of the
  * server; it never shells out or calls itself over gRPC): Overview, Data (batches, DescribeDataset of a
- * tag selection), Jobs (live list, a Train form, one job's live page with its loss plot), Models
- * (versions with their evaluation next to the popularity baseline, roll back and delete behind a
+ * tag selection: counts, matrix statistics, the data-aware defaults a Train would choose), Jobs (live
+ * list, a Train form, one job's live page with its loss plot), Models (versions with their evaluation
+ * next to the popularity baseline, a tuned version's trials table, roll back and delete behind a
  * confirmation page) and Try it (top-k of a source, with entity names).
  *
  * Every value is rendered through html.ts's escaping `html` tag; every mutating action is a POST carrying
@@ -24,7 +25,13 @@ import type { VersionRow } from '../../service/models/model-repo.js';
 import { recommend, type ModelSource } from '../../service/serving/recommender.js';
 import type { ScoringPool } from '../../service/serving/scoring-pool.js';
 import type { BatchRepo } from '../../service/store/batch-repo.js';
+import type { DatasetDescription } from '../../gen/recommender/v1/DatasetDescription.js';
+import type { Distribution } from '../../gen/recommender/v1/Distribution.js';
+import type { TuningResult } from '../../gen/recommender/v1/TuningResult.js';
+import type { TuningSummary } from '../../service/tuning/search.js';
 import { grpcCodeOf } from '../grpc-status.js';
+import { datasetDescriptionMessage } from '../handlers/describe-dataset.js';
+import { tuningMessage } from '../handlers/get-model.js';
 import { grpcCodeName } from '../grpc-metrics.js';
 import { evaluationBarsSvg, lossPlotSvg } from './charts.js';
 import { facts, html, page, postForm, query, raw, table, url, type Html, type PageOptions } from './html.js';
@@ -115,11 +122,8 @@ ${running.length ? html`<p>Running: ${running.map((j) => html`<a href="${url`/jo
 ${table('Batches', ['Batch', 'Kind', 'Tags', 'Rows', 'Sources', 'Targets', 'Interaction time range', 'Bytes', 'Created'], rows)}
 ${pageOf.nextPageToken ? html`<p><a href="${`/data${query({ tags: tagsText, match, page: pageOf.nextPageToken })}`}">Next page</a></p>` : ''}`;
       if (q.get('describe')) {
-        const sel = await this.d.pipeline.describe(selectionParams({ data_tags: tags, tag_match: match === 'any' ? 'TAG_MATCH_ANY' : 'TAG_MATCH_ALL' }, Date.now()));
-        const c = sel.counts;
-        description = html`<section aria-labelledby="describe-h"><h2 id="describe-h">Dataset a Train with this selection would see</h2>
-${facts([['interactions', int(c.interactions)], ['distinct pairs', int(c.pairs)], ['sources', int(c.sources)], ['targets', int(c.targets)],
-    ['entities', int(c.entities)], ['dropped by age', int(c.droppedByAge)], ['dropped by filter', int(c.droppedByFilter)], ['batches', int(sel.batchIds.length)]])}</section>`;
+        const sel = selectionParams({ data_tags: tags, tag_match: match === 'any' ? 'TAG_MATCH_ANY' : 'TAG_MATCH_ALL' }, Date.now());
+        description = describedHtml(datasetDescriptionMessage(await this.d.pipeline.describe(sel, this.d.options)));
       }
     } catch (err) {
       if (!(err instanceof RecommenderError)) throw err;
@@ -304,6 +308,7 @@ ${facts([['job', html`<a href="${url`/jobs/${v.jobId}`}">${v.jobId}</a>`], ['tra
     ['train seconds', m.trainSeconds.toFixed(1)], ...(v.promotion ? [['promotion', v.promotion] as [string, string]] : [])])}
 ${chart}
 <details><summary>Hyperparameters</summary>${hp}</details>
+${m.tuning ? trialsHtml(v.version, tuningMessage(m.tuning as TuningSummary, h.typeWeights ?? {})) : ''}
 ${serving ? '' : html`<p class="actions"><a class="button" href="${url`/models/${v.modelId}/rollback`}${query({ version: v.version })}">Roll back to version ${v.version}…</a></p>`}
 </section>`;
   }
@@ -399,6 +404,44 @@ ${examples.length ? html`<p class="muted">Some sources of this model: ${examples
     const body = serving.length === 0 ? html`<p>No model serves yet: <a href="/jobs">train one</a>.</p>` : html`${form}${result}`;
     return this.reply(200, { title: 'Try it', section: 'try', body });
   }
+}
+
+/** Three significant digits, as text (integers as they are). */
+const sig = (x: number | string | undefined | null) => (x === undefined || x === null ? '-' : Number.isInteger(Number(x)) ? int(x) : String(+Number(x).toPrecision(3)));
+/** A message's double (the message types allow a string) to `digits` decimals. */
+const fixed = (x: number | string | undefined | null, digits: number) => Number(x ?? 0).toFixed(digits);
+
+/** The Data page's DescribeDataset section: counts, the matrix statistics, what a Train with nothing set would choose. */
+function describedHtml(d: DatasetDescription): Html {
+  const s = d.statistics;
+  const dist = (label: string, q: Distribution | null | undefined) => html`<tr data-distribution="${label}"><th scope="row">${label}</th>${[q?.mean, q?.min, q?.q50, q?.q90, q?.q99, q?.max].map((x) => html`<td class="num">${sig(x)}</td>`)}</tr>`;
+  const stats = s ? html`<section aria-labelledby="stats-h"><h3 id="stats-h">Matrix statistics (what the data-aware defaults read)</h3>
+${facts([['weight shape', html`<strong data-stat="weight_shape">${s.weight_shape}</strong>`], ['density', html`<span data-stat="density">${Number(s.density ?? 0).toExponential(3)}</span>`],
+    ['distinct weights', Number(s.distinct_weights) > 64 ? 'more than 64' : String(s.distinct_weights)], ['integer weights', `${fixed(Number(s.integer_weight_share ?? 0) * 100, 1)} %`],
+    ['mean log(1 + w)', sig(s.mean_log_weight)], ['weights read', `${int(s.weight_sample as string)} of ${int(d.pair_count as string)} pairs`]])}
+${table('Distributions', ['', 'Mean', 'Min', 'Median', 'q90', 'q99', 'Max'], [dist('weights', s.weights), dist('pairs per source', s.source_lengths), dist('pairs per target', s.target_lengths)])}</section>` : html``;
+  const chosen = (d.chosen_defaults ?? []).map((c) => html`<tr data-chosen="${c.name ?? ''}"><td><code>${c.name}</code></td><td>${c.value}</td><td class="text">${c.reason}</td></tr>`);
+  const defaults = html`<section aria-labelledby="defaults-h"><h3 id="defaults-h">What a Train with nothing set would choose</h3>
+${chosen.length ? table('Data-aware defaults', ['Hyperparameter', 'Value', 'Reason'], chosen) : html`<p>Nothing: no interaction is selected.</p>`}</section>`;
+  return html`<section aria-labelledby="describe-h"><h2 id="describe-h">Dataset a Train with this selection would see</h2>
+${facts([['interactions', int(d.interaction_count as string)], ['distinct pairs', int(d.pair_count as string)], ['sources', int(d.distinct_source_count as string)], ['targets', int(d.distinct_target_count as string)],
+    ['entities', int(d.entity_count as string)], ['dropped by age', int(d.dropped_by_age as string)], ['dropped by filter', int(d.dropped_by_filter as string)], ['batches', int((d.batch_ids ?? []).length)]])}
+${stats}${defaults}</section>`;
+}
+
+/** A tuned version's trials table (GetModel's Model.tuning), the chosen trial marked. */
+function trialsHtml(version: number, t: TuningResult): Html {
+  const rows = (t.trials ?? []).map((x) => {
+    const h = x.hyperparameters;
+    const best = x.trial === t.best_trial;
+    return html`<tr data-trial="${x.trial ?? 0}"${best ? raw(' class="chosen" data-chosen-trial') : ''}><td class="num">${x.trial}</td><td>${best ? html`<strong>chosen</strong>` : ''}</td><td>${x.state}</td>
+<td class="num">${x.iterations}</td><td class="num">${fixed(x.metric, 4)}</td><td class="num">${fixed(x.seconds, 1)}</td><td class="num">${sig(h?.regularization)}</td><td class="num">${sig(h?.alpha)}</td>
+<td>${h?.log_scaling ? `on (epsilon ${sig(h.log_epsilon)})` : 'off'}</td><td class="num">${sig(h?.regularization_exponent)}</td><td class="num">${sig(h?.unobserved_weight)}</td><td class="num">${sig(h?.factors)}</td></tr>`;
+  });
+  const summary = `${rows.length} trial${rows.length === 1 ? '' : 's'} in ${fixed(t.seconds, 1)} s${t.budget_exhausted ? ' (time budget spent)' : ''}, scored by ${t.metric}@${t.k} on a validation share ${t.validation_fraction} of each source's interactions; `
+    + (t.best_trial ? `trial ${t.best_trial} chosen and retrained on the whole selection.` : "no trial beat the job's own settings, which were trained.");
+  return html`<section class="tuning" aria-labelledby="${`v${version}-tuning-h`}"><h4 id="${`v${version}-tuning-h`}">Tuning trials</h4><p data-tuning-summary>${summary}</p>
+${table(`Version ${version} tuning trials`, ['Trial', '', 'State', 'Iterations', `${t.metric}@${t.k}`, 'Seconds', 'Regularization', 'Alpha', 'Log scaling', 'nu (exponent)', 'alpha0 (unobserved)', 'Factors'], rows)}</section>`;
 }
 
 /** The message of a notice code a redirect carries (never the query's own text: nothing is reflected). */

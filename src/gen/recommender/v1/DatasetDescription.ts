@@ -1,5 +1,7 @@
 // Original file: proto/recommender/v1/recommender.proto
 
+import type { DatasetStatistics as _recommender_v1_DatasetStatistics, DatasetStatistics__Output as _recommender_v1_DatasetStatistics__Output } from '../../recommender/v1/DatasetStatistics';
+import type { HyperparameterChoice as _recommender_v1_HyperparameterChoice, HyperparameterChoice__Output as _recommender_v1_HyperparameterChoice__Output } from '../../recommender/v1/HyperparameterChoice';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DatasetDescription {
@@ -11,6 +13,8 @@ export interface DatasetDescription {
   'batch_ids'?: (string)[];
   'dropped_by_age'?: (number | string | Long);
   'dropped_by_filter'?: (number | string | Long);
+  'statistics'?: (_recommender_v1_DatasetStatistics | null);
+  'chosen_defaults'?: (_recommender_v1_HyperparameterChoice)[];
 }
 
 export interface DatasetDescription__Output {
@@ -22,4 +26,6 @@ export interface DatasetDescription__Output {
   'batch_ids': (string)[];
   'dropped_by_age': (string);
   'dropped_by_filter': (string);
+  'statistics': (_recommender_v1_DatasetStatistics__Output | null);
+  'chosen_defaults': (_recommender_v1_HyperparameterChoice__Output)[];
 }
