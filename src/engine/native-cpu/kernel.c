@@ -306,7 +306,13 @@ static int exact_row(const int *idx, const float *conf, int e0, int e1, const fl
   for (int i = 0; i < n; i++) {
     for (int j = 0; j <= i; j++) {
       double a = G[i * n + j] + (i == j ? 1.0 / ((double)c[i] - alpha0) : 0);
-      for (int q = 0; q < j; q++) a -= L[i * n + q] * L[j * n + q];
+      /* a -= L[i, :j] . L[j, :j], two lanes at a time */
+      const double *li = L + i * n, *lj = L + j * n;
+      v acc = wasm_f64x2_splat(0);
+      int q = 0;
+      for (; q + 2 <= j; q += 2) acc = wasm_f64x2_add(acc, wasm_f64x2_mul(wasm_v128_load(li + q), wasm_v128_load(lj + q)));
+      a -= wasm_f64x2_extract_lane(acc, 0) + wasm_f64x2_extract_lane(acc, 1);
+      for (; q < j; q++) a -= li[q] * lj[q];
       if (i == j) {
         if (!(a > 1e-300)) return 0;
         L[i * n + i] = __builtin_sqrt(a);
