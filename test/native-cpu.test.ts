@@ -10,7 +10,8 @@ import type { EngineSettings } from '../src/engine/settings.js';
 import { trainAls } from '../src/engine/trainer.js';
 import type { CsrMatrix, TrainHooks, TrainProgress } from '../src/engine/types.js';
 import { TRANSPOSED_MAX_ENTRIES } from '../src/engine/native-cpu/layout.js';
-import { EXACT_MAX_ENTRIES, exactMaxFor, exactSolvesPay, spdInverse } from '../src/engine/native-cpu/exact-rows.js';
+import { EXACT_MAX_ENTRIES, exactMaxFor, exactSolvesPay } from '../src/engine/native-cpu/exact-rows.js';
+import { spdInverse } from '../src/engine/cholesky.js';
 import { csrFromTriples, skewedPairs } from './helpers/engine-data.js';
 
 const base = { regularization: 0.1, alpha: 2, seed: 7, logScaling: false, logEpsilon: 1, progressIntervalMs: 0 };

@@ -18,7 +18,8 @@ import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } 
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';
 import type { EngineSettings } from '../settings.js';
 import { chunkBounds, claimOrder } from './chunks.js';
-import { exactMaxFor, exactSolvesPay, spdInverse } from './exact-rows.js';
+import { spdInverse } from '../cholesky.js';
+import { exactMaxFor, exactSolvesPay } from './exact-rows.js';
 import type { KernelKind } from './kernel-protocol.js';
 import { loadKernelModule, WASM_BASE } from './kernel-wasm.js';
 import { CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout } from './layout.js';
@@ -181,7 +182,7 @@ function writeA0(g: Gram, k0: number, alpha0: number, base: number, a0: Float32A
 }
 
 /**
- * A0^-1 = (alpha0 G + base I)^-1 (float64 Cholesky, exact-rows.ts) into the region's float32 `gramInv`, its
+ * A0^-1 = (alpha0 G + base I)^-1 (float64 Cholesky, cholesky.ts) into the region's float32 `gramInv`, its
  * padding 0 (so that W's padded coordinates stay 0); false when A0 is not positive definite.
  */
 function writeA0Inverse(g: Gram, k0: number, alpha0: number, base: number, out: Float32Array, k: number): boolean {

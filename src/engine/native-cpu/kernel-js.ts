@@ -17,6 +17,8 @@
  * per-row penalty sum_u e_u |x_u|^2.
  */
 
+import { choleskySolve } from '../cholesky.js';
+
 export interface SideArrays {
   /** CSR of the side being solved: rows of the solved factor, columns index the fixed factor. */
   indptr: Int32Array;
@@ -282,40 +284,24 @@ function exactEligible(conf: Float32Array, e0: number, e1: number, exactMax: num
  * The exact solve of a short row through the shared A0 (Sherman-Morrison-Woodbury; kernel.c exact_row has
  * the derivation): G = Y_u W_u^T, v = c - (D^-1 + G)^-1 G c, x = W_u^T v. Writes x into s.solve at xo and
  * returns the row objective sum c - 2 c.s + v.s + sum d s^2 (s = G v), or undefined when the float64
- * Cholesky factor of D^-1 + G has a pivot <= 0 (the caller CG-solves the row).
+ * Cholesky factor of D^-1 + G has a pivot <= 0 (cholesky.ts; the caller CG-solves the row).
  */
 function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: number, k: number, alpha0: number): number | undefined {
   const n = e1 - e0;
   const { indices, conf, fixed: Y, solve: X } = s;
-  const G = new Float64Array(n * n), L = new Float64Array(n * n), g = new Float64Array(n), z = new Float64Array(n);
+  const G = new Float64Array(n * n), S = new Float64Array(n * n), z = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) G[i * n + j] = G[j * n + i] = dotFX(W, indices[e0 + j] * k, Y, indices[e0 + i] * k, k);
   }
+  // z = (D^-1 + G)^-1 G c
   for (let i = 0; i < n; i++) {
     let a = 0;
     for (let j = 0; j < n; j++) a += G[i * n + j] * conf[e0 + j];
-    g[i] = a;
+    z[i] = a;
   }
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let a = G[i * n + j] + (i === j ? 1 / (conf[e0 + i] - alpha0) : 0);
-      for (let q = 0; q < j; q++) a -= L[i * n + q] * L[j * n + q];
-      if (i === j) {
-        if (!(a > 1e-300)) return undefined;
-        L[i * n + i] = Math.sqrt(a);
-      } else L[i * n + j] = a / L[j * n + j];
-    }
-  }
-  for (let i = 0; i < n; i++) {
-    let a = g[i];
-    for (let q = 0; q < i; q++) a -= L[i * n + q] * z[q];
-    z[i] = a / L[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let a = z[i];
-    for (let q = i + 1; q < n; q++) a -= L[q * n + i] * z[q];
-    z[i] = a / L[i * n + i];
-  }
+  S.set(G);
+  for (let i = 0; i < n; i++) S[i * n + i] += 1 / (conf[e0 + i] - alpha0);
+  if (!choleskySolve(S, z, n)) return undefined;
   for (let i = 0; i < n; i++) z[i] = conf[e0 + i] - z[i];
   const x = new Float64Array(k);
   for (let j = 0; j < n; j++) axpyF(z[j], W, indices[e0 + j] * k, x, k);
