@@ -10,7 +10,7 @@
  * budget ended it.
  *
  * Usage: npx tsx bench/quality-tuning.ts [--datasets ml-latest-small,play-counts,check-ins] [--budget 300]
- *          [--trials 16] [--seed 42] [--tune-seed 42] [--factors 64,128,256] [--json FILE] [--data ratings.csv]
+ *          [--trials N (default: the service's, one per 3 s of --budget)] [--seed 42] [--tune-seed 42] [--factors 64,128,256] [--json FILE] [--data ratings.csv]
  *          [--eval-users 2000] [--base data-aware|old]
  * The search's trial 1 is the data-aware defaults of the training part, as in a Train call (--base old: the
  * fixed old defaults); the test sources ranked are bench/quality.ts's seeded sample (--eval-users).
@@ -51,8 +51,8 @@ export interface TunedRow {
  * The tuning row on one split: the search on `train` (a Train call's tune step with its evaluation's test
  * pairs carved out first sees exactly this), the chosen settings fitted on all of `train`, ranked on `test`.
  */
-export async function tunedRow(train: CsrMatrix, test: CsrMatrix, base: CompiledAlsOptions, o: { budgetSeconds: number; trials: number; seed: number; search?: SearchRange__Output[]; log?: (line: string) => void }): Promise<TunedRow> {
-  const t = compileTuning({ max_trials: o.trials, time_budget_seconds: o.budgetSeconds, metric: 'ndcg', k: 10, validation_fraction: 0.1, seed: o.seed, search: o.search ?? [] }, {}, base.backend)!;
+export async function tunedRow(train: CsrMatrix, test: CsrMatrix, base: CompiledAlsOptions, o: { budgetSeconds: number; trials?: number; seed: number; search?: SearchRange__Output[]; log?: (line: string) => void }): Promise<TunedRow> {
+  const t = compileTuning({ ...(o.trials ? { max_trials: o.trials } : {}), time_budget_seconds: o.budgetSeconds, metric: 'ndcg', k: 10, validation_fraction: 0.1, seed: o.seed, search: o.search ?? [] }, {}, base.backend)!;
   const t0 = performance.now();
   const summary = await runSearch(train, base, t, {}, {
     fit: (m, opts, hooks, initial) => trainAls(m, opts, hooks, {}, initial),
@@ -86,7 +86,7 @@ export function searchProgress(s: TuningSummary): string {
 async function main() {
   const seed = Number(arg('seed', '42'));
   const budgetSeconds = Number(arg('budget', '300'));
-  const trials = Number(arg('trials', '16'));
+  const trials = arg('trials', '') ? Number(arg('trials', '')) : undefined;
   const tuneSeed = Number(arg('tune-seed', '42'));
   const out: Record<string, unknown> = { date: new Date().toISOString(), seed, budgetSeconds, trials, tuneSeed, datasets: {} };
   const fmt = (x: number) => x.toFixed(4);
@@ -98,7 +98,7 @@ async function main() {
     const train = split.train;
     // The same seeded sample of test sources as bench/quality.ts (--eval-users), so the rows compare with its grid.
     const test = sampleTest(split.test, Number(arg('eval-users', '2000')), seed);
-    console.log(`\n## ${name}: ${m.rows} sources, ${m.cols} targets, ${m.indptr[m.rows]} pairs; split seed ${seed}, holdout 0.2, k 10; tuning budget ${budgetSeconds} s, ${trials} trials, seed ${tuneSeed}`);
+    console.log(`\n## ${name}: ${m.rows} sources, ${m.cols} targets, ${m.indptr[m.rows]} pairs; split seed ${seed}, holdout 0.2, k 10; tuning budget ${budgetSeconds} s, ${trials ?? 'default'} trials, seed ${tuneSeed}`);
     console.log('| row | settings | NDCG@10 | P@10 | wall s | search |\n|---|---|---|---|---|---|');
     const old = compileAlsOptions(TUNED_OLD_DEFAULTS);
     const t0 = performance.now();
@@ -117,7 +117,7 @@ async function main() {
     const s = tuned.summary;
     console.log(`| tuning (${budgetSeconds} s budget${factors.length ? `, factors ${factors.join('/')} searched too` : ''}) | ${settingsOf(s.chosen)} (trial ${s.bestTrial}) | ${fmt(tuned.metrics.ndcg_at_k)} | ${fmt(tuned.metrics.precision_at_k)} | ${tuned.searchSeconds.toFixed(0)} + ${tuned.fitSeconds.toFixed(1)} | ${searchProgress(s)} |`);
     console.log(`tuned / old defaults NDCG@10 ${(tuned.metrics.ndcg_at_k / oldMetrics.ndcg_at_k).toFixed(3)}x, P@10 ${(tuned.metrics.precision_at_k / oldMetrics.precision_at_k).toFixed(3)}x`);
-    for (const x of s.trials) console.log(`    trial ${x.trial} ${x.state} ${x.iterations} it validation ndcg ${fmt(x.metric)} ${x.seconds.toFixed(1)} s: ${settingsOf(x.hyperparameters)}`);
+    for (const x of s.trials) console.log(`    trial ${x.trial} ${x.phase ?? 'global'} ${x.state} ${x.iterations} it validation ndcg ${fmt(x.metric)} ${x.seconds.toFixed(1)} s: ${settingsOf(x.hyperparameters)}`);
     (out.datasets as Record<string, unknown>)[name] = {
       old: { ndcg: oldMetrics.ndcg_at_k, p10: oldMetrics.precision_at_k, s: oldSeconds },
       tuned: { ndcg: tuned.metrics.ndcg_at_k, p10: tuned.metrics.precision_at_k, searchSeconds: tuned.searchSeconds, fitSeconds: tuned.fitSeconds, chosen: s.chosen, bestTrial: s.bestTrial, budgetExhausted: s.budgetExhausted, trials: s.trials },

@@ -23,7 +23,7 @@
  *
  * --anchor: the issue-3 table on ml-latest-small instead (engine defaults on --backends, the float64
  * reference at the anchor settings, most popular):
- *        npx tsx bench/quality.ts --anchor [--backends wasm,native-cpu] [--solvers cg,subspace:4] [--factors K]
+ *        npx tsx bench/quality.ts --anchor [--backends wasm,native-cpu] [--solvers cg,subspace:4,hybrid] [--factors K]
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -220,7 +220,7 @@ async function anchor() {
       return r;
     });
     baseline = ev.baseline;
-    const how = ran === 'subspace' ? `subspace b=${c.blockSize}` : `${c.cgSteps} CG`;
+    const how = ran === 'subspace' ? `subspace b=${c.blockSize}` : ran === 'hybrid' ? `hybrid (${c.cgSteps} CG, short rows exact)` : `${c.cgSteps} CG`;
     rows.push(`| engine${o.solver || factors ? '' : ' defaults'} on ${backend} | factors ${c.factors}, reg ${c.regularization}, alpha ${c.alpha}, ${c.iterations} it, ${how} | ${fmt(ev.model.precision_at_k)} | ${fmt(ev.model.ndcg_at_k)} | ${seconds.toFixed(1)} |`);
     console.log(rows.at(-1));
   }

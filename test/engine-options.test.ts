@@ -31,6 +31,9 @@ describe('compileAlsOptions', () => {
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 256, solver: 'cg' }), 'native-cpu')).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 8, solver: 'subspace' }), 'wasm')).toBe('subspace');
+    // hybrid's exact short-row solves are native-cpu's; the tensor path runs (and records) its CG part
+    expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), 'native-cpu')).toBe('hybrid');
+    for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), backend)).toBe('cg');
   });
 
   it('regularization_frequency_weight: unset it follows unobserved_weight; set, it alone weights N (Spark: lambda n_u with the whole Gram term)', () => {

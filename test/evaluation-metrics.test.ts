@@ -74,6 +74,26 @@ describe('ranking metrics', () => {
     expect(m.map_at_k).toBeCloseTo(0.5833333333333334, 12);
   });
 
+  it('simd: the SIMD kernel gives the hand-computed values, candidates too, and the default pass\'s metrics on a trained-size model', () => {
+    const m = evaluateRanking({ sourceFactors: X, targetFactors: Y, factors: 1, train, test, k: 2, simd: true });
+    expect(m.ndcg_at_k).toBeCloseTo(0.5377157309218195, 12);
+    expect(m.map_at_k).toBeCloseTo(0.5, 12);
+    expect(m.catalog_coverage).toBeCloseTo(0.4, 12);
+    const c = evaluateRanking({ sourceFactors: X, targetFactors: Y, factors: 1, train, test, k: 2, candidates: Int32Array.from([0, 1, 2]), simd: true });
+    expect(c.map_at_k).toBeCloseTo(0.5833333333333334, 12);
+    // 64 factors (the int8 prefilter's path) and 5 (the full float32 pass), random factors and pairs
+    const r = rng(11);
+    for (const f of [64, 5]) {
+      const rows = 300, cols = 700;
+      const lists = (n: number) => Array.from({ length: rows }, () => [...new Set(Array.from({ length: n }, () => Math.floor(r() * cols)))].sort((a, b) => a - b));
+      const tr = lists(20), te = lists(5).map((l, u) => l.filter((x) => !tr[u]!.includes(x)));
+      const input = { sourceFactors: Float32Array.from({ length: rows * f }, () => r() - 0.5), targetFactors: Float32Array.from({ length: cols * f }, () => r() - 0.5), factors: f, train: csr(rows, cols, tr), test: csr(rows, cols, te), k: 10 };
+      const plain = evaluateRanking(input), simd = evaluateRanking({ ...input, simd: true });
+      expect(plain.ndcg_at_k).toBeGreaterThan(0);
+      for (const key of ['precision_at_k', 'recall_at_k', 'ndcg_at_k', 'map_at_k', 'catalog_coverage'] as const) expect(simd[key], `${key} at ${f} factors`).toBeCloseTo(plain[key], 6);
+    }
+  });
+
   it('counts test entries and sources', () => {
     expect(testCounts(test)).toEqual({ test_interactions: 6, test_sources: 3 });
   });

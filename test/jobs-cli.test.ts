@@ -63,8 +63,8 @@ describe('CLI', () => {
     expect(t.stderr).toMatch(/tuning trial \d\/3/);
     expect(t.stdout).toMatch(/model cli-tuned {2}job job-\S+ {2}COMPLETED/);
     expect(t.stdout).toMatch(/tuning: 3 trials in [\d.]+ s, validation 0\.1 of each source; trial \d chosen and retrained on the whole selection/);
-    expect(t.stdout).toMatch(/trial\s+state\s+its\s+recall@5\s+seconds\s+regularization\s+alpha/);
-    expect(t.stdout.split('\n').filter((l) => /^\s*\*?\d+\s+(completed|stopped|cancelled|error)\s/.test(l)).length).toBe(3);
+    expect(t.stdout).toMatch(/trial\s+phase\s+state\s+its\s+recall@5\s+seconds\s+regularization\s+alpha/);
+    expect(t.stdout.split('\n').filter((l) => /^\s*\*?\d+\s+global\s+(completed|stopped|cancelled|error)\s/.test(l)).length).toBe(3);
     const stray = await cli(['train', '--trials', '3']);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/--trials needs --tune/);

@@ -45,6 +45,13 @@ describe('solver hyperparameters over gRPC', () => {
     expect((await waitTerminal(srv.client, st.job_id)).status).toBe('COMPLETED');
     // (solver auto: the one that ran is stored, CG at 8 factors)
     expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg' });
+    // solver hybrid: stored as such on native-cpu; the tensor path runs its CG part and says so
+    for (const [backend, ran] of [['native-cpu', 'hybrid'], ['wasm', 'cg']] as const) {
+      const h = await train({ model_id: `hybrid-${backend}`, hyperparameters: { factors: 8, iterations: 2, solver: 'hybrid', backend }, data_tags: ['main'] });
+      const done = await waitTerminal(srv.client, h.job_id);
+      expect(done.status, done.error).toBe('COMPLETED');
+      expect((await getModel(`hybrid-${backend}`)).hyperparameters).toMatchObject({ solver: ran });
+    }
   }, 180_000);
 
   it.each([

@@ -32,7 +32,7 @@ async function expectInvalid(req: TrainRequest, field: string, message?: RegExp)
 }
 
 /** The parts of a trials table that a seed determines (not the seconds). */
-const table = (trials: TuningTrial__Output[]) => trials.map((t) => ({ trial: t.trial, hp: t.hyperparameters, metric: t.metric, iterations: t.iterations, state: t.state }));
+const table = (trials: TuningTrial__Output[]) => trials.map((t) => ({ trial: t.trial, hp: t.hyperparameters, metric: t.metric, iterations: t.iterations, state: t.state, phase: t.phase }));
 
 describe('Train with tuning', () => {
   it('refuses bad tuning options naming the field', async () => {
@@ -101,6 +101,7 @@ describe('Train with tuning', () => {
     expect(t.trials.map((x) => x.trial)).toEqual([1, 2, 3, 4]);
     expect(t.trials.map((x) => x.iterations).sort()).toEqual([1, 1, 2, 4]);
     expect(t.trials.map((x) => x.state).sort()).toEqual(['completed', 'stopped', 'stopped', 'stopped']);
+    expect(t.trials.map((x) => x.phase)).toEqual(['global', 'global', 'global', 'global']); // 2 brackets or fewer: no local phase
     for (const x of t.trials) {
       expect(x.metric).toBeGreaterThanOrEqual(0);
       expect(x.hyperparameters?.factors).toBe(4);
@@ -134,6 +135,27 @@ describe('Train with tuning', () => {
     const other = await train({ ...req, model_id: 'tuned-other', tuning: { ...req.tuning, seed: 10 } });
     expect((await waitTerminal(srv.client, other.job_id)).status).toBe('COMPLETED');
     expect(table((await getModel('tuned-other')).tuning!.trials).slice(1)).not.toEqual(table(t.trials).slice(1));
+  });
+
+  it('a search of more than 2 brackets: the local phase after 16 global trials, each trial\'s phase in the table, deterministic', async () => {
+    const req: TrainRequest = { model_id: 'tuned-local', hyperparameters: SMALL, data_tags: ['t'], tuning: { max_trials: 24, seed: 3, validation_fraction: 0.2 } };
+    const s = await train(req);
+    const done = await waitTerminal(srv.client, s.job_id, 120_000);
+    expect(done.status, done.error).toBe('COMPLETED');
+    const t = (await getModel('tuned-local')).tuning!;
+    expect(t.budget_exhausted).toBe(false);
+    const phases = t.trials.map((x) => x.phase);
+    expect(phases.slice(0, 16)).toEqual(Array(16).fill('global'));
+    expect(phases.length).toBeGreaterThan(16);
+    expect(phases.length).toBeLessThanOrEqual(24);
+    expect(phases.slice(16).every((p) => p === 'local')).toBe(true);
+    expect(t.trials.map((x) => x.trial)).toEqual(phases.map((_, i) => i + 1));
+    expect(t.trials.find((x) => x.trial === t.best_trial)?.hyperparameters).toEqual(t.chosen);
+    const again = await train({ ...req, model_id: 'tuned-local-again' });
+    expect((await waitTerminal(srv.client, again.job_id, 120_000)).status).toBe('COMPLETED');
+    const t2 = (await getModel('tuned-local-again')).tuning!;
+    expect(table(t2.trials)).toEqual(table(t.trials));
+    expect(t2.chosen).toEqual(t.chosen);
   });
 
   it('with evaluation and an explicit search: the evaluation is reported and the space is the one asked for', async () => {

@@ -5,9 +5,9 @@ import type { CsrMatrix } from '../src/engine/types.js';
 import { splitHoldout } from '../src/service/evaluation/split.js';
 import { plannedSearchIterations, rungIterations, survivorsAt } from '../src/service/tuning/halving.js';
 import { MAX_SOBOL_DIMS, sobolPoints } from '../src/service/tuning/sampler.js';
-import { KEEP_OWN_MARGIN, runSearch } from '../src/service/tuning/search.js';
-import { compileSearchSpace, meanRowScale, trialOptions } from '../src/service/tuning/search-space.js';
-import { compileTuning } from '../src/service/tuning/tuning-params.js';
+import { GLOBAL_TIME_SHARE, globalTrials, KEEP_OWN_MARGIN, LOCAL_RADIUS, runSearch } from '../src/service/tuning/search.js';
+import { compileSearchSpace, meanRowScale, neighbourOptions, trialOptions, valuesOf } from '../src/service/tuning/search-space.js';
+import { compileTuning, defaultMaxTrials } from '../src/service/tuning/tuning-params.js';
 import { LocalValidation } from '../src/service/tuning/validation-worker.js';
 import { splitValidation, tuningSplit } from '../src/service/tuning/validation-split.js';
 import { generate } from '../bench/datasets/synthetic-csr.js';
@@ -106,6 +106,44 @@ describe('sampler, halving, search space', () => {
     expect(meanRowScale({ ...o, regularizationExponent: 0 }, shape)).toBe(1);
   });
 
+  it('a neighbour moves each dimension by at most the radius around the center, within the range; log_scaling flips with probability radius', () => {
+    const base = compileAlsOptions({ factors: 4, regularization: 30, alpha: 4, logScaling: true });
+    const dims = compileSearchSpace([], {});
+    const shape = { rows: 100, cols: 50, nonzeros: 1000 };
+    const r = 0.25;
+    const points = sobolPoints(64, dims.length, 3);
+    const c = valuesOf(base, dims, shape);
+    let flips = 0;
+    for (const u of points) {
+      const o = neighbourOptions(base, dims, u, r, shape);
+      expect(neighbourOptions(base, dims, u, r, shape)).toEqual(o);
+      const v = valuesOf(o, dims, shape);
+      dims.forEach((d, i) => {
+        if (d.values) return;
+        expect(v[i]).toBeGreaterThanOrEqual(d.min * (1 - 1e-12));
+        expect(v[i]).toBeLessThanOrEqual(d.max * (1 + 1e-12));
+        // within the radius: multiplicative in a log range, additive in a linear one
+        const step = d.log ? Math.abs(Math.log(v[i]! / Math.min(d.max, Math.max(d.min, c[i]!)))) / Math.log(d.max / d.min) : Math.abs(v[i]! - c[i]!) / (d.max - d.min);
+        expect(step).toBeLessThanOrEqual(r + 1e-9);
+      });
+      if (o.logScaling !== base.logScaling) flips++;
+    }
+    // a Sobol coordinate is stratified: |2u - 1| > 1 - r for a share r of the points
+    expect(flips).toBe(64 * r);
+    // regularization moves as the lambda of a mean row: trial regularization x scale = the moved value
+    const o = neighbourOptions(base, dims, points[5]!, r, shape);
+    expect(o.regularization * meanRowScale(o, shape)).toBeCloseTo(valuesOf(o, dims, shape)[0]!, 9);
+  });
+
+  it('the default max_trials grows with the time budget; a search of more than 2 brackets gives half its trials to the local phase', () => {
+    expect(defaultMaxTrials(10)).toBe(16);
+    expect(defaultMaxTrials(300)).toBe(100);
+    expect(defaultMaxTrials(7 * 86400)).toBe(1000);
+    expect(compileTuning({ time_budget_seconds: 600, metric: '', search: [] }, {}, 'wasm')!.maxTrials).toBe(200);
+    expect(compileTuning({ time_budget_seconds: 600, max_trials: 7, metric: '', search: [] }, {}, 'wasm')!.maxTrials).toBe(7);
+    expect([6, 16, 17, 24, 32, 100].map(globalTrials)).toEqual([6, 16, 16, 16, 16, 56]);
+  });
+
   it('the default space leaves out what the call set', () => {
     const dims = compileSearchSpace([], { alpha: 2 }).map((d) => d.name);
     expect(dims).toEqual(['regularization', 'log_scaling', 'regularization_exponent', 'unobserved_weight']);
@@ -150,6 +188,60 @@ describe('runSearch (in-process trainer, local validation)', () => {
     expect(a.chosen).toEqual(best.hyperparameters);
     expect(a.budgetExhausted).toBe(false);
     expect(a.split.validationPairs).toBeGreaterThan(0);
+  });
+
+  it('local phase: neighbours of the leader after the global trials, deterministic for a seed, each trial\'s phase in the table', async () => {
+    const t = { ...tuning, maxTrials: 32 };
+    const run = () => runSearch(small, base, t, {}, { fit, validation: new LocalValidation() });
+    const a = await run();
+    const b = await run();
+    expect(b.trials).toEqual(a.trials.map((x) => ({ ...x, seconds: b.trials[x.trial - 1]!.seconds })));
+    expect(b.chosen).toEqual(a.chosen);
+    expect(a.budgetExhausted).toBe(false);
+    expect(a.trials.map((x) => x.trial)).toEqual(a.trials.map((_, i) => i + 1));
+    const global = a.trials.filter((x) => x.phase === 'global'), local = a.trials.filter((x) => x.phase === 'local');
+    expect(global.map((x) => x.trial)).toEqual(Array.from({ length: globalTrials(32) }, (_, i) => i + 1));
+    expect(local.length).toBeGreaterThan(0);
+    expect(global.length + local.length).toBe(a.trials.length);
+    expect(a.trials.length).toBeLessThanOrEqual(32);
+    // no settings run twice
+    expect(new Set(a.trials.map((x) => JSON.stringify(x.hyperparameters))).size).toBe(a.trials.length);
+    // every local trial is within the first radius of an earlier completed trial (the leader of its round)
+    const shape = { rows: small.rows, cols: small.cols, nonzeros: a.split.trainPairs };
+    const dims = t.search;
+    for (const x of local) {
+      const v = valuesOf(x.hyperparameters, dims, shape);
+      const near = a.trials.filter((y) => y.trial < x.trial && y.state === 'completed').some((y) => {
+        const c = valuesOf(y.hyperparameters, dims, shape);
+        return dims.every((d, i) => d.values || (d.log ? Math.abs(Math.log(v[i]! / Math.min(d.max, Math.max(d.min, c[i]!)))) / Math.log(d.max / d.min) : Math.abs(v[i]! - c[i]!) / (d.max - d.min)) <= LOCAL_RADIUS + 1e-9);
+      });
+      expect(near, `trial ${x.trial}`).toBe(true);
+    }
+    // the choice rule covers the local trials too
+    const completed = a.trials.filter((x) => x.state === 'completed');
+    const top = completed.reduce((p, x) => (x.metric > p.metric ? x : p));
+    const own = completed.find((x) => x.trial === 1);
+    expect(a.bestTrial).toBe(own && top.metric <= own.metric * (1 + KEEP_OWN_MARGIN) ? own.trial : top.trial);
+  });
+
+  it('with a local phase planned, the global phase starts no bracket after its share of the time budget, and the search stops within it', async () => {
+    // 1,000 trials (504 global) cannot all run in 6 s: the clock cuts the global phase, the local one gets the rest
+    const t = { ...tuning, maxTrials: 1000, timeBudgetSeconds: 6 };
+    const slow = await runSearch(small, { ...base, iterations: 12 }, t, {}, { fit, validation: new LocalValidation() });
+    const global = slow.trials.filter((x) => x.phase === 'global');
+    expect(global.length).toBeLessThan(globalTrials(1000));
+    expect(global.length % 8).toBe(0); // whole brackets
+    // the last global bracket started before the share of the budget: the trials before it took less
+    const before = global.slice(0, -8).reduce((sum, x) => sum + x.seconds, 0);
+    expect(before).toBeLessThan(GLOBAL_TIME_SHARE * t.timeBudgetSeconds);
+    // the local phase got the rest (unless the clock ran out within the last global bracket, on a loaded machine)
+    const local = slow.trials.filter((x) => x.phase === 'local');
+    if (local.length === 0) expect(slow.budgetExhausted).toBe(true);
+    expect(global.length + local.length).toBe(slow.trials.length);
+    // the search ended by the clock (a step in flight cancelled) or by the local phase converging, never past its trials
+    expect(slow.trials.length).toBeLessThan(1000);
+    expect(slow.trials.filter((x) => x.state === 'cancelled').length).toBeLessThanOrEqual(1);
+    expect(slow.seconds).toBeLessThan(t.timeBudgetSeconds + 60); // generous: a step in flight at the deadline is stopped
   });
 
   it('a spent time budget ends the search (budget_exhausted) and keeps the job\'s settings when nothing was scored', async () => {

@@ -12,10 +12,11 @@ export const ENGINE_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu', '
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
 /**
- * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, or iALS++ subspace (block
- * coordinate) descent; `auto` picks one per backend and rank (`resolveSolver`).
+ * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, iALS++ subspace (block
+ * coordinate) descent, or hybrid (native-cpu: CG, with short rows solved exactly through the shared A0,
+ * native-cpu/exact-rows.ts); `auto` picks one per backend and rank (`resolveSolver`).
  */
-export const ALS_SOLVERS = ['auto', 'cg', 'subspace'] as const;
+export const ALS_SOLVERS = ['auto', 'cg', 'subspace', 'hybrid'] as const;
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
 /** A solver the backends run. */
 export type RowSolver = Exclude<AlsSolver, 'auto'>;
@@ -29,6 +30,8 @@ export const SUBSPACE_MIN_FACTORS = 96;
  * tensor path (its subspace pass is many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
  */
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors'>, backend: string): RowSolver {
+  // hybrid's exact short-row solves are native-cpu's; the tensor path runs its CG part (and says so: `solver: cg`)
+  if (o.solver === 'hybrid') return backend === 'native-cpu' ? 'hybrid' : 'cg';
   if (o.solver !== 'auto') return o.solver;
   return backend === 'native-cpu' && o.factors >= SUBSPACE_MIN_FACTORS ? 'subspace' : 'cg';
 }

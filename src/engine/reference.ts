@@ -7,40 +7,13 @@
  * definition. It shares no code with the fast solvers but the CSR rule, the confidences, lambda_u's formula
  * (regularization.ts, here in float64) and the initial factors, so it checks them independently.
  */
+import { choleskySolve } from './cholesky.js';
 import { confidences } from './confidence.js';
 import { rowCounts, transposeCsr, validateCsr } from './csr.js';
 import { initFactors } from './init.js';
 import type { CompiledAlsOptions } from './options.js';
 import { rowLambdas } from './regularization.js';
 import type { CsrMatrix } from './types.js';
-
-/** Solves A x = b in place for symmetric positive definite A (n x n, row-major); returns false if not SPD. */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): boolean {
-  // A = L L^T, L stored in the lower triangle of a.
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let p = 0; p < j; p++) d -= a[j * n + p] * a[j * n + p];
-    if (!(d > 0)) return false;
-    const ljj = Math.sqrt(d);
-    a[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let p = 0; p < j; p++) s -= a[i * n + p] * a[j * n + p];
-      a[i * n + j] = s / ljj;
-    }
-  }
-  for (let i = 0; i < n; i++) { // L z = b
-    let s = b[i];
-    for (let p = 0; p < i; p++) s -= a[i * n + p] * b[p];
-    b[i] = s / a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) { // L^T x = z
-    let s = b[i];
-    for (let p = i + 1; p < n; p++) s -= a[p * n + i] * b[p];
-    b[i] = s / a[i * n + i];
-  }
-  return true;
-}
 
 /** Y^T Y of a row-major rows x k matrix, in float64. */
 export function gram(y: ArrayLike<number>, rows: number, k: number): Float64Array {

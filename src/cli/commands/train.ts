@@ -11,7 +11,7 @@ import { formatStatus } from './status.js';
 
 const HELP = `usage: recommender train [--model-id M] ${SELECTION_USAGE}
                          [--factors K] [--iterations N] [--regularization R] [--alpha A] [--cg-steps S] [--seed S]
-                         [--backend B] [--solver cg|subspace|auto] [--block-size B] [--log-scaling on|off]
+                         [--backend B] [--solver cg|subspace|hybrid|auto] [--block-size B] [--log-scaling on|off]
                          [--regularization-exponent NU] [--unobserved-weight A0] [--type-weight type=w ...]
                          [--holdout F] [--eval-k K]
                          [--promote always|if-better [--promote-metric ndcg|precision|recall|map] [--promote-tolerance T]]
@@ -22,7 +22,7 @@ const HELP = `usage: recommender train [--model-id M] ${SELECTION_USAGE}
 --filters takes the DataFilters message as JSON, e.g. '{"interactions":{"types":["view"]}}'.
 --watch shows a live progress bar on stderr; exit code 0 when the job completes, 1 otherwise.
 --tune searches the hyperparameters the call leaves unset before training (README "Hyperparameter search"):
-  at most --trials trials (default 16) within --time-budget seconds (default 300), scored by --metric at --tune-k
+  at most --trials trials (default: one per 3 s of the budget, 16..1000) within --time-budget seconds (default 300), scored by --metric at --tune-k
   (default ndcg at 10) on a validation share --validation (default 0.1) of each source's interactions; the best
   settings are then trained on the whole selection. --search names what to search (default: regularization,
   alpha, log_scaling, regularization_exponent, unobserved_weight), e.g. --search regularization=1:300:log
@@ -95,10 +95,10 @@ const cell = (v: number | undefined | null, digits = 4) => (v === undefined || v
 
 /** The trials table of a tuned model (GetModel's Model.tuning), best trial marked. */
 export function formatTrials(t: TuningResult__Output): string {
-  const head = ['trial', 'state', 'its', `${t.metric}@${t.k}`, 'seconds', 'regularization', 'alpha', 'log', 'nu', 'alpha0', 'factors'];
+  const head = ['trial', 'phase', 'state', 'its', `${t.metric}@${t.k}`, 'seconds', 'regularization', 'alpha', 'log', 'nu', 'alpha0', 'factors'];
   const rows = t.trials.map((x) => {
     const h = x.hyperparameters;
-    return [`${x.trial === t.best_trial ? '*' : ' '}${x.trial}`, x.state, String(x.iterations), x.metric.toFixed(4), x.seconds.toFixed(1),
+    return [`${x.trial === t.best_trial ? '*' : ' '}${x.trial}`, x.phase || 'global', x.state, String(x.iterations), x.metric.toFixed(4), x.seconds.toFixed(1),
       cell(h?.regularization), cell(h?.alpha), h?.log_scaling ? `on(${cell(h.log_epsilon, 3)})` : 'off', cell(h?.regularization_exponent, 3), cell(h?.unobserved_weight, 3), cell(h?.factors)];
   });
   const widths = head.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));

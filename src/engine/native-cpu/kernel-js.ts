@@ -17,6 +17,8 @@
  * per-row penalty sum_u e_u |x_u|^2.
  */
 
+import { choleskySolve } from '../cholesky.js';
+
 export interface SideArrays {
   /** CSR of the side being solved: rows of the solved factor, columns index the fixed factor. */
   indptr: Int32Array;
@@ -29,12 +31,19 @@ export interface SideArrays {
   gram: Float32Array;
   /** lambda_u - base of each solved row, absent without per-row regularization */
   extra?: Float32Array;
+  /** W[r] = A0^-1 fixed[r] (cols x k), present when short rows are solved exactly (solver hybrid) */
+  whitened?: Float32Array;
 }
 
 /** The row solver's parameters for one half-sweep. */
 export interface SolveParams {
   solver: 'cg' | 'subspace';
   steps: number;
+  /**
+   * CG only: rows with at most this many entries (all with c - alpha0 > 0, no per-row regularization) are
+   * solved exactly through `whitened` instead (exactRow); 0: none.
+   */
+  exactMax: number;
   block: number;
   alpha0: number;
   withLoss: boolean;
@@ -69,6 +78,13 @@ export class JsKernel {
         continue;
       }
       const eu = s.extra ? s.extra[u] : 0;
+      if (p.solver === 'cg' && eu === 0 && s.whitened && exactEligible(s.conf, e0, e1, p.exactMax, p.alpha0)) {
+        const l = exactRow(s, s.whitened, xo, e0, e1, k, p.alpha0);
+        if (l !== undefined) {
+          loss += p.withLoss ? l : 0;
+          continue;
+        }
+      }
       loss += p.solver === 'subspace' ? this.subspaceRow(s, xo, e0, e1, eu, p) : this.cgRow(s, xo, e0, e1, eu, p);
       if (eu !== 0) penalty += eu * sumSquares(s.solve, xo, k);
     }
@@ -80,6 +96,12 @@ export class JsKernel {
    * Accumulates sum_{row in [start,end)} y_row y_row^T of `fixed` into out[outOff .. outOff + k*k)
    * (float64, full symmetric matrix; the block is zeroed first).
    */
+  /** out[r] = A0^-1 fixed[r] for rows [start, end) (ainv = A0^-1, k x k symmetric); float64 sums. */
+  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void {
+    const k = this.k;
+    for (let r = start; r < end; r++) for (let a = 0; a < k; a++) out[r * k + a] = dotFX(ainv, a * k, fixed, r * k, k);
+  }
+
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
     const k = this.k;
     out.fill(0, outOff, outOff + k * k);
@@ -249,6 +271,49 @@ function choleskyBlockSolve(h: Float64Array, r: Float64Array, q: number): void {
     for (let p = i + 1; p < q; p++) t -= h[p * q + i] * r[p];
     r[i] = h[i * q + i] > 0 ? t / h[i * q + i] : 0;
   }
+}
+
+/** whether the row [e0, e1) takes the exact solve: at most exactMax entries, every c - alpha0 > 0 (kernel.c) */
+function exactEligible(conf: Float32Array, e0: number, e1: number, exactMax: number, alpha0: number): boolean {
+  if (e1 - e0 > exactMax) return false;
+  for (let j = e0; j < e1; j++) if (!(conf[j] - alpha0 > 0)) return false;
+  return true;
+}
+
+/**
+ * The exact solve of a short row through the shared A0 (Sherman-Morrison-Woodbury; kernel.c exact_row has
+ * the derivation): G = Y_u W_u^T, v = c - (D^-1 + G)^-1 G c, x = W_u^T v. Writes x into s.solve at xo and
+ * returns the row objective sum c - 2 c.s + v.s + sum d s^2 (s = G v), or undefined when the float64
+ * Cholesky factor of D^-1 + G has a pivot <= 0 (cholesky.ts; the caller CG-solves the row).
+ */
+function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: number, k: number, alpha0: number): number | undefined {
+  const n = e1 - e0;
+  const { indices, conf, fixed: Y, solve: X } = s;
+  const G = new Float64Array(n * n), S = new Float64Array(n * n), z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) G[i * n + j] = G[j * n + i] = dotFX(W, indices[e0 + j] * k, Y, indices[e0 + i] * k, k);
+  }
+  // z = (D^-1 + G)^-1 G c
+  for (let i = 0; i < n; i++) {
+    let a = 0;
+    for (let j = 0; j < n; j++) a += G[i * n + j] * conf[e0 + j];
+    z[i] = a;
+  }
+  S.set(G);
+  for (let i = 0; i < n; i++) S[i * n + i] += 1 / (conf[e0 + i] - alpha0);
+  if (!choleskySolve(S, z, n)) return undefined;
+  for (let i = 0; i < n; i++) z[i] = conf[e0 + i] - z[i];
+  const x = new Float64Array(k);
+  for (let j = 0; j < n; j++) axpyF(z[j], W, indices[e0 + j] * k, x, k);
+  for (let a = 0; a < k; a++) X[xo + a] = x[a];
+  let l = 0;
+  for (let i = 0; i < n; i++) {
+    let si = 0;
+    for (let q = 0; q < n; q++) si += G[i * n + q] * z[q];
+    const c = conf[e0 + i];
+    l += c - 2 * c * si + z[i] * si + (c - alpha0) * si * si;
+  }
+  return l;
 }
 
 function sumSquares(x: Float32Array, o: number, k: number): number {

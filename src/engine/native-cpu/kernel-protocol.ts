@@ -15,9 +15,14 @@ export interface KernelInit {
   module?: WasmModule;
 }
 
-/** 'gram': fill gramPartials with the Gram of one side's factors; 'solve': solve every chunk of a side (`solve`: the row solver's parameters). */
+/**
+ * 'gram': fill gramPartials with the Gram of one side's factors; 'whiten': W = A0^-1 applied to every row of
+ * one side's factors (the fixed side of the next solve, for its exact short-row solves); 'solve': solve every
+ * chunk of a side (`solve`: the row solver's parameters).
+ */
 export type KernelTask =
   | { kind: 'gram'; side: 'u' | 'i' }
+  | { kind: 'whiten'; side: 'u' | 'i' }
   | { kind: 'solve'; side: 'u' | 'i'; solve: SolveParams };
 
 export type KernelProtocol = {

@@ -1,6 +1,6 @@
 /** The native-cpu WebAssembly SIMD kernel (kernel.c): loading it, and one worker's instance of it. */
 import { compileWasm, relaxedSimdCompiles, WA, wasmBytes, type WasmMemory, type WasmModule } from '../../util/wasm.js';
-import { predRoom, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
+import { exactScratchDoubles, predRoom, STACK_BYTES, scratchFloats, type Layout } from './layout.js';
 import type { SideArrays, SolveParams } from './kernel-js.js';
 
 /** Where the shared region starts in the kernel's memory (below: nothing of the module's own; it has no data). */
@@ -30,7 +30,9 @@ type GramFn = (Y: number, start: number, end: number, k: number, out: number) =>
 type SolveFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, steps: number, alpha0: number, extra: number, withLoss: number, scratch: number, out: number,
+  W: number, exactMax: number, exactScratch: number,
 ) => void;
+type WhitenFn = (Y: number, Ainv: number, k: number, start: number, end: number, W: number) => void;
 type SubspaceFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number,
@@ -43,10 +45,12 @@ export class WasmKernel {
     private readonly gram: GramFn,
     private readonly cg: SolveFn,
     private readonly subspace: SubspaceFn,
+    private readonly whitenRows: WhitenFn,
     private readonly k: number,
     private readonly scratch: number,
     private readonly pred: number,
     private readonly room: { srows: number; cap: number },
+    private readonly exactScratch: number,
   ) {}
 
   static create(module: WasmModule, memory: WasmMemory, layout: Layout, workerIndex: number): WasmKernel {
@@ -58,12 +62,19 @@ export class WasmKernel {
     const scratch = layout.scratch.offset + workerIndex * scratchFloats(layout.k, layout.block) * 4;
     const room = predRoom(layout.maxRow, layout.block, layout.k);
     const pred = layout.pred.offset + workerIndex * room.floats * 4;
+    const exactScratch = layout.exactScratch.offset + workerIndex * exactScratchDoubles(layout.exactMax) * 8;
     const e = inst.exports;
-    return new WasmKernel(e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, layout.k, scratch, pred, room);
+    return new WasmKernel(
+      e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, e.whiten_rows as WhitenFn, layout.k, scratch, pred, room, exactScratch,
+    );
   }
 
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
     this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
+  }
+
+  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void {
+    this.whitenRows(fixed.byteOffset, ainv.byteOffset, this.k, start, end, out.byteOffset);
   }
 
   /** Writes the chunk's loss part and penalty to out[at], out[at + 1] (kernel.c). */
@@ -72,6 +83,9 @@ export class WasmKernel {
     const o = out.byteOffset + at * 8;
     const args = [s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, this.k, start, end] as const;
     if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
-    else this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o);
+    else {
+      const exact = p.exactMax > 0 && s.whitened;
+      this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o, exact ? s.whitened!.byteOffset : 0, exact ? p.exactMax : 0, this.exactScratch);
+    }
   }
 }

@@ -12,8 +12,12 @@ import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, views, type Layout, ty
 
 interface Kernel {
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void;
+  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void;
   solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void;
 }
+
+/** rows of a side per claimed block of the 'whiten' task */
+const WHITEN_ROWS = 512;
 
 let run: { layout: Layout; v: Views; kernel: Kernel } | undefined;
 
@@ -21,7 +25,8 @@ function sideArrays(v: Views, layout: Layout, which: 'u' | 'i'): SideArrays {
   const s = which === 'u'
     ? { indptr: v.uIndptr, indices: v.uIndices, conf: v.uConf, solve: v.X, fixed: v.Y, gram: v.gram, extra: v.uExtra }
     : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram, extra: v.iExtra };
-  return layout.perRowReg ? s : { ...s, extra: undefined };
+  const withW = layout.exactMax > 0 ? { ...s, whitened: v.W } : s;
+  return layout.perRowReg ? withW : { ...withW, extra: undefined };
 }
 
 /** Claims indices 0..count-1 from the shared counter (CTL_NEXT) until they run out or training is aborted. */
@@ -46,6 +51,15 @@ function runTask(task: KernelTask): null {
       const start = Math.floor((count * b) / GRAM_BLOCKS);
       const end = Math.floor((count * (b + 1)) / GRAM_BLOCKS);
       kernel.gramBlock(of, start, end, v.gramPartials, b * k * k);
+    });
+    return null;
+  }
+  if (task.kind === 'whiten') {
+    // W[r] = A0^-1 f_r for side `task.side`'s factors, in blocks of WHITEN_ROWS rows.
+    const of = task.side === 'u' ? v.X : v.Y;
+    const count = task.side === 'u' ? layout.rows : layout.cols;
+    forEachClaimed(v.control, Math.ceil(count / WHITEN_ROWS), (b) => {
+      kernel.whiten(of, v.gramInv, b * WHITEN_ROWS, Math.min(count, (b + 1) * WHITEN_ROWS), v.W);
     });
     return null;
   }

@@ -30,6 +30,13 @@ static inline float hsum(v a) {
          wasm_f32x4_extract_lane(a, 3);
 }
 
+/* (sum of a's lanes, of b's, of c's, of d's): four horizontal sums in one vector */
+static inline v hsum4(v a, v b, v c, v d) {
+  v ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7)); /* a01+a23 mixed with b */
+  v cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
 /* dot of two k-vectors, k % 4 == 0 (the caller pads k) */
 static inline float dot(const float *a, const float *b, int k) {
   v s0 = wasm_f32x4_splat(0), s1 = wasm_f32x4_splat(0);
@@ -224,6 +231,133 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
   }
 }
 
+/* ---- exact solves of short rows (Woodbury through the shared A0) --------------------------------------- */
+
+/*
+ * W[r] = A0^-1 y_r for the fixed side's rows [start, end) (Ainv: A0^-1, k x k float32, symmetric), four rows
+ * per pass over Ainv (matvec4).
+ */
+__attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Ainv, int k, int start, int end, float *W) {
+  int r = start;
+  for (; r + 4 <= end; r += 4) {
+    const float *xs[4] = {Y + (long)r * k, Y + (long)(r + 1) * k, Y + (long)(r + 2) * k, Y + (long)(r + 3) * k};
+    float *os[4] = {W + (long)r * k, W + (long)(r + 1) * k, W + (long)(r + 2) * k, W + (long)(r + 3) * k};
+    matvec4(Ainv, xs, os, k);
+  }
+  for (; r < end; r++) {
+    const float *y = Y + (long)r * k;
+    float *w = W + (long)r * k;
+    for (int a = 0; a < k; a++) w[a] = dot(Ainv + (long)a * k, y, k);
+  }
+}
+
+/*
+ * The exact solve of one row with n entries (kernel-js.ts exactRow, the same formula): with the row's fixed
+ * rows Y_u (n x k), D = diag(c_j - alpha0) > 0 and W_u = Y_u A0^-1 (whiten_rows),
+ *   A = A0 + Y_u^T D Y_u,  b = Y_u^T c,  G = Y_u A0^-1 Y_u^T = Y_u W_u^T  (n x n),
+ *   x = A^-1 b = W_u^T v,  v = c - (D^-1 + G)^-1 G c   (Sherman-Morrison-Woodbury),
+ * which costs ~n^2 k / 2 + n^3 / 6 instead of CG's (steps + 1)(k^2 + 2 n k). G, its float64 Cholesky factor
+ *, three n-vectors and the rows' pointers live in `sc` (layout.ts exactScratchDoubles). With s = Y_u x = G v the row objective is
+ *   x^T A0 x + sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] = sum_j c_j - 2 c.s + v.s + sum_j d_j s_j^2,
+ * written to *loss. Returns 0 when the Cholesky factor of D^-1 + G has a pivot <= 0 (rounding: the caller
+ * CG-solves the row instead).
+ */
+static int exact_row(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *Wf, float *x, int k,
+                     float alpha0, double *sc, const float *zeros, int with_loss, double *loss) {
+  int n = e1 - e0, n4 = (n + 3) & ~3;
+  double *G = sc, *L = G + n * n, *c = L + n * n, *g = c + n, *z = g + n;
+  const float **yp = (const float **)(z + n), **wp = yp + n4; /* the rows' pointers, padded with zero rows to n4 */
+  for (int j = 0; j < n4; j++) {
+    yp[j] = j < n ? Y + (long)idx[e0 + j] * k : zeros;
+    wp[j] = j < n ? Wf + (long)idx[e0 + j] * k : zeros;
+  }
+  /* G's upper part in 2 x 4 tiles (rows i, i+1 of Y_u against rows j..j+3 of W_u), then mirrored */
+  for (int i = 0; i < n; i += 2) {
+    const float *y0 = yp[i], *y1 = i + 1 < n ? yp[i + 1] : zeros;
+    for (int j = i & ~3; j < n; j += 4) {
+      const float *w0 = wp[j], *w1 = wp[j + 1], *w2 = wp[j + 2], *w3 = wp[j + 3];
+      v z0 = wasm_f32x4_splat(0);
+      v a0 = z0, a1 = z0, a2 = z0, a3 = z0, b0 = z0, b1 = z0, b2 = z0, b3 = z0;
+      for (int a = 0; a < k; a += 4) {
+        v p = wasm_v128_load(y0 + a), q = wasm_v128_load(y1 + a);
+        v t0 = wasm_v128_load(w0 + a), t1 = wasm_v128_load(w1 + a), t2 = wasm_v128_load(w2 + a), t3 = wasm_v128_load(w3 + a);
+        a0 = MADD(p, t0, a0), a1 = MADD(p, t1, a1), a2 = MADD(p, t2, a2), a3 = MADD(p, t3, a3);
+        b0 = MADD(q, t0, b0), b1 = MADD(q, t1, b1), b2 = MADD(q, t2, b2), b3 = MADD(q, t3, b3);
+      }
+      v ra = hsum4(a0, a1, a2, a3), rb = hsum4(b0, b1, b2, b3);
+      float fa[4], fb[4];
+      wasm_v128_store(fa, ra);
+      wasm_v128_store(fb, rb);
+      for (int q = 0; q < 4 && j + q < n; q++) {
+        if (j + q >= i) G[i * n + j + q] = fa[q];
+        if (i + 1 < n && j + q >= i + 1) G[(i + 1) * n + j + q] = fb[q];
+      }
+    }
+  }
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < i; j++) G[i * n + j] = G[j * n + i];
+  for (int i = 0; i < n; i++) c[i] = conf[e0 + i];
+  /* g = G c; L = chol(D^-1 + G) (lower, row-major), z = (D^-1 + G)^-1 g */
+  for (int i = 0; i < n; i++) {
+    double a = 0;
+    for (int j = 0; j < n; j++) a += G[i * n + j] * c[j];
+    g[i] = a;
+  }
+  for (int i = 0; i < n; i++) {
+    for (int j = 0; j <= i; j++) {
+      double a = G[i * n + j] + (i == j ? 1.0 / ((double)c[i] - alpha0) : 0);
+      /* a -= L[i, :j] . L[j, :j], two lanes at a time */
+      const double *li = L + i * n, *lj = L + j * n;
+      v acc = wasm_f64x2_splat(0);
+      int q = 0;
+      for (; q + 2 <= j; q += 2) acc = wasm_f64x2_add(acc, wasm_f64x2_mul(wasm_v128_load(li + q), wasm_v128_load(lj + q)));
+      a -= wasm_f64x2_extract_lane(acc, 0) + wasm_f64x2_extract_lane(acc, 1);
+      for (; q < j; q++) a -= li[q] * lj[q];
+      if (i == j) {
+        if (!(a > 1e-300)) return 0;
+        L[i * n + i] = __builtin_sqrt(a);
+      } else {
+        L[i * n + j] = a / L[j * n + j];
+      }
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    double a = g[i];
+    for (int q = 0; q < i; q++) a -= L[i * n + q] * z[q];
+    z[i] = a / L[i * n + i];
+  }
+  for (int i = n - 1; i >= 0; i--) {
+    double a = z[i];
+    for (int q = i + 1; q < n; q++) a -= L[q * n + i] * z[q];
+    z[i] = a / L[i * n + i];
+  }
+  /* v = c - z (into z); x = W_u^T v */
+  for (int i = 0; i < n; i++) z[i] = c[i] - z[i];
+  for (int a = 0; a < k; a += 4) wasm_v128_store(x + a, wasm_f32x4_splat(0));
+  int j = 0;
+  for (; j + 2 <= n; j += 2)
+    axpy2((float)z[j], Wf + (long)idx[e0 + j] * k, (float)z[j + 1], Wf + (long)idx[e0 + j + 1] * k, x, k);
+  if (j < n) axpy((float)z[j], Wf + (long)idx[e0 + j] * k, x, k);
+  if (with_loss) {
+    double l = 0;
+    for (int i = 0; i < n; i++) {
+      double s = 0;
+      for (int q = 0; q < n; q++) s += G[i * n + q] * z[q];
+      l += c[i] - 2 * c[i] * s + z[i] * s + ((double)c[i] - alpha0) * s * s;
+    }
+    *loss = l;
+  }
+  return 1;
+}
+
+/* whether row [e0, e1) takes the exact solve: 1 <= n <= exact_max and every c_j - alpha0 > 0 */
+static inline int exact_eligible(const float *conf, int e0, int e1, int exact_max, float alpha0) {
+  if (e1 - e0 > exact_max) return 0;
+  for (int j = e0; j < e1; j++)
+    if (!(conf[j] - alpha0 > 0)) return 0;
+  return 1;
+}
+
 /*
  * CG-solves rows [start, end) of X in place (X: rows x k, Y: fixed, A: A0 = alpha0 Y^T Y + base I, extra:
  * lambda_u - base per row or 0 when there is none), four non-empty light rows in lockstep so that each A0
@@ -234,7 +368,8 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
 __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, const int *indices, const float *conf,
                                                           float *X, const float *Y, const float *A, int k, int start,
                                                           int end, int steps, float alpha0, const float *extra,
-                                                          int with_loss, float *scratch, double *out) {
+                                                          int with_loss, float *scratch, double *out, const float *W,
+                                                          int exact_max, double *exact_scratch) {
   float *R[4], *P[4], *AP[4], *R0[4], *X0[4];
   float *dummy_in = scratch + 20 * k, *dummy_out = scratch + 21 * k;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
@@ -247,6 +382,14 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
       if (e0 == e1) {
         float *x = X + (long)u * k;
         for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      } else if (W && !(extra && extra[u] != 0) && exact_eligible(conf, e0, e1, exact_max, alpha0)) {
+        double l = 0;
+        if (exact_row(indices, conf, e0, e1, Y, W, X + (long)u * k, k, alpha0, exact_scratch, dummy_in, with_loss, &l)) {
+          loss += l;
+          u++;
+          continue;
+        }
+        rows[g++] = u; /* a non-positive pivot from rounding: CG-solve it */
       } else if ((long)(e1 - e0) * k > HEAVY_FLOATS) {
         /* a heavy row is solved alone: its fixed-side rows then stay in cache across its CG steps */
         if (g > 0) break;
@@ -439,13 +582,6 @@ static void ldl_solve4(const float *H, const float *r, float *d) {
 static void block_solve(const float *H, const float *r, float *d, int q, double *Ld, double *z) {
   if (q == 4) ldl_solve4(H, r, d);
   else ldl_solve(H, r, d, q, Ld, z);
-}
-
-/* (sum of a's lanes, of b's, of c's, of d's): four horizontal sums in one vector */
-static inline v hsum4(v a, v b, v c, v d) {
-  v ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7)); /* a01+a23 mixed with b */
-  v cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }
 
 /* 4 x 4 transpose: the rows r0..r3 become the columns */

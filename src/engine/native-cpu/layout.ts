@@ -17,6 +17,9 @@
  *   scratch (maxWorkers * scratchFloats(k, block) f32): per-worker CG vectors or subspace block system (wasm kernel)
  *   pred (maxWorkers * predFloats f32): per-worker room of the wasm subspace kernel (predictions of one row's
  *   entries and its transposed blocks, kernel.c subspace_rows; none for CG)
+ *   with exact short-row solves only (solver hybrid; none otherwise): gramInv (k*k f32, A0^-1), W
+ *   (max(m, n) * k f32, W[r] = A0^-1 y_r of the fixed side), exactScratch (maxWorkers * exactScratchDoubles
+ *   f64: one row's small system)
  */
 
 export const GRAM_BLOCKS = 32;
@@ -31,6 +34,14 @@ export const SCRATCH_VECTORS = 24;
  */
 export function scratchFloats(k: number, block = 0): number {
   return Math.ceil(Math.max(SCRATCH_VECTORS * k, 3 * block * block + 8 * block + 4) / 16) * 16;
+}
+
+/**
+ * doubles of one row's exact-solve system (kernel.c exact_row: G, its Cholesky factor, three vectors, then
+ * two arrays of 32-bit row pointers padded to a multiple of 4)
+ */
+export function exactScratchDoubles(exactMax: number): number {
+  return exactMax === 0 ? 0 : Math.ceil((2 * exactMax * exactMax + 3 * exactMax + (exactMax + 3 & ~3)) / 8) * 8;
 }
 
 /** the wasm subspace kernel's transposed path takes at most this many entries of a row at a time */
@@ -70,6 +81,8 @@ export interface Layout {
   maxRow: number;
   /** whether uExtra / iExtra hold per-row regularization */
   perRowReg: boolean;
+  /** rows with at most this many entries may be solved exactly (solver hybrid); 0: none */
+  exactMax: number;
   uIndptr: Region;
   uIndices: Region;
   uConf: Region;
@@ -90,6 +103,9 @@ export interface Layout {
   control: Region;
   scratch: Region;
   pred: Region;
+  gramInv: Region;
+  W: Region;
+  exactScratch: Region;
   /** per-worker C stacks of the wasm kernel (bytes) */
   stacks: Region;
   /** first byte after the layout (the size of the region, or where a wasm kernel's own data ends) */
@@ -98,7 +114,7 @@ export interface Layout {
 
 export interface LayoutParams {
   rows: number; cols: number; nnz: number; k: number; maxWorkers: number; uChunkCount: number; iChunkCount: number;
-  block: number; maxRow: number; perRowReg: boolean;
+  block: number; maxRow: number; perRowReg: boolean; exactMax: number;
 }
 
 export function planLayout(p: LayoutParams, base = 0): Layout {
@@ -131,6 +147,9 @@ export function planLayout(p: LayoutParams, base = 0): Layout {
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k, p.block), 4),
     pred: take(p.maxWorkers * predRoom(p.maxRow, p.block, k).floats, 4),
+    gramInv: take(p.exactMax ? k * k : 0, 4),
+    W: take(p.exactMax ? Math.max(m, n) * k : 0, 4),
+    exactScratch: take(p.maxWorkers * exactScratchDoubles(p.exactMax), 8),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
   return { ...l, end: at };
@@ -162,6 +181,9 @@ export interface Views {
   control: Int32Array;
   scratch: Float32Array;
   pred: Float32Array;
+  gramInv: Float32Array;
+  W: Float32Array;
+  exactScratch: Float64Array;
 }
 
 export function views(buf: ArrayBufferLike, l: Layout): Views {
@@ -189,5 +211,8 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
     control: i32(l.control),
     scratch: f32(l.scratch),
     pred: f32(l.pred),
+    gramInv: f32(l.gramInv),
+    W: f32(l.W),
+    exactScratch: f64(l.exactScratch),
   };
 }

@@ -16,7 +16,7 @@
  * counts the ones used. Weights must be finite and > 0.
  */
 import { confidences } from '../../engine/confidence.js';
-import { choleskySolve } from '../../engine/reference.js';
+import { choleskySolve } from '../../engine/cholesky.js';
 import { rowLambda } from '../../engine/regularization.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.js';
 import type { FoldInInteraction__Output } from '../../gen/recommender/v1/FoldInInteraction.js';

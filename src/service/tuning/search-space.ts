@@ -140,16 +140,57 @@ export function meanRowScale(o: Pick<CompiledAlsOptions, 'regularizationExponent
 }
 
 /**
+ * `base` (the job's compiled options, or a trial's) with each dimension set to its value in `values` (one
+ * per dimension; regularization: the lambda of a mean row, divided by the trial's scale).
+ */
+function optionsAt(base: CompiledAlsOptions, dims: readonly SearchDim[], values: readonly number[], data: DataShape): CompiledAlsOptions {
+  const o: CompiledAlsOptions = { ...base };
+  const set = o as unknown as Record<string, number | boolean>;
+  dims.forEach((d, i) => { set[SEARCHABLE[d.name].option] = d.name === 'log_scaling' ? values[i]! >= 0.5 : values[i]!; });
+  if (dims.some((d) => d.name === 'regularization')) o.regularization = o.regularization / meanRowScale(o, data);
+  return o;
+}
+
+/** The value of each dimension in a trial's options `o` (inverse of optionsAt: regularization as the lambda of a mean row). */
+export function valuesOf(o: CompiledAlsOptions, dims: readonly SearchDim[], data: DataShape): number[] {
+  const get = o as unknown as Record<string, number | boolean>;
+  return dims.map((d) => (d.name === 'regularization' ? o.regularization * meanRowScale(o, data) : Number(get[SEARCHABLE[d.name].option])));
+}
+
+/**
  * A trial's options: `base` (the job's compiled options) with the point `u` of the unit cube applied,
  * one coordinate per dimension.
  */
 export function trialOptions(base: CompiledAlsOptions, dims: readonly SearchDim[], u: readonly number[], data: DataShape): CompiledAlsOptions {
-  const o: CompiledAlsOptions = { ...base };
-  const set = o as unknown as Record<string, number | boolean>;
-  dims.forEach((d, i) => {
-    const v = valueAt(d, u[i]!);
-    set[SEARCHABLE[d.name].option] = d.name === 'log_scaling' ? v >= 0.5 : v;
+  return optionsAt(base, dims, dims.map((d, i) => valueAt(d, u[i]!)), data);
+}
+
+/**
+ * A neighbour of the trial `center` (the search's local phase, search.ts): the point `u` of the unit
+ * cube, each coordinate read as a step d = 2u - 1 in [-1, 1), moves every dimension by at most `radius`
+ * (a share of its range) around the center's value, kept within the range:
+ *
+ *   log range     value x exp(d radius ln(max / min))    (multiplicative: regularization, alpha, alpha0)
+ *   linear range  value + d radius (max - min)           (regularization_exponent)
+ *   values        to the next listed value when |d| > 1 - radius, towards sign(d) (the other way at an
+ *                 end), else the same one: log_scaling flips with probability `radius`
+ *
+ * Integer dimensions are rounded. The regularization moved is the lambda of a mean row, as trialOptions.
+ */
+export function neighbourOptions(center: CompiledAlsOptions, dims: readonly SearchDim[], u: readonly number[], radius: number, data: DataShape): CompiledAlsOptions {
+  const c = valuesOf(center, dims, data);
+  const values = dims.map((dim, i) => {
+    const d = 2 * u[i]! - 1;
+    if (dim.values) {
+      const at = dim.values.reduce((p, x, j) => (Math.abs(x - c[i]!) < Math.abs(dim.values![p]! - c[i]!) ? j : p), 0);
+      if (Math.abs(d) <= 1 - radius || dim.values.length === 1) return dim.values[at]!;
+      const step = d > 0 ? 1 : -1;
+      const to = at + step >= 0 && at + step < dim.values.length ? at + step : at - step;
+      return dim.values[to]!;
+    }
+    const v = dim.log ? c[i]! * Math.exp(d * radius * Math.log(dim.max / dim.min)) : c[i]! + d * radius * (dim.max - dim.min);
+    const kept = Math.min(dim.max, Math.max(dim.min, v));
+    return SEARCHABLE[dim.name].integer ? Math.min(dim.max, Math.max(dim.min, Math.round(kept))) : kept;
   });
-  if (dims.some((d) => d.name === 'regularization')) o.regularization = o.regularization / meanRowScale(o, data);
-  return o;
+  return optionsAt(center, dims, values, data);
 }

@@ -1,14 +1,27 @@
 /**
- * One hyperparameter search (TrainRequest.tuning): the validation split (validation-split.ts), the trials'
- * settings (trial 1 the job's own settings, each searched hyperparameter moved into its range, then the
- * seeded Sobol points of sampler.ts mapped by search-space.ts), successive halving on iterations in
- * brackets of 8 trials (halving.ts), within the trials and the time budget. Returns the trials table and the chosen settings; the caller retrains them
- * on the whole selection.
+ * One hyperparameter search (TrainRequest.tuning): the validation split (validation-split.ts), then two
+ * phases of trials, each run with successive halving on iterations in brackets of 8 trials (halving.ts),
+ * within the trials and the time budget:
+ *
+ *   global  trial 1 the job's own settings (each searched hyperparameter moved into its range), then the
+ *           seeded Sobol points of sampler.ts mapped by search-space.ts over the whole space: all the
+ *           trials of a search of at most 2 brackets, else half of them (whole brackets); it also ends,
+ *           at a bracket's end, once half the time budget is spent, so that the local phase gets time;
+ *   local   brackets of neighbours of the leader (the best trial so far on validation, trained furthest):
+ *           Sobol points read as steps of at most `radius` around it (search-space.ts neighbourOptions:
+ *           multiplicative in log ranges, log_scaling flipped with probability radius), radius
+ *           LOCAL_RADIUS first, halved after each bracket that found no new leader; it ends when the
+ *           radius reaches LOCAL_MIN_RADIUS (3 brackets in a row without progress) or the trials or the
+ *           time run out.
+ *
+ * Returns the trials table (each trial's phase) and the chosen settings; the caller retrains them on the
+ * whole selection.
  *
  * Budget: a trial step (training a trial to its next checkpoint, then scoring it) starts only while the
  * time budget lasts; a step still training or scoring when it ends is stopped (the trial is "cancelled" at
  * its last checkpoint). The search is deterministic for a seed (same trials table and chosen settings on the same
- * backend) when the trials, not the clock, end it.
+ * backend) when the trials or the local phase's radius, not the clock, end it (and the clock did not cut
+ * the global phase short).
  *
  * Choice: of the trials trained furthest (the largest share of their own iterations: completed ones
  * first), the best validation metric (ties: the lower trial number), never one whose fit failed; but the
@@ -20,9 +33,9 @@ import type { CompiledAlsOptions } from '../../engine/options.js';
 import type { AlsResult, CsrMatrix, TrainHooks } from '../../engine/types.js';
 import { CancelledError, errorMessage } from '../../errors.js';
 import type { RankingMetrics } from '../evaluation/metrics.js';
-import { bracketSizes, plannedSearchIterations, rungIterations } from './halving.js';
+import { BRACKET_TRIALS, bracketSizes, plannedSearchIterations, rungIterations } from './halving.js';
 import { sobolPoints } from './sampler.js';
-import { projectInto, trialOptions } from './search-space.js';
+import { neighbourOptions, projectInto, trialOptions } from './search-space.js';
 import type { SplitCounts } from './tuning-protocol.js';
 import type { TuningMetric, TuningParams } from './tuning-params.js';
 import type { Validation } from './validation-worker.js';
@@ -31,6 +44,8 @@ import type { Validation } from './validation-worker.js';
 export const MAX_KEPT_FACTOR_BYTES = 512 * 1024 * 1024;
 
 export type TrialState = 'completed' | 'stopped' | 'cancelled' | 'error';
+/** Which phase of the search drew a trial (module comment). */
+export type TrialPhase = 'global' | 'local';
 
 /** One row of the trials table (proto TuningTrial). */
 export interface TrialRecord {
@@ -43,6 +58,8 @@ export interface TrialRecord {
   iterations: number;
   state: TrialState;
   seconds: number;
+  /** Absent in models stored before the local phase (all their trials were global). */
+  phase?: TrialPhase;
   error?: string;
 }
 
@@ -94,11 +111,30 @@ interface Trial {
   factors?: FactorPair;
 }
 
-/** The job's own settings first (moved into the space), then the sequence's points. */
-export function trialSettings(base: CompiledAlsOptions, t: TuningParams, shape: { rows: number; cols: number; nonzeros: number }): CompiledAlsOptions[] {
-  const points = sobolPoints(t.maxTrials - 1, t.search.length, t.seed);
+/** The global phase's `count` trials: the job's own settings first (moved into the space), then the sequence's points. */
+export function trialSettings(base: CompiledAlsOptions, t: TuningParams, shape: { rows: number; cols: number; nonzeros: number }, count = t.maxTrials): CompiledAlsOptions[] {
+  const points = sobolPoints(count - 1, t.search.length, t.seed);
   return [projectInto(base, t.search), ...points.map((u) => trialOptions(base, t.search, u, shape))];
 }
+
+/** Trials of the global phase of a search of `trials` trials: all up to 2 brackets, else half (rounded up to whole brackets). */
+export function globalTrials(trials: number): number {
+  return trials <= 2 * BRACKET_TRIALS ? trials : Math.ceil(trials / 2 / BRACKET_TRIALS) * BRACKET_TRIALS;
+}
+
+/** The local phase's first radius (share of each range) and the one at which it ends (3 brackets in a row without a new leader). */
+export const LOCAL_RADIUS = 0.25;
+export const LOCAL_MIN_RADIUS = LOCAL_RADIUS / 8;
+/** Share of the time budget after which the global phase starts no new bracket when a local phase is planned. */
+export const GLOBAL_TIME_SHARE = 0.5;
+
+/** The seed of local round `round`'s steps (a different sequence from the global phase's and every other round's). */
+function localSeed(seed: number, round: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(round + 1, 0x165667b1)) >>> 0;
+}
+
+/** Identity of a trial's settings (the local phase never runs the same settings twice). */
+const settingsKey = (h: CompiledAlsOptions) => JSON.stringify(h);
 
 /** How much (relative) a trial must beat the job's own settings on validation to replace them. */
 export const KEEP_OWN_MARGIN = 0.01;
@@ -111,14 +147,24 @@ export async function runSearch(
   const { signal } = deps;
   const split = await deps.validation.prepare(matrix, { evaluation: o.evaluation, validationFraction: t.validationFraction, seed: t.seed }, signal);
   const shape = { rows: matrix.rows, cols: matrix.cols, nonzeros: split.trainPairs };
-  const sizes = bracketSizes(t.maxTrials);
-  const trials: Trial[] = trialSettings(base, t, shape).map((h, i) => ({
-    record: { trial: i + 1, hyperparameters: h, metric: 0, iterations: 0, state: 'stopped', seconds: 0 },
-    rungs: rungIterations(h.iterations, sizes[Math.floor(i / sizes[0]!)]!), level: 0,
-  }));
-  const keptBytes = sizes[0]! * (matrix.rows + matrix.cols) * Math.max(...trials.map((x) => x.record.hyperparameters.factors)) * 4;
+  const total = t.maxTrials;
+  const global = trialSettings(base, t, shape, globalTrials(total));
+  const dim = (name: string) => t.search.find((d) => d.name === name);
+  const maxFactors = dim('factors')?.max ?? base.factors;
+  const maxIterations = dim('iterations')?.max ?? base.iterations;
+  const keptBytes = Math.min(BRACKET_TRIALS, total) * (matrix.rows + matrix.cols) * maxFactors * 4;
   const warm = keptBytes <= MAX_KEPT_FACTOR_BYTES;
-  const planned = plannedSearchIterations(trials.length, Math.max(...trials.map((x) => x.record.hyperparameters.iterations)), warm);
+  const planned = plannedSearchIterations(total, maxIterations, warm);
+  /** Every trial of the brackets started so far, in trial order. */
+  const trials: Trial[] = [];
+  const addBracket = (settings: CompiledAlsOptions[], phase: TrialPhase): Trial[] => {
+    const bracket = settings.map((h, i) => ({
+      record: { trial: trials.length + i + 1, hyperparameters: h, metric: 0, iterations: 0, state: 'stopped' as TrialState, seconds: 0, phase },
+      rungs: rungIterations(h.iterations, settings.length), level: 0,
+    }));
+    trials.push(...bracket);
+    return bracket;
+  };
   const field = METRIC_FIELD[t.metric];
   let done = 0, best: Trial | undefined, budgetExhausted = false;
   // The best: the furthest trained (share of its own iterations: a completed trial beats one stopped early), then the metric, then the lower trial.
@@ -127,14 +173,15 @@ export async function runSearch(
   // The job's own settings (trial 1) stay unless a trial trained as far beats them on validation by more than
   // KEEP_OWN_MARGIN: the best of many noisy validation scores overstates its trial (the winner's curse), and
   // the own settings (the data-aware defaults) are the known-good choice.
-  const own = trials[0];
+  const leader = () => trials.filter((x) => x.level > 0 && x.record.state !== 'error').reduce<Trial | undefined>((p, x) => (better(x, p) ? x : p), undefined);
   const pickBest = () => {
-    const b = trials.filter((x) => x.level > 0 && x.record.state !== 'error').reduce<Trial | undefined>((p, x) => (better(x, p) ? x : p), undefined);
+    const own = trials[0];
+    const b = leader();
     const keepOwn = b && own && b !== own && own.level > 0 && own.record.state !== 'error' && reached(own) === reached(b) && b.record.metric <= own.record.metric * (1 + KEEP_OWN_MARGIN);
     return keepOwn ? own : b;
   };
   const progress = (trial: number, doneIterations: number) => deps.onProgress?.({
-    trial, trials: trials.length, bestMetric: best?.record.metric, doneIterations, plannedIterations: planned,
+    trial, trials: total, bestMetric: best?.record.metric, doneIterations, plannedIterations: planned,
     elapsedMs: performance.now() - started, budgetLeftMs: Math.max(0, deadline - performance.now()),
   });
 
@@ -184,14 +231,15 @@ export async function runSearch(
   };
 
   const started_: Trial[] = [];
-  search: for (let b = 0, first = 0; b < sizes.length; first += sizes[b]!, b++) {
-    let alive = trials.slice(first, first + sizes[b]!);
+  /** Runs one bracket with successive halving; false when the time budget ended it. */
+  const runBracket = async (bracket: Trial[]): Promise<boolean> => {
+    let alive = bracket;
     for (let level = 0; alive.length > 0; level++) {
       for (const x of alive) {
         signal?.throwIfAborted();
-        if (performance.now() >= deadline) { budgetExhausted = true; break search; }
+        if (performance.now() >= deadline) return false;
         if (level === 0) started_.push(x);
-        if (!(await step(x))) { budgetExhausted = true; break search; }
+        if (!(await step(x))) return false;
       }
       // The better half (rounded up) of the bracket's trials scored at this level go on, unless they are done.
       const scored = alive.filter((x) => x.level === level + 1 && x.record.state !== 'error').sort((p, q) => q.record.metric - p.record.metric || p.record.trial - q.record.trial);
@@ -199,7 +247,34 @@ export async function runSearch(
       for (const x of scored.slice(keep.length)) x.factors = undefined;
       alive = keep.filter((x) => x.level < x.rungs.length);
     }
+    return true;
+  };
+
+  let ended = false;
+  // Global phase: whole brackets of the sequence; with a local phase to come, none started after half the time budget.
+  for (const size of bracketSizes(global.length)) {
+    signal?.throwIfAborted();
+    if (performance.now() >= deadline) { ended = true; break; }
+    if (trials.length > 0 && global.length < total && performance.now() - started >= GLOBAL_TIME_SHARE * t.timeBudgetSeconds * 1000) break;
+    if (!(await runBracket(addBracket(global.slice(trials.length, trials.length + size), 'global')))) { ended = true; break; }
   }
+  // Local phase: brackets of the leader's neighbours, the radius halved after a bracket that found no new leader.
+  for (let radius = LOCAL_RADIUS, round = 0; !ended && trials.length < total && radius > LOCAL_MIN_RADIUS; round++) {
+    signal?.throwIfAborted();
+    const center = leader();
+    if (!center) break;
+    if (performance.now() >= deadline) { ended = true; break; }
+    const seen = new Set(trials.map((x) => settingsKey(x.record.hyperparameters)));
+    const settings: CompiledAlsOptions[] = [];
+    for (const u of sobolPoints(Math.min(BRACKET_TRIALS, total - trials.length), t.search.length, localSeed(t.seed, round))) {
+      const h = neighbourOptions(center.record.hyperparameters, t.search, u, radius, shape);
+      if (!seen.has(settingsKey(h))) { seen.add(settingsKey(h)); settings.push(h); }
+    }
+    if (settings.length > 0 && !(await runBracket(addBracket(settings, 'local')))) { ended = true; break; }
+    deps.log?.('tuning local round', { round, radius, center: center.record.trial, trials: settings.length, leader: leader()?.record.trial });
+    if (leader() === center) radius /= 2;
+  }
+  budgetExhausted = ended;
   for (const x of trials) x.factors = undefined;
   progress(best?.record.trial ?? 0, done);
   const chosen = best ? best.record.hyperparameters : base;

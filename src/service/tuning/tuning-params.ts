@@ -1,7 +1,8 @@
 /**
  * TrainRequest.tuning validated into the parameters of a search (every error an InvalidArgumentError naming
- * the field, e.g. `tuning.search[1].min`). Defaults: 16 trials, 300 s, ndcg at 10, validation fraction 0.1,
- * seed 42, the default search space (search-space.ts).
+ * the field, e.g. `tuning.search[1].min`). Defaults: 300 s, trials one per 3 s of the time budget (16 to
+ * 1000: 100 for 300 s; a search that converges or runs out of time ends sooner), ndcg at 10, validation
+ * fraction 0.1, seed 42, the default search space (search-space.ts).
  */
 import type { AlsOptions } from '../../engine/options.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -11,7 +12,16 @@ import { compileSearchSpace, type SearchDim } from './search-space.js';
 export const TUNING_METRICS = ['ndcg', 'recall', 'precision', 'map'] as const;
 export type TuningMetric = (typeof TUNING_METRICS)[number];
 
-export const TUNING_DEFAULTS = { maxTrials: 16, timeBudgetSeconds: 300, metric: 'ndcg' as TuningMetric, k: 10, validationFraction: 0.1, seed: 42 };
+export const TUNING_DEFAULTS = { timeBudgetSeconds: 300, metric: 'ndcg' as TuningMetric, k: 10, validationFraction: 0.1, seed: 42 };
+
+/** Seconds of time budget per trial of the default max_trials, and its bounds. */
+export const SECONDS_PER_DEFAULT_TRIAL = 3;
+export const MIN_DEFAULT_TRIALS = 16, MAX_TRIALS = 1000;
+
+/** max_trials when the call leaves it unset: the trials grow with the time budget (a longer budget is meant to be used). */
+export function defaultMaxTrials(timeBudgetSeconds: number): number {
+  return Math.min(MAX_TRIALS, Math.max(MIN_DEFAULT_TRIALS, Math.ceil(timeBudgetSeconds / SECONDS_PER_DEFAULT_TRIAL)));
+}
 
 export interface TuningParams {
   maxTrials: number;
@@ -37,9 +47,10 @@ export function compileTuning(t: TuningOptions__Output | null | undefined, reque
   if (!TUNING_METRICS.includes(metric)) throw new InvalidArgumentError(`tuning.metric must be one of ${TUNING_METRICS.join(', ')}, got "${t.metric}"`, { field: 'tuning.metric' });
   const f = t.validation_fraction ?? TUNING_DEFAULTS.validationFraction;
   if (!(Number.isFinite(f) && f > 0 && f < 1)) throw new InvalidArgumentError(`tuning.validation_fraction must be in (0, 1), got ${t.validation_fraction}`, { field: 'tuning.validation_fraction' });
+  const timeBudgetSeconds = int('time_budget_seconds', t.time_budget_seconds, TUNING_DEFAULTS.timeBudgetSeconds, 1, 7 * 86400);
   return {
-    maxTrials: int('max_trials', t.max_trials, TUNING_DEFAULTS.maxTrials, 1, 1000),
-    timeBudgetSeconds: int('time_budget_seconds', t.time_budget_seconds, TUNING_DEFAULTS.timeBudgetSeconds, 1, 7 * 86400),
+    maxTrials: int('max_trials', t.max_trials, defaultMaxTrials(timeBudgetSeconds), 1, MAX_TRIALS),
+    timeBudgetSeconds,
     metric,
     k: int('k', t.k, TUNING_DEFAULTS.k, 1, 1000),
     validationFraction: f,

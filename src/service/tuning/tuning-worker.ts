@@ -24,7 +24,7 @@ serveWorker<TuningProtocol>({
   },
   score: ({ sourceFactors, targetFactors, factors, k }) => {
     const { train, validation } = need();
-    const metrics = evaluateRanking({ sourceFactors, targetFactors, factors, train, test: validation, k });
+    const metrics = evaluateRanking({ sourceFactors, targetFactors, factors, train, test: validation, k, simd: true });
     return transfer({ metrics, sourceFactors, targetFactors }, [sourceFactors.buffer, targetFactors.buffer]);
   },
 });

@@ -57,7 +57,7 @@ export class LocalValidation implements Validation {
 
   async score(f: { sourceFactors: Float32Array; targetFactors: Float32Array; factors: number }, k: number) {
     const { train, validation } = this.split!;
-    return { metrics: evaluateRanking({ ...f, train, test: validation, k }), sourceFactors: f.sourceFactors, targetFactors: f.targetFactors };
+    return { metrics: evaluateRanking({ ...f, train, test: validation, k, simd: true }), sourceFactors: f.sourceFactors, targetFactors: f.targetFactors };
   }
 
   async close(): Promise<void> {}

@@ -38,6 +38,7 @@ export function tuningMessage(t: TuningSummary, typeWeights: Record<string, numb
     chosen: hyperparametersMessage({ ...t.chosen, typeWeights }),
     trials: t.trials.map((x) => ({
       trial: x.trial, hyperparameters: hyperparametersMessage({ ...x.hyperparameters, typeWeights }), metric: x.metric, iterations: x.iterations, state: x.state, seconds: x.seconds,
+      phase: x.phase ?? 'global',
     })),
   };
 }

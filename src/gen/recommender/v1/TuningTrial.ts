@@ -9,6 +9,7 @@ export interface TuningTrial {
   'iterations'?: (number);
   'state'?: (string);
   'seconds'?: (number | string);
+  'phase'?: (string);
 }
 
 export interface TuningTrial__Output {
@@ -18,4 +19,5 @@ export interface TuningTrial__Output {
   'iterations': (number);
   'state': (string);
   'seconds': (number);
+  'phase': (string);
 }

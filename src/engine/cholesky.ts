@@ -1,0 +1,52 @@
+/**
+ * Cholesky factorisation of symmetric positive definite systems in float64 (row-major, n x n), the one
+ * implementation the float64 reference solver, fold-in, native-cpu's JS exact row solves and A0^-1 share.
+ */
+
+/** A = L L^T in place (L in the lower triangle of a); false when a pivot is not positive (not SPD). */
+export function choleskyFactor(a: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j]!;
+    for (let p = 0; p < j; p++) d -= a[j * n + p]! * a[j * n + p]!;
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j]!;
+      for (let p = 0; p < j; p++) s -= a[i * n + p]! * a[j * n + p]!;
+      a[i * n + j] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solves L L^T x = b in place (x into b), with L from choleskyFactor; b may sit at offset `at` of a longer array. */
+export function choleskySubstitute(l: Float64Array, b: Float64Array, n: number, at = 0): void {
+  for (let i = 0; i < n; i++) { // L z = b
+    let s = b[at + i]!;
+    for (let p = 0; p < i; p++) s -= l[i * n + p]! * b[at + p]!;
+    b[at + i] = s / l[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) { // L^T x = z
+    let s = b[at + i]!;
+    for (let p = i + 1; p < n; p++) s -= l[p * n + i]! * b[at + p]!;
+    b[at + i] = s / l[i * n + i]!;
+  }
+}
+
+/** Solves A x = b in place for symmetric positive definite A (overwritten by its factor); false if not SPD. */
+export function choleskySolve(a: Float64Array, b: Float64Array, n: number): boolean {
+  if (!choleskyFactor(a, n)) return false;
+  choleskySubstitute(a, b, n);
+  return true;
+}
+
+/** A^-1 of a symmetric positive definite A (left unchanged), or undefined when it is not SPD. */
+export function spdInverse(a: Float64Array, n: number): Float64Array | undefined {
+  const l = a.slice();
+  if (!choleskyFactor(l, n)) return undefined;
+  const inv = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) inv[c * n + c] = 1;
+  for (let c = 0; c < n; c++) choleskySubstitute(l, inv, n, c * n); // row c of A^-1 (= column c: symmetric)
+  return inv;
+}
