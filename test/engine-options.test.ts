@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
-import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, SUBSPACE_MIN_FACTORS } from '../src/engine/options.js';
+import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, HYBRID_MIN_FACTORS } from '../src/engine/options.js';
 import { extraLambdas, frequencyWeight, rowLambda } from '../src/engine/regularization.js';
 import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
@@ -26,8 +26,8 @@ describe('compileAlsOptions', () => {
 
   it("solver auto resolves per backend and rank (bench/README.md 'Row solvers'); an explicit solver is obeyed", () => {
     expect(compileAlsOptions({}).solver).toBe('auto');
-    expect(resolveSolver(compileAlsOptions({ factors: SUBSPACE_MIN_FACTORS }), 'native-cpu')).toBe('subspace');
-    expect(resolveSolver(compileAlsOptions({ factors: SUBSPACE_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS }), 'native-cpu')).toBe('hybrid');
+    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 256, solver: 'cg' }), 'native-cpu')).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 8, solver: 'subspace' }), 'wasm')).toBe('subspace');

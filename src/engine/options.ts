@@ -21,19 +21,21 @@ export type AlsSolver = (typeof ALS_SOLVERS)[number];
 /** A solver the backends run. */
 export type RowSolver = Exclude<AlsSolver, 'auto'>;
 
-/** From this many factors, `auto` takes the subspace solver on native-cpu (measured crossover, bench/README.md). */
-export const SUBSPACE_MIN_FACTORS = 96;
+/** From this many factors, `auto` takes the hybrid solver on native-cpu (measured, bench/README.md "Training speed"). */
+export const HYBRID_MIN_FACTORS = 192;
 
 /**
- * The solver `auto` means on a backend (measured, bench/README.md "Row solvers"): on native-cpu the subspace
- * pass from 96 factors up (0.9x CG's CPU time at k = 128, 0.75x at 256; 1.06x at 64) and CG below; CG on the
- * tensor path (its subspace pass is many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
+ * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed" and "Row
+ * solvers"): on native-cpu hybrid from 192 factors up (k = 256: 0.78x CG's CPU time at 1M, 0.82x at 10M; the
+ * subspace pass 0.82x / 0.93x) and CG below (k = 128: hybrid 0.97x / 1.07x, subspace 1.16x / 1.06x; the
+ * default k = 64 models stay the ones trained before, bit for bit); CG on the tensor path (its subspace pass is
+ * many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
  */
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors'>, backend: string): RowSolver {
   // hybrid's exact short-row solves are native-cpu's; the tensor path runs its CG part (and says so: `solver: cg`)
   if (o.solver === 'hybrid') return backend === 'native-cpu' ? 'hybrid' : 'cg';
   if (o.solver !== 'auto') return o.solver;
-  return backend === 'native-cpu' && o.factors >= SUBSPACE_MIN_FACTORS ? 'subspace' : 'cg';
+  return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS ? 'hybrid' : 'cg';
 }
 
 export interface AlsOptions {
@@ -57,7 +59,7 @@ export interface AlsOptions {
   unobservedWeight?: number;
   /** w, the weight of N in lambda_r (>= 0, finite); unset = unobservedWeight (Rendle et al.'s coupling). */
   regularizationFrequencyWeight?: number;
-  /** Row solver: auto | cg | subspace (iALS++ block coordinate descent); default auto (resolveSolver). */
+  /** Row solver: auto | cg | subspace (iALS++ block coordinate descent) | hybrid (native-cpu: CG with short rows solved exactly); default auto (resolveSolver). */
   solver?: string;
   /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 4 (bench/README.md). */
   blockSize?: number;
