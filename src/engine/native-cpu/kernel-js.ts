@@ -57,6 +57,8 @@ export class JsKernel {
   /** the subspace pass's block system (H, r), sized for the last block size */
   private h = new Float64Array(0);
   private hr = new Float64Array(0);
+  /** an exact row solve's G, D^-1 + G, z and x (exactRow), sized for the longest row so far */
+  private exact = new Float64Array(0);
   constructor(private readonly k: number) {
     this.r = new Float64Array(k);
     this.p = new Float64Array(k);
@@ -79,7 +81,7 @@ export class JsKernel {
       }
       const eu = s.extra ? s.extra[u] : 0;
       if (p.solver === 'cg' && eu === 0 && s.whitened && exactEligible(s.conf, e0, e1, p.exactMax, p.alpha0)) {
-        const l = exactRow(s, s.whitened, xo, e0, e1, k, p.alpha0);
+        const l = exactRow(s, s.whitened, xo, e0, e1, k, p.alpha0, this.exactScratch(e1 - e0));
         if (l !== undefined) {
           loss += p.withLoss ? l : 0;
           continue;
@@ -92,16 +94,22 @@ export class JsKernel {
     out[at + 1] = penalty;
   }
 
-  /**
-   * Accumulates sum_{row in [start,end)} y_row y_row^T of `fixed` into out[outOff .. outOff + k*k)
-   * (float64, full symmetric matrix; the block is zeroed first).
-   */
+  private exactScratch(n: number): Float64Array {
+    const need = 2 * n * n + n + this.k;
+    if (this.exact.length < need) this.exact = new Float64Array(need);
+    return this.exact;
+  }
+
   /** out[r] = A0^-1 fixed[r] for rows [start, end) (ainv = A0^-1, k x k symmetric); float64 sums. */
   whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void {
     const k = this.k;
     for (let r = start; r < end; r++) for (let a = 0; a < k; a++) out[r * k + a] = dotFX(ainv, a * k, fixed, r * k, k);
   }
 
+  /**
+   * Accumulates sum_{row in [start,end)} y_row y_row^T of `fixed` into out[outOff .. outOff + k*k)
+   * (float64, full symmetric matrix; the block is zeroed first).
+   */
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void {
     const k = this.k;
     out.fill(0, outOff, outOff + k * k);
@@ -282,14 +290,15 @@ function exactEligible(conf: Float32Array, e0: number, e1: number, exactMax: num
 
 /**
  * The exact solve of a short row through the shared A0 (Sherman-Morrison-Woodbury; kernel.c exact_row has
- * the derivation): G = Y_u W_u^T, v = c - (D^-1 + G)^-1 G c, x = W_u^T v. Writes x into s.solve at xo and
+ * the derivation): G = Y_u W_u^T, v = c - (D^-1 + G)^-1 G c, x = W_u^T v, in `scratch` (2 n^2 + n + k
+ * doubles). Writes x into s.solve at xo and
  * returns the row objective sum c - 2 c.s + v.s + sum d s^2 (s = G v), or undefined when the float64
  * Cholesky factor of D^-1 + G has a pivot <= 0 (cholesky.ts; the caller CG-solves the row).
  */
-function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: number, k: number, alpha0: number): number | undefined {
+function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: number, k: number, alpha0: number, scratch: Float64Array): number | undefined {
   const n = e1 - e0;
   const { indices, conf, fixed: Y, solve: X } = s;
-  const G = new Float64Array(n * n), S = new Float64Array(n * n), z = new Float64Array(n);
+  const G = scratch.subarray(0, n * n), S = scratch.subarray(n * n, 2 * n * n), z = scratch.subarray(2 * n * n, 2 * n * n + n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) G[i * n + j] = G[j * n + i] = dotFX(W, indices[e0 + j] * k, Y, indices[e0 + i] * k, k);
   }
@@ -303,7 +312,7 @@ function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: nu
   for (let i = 0; i < n; i++) S[i * n + i] += 1 / (conf[e0 + i] - alpha0);
   if (!choleskySolve(S, z, n)) return undefined;
   for (let i = 0; i < n; i++) z[i] = conf[e0 + i] - z[i];
-  const x = new Float64Array(k);
+  const x = scratch.subarray(2 * n * n + n, 2 * n * n + n + k).fill(0);
   for (let j = 0; j < n; j++) axpyF(z[j], W, indices[e0 + j] * k, x, k);
   for (let a = 0; a < k; a++) X[xo + a] = x[a];
   let l = 0;
