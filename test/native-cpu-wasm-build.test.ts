@@ -7,12 +7,12 @@ import { freshBuildMatches, hasWasmClang, WA } from './helpers/wasm-build.js';
 const dir = new URL('../src/engine/native-cpu/', import.meta.url).pathname;
 
 describe('native-cpu kernel.wasm and kernel-relaxed.wasm', () => {
-  it('are valid modules that import a shared memory and export the four kernels (gram, CG with exact short rows, subspace, whitening) and their stack pointer (set per worker)', async () => {
+  it('are valid modules that import a shared memory and export the five kernels (gram, CG with exact short rows, pcg, subspace, whitening) and their stack pointer (set per worker)', async () => {
     loadKernelModule(); // switches relaxed SIMD on where this Node needs the flag
     for (const file of ['kernel.wasm', 'kernel-relaxed.wasm']) {
       const mod = new WA.Module(readFileSync(join(dir, file)));
       expect(WA.Module.imports(mod), file).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-      expect(WA.Module.exports(mod).map((e) => e.name).sort(), file).toEqual(['__stack_pointer', 'gram_block', 'solve_rows', 'subspace_rows', 'whiten_rows']);
+      expect(WA.Module.exports(mod).map((e) => e.name).sort(), file).toEqual(['__stack_pointer', 'gram_block', 'pcg_rows', 'solve_rows', 'subspace_rows', 'whiten_rows']);
     }
   });
 

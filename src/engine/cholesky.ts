@@ -50,3 +50,18 @@ export function spdInverse(a: Float64Array, n: number): Float64Array | undefined
   for (let c = 0; c < n; c++) choleskySubstitute(l, inv, n, c * n); // row c of A^-1 (= column c: symmetric)
   return inv;
 }
+
+/** L^-1 of the lower triangular L in the lower triangle of `l` (n x n; its upper triangle is ignored), lower triangular. */
+export function lowerInverse(l: Float64Array, n: number): Float64Array {
+  const inv = new Float64Array(n * n);
+  for (let c = 0; c < n; c++) {
+    // column c of L^-1: forward substitution of L x = e_c (x_i = 0 for i < c)
+    inv[c * n + c] = 1 / l[c * n + c]!;
+    for (let i = c + 1; i < n; i++) {
+      let s = 0;
+      for (let p = c; p < i; p++) s -= l[i * n + p]! * inv[p * n + c]!;
+      inv[i * n + c] = s / l[i * n + i]!;
+    }
+  }
+  return inv;
+}

@@ -16,7 +16,7 @@ export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
  * coordinate) descent, or hybrid (native-cpu: CG, with short rows solved exactly through the shared A0,
  * native-cpu/exact-rows.ts); `auto` picks one per backend and rank (`resolveSolver`).
  */
-export const ALS_SOLVERS = ['auto', 'cg', 'subspace', 'hybrid'] as const;
+export const ALS_SOLVERS = ['auto', 'cg', 'subspace', 'hybrid', 'pcg'] as const;
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
 /** A solver the backends run. */
 export type RowSolver = Exclude<AlsSolver, 'auto'>;
@@ -31,9 +31,11 @@ export const HYBRID_MIN_FACTORS = 192;
  * default k = 64 models stay the ones trained before, bit for bit); CG on the tensor path (its subspace pass is
  * many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
  */
-export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors'>, backend: string): RowSolver {
+export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' | 'regularizationExponent'>, backend: string): RowSolver {
   // hybrid's exact short-row solves are native-cpu's; the tensor path runs its CG part (and says so: `solver: cg`)
   if (o.solver === 'hybrid') return backend === 'native-cpu' ? 'hybrid' : 'cg';
+  // pcg's change of coordinates needs the one shared A0 (no per-row regularization)
+  if (o.solver === 'pcg') return backend === 'native-cpu' && o.regularizationExponent === 0 ? 'pcg' : 'cg';
   if (o.solver !== 'auto') return o.solver;
   return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS ? 'hybrid' : 'cg';
 }

@@ -53,6 +53,6 @@ export interface AlsResult {
   backend: string;
   device: string;
   /** The row solver that ran (options.ts: `auto` resolved for the backend). */
-  solver?: 'cg' | 'subspace' | 'hybrid';
+  solver?: 'cg' | 'subspace' | 'hybrid' | 'pcg';
   seconds: number;
 }

@@ -18,11 +18,11 @@ import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } 
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';
 import type { EngineSettings } from '../settings.js';
 import { chunkBounds, claimOrder } from './chunks.js';
-import { spdInverse } from '../cholesky.js';
+import { choleskyFactor, lowerInverse, spdInverse } from '../cholesky.js';
 import { exactMaxFor, exactSolvesPay } from './exact-rows.js';
 import type { KernelKind } from './kernel-protocol.js';
 import { loadKernelModule, WASM_BASE } from './kernel-wasm.js';
-import { CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout } from './layout.js';
+import { CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout, type Views } from './layout.js';
 import { KernelPool } from './pool.js';
 
 /** The native-cpu solver with the kernel the settings choose. */
@@ -37,6 +37,9 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     const { base, extra } = p.reg;
     const alpha0 = o.unobservedWeight;
     const subspace = o.solver === 'subspace';
+    // solver pcg: CG preconditioned by A0, in the coordinates where A0 = I (kernel-js.ts pcgRow)
+    const pcg = o.solver === 'pcg';
+    if (pcg && extra) throw new Error('native-cpu: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     // solver hybrid: CG, with the short rows of a side solved exactly where that pays (exact-rows.ts)
     const exactMax = o.solver === 'hybrid' ? exactMaxFor(k, o.cgSteps) : 0;
     const always = settings.exactRows === 'always' && exactMax > 0;
@@ -54,7 +57,7 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     const plan = (at: number) =>
       planLayout({
         rows: m, cols: n, nnz, k, maxWorkers: workers, uChunkCount: uChunks.length - 1, iChunkCount: iChunks.length - 1, block, maxRow, perRowReg: Boolean(extra),
-        exactMax: exactOn.u || exactOn.i ? exactMax : 0,
+        exactMax: exactOn.u || exactOn.i ? exactMax : 0, pcg,
       }, at);
     let kernel: KernelKind = settings.nativeCpuKernel;
     let layout: Layout = plan(kernel === 'wasm' ? WASM_BASE : 0);
@@ -116,7 +119,15 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
       gram: (side) => gramOf(side, hooks.signal),
       async update(side, otherGram, ctx) {
         const u = side === 'sources';
-        writeA0(otherGram, k0, alpha0, base, v.gram, k);
+        // pcg: L, L^-1, L^-T of A0 = L L^T and the fixed side in A0 = I coordinates; CG (with A0) where A0 is
+        // too near singular for that in float32
+        const pcgNow = pcg && writeCholesky(otherGram, k0, alpha0, base, v, k);
+        if (pcgNow) {
+          Atomics.store(ctl, CTL_NEXT, 0);
+          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u', upper: true }, ctx.signal);
+        } else {
+          writeA0(otherGram, k0, alpha0, base, v.gram, k);
+        }
         Atomics.store(ctl, CTL_NEXT, 0);
         Atomics.store(ctl, CTL_ROWS_DONE, 0);
         const rows = Math.max(1, u ? m : n);
@@ -125,11 +136,11 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
         let exact = 0;
         if (exactOn[u ? 'u' : 'i'] && writeA0Inverse(otherGram, k0, alpha0, base, v.gramInv, k)) {
           Atomics.store(ctl, CTL_NEXT, 0);
-          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u' }, ctx.signal);
+          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u', upper: false }, ctx.signal);
           Atomics.store(ctl, CTL_NEXT, 0);
           exact = exactMax;
         }
-        const solve = { solver: subspace ? 'subspace' as const : 'cg' as const, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss, exactMax: exact };
+        const solve = { solver: subspace ? 'subspace' as const : pcgNow ? 'pcg' as const : 'cg' as const, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss, exactMax: exact };
         await pool.run({ kind: 'solve', side: u ? 'u' : 'i', solve }, ctx.signal);
         let lossPart = 0, penalty = 0;
         for (let c = 0, count = u ? layout.uChunkCount : layout.iChunkCount; c < count; c++) {
@@ -193,6 +204,37 @@ function writeA0Inverse(g: Gram, k0: number, alpha0: number, base: number, out: 
   if (!inv) return false;
   out.fill(0);
   for (let r = 0; r < k0; r++) for (let c = 0; c < k0; c++) out[r * k + c] = inv[r * k0 + c]!;
+  return true;
+}
+
+/** the smallest pivot^2 of A0's Cholesky factor, relative to A0's largest diagonal entry, that pcg takes */
+const PCG_MIN_PIVOT = 1e-8;
+
+/**
+ * Solver pcg's matrices of A0 = alpha0 G + base I = L L^T (float64 Cholesky, cholesky.ts) into the region,
+ * float32, k x k with the padding's diagonal 1 (padded coordinates stay 0): gram = L, cholInv = L^-1,
+ * gramInv = L^-T (which the 'whiten' task applies). false (nothing written) when A0 is not positive definite
+ * or a pivot^2 is below PCG_MIN_PIVOT of its largest diagonal entry.
+ */
+function writeCholesky(g: Gram, k0: number, alpha0: number, base: number, v: Pick<Views, 'gram' | 'cholInv' | 'gramInv'>, k: number): boolean {
+  const a = new Float64Array(k0 * k0);
+  for (let q = 0; q < k0 * k0; q++) a[q] = alpha0 * g[q]!;
+  let most = 0;
+  for (let d = 0; d < k0; d++) most = Math.max(most, (a[d * k0 + d] += base));
+  if (!choleskyFactor(a, k0)) return false;
+  for (let d = 0; d < k0; d++) if (!(a[d * k0 + d]! * a[d * k0 + d]! >= PCG_MIN_PIVOT * most)) return false;
+  const inv = lowerInverse(a, k0);
+  v.gram.fill(0);
+  v.cholInv.fill(0);
+  v.gramInv.fill(0);
+  for (let r = 0; r < k0; r++) {
+    for (let c = 0; c <= r; c++) {
+      v.gram[r * k + c] = a[r * k0 + c]!;
+      v.cholInv[r * k + c] = inv[r * k0 + c]!;
+      v.gramInv[c * k + r] = inv[r * k0 + c]!;
+    }
+  }
+  for (let d = k0; d < k; d++) v.gram[d * k + d] = v.cholInv[d * k + d] = v.gramInv[d * k + d] = 1;
   return true;
 }
 

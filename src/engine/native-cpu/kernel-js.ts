@@ -33,11 +33,16 @@ export interface SideArrays {
   extra?: Float32Array;
   /** W[r] = A0^-1 fixed[r] (cols x k), present when short rows are solved exactly (solver hybrid) */
   whitened?: Float32Array;
+  /**
+   * solver pcg: L^-1 (k x k, lower triangular) with A0 = L L^T; then `gram` holds L and `fixed` the fixed side
+   * in A0 = I coordinates, fixed[r] = L^-1 y_r (pcgRow)
+   */
+  cholInv?: Float32Array;
 }
 
 /** The row solver's parameters for one half-sweep. */
 export interface SolveParams {
-  solver: 'cg' | 'subspace';
+  solver: 'cg' | 'subspace' | 'pcg';
   steps: number;
   /**
    * CG only: rows with at most this many entries (all with c - alpha0 > 0, no per-row regularization) are
@@ -53,6 +58,7 @@ export class JsKernel {
   private readonly r: Float64Array;
   private readonly p: Float64Array;
   private readonly ap: Float64Array;
+  private readonly z: Float64Array;
   private pred = new Float64Array(0);
   /** the subspace pass's block system (H, r), sized for the last block size */
   private h = new Float64Array(0);
@@ -63,6 +69,7 @@ export class JsKernel {
     this.r = new Float64Array(k);
     this.p = new Float64Array(k);
     this.ap = new Float64Array(k);
+    this.z = new Float64Array(k);
   }
 
   /**
@@ -87,6 +94,10 @@ export class JsKernel {
           continue;
         }
       }
+      if (p.solver === 'pcg') {
+        loss += this.pcgRow(s, xo, e0, e1, p);
+        continue;
+      }
       loss += p.solver === 'subspace' ? this.subspaceRow(s, xo, e0, e1, eu, p) : this.cgRow(s, xo, e0, e1, eu, p);
       if (eu !== 0) penalty += eu * sumSquares(s.solve, xo, k);
     }
@@ -100,10 +111,20 @@ export class JsKernel {
     return this.exact;
   }
 
-  /** out[r] = A0^-1 fixed[r] for rows [start, end) (ainv = A0^-1, k x k symmetric); float64 sums. */
-  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void {
+  /**
+   * out[r] = M^T fixed[r] for rows [start, end) (M: k x k; hybrid: A0^-1, symmetric; pcg: L^-T, `upper`
+   * triangular, whose zeros are skipped); float64 sums.
+   */
+  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void {
     const k = this.k;
-    for (let r = start; r < end; r++) for (let a = 0; a < k; a++) out[r * k + a] = dotFX(ainv, a * k, fixed, r * k, k);
+    for (let r = start; r < end; r++) {
+      const yo = r * k;
+      for (let i = 0; i < k; i++) {
+        let t = 0;
+        for (let a = 0, hi = upper ? i + 1 : k; a < hi; a++) t += m[a * k + i] * fixed[yo + a];
+        out[yo + i] = t;
+      }
+    }
   }
 
   /**
@@ -193,6 +214,77 @@ export class JsKernel {
       return this.sparseTerm(s, e0, e1, xo, alpha0, q);
     }
     return 0;
+  }
+
+  /**
+   * The pcg row update: CG preconditioned by A0 (preconditioner M = A0), run as plain CG in the coordinates
+   * z = L^T x (A0 = L L^T, float64 Cholesky, index.ts), where the row's system is
+   *   (I + Y'_u^T D Y'_u) z = Y'_u^T c,   Y' = Y L^-T (s.fixed; D = diag(c - alpha0)),
+   * so A0's product is z itself: each step costs the row's entries only, not k^2, and the two changes of
+   * coordinates z = L^T x, x = L^-T z cost k^2 / 2 each per row (the fixed side's, once per half-sweep).
+   * Departure from the paper's plain CG (Takacs et al. 2011): the same steps converge faster (exactly in
+   * n + 1 steps for a row with n entries, since the system is I plus a rank-n term), so the row is nearer the
+   * exact solution than CG's; the loss part is CG's row objective, z^T z = x^T A0 x.
+   */
+  private pcgRow(s: SideArrays, xo: number, e0: number, e1: number, o: SolveParams): number {
+    const k = this.k;
+    const { indices, conf, solve: X, fixed: Y, gram: L } = s;
+    const Li = s.cholInv!;
+    const { steps, withLoss, alpha0 } = o;
+    const z = this.z, r = this.r, p = this.p, ap = this.ap;
+    for (let i = 0; i < k; i++) { // z = L^T x
+      let t = 0;
+      for (let a = i; a < k; a++) t += L[a * k + i] * X[xo + a];
+      z[i] = t;
+      r[i] = -t;
+    }
+    for (let j = e0; j < e1; j++) { // r += (c - (c - alpha0) y'.z) y'
+      const c = conf[j];
+      const yo = indices[j] * k;
+      axpyF(c - (c - alpha0) * dotFD(Y, yo, z, k), Y, yo, r, k);
+    }
+    let rs = 0;
+    for (let a = 0; a < k; a++) {
+      p[a] = r[a];
+      rs += r[a] * r[a];
+    }
+    for (let it = 0; it < steps && rs >= 1e-20; it++) {
+      for (let a = 0; a < k; a++) ap[a] = p[a]; // ap = p + sum (c - alpha0)(y'.p) y'
+      for (let j = e0; j < e1; j++) {
+        const c1 = conf[j] - alpha0;
+        if (c1 === 0) continue;
+        const yo = indices[j] * k;
+        axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
+      }
+      let pap = 0;
+      for (let a = 0; a < k; a++) pap += p[a] * ap[a];
+      const alpha = rs / pap;
+      let rsNew = 0;
+      for (let a = 0; a < k; a++) {
+        z[a] += alpha * p[a];
+        const ra = r[a] - alpha * ap[a];
+        r[a] = ra;
+        rsNew += ra * ra;
+      }
+      if (rsNew < 1e-20) break;
+      const beta = rsNew / rs;
+      for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
+      rs = rsNew;
+    }
+    for (let i = 0; i < k; i++) { // x = L^-T z
+      let t = 0;
+      for (let a = i; a < k; a++) t += Li[a * k + i] * z[a];
+      X[xo + i] = t;
+    }
+    if (!withLoss) return 0;
+    // z^T z + sum_j c (1 - d)^2 - alpha0 d^2, d = y'.z (= y.x)
+    let t = 0;
+    for (let a = 0; a < k; a++) t += z[a] * z[a];
+    for (let j = e0; j < e1; j++) {
+      const d = dotFD(Y, indices[j] * k, z, k);
+      t += conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
+    }
+    return t;
   }
 
   /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */

@@ -16,13 +16,14 @@ export interface KernelInit {
 }
 
 /**
- * 'gram': fill gramPartials with the Gram of one side's factors; 'whiten': W = A0^-1 applied to every row of
- * one side's factors (the fixed side of the next solve, for its exact short-row solves); 'solve': solve every
+ * 'gram': fill gramPartials with the Gram of one side's factors; 'whiten': W[r] = M^T f_r, M = gramInv, for
+ * every row f_r of one side's factors (the fixed side of the next solve; hybrid: M = A0^-1, for its exact
+ * short-row solves; pcg: M = L^-T, `upper`, the side in A0 = I coordinates); 'solve': solve every
  * chunk of a side (`solve`: the row solver's parameters).
  */
 export type KernelTask =
   | { kind: 'gram'; side: 'u' | 'i' }
-  | { kind: 'whiten'; side: 'u' | 'i' }
+  | { kind: 'whiten'; side: 'u' | 'i'; upper: boolean }
   | { kind: 'solve'; side: 'u' | 'i'; solve: SolveParams };
 
 export type KernelProtocol = {

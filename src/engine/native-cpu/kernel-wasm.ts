@@ -32,12 +32,19 @@ type SolveFn = (
   k: number, start: number, end: number, steps: number, alpha0: number, extra: number, withLoss: number, scratch: number, out: number,
   W: number, exactMax: number, exactScratch: number,
 ) => void;
-type WhitenFn = (Y: number, Ainv: number, k: number, start: number, end: number, W: number) => void;
+type PcgFn = (
+  indptr: number, indices: number, conf: number, X: number, Yt: number, L: number, Linv: number,
+  k: number, start: number, end: number, steps: number, alpha0: number, withLoss: number, scratch: number, out: number,
+) => void;
+type WhitenFn = (Y: number, M: number, k: number, start: number, end: number, W: number, tri: number) => void;
 type SubspaceFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number,
   pred: number, srows: number, cap: number, out: number,
 ) => void;
+
+/** kernel.c's matvec4 `tri` values */
+const TRI_FULL = 0, TRI_UPPER = 2;
 
 /** The WebAssembly SIMD kernel of one worker: same interface as JsKernel, arguments become byte offsets. */
 export class WasmKernel {
@@ -46,6 +53,7 @@ export class WasmKernel {
     private readonly cg: SolveFn,
     private readonly subspace: SubspaceFn,
     private readonly whitenRows: WhitenFn,
+    private readonly pcgRows: PcgFn,
     private readonly k: number,
     private readonly scratch: number,
     private readonly pred: number,
@@ -65,7 +73,7 @@ export class WasmKernel {
     const exactScratch = layout.exactScratch.offset + workerIndex * exactScratchDoubles(layout.exactMax) * 8;
     const e = inst.exports;
     return new WasmKernel(
-      e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, e.whiten_rows as WhitenFn, layout.k, scratch, pred, room, exactScratch,
+      e.gram_block as GramFn, e.solve_rows as SolveFn, e.subspace_rows as SubspaceFn, e.whiten_rows as WhitenFn, e.pcg_rows as PcgFn, layout.k, scratch, pred, room, exactScratch,
     );
   }
 
@@ -73,8 +81,8 @@ export class WasmKernel {
     this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
   }
 
-  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void {
-    this.whitenRows(fixed.byteOffset, ainv.byteOffset, this.k, start, end, out.byteOffset);
+  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void {
+    this.whitenRows(fixed.byteOffset, m.byteOffset, this.k, start, end, out.byteOffset, upper ? TRI_UPPER : TRI_FULL);
   }
 
   /** Writes the chunk's loss part and penalty to out[at], out[at + 1] (kernel.c). */
@@ -82,7 +90,10 @@ export class WasmKernel {
     const extra = s.extra ? s.extra.byteOffset : 0;
     const o = out.byteOffset + at * 8;
     const args = [s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, this.k, start, end] as const;
-    if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
+    if (p.solver === 'pcg') {
+      this.pcgRows(s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, s.cholInv!.byteOffset,
+        this.k, start, end, p.steps, p.alpha0, p.withLoss ? 1 : 0, this.scratch, o);
+    } else if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
     else {
       const exact = p.exactMax > 0 && s.whitened;
       this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o, exact ? s.whitened!.byteOffset : 0, exact ? p.exactMax : 0, this.exactScratch);

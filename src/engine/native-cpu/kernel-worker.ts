@@ -12,7 +12,7 @@ import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, views, type Layout, ty
 
 interface Kernel {
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void;
-  whiten(fixed: Float32Array, ainv: Float32Array, start: number, end: number, out: Float32Array): void;
+  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void;
   solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void;
 }
 
@@ -21,10 +21,12 @@ const WHITEN_ROWS = 512;
 
 let run: { layout: Layout; v: Views; kernel: Kernel } | undefined;
 
-function sideArrays(v: Views, layout: Layout, which: 'u' | 'i'): SideArrays {
+function sideArrays(v: Views, layout: Layout, which: 'u' | 'i', pcg: boolean): SideArrays {
   const s = which === 'u'
     ? { indptr: v.uIndptr, indices: v.uIndices, conf: v.uConf, solve: v.X, fixed: v.Y, gram: v.gram, extra: v.uExtra }
     : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram, extra: v.iExtra };
+  // pcg: the fixed side in A0 = I coordinates (W, from the 'whiten' task), gram = L, cholInv = L^-1
+  if (pcg) return { ...s, fixed: v.W.subarray(0, s.fixed.length), cholInv: v.cholInv, extra: undefined };
   const withW = layout.exactMax > 0 ? { ...s, whitened: v.W } : s;
   return layout.perRowReg ? withW : { ...withW, extra: undefined };
 }
@@ -55,15 +57,15 @@ function runTask(task: KernelTask): null {
     return null;
   }
   if (task.kind === 'whiten') {
-    // W[r] = A0^-1 f_r for side `task.side`'s factors, in blocks of WHITEN_ROWS rows.
+    // W[r] = M^T f_r (M = gramInv) for side `task.side`'s factors, in blocks of WHITEN_ROWS rows.
     const of = task.side === 'u' ? v.X : v.Y;
     const count = task.side === 'u' ? layout.rows : layout.cols;
     forEachClaimed(v.control, Math.ceil(count / WHITEN_ROWS), (b) => {
-      kernel.whiten(of, v.gramInv, b * WHITEN_ROWS, Math.min(count, (b + 1) * WHITEN_ROWS), v.W);
+      kernel.whiten(of, v.gramInv, b * WHITEN_ROWS, Math.min(count, (b + 1) * WHITEN_ROWS), v.W, task.upper);
     });
     return null;
   }
-  const s = sideArrays(v, layout, task.side);
+  const s = sideArrays(v, layout, task.side, task.solve.solver === 'pcg');
   const chunks = task.side === 'u' ? v.uChunks : v.iChunks;
   const chunkCount = task.side === 'u' ? layout.uChunkCount : layout.iChunkCount;
   const order = task.side === 'u' ? v.uOrder : v.iOrder;

@@ -56,18 +56,24 @@ static inline void axpy(float s, const float *x, float *y, int k) {
     wasm_v128_store(y + i, MADD(sv, wasm_v128_load(x + i), wasm_v128_load(y + i)));
 }
 
+/* which entries of M a matvec4 may skip: none, or those of a lower / upper triangular M (stored zeros) */
+enum { FULL = 0, LOWER = 1, UPPER = 2 };
+
 /*
- * o_q = A x_q for 4 vectors at once (A symmetric, so column a == row a): each 8-wide strip of A's
- * columns is loaded once for the 4 rows, which keeps k = 128 (A = 64 KiB, beyond L1) compute-bound.
+ * o_q = M^T x_q for 4 vectors at once (o_q[i] = sum_a M[a][i] x_q[a]; for a symmetric M that is M x_q): each
+ * 8-wide strip of M's columns is loaded once for the 4 rows, which keeps k = 128 (M = 64 KiB, beyond L1)
+ * compute-bound. tri = LOWER / UPPER skips the strip's rows a < i / a >= i + 8, which hold only zeros of a
+ * lower / upper triangular M (half the work).
  */
-static inline void matvec4(const float *A, const float *const *x, float *const *o, int k) {
+static inline void matvec4(const float *A, const float *const *x, float *const *o, int k, int tri) {
   const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   int i = 0;
   for (; i + 8 <= k; i += 8) {
     v z = wasm_f32x4_splat(0);
     v a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-    const float *col = A + i;
-    for (int a = 0; a < k; a++, col += k) {
+    int lo = tri == LOWER ? i : 0, hi = tri == UPPER ? i + 8 : k;
+    const float *col = A + (long)lo * k + i;
+    for (int a = lo; a < hi; a++, col += k) {
       v c0 = wasm_v128_load(col), c1 = wasm_v128_load(col + 4);
       v s0 = wasm_f32x4_splat(x0[a]), s1 = wasm_f32x4_splat(x1[a]), s2 = wasm_f32x4_splat(x2[a]), s3 = wasm_f32x4_splat(x3[a]);
       a00 = MADD(s0, c0, a00);
@@ -87,8 +93,9 @@ static inline void matvec4(const float *A, const float *const *x, float *const *
   for (; i < k; i += 4) {
     v z = wasm_f32x4_splat(0);
     v a0 = z, a1 = z, a2 = z, a3 = z;
-    const float *col = A + i;
-    for (int a = 0; a < k; a++, col += k) {
+    int lo = tri == LOWER ? i : 0, hi = tri == UPPER ? i + 4 : k;
+    const float *col = A + (long)lo * k + i;
+    for (int a = lo; a < hi; a++, col += k) {
       v c0 = wasm_v128_load(col);
       a0 = MADD(wasm_f32x4_splat(x0[a]), c0, a0);
       a1 = MADD(wasm_f32x4_splat(x1[a]), c0, a1);
@@ -234,20 +241,22 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
 /* ---- exact solves of short rows (Woodbury through the shared A0) --------------------------------------- */
 
 /*
- * W[r] = A0^-1 y_r for the fixed side's rows [start, end) (Ainv: A0^-1, k x k float32, symmetric), four rows
- * per pass over Ainv (matvec4).
+ * W[r] = M^T y_r for the fixed side's rows [start, end), four rows per pass over M (matvec4; tri: FULL, or
+ * UPPER for an upper triangular M). Solver hybrid: M = A0^-1 (symmetric), so W[r] = A0^-1 y_r; solver pcg:
+ * M = L^-T, so W[r] = L^-1 y_r (A0 = L L^T).
  */
-__attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Ainv, int k, int start, int end, float *W) {
+__attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Ainv, int k, int start, int end, float *W, int tri) {
   int r = start;
   for (; r + 4 <= end; r += 4) {
     const float *xs[4] = {Y + (long)r * k, Y + (long)(r + 1) * k, Y + (long)(r + 2) * k, Y + (long)(r + 3) * k};
     float *os[4] = {W + (long)r * k, W + (long)(r + 1) * k, W + (long)(r + 2) * k, W + (long)(r + 3) * k};
-    matvec4(Ainv, xs, os, k);
+    matvec4(Ainv, xs, os, k, tri);
   }
   for (; r < end; r++) {
     const float *y = Y + (long)r * k;
     float *w = W + (long)r * k;
-    for (int a = 0; a < k; a++) w[a] = dot(Ainv + (long)a * k, y, k);
+    for (int a = 0; a < k; a += 4) wasm_v128_store(w + a, wasm_f32x4_splat(0));
+    for (int a = 0; a < k; a++) axpy(y[a], Ainv + (long)a * k, w, k);
   }
 }
 
@@ -415,7 +424,7 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
       xs[q] = q < g ? X + (long)rows[q] * k : dummy_in;
     }
     float *outs[4] = {q_or(R, 0, g, dummy_out), q_or(R, 1, g, dummy_out), q_or(R, 2, g, dummy_out), q_or(R, 3, g, dummy_out)};
-    matvec4(A, xs, outs, k);
+    matvec4(A, xs, outs, k, FULL);
     for (int q = 0; q < g; q++) {
       float *r = R[q], *p = P[q];
       const float *x = xs[q];
@@ -437,7 +446,7 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
       int active = 0;
       for (int q = 0; q < g; q++) active += !done[q];
       if (!active) break;
-      matvec4(A, (const float *const *)ps_in, aps, k);
+      matvec4(A, (const float *const *)ps_in, aps, k, FULL);
       for (int q = 0; q < g; q++) {
         if (done[q]) continue;
         float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
@@ -484,6 +493,97 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
   out[1] = penalty;
 }
 
+
+/* ---- pcg: CG preconditioned by A0, in the coordinates where A0 = I ---------------------------------- */
+
+/*
+ * Solver pcg (kernel-js.ts pcgRow has the derivation): rows [start, end) of X in place, with L the lower
+ * Cholesky factor of A0 = L L^T, Linv = L^-1 and Yt = Y L^-T (the fixed side in the coordinates z = L^T x,
+ * whiten_rows), where each row solves (I + Yt_u^T D Yt_u) z = Yt_u^T c by CG: A0's product is z itself.
+ * Four rows at a time share the passes over L and Linv (z = L^T x and x = L^-T z: triangular matvec4s); each
+ * row's CG steps then run alone, so that its fixed-side rows stay in cache across them. No per-row
+ * regularization. scratch: 11k floats. Writes out[0] = the chunk's row objective when with_loss (the same as
+ * solve_rows': z^T z = x^T A0 x) and out[1] = 0.
+ */
+__attribute__((export_name("pcg_rows"))) void pcg_rows(const int *indptr, const int *indices, const float *conf,
+                                                      float *X, const float *Yt, const float *L, const float *Linv,
+                                                      int k, int start, int end, int steps, float alpha0,
+                                                      int with_loss, float *scratch, double *out) {
+  float *Z[4] = {scratch, scratch + k, scratch + 2 * k, scratch + 3 * k};
+  float *r = scratch + 4 * k, *p = scratch + 5 * k, *ap = scratch + 6 * k, *r0 = scratch + 7 * k, *z0 = scratch + 8 * k;
+  float *dummy_in = scratch + 9 * k, *dummy_out = scratch + 10 * k;
+  for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
+  double loss = 0;
+  int u = start;
+  while (u < end) {
+    int rows[4], g = 0;
+    for (; u < end && g < 4; u++) {
+      if (indptr[u] == indptr[u + 1]) {
+        float *x = X + (long)u * k;
+        for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      } else {
+        rows[g++] = u;
+      }
+    }
+    if (g == 0) continue;
+    const float *xs[4];
+    float *zs[4], *xo[4];
+    for (int q = 0; q < 4; q++) {
+      xs[q] = q < g ? X + (long)rows[q] * k : dummy_in;
+      zs[q] = q < g ? Z[q] : dummy_out;
+    }
+    matvec4(L, xs, zs, k, LOWER); /* z = L^T x */
+    for (int q = 0; q < g; q++) {
+      int e0 = indptr[rows[q]], e1 = indptr[rows[q] + 1];
+      float *z = Z[q];
+      /* r = b - A z = -z + sum_j (c_j - (c_j - alpha0) y_j.z) y_j */
+      for (int i = 0; i < k; i += 4) wasm_v128_store(r + i, wasm_f32x4_neg(wasm_v128_load(z + i)));
+      double zb = residual_data(indices, conf, e0, e1, Yt, z, r, k, alpha0); /* b.z (loss only) */
+      for (int i = 0; i < k; i += 4) wasm_v128_store(p + i, wasm_v128_load(r + i));
+      if (with_loss)
+        for (int i = 0; i < k; i += 4) {
+          wasm_v128_store(r0 + i, wasm_v128_load(r + i));
+          wasm_v128_store(z0 + i, wasm_v128_load(z + i));
+        }
+      float rs = dot(r, r, k);
+      for (int it = 0; it < steps && rs >= 1e-20f; it++) {
+        for (int i = 0; i < k; i += 4) wasm_v128_store(ap + i, wasm_v128_load(p + i));
+        hessian_data(indices, conf, e0, e1, Yt, p, ap, k, alpha0);
+        float alpha = rs / dot(p, ap, k);
+        /* z += alpha p changes b.z by alpha p.b = alpha (p.r0 + (A p).z0), since b = r0 + A z0 */
+        if (with_loss) zb += (double)alpha * ((double)dot(p, r0, k) + (double)dot(ap, z0, k));
+        v av = wasm_f32x4_splat(alpha);
+        v acc = wasm_f32x4_splat(0);
+        for (int i = 0; i < k; i += 4) {
+          wasm_v128_store(z + i, MADD(av, wasm_v128_load(p + i), wasm_v128_load(z + i)));
+          v ri = wasm_f32x4_sub(wasm_v128_load(r + i), wasm_f32x4_mul(av, wasm_v128_load(ap + i)));
+          wasm_v128_store(r + i, ri);
+          acc = MADD(ri, ri, acc);
+        }
+        float rsn = hsum(acc);
+        if (rsn < 1e-20f) break;
+        v bv = wasm_f32x4_splat(rsn / rs);
+        for (int i = 0; i < k; i += 4)
+          wasm_v128_store(p + i, MADD(bv, wasm_v128_load(p + i), wasm_v128_load(r + i)));
+        rs = rsn;
+      }
+      if (with_loss) {
+        /* the row objective sum_j c_j - z.b - z.r (solve_rows' identity) */
+        double sc = 0;
+        for (int j = e0; j < e1; j++) sc += conf[j];
+        loss += sc - zb - (double)dot(z, r, k);
+      }
+    }
+    const float *zin[4];
+    for (int q = 0; q < 4; q++) {
+      zin[q] = q < g ? Z[q] : dummy_in;
+      xo[q] = q < g ? X + (long)rows[q] * k : dummy_out;
+    }
+    matvec4(Linv, zin, xo, k, LOWER); /* x = L^-T z */
+  }
+  out[0] = loss;
+  out[1] = 0;
+}
 
 /* ---- subspace (iALS++) ----------------------------------------------------------------------------- */
 

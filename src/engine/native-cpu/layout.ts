@@ -20,6 +20,8 @@
  *   with exact short-row solves only (solver hybrid; none otherwise): gramInv (k*k f32, A0^-1), W
  *   (max(m, n) * k f32, W[r] = A0^-1 y_r of the fixed side), exactScratch (maxWorkers * exactScratchDoubles
  *   f64: one row's small system)
+ *   with solver pcg: gram holds L (A0 = L L^T), gramInv L^-T, cholInv (k*k f32) L^-1, W (max(m, n) * k f32)
+ *   W[r] = L^-1 y_r of the fixed side
  */
 
 export const GRAM_BLOCKS = 32;
@@ -83,6 +85,8 @@ export interface Layout {
   perRowReg: boolean;
   /** rows with at most this many entries may be solved exactly (solver hybrid); 0: none */
   exactMax: number;
+  /** solver pcg: room for L^-1, L^-T and the fixed side in A0 = I coordinates */
+  pcg: boolean;
   uIndptr: Region;
   uIndices: Region;
   uConf: Region;
@@ -104,6 +108,7 @@ export interface Layout {
   scratch: Region;
   pred: Region;
   gramInv: Region;
+  cholInv: Region;
   W: Region;
   exactScratch: Region;
   /** per-worker C stacks of the wasm kernel (bytes) */
@@ -114,7 +119,7 @@ export interface Layout {
 
 export interface LayoutParams {
   rows: number; cols: number; nnz: number; k: number; maxWorkers: number; uChunkCount: number; iChunkCount: number;
-  block: number; maxRow: number; perRowReg: boolean; exactMax: number;
+  block: number; maxRow: number; perRowReg: boolean; exactMax: number; pcg: boolean;
 }
 
 export function planLayout(p: LayoutParams, base = 0): Layout {
@@ -147,8 +152,9 @@ export function planLayout(p: LayoutParams, base = 0): Layout {
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k, p.block), 4),
     pred: take(p.maxWorkers * predRoom(p.maxRow, p.block, k).floats, 4),
-    gramInv: take(p.exactMax ? k * k : 0, 4),
-    W: take(p.exactMax ? Math.max(m, n) * k : 0, 4),
+    gramInv: take(p.exactMax || p.pcg ? k * k : 0, 4),
+    cholInv: take(p.pcg ? k * k : 0, 4),
+    W: take(p.exactMax || p.pcg ? Math.max(m, n) * k : 0, 4),
     exactScratch: take(p.maxWorkers * exactScratchDoubles(p.exactMax), 8),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
@@ -182,6 +188,7 @@ export interface Views {
   scratch: Float32Array;
   pred: Float32Array;
   gramInv: Float32Array;
+  cholInv: Float32Array;
   W: Float32Array;
   exactScratch: Float64Array;
 }
@@ -212,6 +219,7 @@ export function views(buf: ArrayBufferLike, l: Layout): Views {
     scratch: f32(l.scratch),
     pred: f32(l.pred),
     gramInv: f32(l.gramInv),
+    cholInv: f32(l.cholInv),
     W: f32(l.W),
     exactScratch: f64(l.exactScratch),
   };
