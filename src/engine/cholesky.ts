@@ -53,15 +53,20 @@ export function spdInverse(a: Float64Array, n: number): Float64Array | undefined
 
 /** L^-1 of the lower triangular L in the lower triangle of `l` (n x n; its upper triangle is ignored), lower triangular. */
 export function lowerInverse(l: Float64Array, n: number): Float64Array {
-  const inv = new Float64Array(n * n);
+  // column c of L^-1 by forward substitution of L x = e_c (x_i = 0 for i < c), kept as row c of t = (L^-1)^T so
+  // that the inner sum runs along contiguous rows of both l and t
+  const t = new Float64Array(n * n);
   for (let c = 0; c < n; c++) {
-    // column c of L^-1: forward substitution of L x = e_c (x_i = 0 for i < c)
-    inv[c * n + c] = 1 / l[c * n + c]!;
+    const tc = c * n;
+    t[tc + c] = 1 / l[c * n + c]!;
     for (let i = c + 1; i < n; i++) {
+      const li = i * n;
       let s = 0;
-      for (let p = c; p < i; p++) s -= l[i * n + p]! * inv[p * n + c]!;
-      inv[i * n + c] = s / l[i * n + i]!;
+      for (let p = c; p < i; p++) s -= l[li + p]! * t[tc + p]!;
+      t[tc + i] = s / l[li + i]!;
     }
   }
+  const inv = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) inv[r * n + c] = t[c * n + r]!;
   return inv;
 }
