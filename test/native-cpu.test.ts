@@ -172,6 +172,58 @@ describe('native-cpu ALS', () => {
     expect(h.lossCurve).toEqual(c.lossCurve);
   });
 
+  // solver pcg (kernel-js.ts pcgRow): CG preconditioned by A0, run in the coordinates where A0 = I. A row's system
+  // is then I plus a rank-n term, exact after n + 1 steps, so with 3 steps on rows of every length (medium: up to
+  // hundreds of entries) the loss is the float64 exact solver's within 2e-4, which CG at 3 steps is far from.
+  for (const [name, device] of kernels) {
+    it(`pcg, ${name} kernel: 3 steps give the float64 exact solver's loss (CG's does not); 1 and 2 workers bit for bit`, async () => {
+      const o = { ...base, factors: 16, iterations: 4, cgSteps: 3, chunkNonzeros: 4096, solver: 'pcg' };
+      const ref = referenceAls(medium, compileAlsOptions(o), true);
+      const settings = { nativeCpuKernel: name === 'js' ? 'js' as const : 'wasm' as const, relaxedSimd: name === 'wasm' };
+      const one = await train(medium, { ...o, workers: 1 }, {}, settings);
+      const two = await train(medium, { ...o, workers: 2 }, {}, settings);
+      expect(two.device).toContain(device);
+      expect(two.solver).toBe('pcg');
+      expect(two.sourceFactors).toEqual(one.sourceFactors);
+      expect(two.targetFactors).toEqual(one.targetFactors);
+      expect(two.lossCurve).toEqual(one.lossCurve);
+      const off = (curve: number[]) => Math.max(...curve.map((l, i) => Math.abs(l / ref.lossCurve[i] - 1)));
+      expect(off(two.lossCurve)).toBeLessThan(2e-4);
+      expect(maxRelDiff(two.targetFactors, ref.targetFactors)).toBeLessThan(8e-2);
+      const cg = await train(medium, { ...o, solver: 'cg', workers: 2 }, {}, settings);
+      expect(off(cg.lossCurve)).toBeGreaterThan(Math.max(1e-3, 5 * off(two.lossCurve)));
+      expect(two.lossCurve[3]).toBeLessThan(cg.lossCurve[3]);
+    });
+  }
+
+  it('pcg: the kernels agree; a singular A0 runs CG; per-row regularization resolves to CG', async () => {
+    const o = { ...base, factors: 16, iterations: 4, cgSteps: 3, chunkNonzeros: 4096, solver: 'pcg', workers: 2 };
+    const wasm = await train(medium, o);
+    for (const settings of [{ nativeCpuKernel: 'js' as const }, { relaxedSimd: false }]) {
+      const other = await train(medium, o, {}, settings);
+      expect(maxRelDiff(other.targetFactors, wasm.targetFactors)).toBeLessThan(1e-3);
+      for (let i = 0; i < 4; i++) expect(Math.abs(other.lossCurve[i] / wasm.lossCurve[i] - 1)).toBeLessThan(1e-5);
+    }
+    // 10 x 12 pairs at 16 factors without regularization: both sides' Gram matrices (so A0) are singular, so every
+    // half-sweep keeps CG: the model is CG's bit for bit
+    const t: Array<[number, number, number]> = [];
+    for (let r = 0; r < 10; r++) for (let j = 0; j < 5; j++) t.push([r, (r + 3 * j) % 12, 1 + j]);
+    const tiny = csrFromTriples(10, 12, t);
+    const singular = { ...o, regularization: 0 };
+    for (const settings of [{}, { nativeCpuKernel: 'js' as const }]) {
+      const p = await train(tiny, singular, {}, settings);
+      const c = await train(tiny, { ...singular, solver: 'cg' }, {}, settings);
+      expect(p.sourceFactors).toEqual(c.sourceFactors);
+      expect(p.targetFactors).toEqual(c.targetFactors);
+    }
+    // with per-row regularization there is no one shared A0 to change coordinates with: the job runs (and says) cg
+    const scaled = { ...o, regularizationExponent: 0.5 };
+    const p = await train(medium, scaled);
+    const c = await train(medium, { ...scaled, solver: 'cg' });
+    expect(p.solver).toBe('cg');
+    expect(p.targetFactors).toEqual(c.targetFactors);
+  });
+
   it('hybrid: which rows are solved exactly (exact-rows.ts cost estimates), and A0^-1', () => {
     // the longest exact row grows with the rank and with CG's steps
     expect(exactMaxFor(16, 3)).toBeGreaterThan(0);
@@ -269,7 +321,7 @@ describe('native-cpu ALS', () => {
     await KernelPool.closeIdle();
   });
 
-  for (const solver of ['cg', 'subspace'] as const) it(`cancellation terminates the workers, and the calling thread stays idle while they compute (${solver})`, async () => {
+  for (const solver of ['cg', 'subspace', 'pcg'] as const) it(`cancellation terminates the workers, and the calling thread stays idle while they compute (${solver})`, async () => {
     await KernelPool.closeIdle();
     const big = skewedPairs(20_000, 5000, 360_000, 9);
     const ac = new AbortController();
