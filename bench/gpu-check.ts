@@ -5,16 +5,17 @@
  *  2. Picks the GPU backend: `tensorflow` when tfjs-node-gpu is present and uses the GPU, else `webgpu` on a
  *     hardware adapter (`--backend` overrides; `--small` also accepts a software adapter).
  *  3. Correctness: the same small matrix trained on that backend and on wasm (the CPU path), with each row
- *     solver (cg, subspace); loss curves and factors must agree within tolerance (float32 on different hardware).
+ *     solver of `--solvers` (cg, pcg, subspace); loss curves and factors must agree within tolerance (float32 on
+ *     different hardware), and each run must record the solver asked for (pcg must not have become cg).
  *  4. Speed: a lastfm-360k-shaped synthetic set (358,868 x 292,385, 17.5M interactions, power-law),
- *     k = 128, 15 iterations, with each solver in turn (`--solvers`, default cg then subspace: 3 CG steps;
+ *     k = 128, 15 iterations, with each solver in turn (`--solvers`, default cg, pcg, subspace: 3 CG steps;
  *     blocks of the engine's default block size); prints seconds per iteration per solver. Each solver's
  *     training stops at its share of the time budget (`--budget-s`) and reports the iterations it completed,
  *     so the script always ends in time.
  *
  * Flags: --small (tiny sizes: proves the script end to end on a CPU / software adapter), --backend B,
  *        --budget-s S (seconds for everything, default 330), --chunk N (chunkNonzeros for the GPU run),
- *        --solvers cg,subspace (which row solvers to time, in order), --block-size B (subspace).
+ *        --solvers cg,pcg,subspace (which row solvers to check and time, in order), --block-size B (subspace).
  * Last line: `GPU-CHECK {json}` with every figure, for logs.
  */
 import { createRequire } from 'node:module';
@@ -33,7 +34,7 @@ const flag = (name: string, dflt?: string) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 };
 const small = args.includes('--small');
-const solvers = (flag('solvers', 'cg,subspace') ?? 'cg,subspace').split(',');
+const solvers = (flag('solvers', 'cg,pcg,subspace') ?? 'cg,pcg,subspace').split(',');
 const blockSize = flag('block-size') ? Number(flag('block-size')) : undefined;
 const budgetS = Number(flag('budget-s', '330'));
 const elapsed = () => (performance.now() - t0) / 1000;
@@ -116,11 +117,13 @@ function relDiff(a: Float32Array, b: Float32Array): number {
     const lossRel = Math.max(...gpu.lossCurve.map((l, i) => Math.abs(l - cpu.lossCurve[i]) / cpu.lossCurve[i]));
     const srcRel = relDiff(cpu.sourceFactors, gpu.sourceFactors);
     const tgtRel = relDiff(cpu.targetFactors, gpu.targetFactors);
-    const ok = lossRel < 1e-3 && srcRel < 2e-2 && tgtRel < 2e-2;
+    // both ran the solver asked for (e.g. pcg did not fall back to cg)
+    const ran = { gpu: gpu.solver, wasm: cpu.solver };
+    const ok = lossRel < 1e-3 && srcRel < 2e-2 && tgtRel < 2e-2 && gpu.solver === solver && cpu.solver === solver;
     allOk &&= ok;
-    checks[solver] = { lossRel, srcRel, tgtRel, gpuSeconds: gpu.seconds, wasmSeconds: cpu.seconds, ok };
+    checks[solver] = { lossRel, srcRel, tgtRel, ran, gpuSeconds: gpu.seconds, wasmSeconds: cpu.seconds, ok };
     say(
-      `correctness ${solver} ${ok ? 'PASS' : 'FAIL'} (${shape.rows}x${shape.cols}, ${shape.nnz} nnz, k=${k}): loss max rel diff ${lossRel.toExponential(2)} (< 1e-3), ` +
+      `correctness ${solver} ${ok ? 'PASS' : 'FAIL'} (${shape.rows}x${shape.cols}, ${shape.nnz} nnz, k=${k}; ran ${ran.gpu} / ${ran.wasm}): loss max rel diff ${lossRel.toExponential(2)} (< 1e-3), ` +
         `factors rel diff ${srcRel.toExponential(2)} / ${tgtRel.toExponential(2)} (< 2e-2); ${backend} ${gpu.seconds.toFixed(2)} s, wasm ${cpu.seconds.toFixed(2)} s`,
     );
   }

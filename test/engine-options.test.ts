@@ -34,6 +34,12 @@ describe('compileAlsOptions', () => {
     // hybrid's exact short-row solves are native-cpu's; the tensor path runs (and records) its CG part
     expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), 'native-cpu')).toBe('hybrid');
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), backend)).toBe('cg');
+    // pcg runs on every backend; with per-row regularization (nu != 0) there is no one shared A0 to precondition by: cg
+    for (const backend of ['native-cpu', 'wasm', 'cpu', 'tensorflow', 'webgpu']) {
+      expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'pcg' }), backend)).toBe('pcg');
+      expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'pcg', regularizationExponent: 0.5 }), backend)).toBe('cg');
+      expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'pcg', regularizationExponent: 1, regularizationFrequencyWeight: 0 }), backend)).toBe('cg');
+    }
   });
 
   it('regularization_frequency_weight: unset it follows unobserved_weight; set, it alone weights N (Spark: lambda n_u with the whole Gram term)', () => {

@@ -40,6 +40,20 @@ describe('tensor path sharded over worker threads (wasm, cpu)', () => {
     for (let i = 1; i < one.lossCurve.length; i++) expect(one.lossCurve[i]!).toBeLessThan(one.lossCurve[i - 1]!);
   });
 
+  it('with solver pcg: the single-thread pcg factors bit for bit, another model than cg', async () => {
+    const one = await trainAls(data, opts({ solver: 'pcg', workers: 1 }));
+    const two = await sharded(data, { solver: 'pcg' });
+    expect([one.solver, two.solver]).toEqual(['pcg', 'pcg']);
+    expect(Array.from(two.sourceFactors)).toEqual(Array.from(one.sourceFactors));
+    expect(Array.from(two.targetFactors)).toEqual(Array.from(one.targetFactors));
+    two.lossCurve.forEach((l, i) => expect(Math.abs(l - one.lossCurve[i]!)).toBeLessThan(1e-6 * one.lossCurve[i]!));
+    const cg = await sharded(data, { solver: 'cg' });
+    let d = 0;
+    for (let i = 0; i < cg.sourceFactors.length; i++) d = Math.max(d, Math.abs(cg.sourceFactors[i]! - two.sourceFactors[i]!));
+    expect(d).toBeGreaterThan(1e-3);
+    for (let i = 1; i < two.lossCurve.length; i++) expect(two.lossCurve[i]!).toBeLessThan(two.lossCurve[i - 1]!);
+  });
+
   it('on the cpu backend too: the same factors as one thread', async () => {
     const small = randomCsr(60, 40, 0.1, 5);
     const o = { backend: 'cpu' as const, iterations: 2, factors: 8 };

@@ -1,10 +1,11 @@
 /**
- * The tensor ALS (als-tensor.ts) against the float64 reference, on the wasm and cpu tfjs backends: both
- * row solvers (CG, subspace), the frequency-scaled regularization and the unobserved weight.
+ * The tensor ALS (als-tensor.ts) against the float64 reference, on the wasm and cpu tfjs backends: the
+ * row solvers (CG, subspace, pcg), the frequency-scaled regularization and the unobserved weight.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, TrainingDivergedError } from '../src/errors.js';
+import { choleskyFactor, pcgFactors } from '../src/engine/cholesky.js';
 import { compileAlsOptions, type AlsOptions } from '../src/engine/options.js';
 import { objective } from '../src/engine/objective.js';
 import { referenceAls } from '../src/engine/reference.js';
@@ -27,6 +28,22 @@ const small = (() => {
   for (let r = 0; r < base.rows; r++) for (let j = base.indptr[r]; j < base.indptr[r + 1]; j++) t.push([r, base.indices[j], base.data[j]]);
   return csrFromTriples(61, 41, t); // row 60 and column 40 have no data
 })();
+
+// 120 x 80 where every row and every column has 4 or more entries: 3 CG steps solve none of them exactly.
+const longer = randomCsr(120, 80, 0.1, 34);
+const rowLengths = (m: CsrMatrix) => Array.from({ length: m.rows }, (_, r) => m.indptr[r + 1] - m.indptr[r]);
+/** max over iterations of |loss / reference loss - 1| */
+const maxLossRel = (a: number[], ref: number[]) => Math.max(...a.map((l, i) => Math.abs(l / ref[i] - 1)));
+const pcgSetting = { factors: 16, cgSteps: 3, iterations: 6, regularization: 0.5, alpha: 1, seed: 7 };
+
+/** Seeded factors whose coordinate 1 equals coordinate 0 on every row: every Gram then has two equal columns. */
+function twinCoordinateFactors(rows: number, k: number, seed: number): Float32Array {
+  const f = new Float32Array(rows * k);
+  let s = seed;
+  for (let i = 0; i < f.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; f[i] = (s / 2 ** 32 - 0.5) * 0.2; }
+  for (let r = 0; r < rows; r++) f[r * k + 1] = f[r * k];
+  return f;
+}
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`tensor ALS on ${backend}`, () => {
@@ -126,6 +143,47 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(err2.message).toMatch(/lower alpha|log_scaling/);
     });
 
+    it('pcg with 3 steps: loss within 2e-4 of the exact solves per iteration where CG is far off, the native-cpu pcg model, no tensor leaks', async () => {
+      const cols = new Int32Array(longer.cols);
+      for (const j of longer.indices) cols[j]++;
+      expect(Math.min(...rowLengths(longer), ...cols)).toBeGreaterThan(3);
+      const ref = referenceAls(longer, compileAlsOptions(pcgSetting), true);
+      const cg = await train(longer, { ...pcgSetting, backend, solver: 'cg' });
+      const before = tf.memory().numTensors; // (after a training: the backend is started)
+      const pcg = await train(longer, { ...pcgSetting, backend, solver: 'pcg' });
+      expect(tf.memory().numTensors).toBe(before);
+      expect([pcg.solver, cg.solver]).toEqual(['pcg', 'cg']);
+      expect(maxLossRel(pcg.lossCurve, ref.lossCurve)).toBeLessThan(2e-4);
+      // CG at the same steps is measurably further off: pcg's steps did run
+      expect(maxLossRel(cg.lossCurve, ref.lossCurve)).toBeGreaterThan(1e-2);
+      for (let i = 1; i < pcg.lossCurve.length; i++) expect(pcg.lossCurve[i]).toBeLessThan(pcg.lossCurve[i - 1]);
+      // the same half-sweeps as native-cpu's pcg (JS kernel: float64 sums), up to float32 rounding
+      const native = await trainAls(longer, compileAlsOptions({ ...pcgSetting, backend: 'native-cpu', solver: 'pcg', workers: 2 }), {}, { nativeCpuKernel: 'js' });
+      expect(native.solver).toBe('pcg');
+      expect(maxRelDiff(pcg.sourceFactors, native.sourceFactors)).toBeLessThan(1e-4);
+      expect(maxRelDiff(pcg.targetFactors, native.targetFactors)).toBeLessThan(1e-4);
+      expect(maxRelDiff(cg.sourceFactors, native.sourceFactors)).toBeGreaterThan(0.05);
+      for (let i = 0; i < pcg.lossCurve.length; i++) expect(Math.abs(pcg.lossCurve[i] / native.lossCurve[i] - 1)).toBeLessThan(1e-5);
+    });
+
+    it('pcg falls back to CG on a half-sweep whose A0 is singular: the CG model bit for bit', async () => {
+      // regularization 0 (A0 = Y^T Y) and factors with two equal coordinates: every half-sweep's A0 is singular
+      // (CG keeps the coordinates equal), so every half-sweep runs plain CG
+      const k = 16;
+      const initial = () => ({ sourceFactors: twinCoordinateFactors(longer.rows, k, 1), targetFactors: twinCoordinateFactors(longer.cols, k, 2) });
+      const o = { factors: k, cgSteps: 3, iterations: 3, seed: 7, backend };
+      const run = (solver: string, regularization = 0) => trainAls(longer, compileAlsOptions({ ...o, solver, regularization }), {}, {}, initial());
+      const [pcg, cg] = [await run('pcg'), await run('cg')];
+      expect(pcg.solver).toBe('pcg');
+      expect(Array.from(pcg.sourceFactors)).toEqual(Array.from(cg.sourceFactors));
+      expect(Array.from(pcg.targetFactors)).toEqual(Array.from(cg.targetFactors));
+      expect(pcg.lossCurve).toEqual(cg.lossCurve);
+      expect(pcg.sourceFactors.every(Number.isFinite)).toBe(true);
+      // with regularization, A0 is positive definite from the same start and pcg's own steps run: another model
+      const [pcgReg, cgReg] = [await run('pcg', 0.5), await run('cg', 0.5)];
+      expect(maxRelDiff(pcgReg.sourceFactors, cgReg.sourceFactors)).toBeGreaterThan(1e-2);
+    });
+
     for (const solver of ['cg', 'subspace'] as const) it(`cancellation stops within one chunk and frees the tensors (${solver})`, async () => {
       const before = tf.memory().numTensors;
       const ac = new AbortController();
@@ -143,6 +201,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('pcgFactors (cholesky.ts: the one test native-cpu and the tensor path take)', () => {
+  it('gives A0 = L L^T and L^-1, and refuses A0 not positive definite or too near singular', () => {
+    const k = 3;
+    const g = [4, 2, 0.4, 2, 5, 1, 0.4, 1, 3];
+    const f = pcgFactors(g, k, 0.5, 0.2)!;
+    const a0 = g.map((v, q) => 0.5 * v + (q % (k + 1) === 0 ? 0.2 : 0));
+    for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) {
+      let llt = 0, eye = 0;
+      for (let p = 0; p < k; p++) { llt += f.l[r * k + p] * f.l[c * k + p]; eye += f.lInv[r * k + p] * f.l[p * k + c]; }
+      expect(llt).toBeCloseTo(a0[r * k + c], 12);
+      expect(eye).toBeCloseTo(r === c ? 1 : 0, 12);
+      if (c > r) expect([f.l[r * k + c], f.lInv[r * k + c]]).toEqual([0, 0]);
+    }
+    expect(pcgFactors([1, 2, 2, 1], 2, 1, 0)).toBeUndefined(); // indefinite
+    // positive definite, but its last pivot^2 (1e-9) is below 1e-8 of the largest diagonal entry (1): plain CG
+    const near = [1, 1, 1, 1 + 1e-9];
+    expect(choleskyFactor(Float64Array.from(near), 2)).toBe(true);
+    expect(pcgFactors(near, 2, 1, 0)).toBeUndefined();
+    expect(pcgFactors([1, 1, 1, 1 + 1e-7], 2, 1, 0)).toBeDefined();
+  });
+});
 
 describe('backends agree', () => {
   it('wasm and cpu give the same model within float32 tolerance', async () => {

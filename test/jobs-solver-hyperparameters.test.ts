@@ -52,6 +52,13 @@ describe('solver hyperparameters over gRPC', () => {
       expect(done.status, done.error).toBe('COMPLETED');
       expect((await getModel(`hybrid-${backend}`)).hyperparameters).toMatchObject({ solver: ran });
     }
+    // solver pcg runs on the tensor path too and is stored as such; with a frequency-scaled lambda it runs cg and says so
+    for (const [id, nu, ran] of [['pcg-wasm', 0, 'pcg'], ['pcg-wasm-nu', 0.5, 'cg']] as const) {
+      const h = await train({ model_id: id, hyperparameters: { factors: 8, iterations: 2, solver: 'pcg', backend: 'wasm', regularization_exponent: nu }, data_tags: ['main'] });
+      const done = await waitTerminal(srv.client, h.job_id);
+      expect(done.status, done.error).toBe('COMPLETED');
+      expect((await getModel(id)).hyperparameters).toMatchObject({ solver: ran, regularization_exponent: nu });
+    }
   }, 180_000);
 
   it.each([

@@ -7,16 +7,18 @@
  * once into shared memory (packSide), and the factors live in two SharedArrayBuffers that every shard reads
  * (the fixed side, its chunk's current rows) and writes (its chunk's new rows). Each chunk's Gram matrix is
  * computed by the shard that solved it; this thread folds them in plan order (as the single-device solver
- * does): it never passes over the factors. The shards live as long as one training.
+ * does): it never passes over the factors. Solver pcg's maps (L, L^-1, L^-T of A0 = L L^T) are computed once
+ * per half-sweep on this thread, as the single-device solver does; each shard forms Y' = Y L^-T once per
+ * half-sweep from them. The shards live as long as one training.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WorkerClient } from '../util/worker-rpc.js';
 import { SIDES, type HalfSweepSolver, type SolverFactory } from './als-driver.js';
-import { aregTensor, chunkExtra, chunkW, gram, readFloats } from './als-tensor.js';
+import { aregTensor, chunkExtra, chunkW, gram, pcgMaps, readFloats } from './als-tensor.js';
 import type { EngineBackend } from './options.js';
 import { planProblem, type Chunk } from './plan.js';
 import type { EngineSettings } from './settings.js';
-import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js';
+import type { PackedSide, ShardSystem, TensorShardProtocol } from './tensor-shard-protocol.js';
 
 /**
  * One side's chunks packed into shared memory (see PackedSide), with the claim order: largest work first
@@ -85,6 +87,7 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
     const losses = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, plans.targets.chunks.length)));
 
     const pool = Array.from({ length: shards }, () => WorkerClient.start<TensorShardProtocol>(import.meta.url, 'tensor-shard-worker', { label: 'tensor shard' }));
+    if (o.solver === 'pcg' && p.reg.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), p.reg.base) as tf.Tensor2D);
     const dispose = async () => {
       lambdaEye.dispose();
@@ -114,13 +117,18 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
       },
       async update(side, otherGram, ctx) {
         const s = side === 'sources' ? 0 : 1;
-        const areg = aregTensor(otherGram, k, lambdaEye, o.unobservedWeight);
-        const aregData = await readFloats(areg).finally(() => areg.dispose());
+        const maps = o.solver === 'pcg' ? pcgMaps(otherGram, k, o.unobservedWeight, p.reg.base) : undefined;
+        let system: ShardSystem;
+        if (maps) system = maps;
+        else {
+          const areg = aregTensor(otherGram, k, lambdaEye, o.unobservedWeight);
+          system = { areg: await readFloats(areg).finally(() => areg.dispose()) };
+        }
         Atomics.store(work, 0, 0);
         Atomics.store(claim, s, 0);
         ctx.watch(() => Atomics.load(work, 0));
         // A cancelled training needs nothing from its shards: they are terminated at once.
-        await Promise.all(pool.map((w) => w.call('sweep', { side: s, areg: aregData, withLoss: ctx.withLoss }, { signal: ctx.signal, abortGraceMs: 0 })));
+        await Promise.all(pool.map((w) => w.call('sweep', { side: s, system, withLoss: ctx.withLoss }, { signal: ctx.signal, abortGraceMs: 0 })));
         const chunks = plans[side].chunks.length;
         let sparseLoss: number | undefined, penalty: number | undefined;
         if (ctx.withLoss) {

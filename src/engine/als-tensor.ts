@@ -5,7 +5,11 @@
  *
  * A half-sweep is cut into chunks (plan.ts); per chunk the other side's factor rows are gathered once into
  * [B, L, k] and the row solver runs on that block: CG steps (cg-solve.ts) or one subspace pass over the
- * coordinate blocks (subspace-solve.ts). The new rows of all chunks are concatenated
+ * coordinate blocks (subspace-solve.ts). Solver pcg (CG preconditioned by A0, native-cpu/kernel-js.ts pcgRow)
+ * factors A0 = L L^T once per half-sweep on the host (float64, cholesky.ts pcgFactors), takes the fixed side
+ * as Y' = Y L^-T (one matmul per half-sweep) and runs the same CG steps with A0 = I on z = L^T x, per chunk
+ * z0 = x0 L and x = z L^-1 in row form; where pcgFactors refuses A0 the half-sweep runs plain CG.
+ * The new rows of all chunks are concatenated
  * and put back in row order by one gather. Each half-sweep also sums the Gram matrix of the rows it solved,
  * chunk by chunk in plan order (X^T X = sum over chunks of xs^T xs: rows without data are zero), so the next
  * half-sweep's Gram needs no pass over all the factors; the sparse loss term comes from the blocks already
@@ -14,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SIDES, type AlsProblem, type FactorPair, type Gram, type HalfSweepSolver, type Side, type SolverFactory } from './als-driver.js';
 import { cgSolveChunk, extraPenalty, sparseLossTerm } from './cg-solve.js';
+import { pcgFactors } from './cholesky.js';
 import type { CompiledAlsOptions } from './options.js';
 import { planProblem, type Chunk, type SidePlan } from './plan.js';
 import { subspaceSolveChunk } from './subspace-solve.js';
@@ -60,23 +65,64 @@ export function disposeChunk(c: DeviceChunk): void {
   tf.dispose([c.rows, c.cols, c.conf, c.w, ...(c.extra ? [c.extra] : [])]);
 }
 
+/**
+ * A half-sweep's shared part of the row systems: A0 = alpha0 Y^T Y + base I (`areg`), or for solver pcg
+ * the maps into and out of the coordinates where A0 = I, with A0 = L L^T: z_row = x_row L, x_row = z_row
+ * L^-1, and L^-T for the fixed side Y' = Y L^-T (fixedSide). All [k, k].
+ */
+export type SharedSystem = { areg: tf.Tensor2D } | { l: tf.Tensor2D; lInv: tf.Tensor2D; lInvT: tf.Tensor2D };
+
+/** Solver pcg's maps of one half-sweep on the host (float32, k x k row-major): L, L^-1 and L^-T. */
+export interface PcgMaps { l: Float32Array; lInv: Float32Array; lInvT: Float32Array }
+
+/**
+ * Solver pcg's maps for A0 = alpha0 G + base I from the other side's Gram G (float64 Cholesky), or undefined
+ * where pcgFactors refuses A0 (not positive definite, or too near singular): the half-sweep runs plain CG.
+ */
+export function pcgMaps(g: Gram, k: number, alpha0: number, base: number): PcgMaps | undefined {
+  const f = pcgFactors(g, k, alpha0, base);
+  if (!f) return undefined;
+  const lInvT = new Float32Array(k * k);
+  for (let r = 0; r < k; r++) for (let c = 0; c <= r; c++) lInvT[c * k + r] = f.lInv[r * k + c]!;
+  return { l: Float32Array.from(f.l), lInv: Float32Array.from(f.lInv), lInvT };
+}
+
+/** A SharedSystem of solver pcg from its host maps. */
+export const pcgSystem = (m: PcgMaps, k: number): SharedSystem => ({
+  l: tf.tensor2d(m.l, [k, k]), lInv: tf.tensor2d(m.lInv, [k, k]), lInvT: tf.tensor2d(m.lInvT, [k, k]),
+});
+
+export const systemTensors = (s: SharedSystem): tf.Tensor2D[] => ('areg' in s ? [s.areg] : [s.l, s.lInv, s.lInvT]);
+
+/** The fixed side as the row solves gather it: Y, or for solver pcg Y' = Y L^-T (a new tensor: one matmul). */
+export const fixedSide = (other: tf.Tensor2D, s: SharedSystem): tf.Tensor2D => ('areg' in s ? other : tf.matMul(other, s.lInvT));
+
 /** What solveChunk needs of the options. */
 export type ChunkSolveOptions = Pick<CompiledAlsOptions, 'solver' | 'cgSteps' | 'blockSize' | 'unobservedWeight'>;
 
 /**
- * One chunk of a half-sweep: gathers the other side's rows once into [B, L, k], runs the row solver from
- * x0 ([B, k], the rows' current factors) and, with `withLoss`, returns the chunk's sparse loss term; with
- * per-row regularization also the chunk's part of the penalty, sum_u (lambda_u - base) |x_u|^2.
- * Call inside tf.tidy.
+ * One chunk of a half-sweep: gathers the fixed side's rows (`fixed` = fixedSide(Y, sys)) once into [B, L, k],
+ * runs the row solver from x0 ([B, k], the rows' current factors) and, with `withLoss`, returns the chunk's
+ * sparse loss term; with per-row regularization also the chunk's part of the penalty, sum_u (lambda_u - base) |x_u|^2.
+ * With a pcg system, CG with A0 = I from z0 = x0 L, mapped back by x = z L^-1 (the predictions G' z = G x
+ * need no mapping). Call inside tf.tidy.
  */
 export function solveChunk(
-  other: tf.Tensor2D, x0: tf.Tensor2D, c: DeviceChunk, areg: tf.Tensor2D, o: ChunkSolveOptions, withLoss: boolean,
+  fixed: tf.Tensor2D, x0: tf.Tensor2D, c: DeviceChunk, sys: SharedSystem, o: ChunkSolveOptions, withLoss: boolean,
 ): { xs: tf.Tensor2D; term?: tf.Scalar; penalty?: tf.Scalar } {
-  const k = other.shape[1];
-  const g = tf.reshape(tf.gatherND(other, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
-  const { x: xs, gx } = o.solver === 'subspace'
-    ? subspaceSolveChunk(g, x0, c.conf, c.w, areg, Math.min(o.blockSize, k), c.extra)
-    : cgSolveChunk(g, x0, c.conf, c.w, areg, o.cgSteps, withLoss, c.extra);
+  const k = fixed.shape[1];
+  const g = tf.reshape(tf.gatherND(fixed, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
+  let xs: tf.Tensor2D, gx: tf.Tensor3D | undefined;
+  if (!('areg' in sys)) {
+    if (c.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
+    const z = cgSolveChunk(g, tf.matMul(x0, sys.l), c.conf, c.w, undefined, o.cgSteps, withLoss);
+    xs = tf.matMul(z.x, sys.lInv);
+    gx = z.gx;
+  } else {
+    ({ x: xs, gx } = o.solver === 'subspace'
+      ? subspaceSolveChunk(g, x0, c.conf, c.w, sys.areg, Math.min(o.blockSize, k), c.extra)
+      : cgSolveChunk(g, x0, c.conf, c.w, sys.areg, o.cgSteps, withLoss, c.extra));
+  }
   return {
     xs,
     term: withLoss && gx ? sparseLossTerm(c.conf, gx, o.unobservedWeight) : undefined,
@@ -126,6 +172,7 @@ export function tensorSolver(device: string): SolverFactory {
     const plans = planProblem(p);
     const sides: Partial<Record<Side, DeviceSide>> = {};
     const f: Partial<Record<Side, tf.Tensor2D>> = {};
+    if (o.solver === 'pcg' && p.reg.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), p.reg.base) as tf.Tensor2D);
     const dispose = async () => {
       for (const side of SIDES) disposeSide(sides[side]);
@@ -148,7 +195,9 @@ export function tensorSolver(device: string): SolverFactory {
       },
       async update(side, otherGram, ctx) {
         const mine = f[side]!, other = f[side === 'sources' ? 'targets' : 'sources']!;
-        const areg = aregTensor(otherGram, k, lambdaEye, o.unobservedWeight);
+        const maps = o.solver === 'pcg' ? pcgMaps(otherGram, k, o.unobservedWeight, p.reg.base) : undefined;
+        const sys: SharedSystem = maps ? pcgSystem(maps, k) : { areg: aregTensor(otherGram, k, lambdaEye, o.unobservedWeight) };
+        const fixed = fixedSide(other, sys);
         const parts: tf.Tensor2D[] = [];
         let lossSum: tf.Scalar | undefined = ctx.withLoss ? tf.scalar(0) : undefined;
         let penaltySum: tf.Scalar | undefined = p.reg.extra ? tf.scalar(0) : undefined;
@@ -159,7 +208,7 @@ export function tensorSolver(device: string): SolverFactory {
           for (const c of sides[side]!.chunks) {
             ctx.throwIfCancelled();
             const out = tf.tidy(() => {
-              const { xs, term: t, penalty: e } = solveChunk(other, tf.gatherND(mine, c.rows) as tf.Tensor2D, c, areg, o, ctx.withLoss);
+              const { xs, term: t, penalty: e } = solveChunk(fixed, tf.gatherND(mine, c.rows) as tf.Tensor2D, c, sys, o, ctx.withLoss);
               const term = lossSum && t ? tf.add(lossSum, t) as tf.Scalar : undefined;
               const penalty = penaltySum && e ? tf.add(penaltySum, e) as tf.Scalar : undefined;
               return { xs, term, penalty, g: tf.add(gramSum, gram(xs)) as tf.Tensor2D };
@@ -182,7 +231,7 @@ export function tensorSolver(device: string): SolverFactory {
           next = undefined;
           return { gram: g, sparseLoss, penalty };
         } finally {
-          tf.dispose([...parts, areg, gramSum, ...(lossSum ? [lossSum] : []), ...(penaltySum ? [penaltySum] : []), ...(next ? [next] : [])]);
+          tf.dispose([...parts, ...systemTensors(sys), ...(fixed === other ? [] : [fixed]), gramSum, ...(lossSum ? [lossSum] : []), ...(penaltySum ? [penaltySum] : []), ...(next ? [next] : [])]);
         }
       },
       async factors(): Promise<FactorPair> {

@@ -9,6 +9,10 @@
  * [B, L, k] block: G x as [B, L, k] x [B, k, 1], and G^T v as [B, 1, L] x [B, L, k] (no transpose flag).
  * Divisions use divNoNan, so a row that has converged exactly (p.Ap = 0) stops moving.
  * With `trackGx`, also returns G x for the final x (kept up to date with the same steps), used by the loss.
+ *
+ * Solver pcg runs the same steps with A0 = I (`areg` undefined, so A0 v = v): in the coordinates z = L^T x
+ * where A0 = L L^T, with G taken from Y' = Y L^-T, the row's system is (I + G'^T D G') z = G'^T c
+ * (als-tensor.ts maps x0 to z and the result back).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -18,7 +22,7 @@ export function cgSolveChunk(
   x0: tf.Tensor2D, // [B, k]
   conf: tf.Tensor3D, // [B, L, 1]
   w: tf.Tensor3D, // [B, L, 1] = c - alpha0 on real entries, 0 on padding
-  areg: tf.Tensor2D, // [k, k] = A0 = alpha0 Y^T Y + base I
+  areg: tf.Tensor2D | undefined, // [k, k] = A0 = alpha0 Y^T Y + base I; undefined: the identity (solver pcg)
   steps: number,
   trackGx: boolean,
   extra?: tf.Tensor2D, // [B, 1] = lambda_u - base
@@ -29,7 +33,8 @@ export function cgSolveChunk(
   const gt = (v: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(v, [B, 1, L]), g), [B, k]) as tf.Tensor2D;
   const gdot = (v: tf.Tensor2D) => tf.matMul(g, tf.reshape(v, [B, k, 1])) as tf.Tensor3D;
   // A0 v (+ e v per row)
-  const dense = (v: tf.Tensor2D) => (extra ? tf.add(tf.matMul(v, areg), tf.mul(extra, v)) : tf.matMul(v, areg)) as tf.Tensor2D;
+  const a0 = (v: tf.Tensor2D) => (areg ? tf.matMul(v, areg) : v);
+  const dense = (v: tf.Tensor2D) => (extra ? tf.add(a0(v), tf.mul(extra, v)) : a0(v)) as tf.Tensor2D;
   let x = x0;
   let gx = gdot(x);
   // r = G^T (c - w * Gx) - A0 x - e x

@@ -70,3 +70,24 @@ export function lowerInverse(l: Float64Array, n: number): Float64Array {
   for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) inv[r * n + c] = t[c * n + r]!;
   return inv;
 }
+
+/** The smallest pivot^2 of A0's Cholesky factor, relative to A0's largest diagonal entry, that solver pcg takes. */
+export const PCG_MIN_PIVOT = 1e-8;
+
+/**
+ * Solver pcg's change of coordinates: A0 = alpha0 G + base I = L L^T (G: k x k row-major, e.g. a side's
+ * Gram; float64), returning L (lower triangular, upper triangle 0) and L^-1 (lower triangular); undefined
+ * when A0 is not positive definite or a pivot^2 is below PCG_MIN_PIVOT of A0's largest diagonal entry,
+ * where the half-sweep runs plain CG instead (float32 factors in those coordinates would lose too much).
+ * The one place of that test: native-cpu and the tensor path both take it.
+ */
+export function pcgFactors(g: ArrayLike<number>, k: number, alpha0: number, base: number): { l: Float64Array; lInv: Float64Array } | undefined {
+  const a = new Float64Array(k * k);
+  for (let q = 0; q < k * k; q++) a[q] = alpha0 * g[q]!;
+  let most = 0;
+  for (let d = 0; d < k; d++) most = Math.max(most, (a[d * k + d] += base));
+  if (!choleskyFactor(a, k)) return undefined;
+  for (let d = 0; d < k; d++) if (!(a[d * k + d]! * a[d * k + d]! >= PCG_MIN_PIVOT * most)) return undefined;
+  for (let r = 0; r < k; r++) for (let c = r + 1; c < k; c++) a[r * k + c] = 0;
+  return { l: a, lInv: lowerInverse(a, k) };
+}

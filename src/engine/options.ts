@@ -13,8 +13,9 @@ export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
 /**
  * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, iALS++ subspace (block
- * coordinate) descent, or hybrid (native-cpu: CG, with short rows solved exactly through the shared A0,
- * native-cpu/exact-rows.ts); `auto` picks one per backend and rank (`resolveSolver`).
+ * coordinate) descent, hybrid (native-cpu: CG, with short rows solved exactly through the shared A0,
+ * native-cpu/exact-rows.ts), or pcg (every backend: CG preconditioned by A0, run as plain CG in the
+ * coordinates where A0 = I; cg with per-row regularization); `auto` picks one per backend and rank (`resolveSolver`).
  */
 export const ALS_SOLVERS = ['auto', 'cg', 'subspace', 'hybrid', 'pcg'] as const;
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
@@ -34,8 +35,8 @@ export const HYBRID_MIN_FACTORS = 192;
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' | 'regularizationExponent'>, backend: string): RowSolver {
   // hybrid's exact short-row solves are native-cpu's; the tensor path runs its CG part (and says so: `solver: cg`)
   if (o.solver === 'hybrid') return backend === 'native-cpu' ? 'hybrid' : 'cg';
-  // pcg's change of coordinates needs the one shared A0 (no per-row regularization)
-  if (o.solver === 'pcg') return backend === 'native-cpu' && o.regularizationExponent === 0 ? 'pcg' : 'cg';
+  // pcg's change of coordinates needs the one shared A0 (no per-row regularization); every backend runs it
+  if (o.solver === 'pcg') return o.regularizationExponent === 0 ? 'pcg' : 'cg';
   if (o.solver !== 'auto') return o.solver;
   return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS ? 'hybrid' : 'cg';
 }
@@ -61,7 +62,11 @@ export interface AlsOptions {
   unobservedWeight?: number;
   /** w, the weight of N in lambda_r (>= 0, finite); unset = unobservedWeight (Rendle et al.'s coupling). */
   regularizationFrequencyWeight?: number;
-  /** Row solver: auto | cg | subspace (iALS++ block coordinate descent) | hybrid (native-cpu: CG with short rows solved exactly); default auto (resolveSolver). */
+  /**
+   * Row solver: auto | cg | subspace (iALS++ block coordinate descent) | hybrid (native-cpu: CG with short rows
+   * solved exactly) | pcg (every backend: CG preconditioned by the shared A0, cg_steps steps; runs cg with
+   * regularizationExponent != 0); default auto (resolveSolver).
+   */
   solver?: string;
   /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 4 (bench/README.md). */
   blockSize?: number;

@@ -2,7 +2,7 @@
  * Protocol of a tensor shard (tensor-shard-worker.ts), driven by the sharded tensor solver
  * (als-tensor-sharded.ts) through util/worker-rpc.ts.
  */
-import type { ChunkSolveOptions } from './als-tensor.js';
+import type { ChunkSolveOptions, PcgMaps } from './als-tensor.js';
 import type { EngineBackend } from './options.js';
 import type { EngineSettings } from './settings.js';
 
@@ -39,8 +39,14 @@ export interface ShardInit {
   penalties: [SharedArrayBuffer, SharedArrayBuffer]; losses: SharedArrayBuffer;
 }
 
+/** A half-sweep's shared system (als-tensor.ts SharedSystem) as host arrays: A0 (k x k), or solver pcg's maps. */
+export type ShardSystem = { areg: Float32Array } | PcgMaps;
+
 export type TensorShardProtocol = {
   init: { request: ShardInit; response: { device: string } };
-  /** Claim and solve chunks of `side` until none is left, given areg = A0 = alpha0 G + base I (k x k); writes their rows into X or Y. */
-  sweep: { request: { side: 0 | 1; areg: Float32Array; withLoss: boolean }; response: null };
+  /**
+   * Claim and solve chunks of `side` until none is left, given the shared system: areg = A0 = alpha0 G + base I
+   * (k x k), or solver pcg's maps of A0 = L L^T; writes their rows into X or Y.
+   */
+  sweep: { request: { side: 0 | 1; system: ShardSystem; withLoss: boolean }; response: null };
 };

@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError } from '../errors.js';
 import { serveWorker } from '../util/worker-rpc.js';
-import { gram, nextTurn, solveChunk, uploadChunk, disposeChunk, type ChunkSolveOptions } from './als-tensor.js';
+import { fixedSide, gram, nextTurn, pcgSystem, solveChunk, systemTensors, uploadChunk, disposeChunk, type ChunkSolveOptions, type SharedSystem } from './als-tensor.js';
 import { initBackend } from './backend.js';
-import type { PackedSide, TensorShardProtocol } from './tensor-shard-protocol.js';
+import type { PackedSide, ShardSystem, TensorShardProtocol } from './tensor-shard-protocol.js';
 
 interface State {
   k: number; solve: ChunkSolveOptions; rows: number; cols: number;
@@ -21,7 +21,7 @@ interface State {
 }
 let st: State | undefined;
 
-async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, signal: AbortSignal): Promise<null> {
+async function sweep(side: 0 | 1, system: ShardSystem, withLoss: boolean, signal: AbortSignal): Promise<null> {
   const s = st!;
   const { k } = s;
   const p = s.sides[side];
@@ -29,7 +29,8 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, sig
   const otherRows = side === 0 ? s.cols : s.rows;
   // Copies (not views): a tensor on the cpu backend may alias its array, and the shared buffers change.
   const other = tf.tensor2d((side === 0 ? s.Y : s.X).slice(0, otherRows * k), [otherRows, k]);
-  const areg = tf.tensor2d(aregData, [k, k]);
+  const sys: SharedSystem = 'areg' in system ? { areg: tf.tensor2d(system.areg, [k, k]) } : pcgSystem(system, k);
+  const fixed = fixedSide(other, sys); // solver pcg: Y' = Y L^-T, once per half-sweep
   const grams = s.grams[side];
   try {
     for (;;) {
@@ -47,7 +48,7 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, sig
         const x0 = new Float32Array(B * k);
         for (let b = 0; b < B; b++) x0.set(mine.subarray(rows[b]! * k, (rows[b]! + 1) * k), b * k);
         const { xs, term, penalty, g } = tf.tidy(() => {
-          const r = solveChunk(other, tf.tensor2d(x0, [B, k]), c, areg, s.solve, withLoss);
+          const r = solveChunk(fixed, tf.tensor2d(x0, [B, k]), c, sys, s.solve, withLoss);
           return { ...r, g: gram(r.xs) };
         });
         const out = xs.dataSync() as Float32Array;
@@ -63,7 +64,7 @@ async function sweep(side: 0 | 1, aregData: Float32Array, withLoss: boolean, sig
       await nextTurn(); // lets an abort message in
     }
   } finally {
-    tf.dispose([other, areg]);
+    tf.dispose([other, ...systemTensors(sys), ...(fixed === other ? [] : [fixed])]);
   }
 }
 
@@ -79,5 +80,5 @@ serveWorker<TensorShardProtocol>({
     };
     return { device };
   },
-  sweep: (m, ctx) => sweep(m.side, m.areg, m.withLoss, ctx.signal),
+  sweep: (m, ctx) => sweep(m.side, m.system, m.withLoss, ctx.signal),
 });

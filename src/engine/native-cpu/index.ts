@@ -18,7 +18,7 @@ import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } 
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';
 import type { EngineSettings } from '../settings.js';
 import { chunkBounds, claimOrder } from './chunks.js';
-import { choleskyFactor, lowerInverse, spdInverse } from '../cholesky.js';
+import { pcgFactors, spdInverse } from '../cholesky.js';
 import { exactMaxFor, exactSolvesPay } from './exact-rows.js';
 import type { KernelKind } from './kernel-protocol.js';
 import { loadKernelModule, WASM_BASE } from './kernel-wasm.js';
@@ -207,23 +207,16 @@ function writeA0Inverse(g: Gram, k0: number, alpha0: number, base: number, out: 
   return true;
 }
 
-/** the smallest pivot^2 of A0's Cholesky factor, relative to A0's largest diagonal entry, that pcg takes */
-const PCG_MIN_PIVOT = 1e-8;
-
 /**
- * Solver pcg's matrices of A0 = alpha0 G + base I = L L^T (float64 Cholesky, cholesky.ts) into the region,
- * float32, k x k with the padding's diagonal 1 (padded coordinates stay 0): gram = L, cholInv = L^-1,
- * gramInv = L^-T (which the 'whiten' task applies). false (nothing written) when A0 is not positive definite
- * or a pivot^2 is below PCG_MIN_PIVOT of its largest diagonal entry.
+ * Solver pcg's matrices of A0 = alpha0 G + base I = L L^T (float64 Cholesky, cholesky.ts pcgFactors) into the
+ * region, float32, k x k with the padding's diagonal 1 (padded coordinates stay 0): gram = L, cholInv = L^-1,
+ * gramInv = L^-T (which the 'whiten' task applies). false (nothing written) when pcgFactors refuses A0 (not
+ * positive definite, or a pivot^2 below PCG_MIN_PIVOT of its largest diagonal entry).
  */
 function writeCholesky(g: Gram, k0: number, alpha0: number, base: number, v: Pick<Views, 'gram' | 'cholInv' | 'gramInv'>, k: number): boolean {
-  const a = new Float64Array(k0 * k0);
-  for (let q = 0; q < k0 * k0; q++) a[q] = alpha0 * g[q]!;
-  let most = 0;
-  for (let d = 0; d < k0; d++) most = Math.max(most, (a[d * k0 + d] += base));
-  if (!choleskyFactor(a, k0)) return false;
-  for (let d = 0; d < k0; d++) if (!(a[d * k0 + d]! * a[d * k0 + d]! >= PCG_MIN_PIVOT * most)) return false;
-  const inv = lowerInverse(a, k0);
+  const f = pcgFactors(g, k0, alpha0, base);
+  if (!f) return false;
+  const { l: a, lInv: inv } = f;
   v.gram.fill(0);
   v.cholInv.fill(0);
   v.gramInv.fill(0);
