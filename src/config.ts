@@ -94,8 +94,7 @@ export interface ServerOptions {
   /**
    * How the engine runs (engine/settings.ts). Env RECOMMENDER_WASM_BATCH_MATMUL=0 (tfjs's stock BatchMatMul on
    * the wasm backend), NATIVE_CPU_KERNEL=js|wasm (native-cpu's row kernel), NATIVE_CPU_RELAXED_SIMD=0 (its plain
-   * SIMD build instead of the fused multiply-add one), NATIVE_CPU_EXACT_ROWS=estimate|always (solver hybrid's exact
-   * short-row solves where they pay, or on every side).
+   * SIMD build instead of the fused multiply-add one).
    */
   engine?: Partial<EngineSettings>;
   /**
@@ -212,15 +211,10 @@ export function engineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Par
   if (kernel !== undefined && kernel !== '' && kernel !== 'js' && kernel !== 'wasm') {
     throw new InvalidArgumentError(`NATIVE_CPU_KERNEL must be js or wasm, got "${kernel}"`, { field: 'NATIVE_CPU_KERNEL' });
   }
-  const exact = env.NATIVE_CPU_EXACT_ROWS;
-  if (exact !== undefined && exact !== '' && exact !== 'estimate' && exact !== 'always') {
-    throw new InvalidArgumentError(`NATIVE_CPU_EXACT_ROWS must be estimate or always, got "${exact}"`, { field: 'NATIVE_CPU_EXACT_ROWS' });
-  }
   return {
     wasmBatchMatMul: off(env.RECOMMENDER_WASM_BATCH_MATMUL),
     nativeCpuKernel: kernel === 'js' || kernel === 'wasm' ? kernel : undefined,
     relaxedSimd: off(env.NATIVE_CPU_RELAXED_SIMD),
-    exactRows: exact === 'estimate' || exact === 'always' ? exact : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
-import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, HYBRID_MIN_FACTORS } from '../src/engine/options.js';
+import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, PCG_MIN_FACTORS } from '../src/engine/options.js';
 import { extraLambdas, frequencyWeight, rowLambda } from '../src/engine/regularization.js';
 import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
@@ -26,14 +26,19 @@ describe('compileAlsOptions', () => {
 
   it("solver auto resolves per backend and rank (bench/README.md 'Row solvers'); an explicit solver is obeyed", () => {
     expect(compileAlsOptions({}).solver).toBe('auto');
-    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS }), 'native-cpu')).toBe('hybrid');
-    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: PCG_MIN_FACTORS }), 'native-cpu')).toBe('pcg');
+    expect(resolveSolver(compileAlsOptions({ factors: 256 }), 'native-cpu')).toBe('pcg');
+    expect(resolveSolver(compileAlsOptions({ factors: PCG_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    // with per-row regularization auto is cg at every rank
+    expect(resolveSolver(compileAlsOptions({ factors: 256, regularizationExponent: 0.5 }), 'native-cpu')).toBe('cg');
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 256, solver: 'cg' }), 'native-cpu')).toBe('cg');
     expect(resolveSolver(compileAlsOptions({ factors: 8, solver: 'subspace' }), 'wasm')).toBe('subspace');
-    // hybrid's exact short-row solves are native-cpu's; the tensor path runs (and records) its CG part
+    // hybrid = pcg with native-cpu's exact short-row solves: the tensor path runs (and records) its pcg part; with
+    // per-row regularization both are cg
     expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), 'native-cpu')).toBe('hybrid');
-    for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), backend)).toBe('cg');
+    for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid' }), backend)).toBe('pcg');
+    for (const backend of ['native-cpu', 'wasm']) expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'hybrid', regularizationExponent: 0.5 }), backend)).toBe('cg');
     // pcg runs on every backend; with per-row regularization (nu != 0) there is no one shared A0 to precondition by: cg
     for (const backend of ['native-cpu', 'wasm', 'cpu', 'tensorflow', 'webgpu']) {
       expect(resolveSolver(compileAlsOptions({ factors: 64, solver: 'pcg' }), backend)).toBe('pcg');

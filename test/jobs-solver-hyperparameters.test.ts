@@ -45,16 +45,16 @@ describe('solver hyperparameters over gRPC', () => {
     expect((await waitTerminal(srv.client, st.job_id)).status).toBe('COMPLETED');
     // (solver auto: the one that ran is stored, CG at 8 factors)
     expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg' });
-    // solver hybrid: stored as such on native-cpu; the tensor path runs its CG part and says so
-    for (const [backend, ran] of [['native-cpu', 'hybrid'], ['wasm', 'cg']] as const) {
+    // solver hybrid: stored as such on native-cpu; the tensor path runs its pcg part and says so
+    for (const [backend, ran] of [['native-cpu', 'hybrid'], ['wasm', 'pcg']] as const) {
       const h = await train({ model_id: `hybrid-${backend}`, hyperparameters: { factors: 8, iterations: 2, solver: 'hybrid', backend }, data_tags: ['main'] });
       const done = await waitTerminal(srv.client, h.job_id);
       expect(done.status, done.error).toBe('COMPLETED');
       expect((await getModel(`hybrid-${backend}`)).hyperparameters).toMatchObject({ solver: ran });
     }
-    // solver pcg runs on the tensor path too and is stored as such; with a frequency-scaled lambda it runs cg and says so
-    for (const [id, nu, ran] of [['pcg-wasm', 0, 'pcg'], ['pcg-wasm-nu', 0.5, 'cg']] as const) {
-      const h = await train({ model_id: id, hyperparameters: { factors: 8, iterations: 2, solver: 'pcg', backend: 'wasm', regularization_exponent: nu }, data_tags: ['main'] });
+    // solver pcg runs on native-cpu and the tensor path and is stored as such; with a frequency-scaled lambda it runs cg and says so
+    for (const [id, backend, nu, ran] of [['pcg-native', 'native-cpu', 0, 'pcg'], ['pcg-wasm', 'wasm', 0, 'pcg'], ['pcg-wasm-nu', 'wasm', 0.5, 'cg']] as const) {
+      const h = await train({ model_id: id, hyperparameters: { factors: 8, iterations: 2, solver: 'pcg', backend, regularization_exponent: nu }, data_tags: ['main'] });
       const done = await waitTerminal(srv.client, h.job_id);
       expect(done.status, done.error).toBe('COMPLETED');
       expect((await getModel(id)).hyperparameters).toMatchObject({ solver: ran, regularization_exponent: nu });

@@ -1,6 +1,6 @@
 /**
  * Cholesky factorisation of symmetric positive definite systems in float64 (row-major, n x n), the one
- * implementation the float64 reference solver, fold-in, native-cpu's JS exact row solves and A0^-1 share.
+ * implementation the float64 reference solver, fold-in, native-cpu's JS exact row solves and pcg share.
  */
 
 /** A = L L^T in place (L in the lower triangle of a); false when a pivot is not positive (not SPD). */
@@ -39,16 +39,6 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): bool
   if (!choleskyFactor(a, n)) return false;
   choleskySubstitute(a, b, n);
   return true;
-}
-
-/** A^-1 of a symmetric positive definite A (left unchanged), or undefined when it is not SPD. */
-export function spdInverse(a: Float64Array, n: number): Float64Array | undefined {
-  const l = a.slice();
-  if (!choleskyFactor(l, n)) return undefined;
-  const inv = new Float64Array(n * n);
-  for (let c = 0; c < n; c++) inv[c * n + c] = 1;
-  for (let c = 0; c < n; c++) choleskySubstitute(l, inv, n, c * n); // row c of A^-1 (= column c: symmetric)
-  return inv;
 }
 
 /** L^-1 of the lower triangular L in the lower triangle of `l` (n x n; its upper triangle is ignored), lower triangular. */

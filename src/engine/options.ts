@@ -13,32 +13,32 @@ export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
 
 /**
  * Row solvers of the one ALS driver (als-driver.ts): conjugate gradient, iALS++ subspace (block
- * coordinate) descent, hybrid (native-cpu: CG, with short rows solved exactly through the shared A0,
- * native-cpu/exact-rows.ts), or pcg (every backend: CG preconditioned by A0, run as plain CG in the
- * coordinates where A0 = I; cg with per-row regularization); `auto` picks one per backend and rank (`resolveSolver`).
+ * coordinate) descent, pcg (every backend: CG preconditioned by A0, run as plain CG in the coordinates where
+ * A0 = I), or hybrid (native-cpu: pcg with short rows solved exactly there, native-cpu/exact-rows.ts); pcg and
+ * hybrid are cg with per-row regularization; `auto` picks one per backend and rank (`resolveSolver`).
  */
 export const ALS_SOLVERS = ['auto', 'cg', 'subspace', 'hybrid', 'pcg'] as const;
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
 /** A solver the backends run. */
 export type RowSolver = Exclude<AlsSolver, 'auto'>;
 
-/** From this many factors, `auto` takes the hybrid solver on native-cpu (measured, bench/README.md "Training speed"). */
-export const HYBRID_MIN_FACTORS = 192;
+/** From this many factors, `auto` takes the pcg solver on native-cpu (measured, bench/README.md "Training speed"). */
+export const PCG_MIN_FACTORS = 96;
 
 /**
- * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed" and "Row
- * solvers"): on native-cpu hybrid from 192 factors up (k = 256: 0.78x CG's CPU time at 1M, 0.82x at 10M; the
- * subspace pass 0.82x / 0.93x) and CG below (k = 128: hybrid 0.97x / 1.07x, subspace 1.16x / 1.06x; the
- * default k = 64 models stay the ones trained before, bit for bit); CG on the tensor path (its subspace pass is
- * many more small tensor ops per chunk: slower on wasm; not yet timed on a GPU).
+ * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed"): on native-cpu
+ * pcg from 96 factors up (CPU time against CG's at 1M: 0.89x at k = 96, 0.83x at 128, 0.65x at 256; hybrid, pcg
+ * with exact short rows, within the runs' noise of pcg) and CG below (k = 64: pcg 1.12x; the default k = 64
+ * models stay the ones trained before, bit for bit); CG with per-row regularization (pcg needs the one shared
+ * A0) and on the tensor path (pcg not measured faster there on wasm; not yet timed on a GPU).
  */
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' | 'regularizationExponent'>, backend: string): RowSolver {
-  // hybrid's exact short-row solves are native-cpu's; the tensor path runs its CG part (and says so: `solver: cg`)
-  if (o.solver === 'hybrid') return backend === 'native-cpu' ? 'hybrid' : 'cg';
+  // hybrid is pcg with native-cpu's exact short-row solves: the tensor path runs its pcg part (and says so)
+  if (o.solver === 'hybrid') return o.regularizationExponent !== 0 ? 'cg' : backend === 'native-cpu' ? 'hybrid' : 'pcg';
   // pcg's change of coordinates needs the one shared A0 (no per-row regularization); every backend runs it
   if (o.solver === 'pcg') return o.regularizationExponent === 0 ? 'pcg' : 'cg';
   if (o.solver !== 'auto') return o.solver;
-  return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS ? 'hybrid' : 'cg';
+  return backend === 'native-cpu' && o.factors >= PCG_MIN_FACTORS && o.regularizationExponent === 0 ? 'pcg' : 'cg';
 }
 
 export interface AlsOptions {
@@ -63,9 +63,9 @@ export interface AlsOptions {
   /** w, the weight of N in lambda_r (>= 0, finite); unset = unobservedWeight (Rendle et al.'s coupling). */
   regularizationFrequencyWeight?: number;
   /**
-   * Row solver: auto | cg | subspace (iALS++ block coordinate descent) | hybrid (native-cpu: CG with short rows
-   * solved exactly) | pcg (every backend: CG preconditioned by the shared A0, cg_steps steps; runs cg with
-   * regularizationExponent != 0); default auto (resolveSolver).
+   * Row solver: auto | cg | subspace (iALS++ block coordinate descent) | pcg (every backend: CG preconditioned
+   * by the shared A0, cg_steps steps) | hybrid (native-cpu: pcg with short rows solved exactly); pcg and hybrid
+   * run cg with regularizationExponent != 0; default auto (resolveSolver).
    */
   solver?: string;
   /** Coordinates per exact block solve of the subspace solver, 1..1024 (capped at factors), default 4 (bench/README.md). */

@@ -11,11 +11,6 @@ export interface EngineSettings {
   nativeCpuKernel: 'wasm' | 'js';
   /** native-cpu's relaxed-SIMD build (fused multiply-add) where the runtime compiles it; false: the plain SIMD build. */
   relaxedSimd: boolean;
-  /**
-   * native-cpu's solver hybrid: solve a side's short rows exactly when the cost estimate says it pays
-   * ('estimate', native-cpu/exact-rows.ts) or on every side ('always'; tests use it on data too small to pay).
-   */
-  exactRows: 'estimate' | 'always';
   /** From this many nonzeros, the wasm and cpu backends shard the tensor path over `workers` threads. */
   tensorShardMinNonzeros: number;
   /** Module specifier of the tensorflow backend (tests point it at a package that does not exist). */
@@ -29,7 +24,6 @@ export const ENGINE_SETTINGS_DEFAULTS: EngineSettings = {
   wasmBatchMatMul: true,
   nativeCpuKernel: 'wasm',
   relaxedSimd: true,
-  exactRows: 'estimate',
   // A shard's start (its own tfjs backend, ~0.3-1 s) costs more than the split saves below this.
   tensorShardMinNonzeros: 200_000,
   tensorflowModule: TFJS_NODE_GPU,

@@ -11,7 +11,7 @@ import { formatStatus } from './status.js';
 
 const HELP = `usage: recommender train [--model-id M] ${SELECTION_USAGE}
                          [--factors K] [--iterations N] [--regularization R] [--alpha A] [--cg-steps S] [--seed S]
-                         [--backend B] [--solver cg|subspace|hybrid|auto] [--block-size B] [--log-scaling on|off]
+                         [--backend B] [--solver cg|pcg|hybrid|subspace|auto] [--block-size B] [--log-scaling on|off]
                          [--regularization-exponent NU] [--unobserved-weight A0] [--type-weight type=w ...]
                          [--holdout F] [--eval-k K]
                          [--promote always|if-better [--promote-metric ndcg|precision|recall|map] [--promote-tolerance T]]

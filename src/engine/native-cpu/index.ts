@@ -18,15 +18,15 @@ import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } 
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';
 import type { EngineSettings } from '../settings.js';
 import { chunkBounds, claimOrder } from './chunks.js';
-import { pcgFactors, spdInverse } from '../cholesky.js';
-import { exactMaxFor, exactSolvesPay } from './exact-rows.js';
+import { pcgFactors } from '../cholesky.js';
+import { exactMaxFor } from './exact-rows.js';
 import type { KernelKind } from './kernel-protocol.js';
 import { loadKernelModule, WASM_BASE } from './kernel-wasm.js';
 import { CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, planLayout, views, type Layout, type Views } from './layout.js';
 import { KernelPool } from './pool.js';
 
 /** The native-cpu solver with the kernel the settings choose. */
-export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel' | 'relaxedSimd' | 'exactRows'>): SolverFactory {
+export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel' | 'relaxedSimd'>): SolverFactory {
   return async (p, initial, hooks) => {
     const o = p.options;
     const U = p.csr.sources, I = p.csr.targets;
@@ -37,16 +37,11 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     const { base, extra } = p.reg;
     const alpha0 = o.unobservedWeight;
     const subspace = o.solver === 'subspace';
-    // solver pcg: CG preconditioned by A0, in the coordinates where A0 = I (kernel-js.ts pcgRow)
-    const pcg = o.solver === 'pcg';
-    if (pcg && extra) throw new Error('native-cpu: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
-    // solver hybrid: CG, with the short rows of a side solved exactly where that pays (exact-rows.ts)
+    // solver pcg: CG preconditioned by A0, in the coordinates where A0 = I (kernel-js.ts pcgRow); hybrid: pcg,
+    // with the rows short enough for it solved exactly there instead (exact-rows.ts)
+    const pcg = o.solver === 'pcg' || o.solver === 'hybrid';
+    if (pcg && extra) throw new Error(`native-cpu: solver ${o.solver} takes no per-row regularization (resolveSolver runs cg there)`);
     const exactMax = o.solver === 'hybrid' ? exactMaxFor(k, o.cgSteps) : 0;
-    const always = settings.exactRows === 'always' && exactMax > 0;
-    const exactOn = {
-      u: always || exactSolvesPay(U.indptr, exactMax, n, k, o.cgSteps),
-      i: always || exactSolvesPay(I.indptr, exactMax, m, k, o.cgSteps),
-    };
     const block = subspace ? Math.min(o.blockSize, k) : 0;
     const maxRow = subspace ? Math.max(longestRow(U.indptr), longestRow(I.indptr)) : 0;
     const workers = Math.max(1, Math.min(o.workers, 256));
@@ -57,7 +52,7 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     const plan = (at: number) =>
       planLayout({
         rows: m, cols: n, nnz, k, maxWorkers: workers, uChunkCount: uChunks.length - 1, iChunkCount: iChunks.length - 1, block, maxRow, perRowReg: Boolean(extra),
-        exactMax: exactOn.u || exactOn.i ? exactMax : 0, pcg,
+        exactMax, pcg,
       }, at);
     let kernel: KernelKind = settings.nativeCpuKernel;
     let layout: Layout = plan(kernel === 'wasm' ? WASM_BASE : 0);
@@ -97,7 +92,7 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     pad(initial.targetFactors, k0, v.Y, k);
     hooks.log?.('native-cpu backend', {
       kernel, relaxedSimd: relaxed, workers, rows: m, cols: n, nnz, factors: k0, sharedBytes: layout.end,
-      ...(o.solver === 'hybrid' ? { exactRowsUpTo: exactMax, exactSources: exactOn.u, exactTargets: exactOn.i } : {}),
+      ...(o.solver === 'hybrid' ? { exactRowsUpTo: exactMax } : {}),
     });
 
     const pool = KernelPool.acquire(workers);
@@ -119,12 +114,12 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
       gram: (side) => gramOf(side, hooks.signal),
       async update(side, otherGram, ctx) {
         const u = side === 'sources';
-        // pcg: L, L^-1, L^-T of A0 = L L^T and the fixed side in A0 = I coordinates; CG (with A0) where A0 is
-        // too near singular for that in float32
+        // pcg / hybrid: L, L^-1, L^-T of A0 = L L^T and the fixed side in A0 = I coordinates; plain CG (with A0)
+        // where A0 is too near singular for that in float32
         const pcgNow = pcg && writeCholesky(otherGram, k0, alpha0, base, v, k);
         if (pcgNow) {
           Atomics.store(ctl, CTL_NEXT, 0);
-          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u', upper: true }, ctx.signal);
+          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u' }, ctx.signal);
         } else {
           writeA0(otherGram, k0, alpha0, base, v.gram, k);
         }
@@ -132,15 +127,10 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
         Atomics.store(ctl, CTL_ROWS_DONE, 0);
         const rows = Math.max(1, u ? m : n);
         ctx.watch(() => Atomics.load(ctl, CTL_ROWS_DONE) / rows);
-        // Exact short-row solves: A0^-1 of the fixed side, then W = A0^-1 applied to its rows.
-        let exact = 0;
-        if (exactOn[u ? 'u' : 'i'] && writeA0Inverse(otherGram, k0, alpha0, base, v.gramInv, k)) {
-          Atomics.store(ctl, CTL_NEXT, 0);
-          await pool.run({ kind: 'whiten', side: u ? 'i' : 'u', upper: false }, ctx.signal);
-          Atomics.store(ctl, CTL_NEXT, 0);
-          exact = exactMax;
-        }
-        const solve = { solver: subspace ? 'subspace' as const : pcgNow ? 'pcg' as const : 'cg' as const, steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss, exactMax: exact };
+        const solve = {
+          solver: subspace ? 'subspace' as const : pcgNow ? 'pcg' as const : 'cg' as const,
+          steps: o.cgSteps, block, alpha0, withLoss: ctx.withLoss, exactMax: pcgNow ? exactMax : 0,
+        };
         await pool.run({ kind: 'solve', side: u ? 'u' : 'i', solve }, ctx.signal);
         let lossPart = 0, penalty = 0;
         for (let c = 0, count = u ? layout.uChunkCount : layout.iChunkCount; c < count; c++) {
@@ -190,21 +180,6 @@ function writeA0(g: Gram, k0: number, alpha0: number, base: number, a0: Float32A
     for (let a = 0; a < k0; a++) for (let b = 0; b < k0; b++) a0[a * k + b] = alpha0 * g[a * k0 + b]!;
   }
   for (let a = 0; a < k; a++) a0[a * k + a] += base;
-}
-
-/**
- * A0^-1 = (alpha0 G + base I)^-1 (float64 Cholesky, cholesky.ts) into the region's float32 `gramInv`, its
- * padding 0 (so that W's padded coordinates stay 0); false when A0 is not positive definite.
- */
-function writeA0Inverse(g: Gram, k0: number, alpha0: number, base: number, out: Float32Array, k: number): boolean {
-  const a = new Float64Array(k0 * k0);
-  for (let q = 0; q < k0 * k0; q++) a[q] = alpha0 * g[q]!;
-  for (let d = 0; d < k0; d++) a[d * k0 + d] += base;
-  const inv = spdInverse(a, k0);
-  if (!inv) return false;
-  out.fill(0);
-  for (let r = 0; r < k0; r++) for (let c = 0; c < k0; c++) out[r * k + c] = inv[r * k0 + c]!;
-  return true;
 }
 
 /**

@@ -31,8 +31,6 @@ export interface SideArrays {
   gram: Float32Array;
   /** lambda_u - base of each solved row, absent without per-row regularization */
   extra?: Float32Array;
-  /** W[r] = A0^-1 fixed[r] (cols x k), present when short rows are solved exactly (solver hybrid) */
-  whitened?: Float32Array;
   /**
    * solver pcg: L^-1 (k x k, lower triangular) with A0 = L L^T; then `gram` holds L and `fixed` the fixed side
    * in A0 = I coordinates, fixed[r] = L^-1 y_r (pcgRow)
@@ -45,8 +43,8 @@ export interface SolveParams {
   solver: 'cg' | 'subspace' | 'pcg';
   steps: number;
   /**
-   * CG only: rows with at most this many entries (all with c - alpha0 > 0, no per-row regularization) are
-   * solved exactly through `whitened` instead (exactRow); 0: none.
+   * pcg only (solver hybrid): rows with at most this many entries, all with c - alpha0 > 0, are solved exactly
+   * instead (exactRow, in pcg's coordinates); 0: none.
    */
   exactMax: number;
   block: number;
@@ -87,9 +85,11 @@ export class JsKernel {
         continue;
       }
       const eu = s.extra ? s.extra[u] : 0;
-      if (p.solver === 'cg' && eu === 0 && s.whitened && exactEligible(s.conf, e0, e1, p.exactMax, p.alpha0)) {
-        const l = exactRow(s, s.whitened, xo, e0, e1, k, p.alpha0, this.exactScratch(e1 - e0));
+      if (p.solver === 'pcg' && exactEligible(s.conf, e0, e1, p.exactMax, p.alpha0)) {
+        // solver hybrid: z exactly (A0 = I in pcg's coordinates, so W = the fixed side itself), then x = L^-T z
+        const l = exactRow(s, s.fixed, xo, e0, e1, k, p.alpha0, this.exactScratch(e1 - e0));
         if (l !== undefined) {
+          this.fromPcgCoordinates(s, xo);
           loss += p.withLoss ? l : 0;
           continue;
         }
@@ -112,16 +112,16 @@ export class JsKernel {
   }
 
   /**
-   * out[r] = M^T fixed[r] for rows [start, end) (M: k x k; hybrid: A0^-1, symmetric; pcg: L^-T, `upper`
-   * triangular, whose zeros are skipped); float64 sums.
+   * out[r] = L^-1 fixed[r] for rows [start, end), from lt = L^-T (k x k, upper triangular: out[r][i] =
+   * sum_{a <= i} lt[a][i] fixed[r][a]); float64 sums. The fixed side in pcg's coordinates (pcgRow).
    */
-  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void {
+  whiten(fixed: Float32Array, lt: Float32Array, start: number, end: number, out: Float32Array): void {
     const k = this.k;
     for (let r = start; r < end; r++) {
       const yo = r * k;
       for (let i = 0; i < k; i++) {
         let t = 0;
-        for (let a = 0, hi = upper ? i + 1 : k; a < hi; a++) t += m[a * k + i] * fixed[yo + a];
+        for (let a = 0; a <= i; a++) t += lt[a * k + i] * fixed[yo + a];
         out[yo + i] = t;
       }
     }
@@ -271,11 +271,7 @@ export class JsKernel {
       for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
       rs = rsNew;
     }
-    for (let i = 0; i < k; i++) { // x = L^-T z
-      let t = 0;
-      for (let a = i; a < k; a++) t += Li[a * k + i] * z[a];
-      X[xo + i] = t;
-    }
+    this.toX(Li, z, X, xo);
     if (!withLoss) return 0;
     // z^T z + sum_j c (1 - d)^2 - alpha0 d^2, d = y'.z (= y.x)
     let t = 0;
@@ -285,6 +281,22 @@ export class JsKernel {
       t += conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
     }
     return t;
+  }
+
+  /** x = L^-T z into X at xo (Li = L^-1, lower triangular) */
+  private toX(Li: Float32Array, z: Float64Array, X: Float32Array, xo: number): void {
+    const k = this.k;
+    for (let i = 0; i < k; i++) {
+      let t = 0;
+      for (let a = i; a < k; a++) t += Li[a * k + i] * z[a];
+      X[xo + i] = t;
+    }
+  }
+
+  /** the row at xo, written in pcg's coordinates (z), back to x = L^-T z */
+  private fromPcgCoordinates(s: SideArrays, xo: number): void {
+    for (let a = 0; a < this.k; a++) this.z[a] = s.solve[xo + a];
+    this.toX(s.cholInv!, this.z, s.solve, xo);
   }
 
   /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */

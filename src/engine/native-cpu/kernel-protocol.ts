@@ -16,14 +16,14 @@ export interface KernelInit {
 }
 
 /**
- * 'gram': fill gramPartials with the Gram of one side's factors; 'whiten': W[r] = M^T f_r, M = gramInv, for
- * every row f_r of one side's factors (the fixed side of the next solve; hybrid: M = A0^-1, for its exact
- * short-row solves; pcg: M = L^-T, `upper`, the side in A0 = I coordinates); 'solve': solve every
+ * 'gram': fill gramPartials with the Gram of one side's factors; 'whiten': W[r] = L^-1 f_r (gramInv = L^-T)
+ * for every row f_r of one side's factors (the fixed side of the next pcg / hybrid solve, in the coordinates
+ * where A0 = I); 'solve': solve every
  * chunk of a side (`solve`: the row solver's parameters).
  */
 export type KernelTask =
   | { kind: 'gram'; side: 'u' | 'i' }
-  | { kind: 'whiten'; side: 'u' | 'i'; upper: boolean }
+  | { kind: 'whiten'; side: 'u' | 'i' }
   | { kind: 'solve'; side: 'u' | 'i'; solve: SolveParams };
 
 export type KernelProtocol = {

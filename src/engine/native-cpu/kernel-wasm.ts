@@ -30,11 +30,11 @@ type GramFn = (Y: number, start: number, end: number, k: number, out: number) =>
 type SolveFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, steps: number, alpha0: number, extra: number, withLoss: number, scratch: number, out: number,
-  W: number, exactMax: number, exactScratch: number,
 ) => void;
 type PcgFn = (
   indptr: number, indices: number, conf: number, X: number, Yt: number, L: number, Linv: number,
   k: number, start: number, end: number, steps: number, alpha0: number, withLoss: number, scratch: number, out: number,
+  exactMax: number, exactScratch: number,
 ) => void;
 type WhitenFn = (Y: number, M: number, k: number, start: number, end: number, W: number, tri: number) => void;
 type SubspaceFn = (
@@ -43,8 +43,8 @@ type SubspaceFn = (
   pred: number, srows: number, cap: number, out: number,
 ) => void;
 
-/** kernel.c's matvec4 `tri` values */
-const TRI_FULL = 0, TRI_UPPER = 2;
+/** kernel.c's matvec4 `tri` value of an upper triangular matrix */
+const TRI_UPPER = 2;
 
 /** The WebAssembly SIMD kernel of one worker: same interface as JsKernel, arguments become byte offsets. */
 export class WasmKernel {
@@ -81,8 +81,8 @@ export class WasmKernel {
     this.gram(fixed.byteOffset, start, end, this.k, out.byteOffset + outOff * 8);
   }
 
-  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void {
-    this.whitenRows(fixed.byteOffset, m.byteOffset, this.k, start, end, out.byteOffset, upper ? TRI_UPPER : TRI_FULL);
+  whiten(fixed: Float32Array, lt: Float32Array, start: number, end: number, out: Float32Array): void {
+    this.whitenRows(fixed.byteOffset, lt.byteOffset, this.k, start, end, out.byteOffset, TRI_UPPER);
   }
 
   /** Writes the chunk's loss part and penalty to out[at], out[at + 1] (kernel.c). */
@@ -92,11 +92,10 @@ export class WasmKernel {
     const args = [s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, this.k, start, end] as const;
     if (p.solver === 'pcg') {
       this.pcgRows(s.indptr.byteOffset, s.indices.byteOffset, s.conf.byteOffset, s.solve.byteOffset, s.fixed.byteOffset, s.gram.byteOffset, s.cholInv!.byteOffset,
-        this.k, start, end, p.steps, p.alpha0, p.withLoss ? 1 : 0, this.scratch, o);
+        this.k, start, end, p.steps, p.alpha0, p.withLoss ? 1 : 0, this.scratch, o, p.exactMax, this.exactScratch);
     } else if (p.solver === 'subspace') this.subspace(...args, Math.min(p.block, this.k), p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, this.pred, this.room.srows, this.room.cap, o);
     else {
-      const exact = p.exactMax > 0 && s.whitened;
-      this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o, exact ? s.whitened!.byteOffset : 0, exact ? p.exactMax : 0, this.exactScratch);
+      this.cg(...args, p.steps, p.alpha0, extra, p.withLoss ? 1 : 0, this.scratch, o);
     }
   }
 }

@@ -12,7 +12,7 @@ import { CTL_ABORT, CTL_NEXT, CTL_ROWS_DONE, GRAM_BLOCKS, views, type Layout, ty
 
 interface Kernel {
   gramBlock(fixed: Float32Array, start: number, end: number, out: Float64Array, outOff: number): void;
-  whiten(fixed: Float32Array, m: Float32Array, start: number, end: number, out: Float32Array, upper: boolean): void;
+  whiten(fixed: Float32Array, lt: Float32Array, start: number, end: number, out: Float32Array): void;
   solve(s: SideArrays, start: number, end: number, p: SolveParams, out: Float64Array, at: number): void;
 }
 
@@ -27,8 +27,7 @@ function sideArrays(v: Views, layout: Layout, which: 'u' | 'i', pcg: boolean): S
     : { indptr: v.iIndptr, indices: v.iIndices, conf: v.iConf, solve: v.Y, fixed: v.X, gram: v.gram, extra: v.iExtra };
   // pcg: the fixed side in A0 = I coordinates (W, from the 'whiten' task), gram = L, cholInv = L^-1
   if (pcg) return { ...s, fixed: v.W.subarray(0, s.fixed.length), cholInv: v.cholInv, extra: undefined };
-  const withW = layout.exactMax > 0 ? { ...s, whitened: v.W } : s;
-  return layout.perRowReg ? withW : { ...withW, extra: undefined };
+  return layout.perRowReg ? s : { ...s, extra: undefined };
 }
 
 /** Claims indices 0..count-1 from the shared counter (CTL_NEXT) until they run out or training is aborted. */
@@ -57,11 +56,11 @@ function runTask(task: KernelTask): null {
     return null;
   }
   if (task.kind === 'whiten') {
-    // W[r] = M^T f_r (M = gramInv) for side `task.side`'s factors, in blocks of WHITEN_ROWS rows.
+    // W[r] = L^-1 f_r (gramInv = L^-T) for side `task.side`'s factors, in blocks of WHITEN_ROWS rows.
     const of = task.side === 'u' ? v.X : v.Y;
     const count = task.side === 'u' ? layout.rows : layout.cols;
     forEachClaimed(v.control, Math.ceil(count / WHITEN_ROWS), (b) => {
-      kernel.whiten(of, v.gramInv, b * WHITEN_ROWS, Math.min(count, (b + 1) * WHITEN_ROWS), v.W, task.upper);
+      kernel.whiten(of, v.gramInv, b * WHITEN_ROWS, Math.min(count, (b + 1) * WHITEN_ROWS), v.W);
     });
     return null;
   }

@@ -238,12 +238,11 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
   }
 }
 
-/* ---- exact solves of short rows (Woodbury through the shared A0) --------------------------------------- */
+/* ---- exact solves of short rows (Woodbury through the shared A0; solver hybrid, in pcg's coordinates) ---- */
 
 /*
  * W[r] = M^T y_r for the fixed side's rows [start, end), four rows per pass over M (matvec4; tri: FULL, or
- * UPPER for an upper triangular M). Solver hybrid: M = A0^-1 (symmetric), so W[r] = A0^-1 y_r; solver pcg:
- * M = L^-T, so W[r] = L^-1 y_r (A0 = L L^T).
+ * UPPER for an upper triangular M). Solvers pcg and hybrid: M = L^-T, so W[r] = L^-1 y_r (A0 = L L^T).
  */
 __attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Ainv, int k, int start, int end, float *W, int tri) {
   int r = start;
@@ -377,8 +376,7 @@ static inline int exact_eligible(const float *conf, int e0, int e1, int exact_ma
 __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, const int *indices, const float *conf,
                                                           float *X, const float *Y, const float *A, int k, int start,
                                                           int end, int steps, float alpha0, const float *extra,
-                                                          int with_loss, float *scratch, double *out, const float *W,
-                                                          int exact_max, double *exact_scratch) {
+                                                          int with_loss, float *scratch, double *out) {
   float *R[4], *P[4], *AP[4], *R0[4], *X0[4];
   float *dummy_in = scratch + 20 * k, *dummy_out = scratch + 21 * k;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
@@ -391,14 +389,6 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
       if (e0 == e1) {
         float *x = X + (long)u * k;
         for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
-      } else if (W && !(extra && extra[u] != 0) && exact_eligible(conf, e0, e1, exact_max, alpha0)) {
-        double l = 0;
-        if (exact_row(indices, conf, e0, e1, Y, W, X + (long)u * k, k, alpha0, exact_scratch, dummy_in, with_loss, &l)) {
-          loss += l;
-          u++;
-          continue;
-        }
-        rows[g++] = u; /* a non-positive pivot from rounding: CG-solve it */
       } else if ((long)(e1 - e0) * k > HEAVY_FLOATS) {
         /* a heavy row is solved alone: its fixed-side rows then stay in cache across its CG steps */
         if (g > 0) break;
@@ -502,28 +492,51 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
  * whiten_rows), where each row solves (I + Yt_u^T D Yt_u) z = Yt_u^T c by CG: A0's product is z itself.
  * Four rows at a time share the passes over L and Linv (z = L^T x and x = L^-T z: triangular matvec4s); each
  * row's CG steps then run alone, so that its fixed-side rows stay in cache across them. No per-row
- * regularization. scratch: 11k floats. Writes out[0] = the chunk's row objective when with_loss (the same as
+ * regularization. With exact_max > 0 (solver hybrid), a row of at most exact_max entries, all with c - alpha0 > 0,
+ * is solved exactly instead (exact_row with W = Yt, since A0 = I; no z = L^T x needed) and four such rows share
+ * one x = L^-T z pass. scratch: 15k floats. Writes out[0] = the chunk's row objective when with_loss (the same as
  * solve_rows': z^T z = x^T A0 x) and out[1] = 0.
  */
 __attribute__((export_name("pcg_rows"))) void pcg_rows(const int *indptr, const int *indices, const float *conf,
                                                       float *X, const float *Yt, const float *L, const float *Linv,
                                                       int k, int start, int end, int steps, float alpha0,
-                                                      int with_loss, float *scratch, double *out) {
+                                                      int with_loss, float *scratch, double *out, int exact_max,
+                                                      double *exact_scratch) {
   float *Z[4] = {scratch, scratch + k, scratch + 2 * k, scratch + 3 * k};
   float *r = scratch + 4 * k, *p = scratch + 5 * k, *ap = scratch + 6 * k, *r0 = scratch + 7 * k, *z0 = scratch + 8 * k;
   float *dummy_in = scratch + 9 * k, *dummy_out = scratch + 10 * k;
+  float *E[4] = {scratch + 11 * k, scratch + 12 * k, scratch + 13 * k, scratch + 14 * k}; /* exact rows' z */
+  int erows[4], ne = 0;
   for (int i = 0; i < k; i += 4) wasm_v128_store(dummy_in + i, wasm_f32x4_splat(0));
   double loss = 0;
   int u = start;
-  while (u < end) {
+  while (u < end || ne > 0) {
     int rows[4], g = 0;
-    for (; u < end && g < 4; u++) {
-      if (indptr[u] == indptr[u + 1]) {
+    for (; u < end && g < 4 && ne < 4; u++) {
+      int e0 = indptr[u], e1 = indptr[u + 1];
+      double l = 0;
+      if (e0 == e1) {
         float *x = X + (long)u * k;
         for (int i = 0; i < k; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0));
+      } else if (exact_max && exact_eligible(conf, e0, e1, exact_max, alpha0) &&
+                 exact_row(indices, conf, e0, e1, Yt, Yt, E[ne], k, alpha0, exact_scratch, dummy_in, with_loss, &l)) {
+        /* solver hybrid: z exactly by Woodbury (A0 = I here, so W = Yt; a pivot <= 0 from rounding: CG it) */
+        loss += l;
+        erows[ne++] = u;
       } else {
         rows[g++] = u;
       }
+    }
+    if (ne == 4 || (u == end && ne > 0)) {
+      /* x = L^-T z for four exact rows at a time */
+      const float *zin[4];
+      float *xo[4];
+      for (int q = 0; q < 4; q++) {
+        zin[q] = q < ne ? E[q] : dummy_in;
+        xo[q] = q < ne ? X + (long)erows[q] * k : dummy_out;
+      }
+      matvec4(Linv, zin, xo, k, LOWER);
+      ne = 0;
     }
     if (g == 0) continue;
     const float *xs[4];
