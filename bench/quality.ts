@@ -220,7 +220,7 @@ async function anchor() {
       return r;
     });
     baseline = ev.baseline;
-    const how = ran === 'subspace' ? `subspace b=${c.blockSize}` : ran === 'hybrid' ? `hybrid (${c.cgSteps} CG, short rows exact)` : ran === 'pcg' ? `${c.cgSteps} PCG (preconditioned by A0)` : `${c.cgSteps} CG`;
+    const how = ran === 'subspace' ? `subspace b=${c.blockSize}` : ran === 'hybrid' ? `hybrid (${c.cgSteps} PCG, short rows exact)` : ran === 'pcg' ? `${c.cgSteps} PCG (preconditioned by A0)` : `${c.cgSteps} CG`;
     rows.push(`| engine${o.solver || factors ? '' : ' defaults'} on ${backend} | factors ${c.factors}, reg ${c.regularization}, alpha ${c.alpha}, ${c.iterations} it, ${how} | ${fmt(ev.model.precision_at_k)} | ${fmt(ev.model.ndcg_at_k)} | ${seconds.toFixed(1)} |`);
     console.log(rows.at(-1));
   }

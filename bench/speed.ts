@@ -37,7 +37,8 @@ import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluat
 
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
-const REG = 0.01, ALPHA = 1, SEED = 1, HOLDOUT = 0.2;
+// --regularization R (default 0.01) for every run, ours and implicit's
+const REG = Number(flag(process.argv.slice(2), 'regularization', '0.01')), ALPHA = 1, SEED = 1, HOLDOUT = 0.2;
 
 const SIZES: Record<string, { users: number; items: number; nnz: number }> = {
   '100k': { users: 5_000, items: 2_000, nnz: 100_000 },
@@ -155,7 +156,7 @@ async function train(run: Run, dir: string, out: string, k: number, iters: numbe
     }
     const { stdout } = await exec(process.execPath, [
       '--import', 'tsx', new URL(import.meta.url).pathname, '--child', '--backend', run.backend.replace(/-stock$/, ''), '--workers', String(run.workers),
-      '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps), '--out', out,
+      '--data', dir, '--factors', String(k), '--iterations', String(iters), '--cg-steps', String(steps), '--regularization', String(REG), '--out', out,
       ...(run.solver ? ['--solver', run.solver] : []), ...(run.block ? ['--block-size', run.block] : []),
     ], { maxBuffer: 1 << 24, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192', ...(run.backend.endsWith('-stock') ? { RECOMMENDER_WASM_BATCH_MATMUL: '0' } : {}) } });
     return lastJson(stdout) as Measure;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../src/errors.js';
 import { compileServerOptions, optionsFromEnv } from '../src/config.js';
-import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, PCG_MIN_FACTORS } from '../src/engine/options.js';
+import { ALS_DEFAULTS, compileAlsOptions, resolveSolver, HYBRID_MIN_FACTORS } from '../src/engine/options.js';
 import { extraLambdas, frequencyWeight, rowLambda } from '../src/engine/regularization.js';
 import { ENGINE_SETTINGS_DEFAULTS } from '../src/engine/settings.js';
 
@@ -26,9 +26,9 @@ describe('compileAlsOptions', () => {
 
   it("solver auto resolves per backend and rank (bench/README.md 'Row solvers'); an explicit solver is obeyed", () => {
     expect(compileAlsOptions({}).solver).toBe('auto');
-    expect(resolveSolver(compileAlsOptions({ factors: PCG_MIN_FACTORS }), 'native-cpu')).toBe('pcg');
-    expect(resolveSolver(compileAlsOptions({ factors: 256 }), 'native-cpu')).toBe('pcg');
-    expect(resolveSolver(compileAlsOptions({ factors: PCG_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS }), 'native-cpu')).toBe('hybrid');
+    expect(resolveSolver(compileAlsOptions({ factors: 256 }), 'native-cpu')).toBe('hybrid');
+    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
     // with per-row regularization auto is cg at every rank
     expect(resolveSolver(compileAlsOptions({ factors: 256, regularizationExponent: 0.5 }), 'native-cpu')).toBe('cg');
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');

@@ -22,15 +22,16 @@ export type AlsSolver = (typeof ALS_SOLVERS)[number];
 /** A solver the backends run. */
 export type RowSolver = Exclude<AlsSolver, 'auto'>;
 
-/** From this many factors, `auto` takes the pcg solver on native-cpu (measured, bench/README.md "Training speed"). */
-export const PCG_MIN_FACTORS = 96;
+/** From this many factors, `auto` takes the hybrid solver on native-cpu (measured, bench/README.md "Training speed"). */
+export const HYBRID_MIN_FACTORS = 96;
 
 /**
  * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed"): on native-cpu
- * pcg from 96 factors up (CPU time against CG's at 1M: 0.89x at k = 96, 0.83x at 128, 0.65x at 256; hybrid, pcg
- * with exact short rows, within the runs' noise of pcg) and CG below (k = 64: pcg 1.12x; the default k = 64
- * models stay the ones trained before, bit for bit); CG with per-row regularization (pcg needs the one shared
- * A0) and on the tensor path (pcg not measured faster there on wasm; not yet timed on a GPU).
+ * hybrid (pcg with exact short rows) from 96 factors up (CPU time against CG's: at 1M 0.69x at k = 128 and 0.60x
+ * at 256, at 10M 0.77x and 0.75x; never slower than pcg: 0.88-1.00x pcg's) and CG below (at k = 64 two runs
+ * disagree on pcg against CG, 1.12x and 0.79x; the default k = 64 models stay the ones trained before, bit for
+ * bit); CG with per-row regularization (pcg needs the one shared A0) and on the tensor path (pcg not measured
+ * faster there on wasm; not yet timed on a GPU).
  */
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' | 'regularizationExponent'>, backend: string): RowSolver {
   // hybrid is pcg with native-cpu's exact short-row solves: the tensor path runs its pcg part (and says so)
@@ -38,7 +39,7 @@ export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' |
   // pcg's change of coordinates needs the one shared A0 (no per-row regularization); every backend runs it
   if (o.solver === 'pcg') return o.regularizationExponent === 0 ? 'pcg' : 'cg';
   if (o.solver !== 'auto') return o.solver;
-  return backend === 'native-cpu' && o.factors >= PCG_MIN_FACTORS && o.regularizationExponent === 0 ? 'pcg' : 'cg';
+  return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS && o.regularizationExponent === 0 ? 'hybrid' : 'cg';
 }
 
 export interface AlsOptions {

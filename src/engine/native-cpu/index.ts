@@ -12,7 +12,9 @@
  * float64 partials summed in block order: deterministic). The kernels' loss part of a target half-sweep is,
  * for CG, the row objective sum_i [y_i^T (A0 + e_i I) y_i + sum_u (c (1 - s)^2 - alpha0 s^2)], so the sparse
  * term the loop wants is that minus alpha0 <X^T X, Y^T Y> + base tr Y^T Y + sum_i e_i |y_i|^2 (the penalty
- * the kernels return too); the subspace pass returns the sparse term itself.
+ * the kernels return too); the subspace pass returns the sparse term itself. Solvers pcg and hybrid write L,
+ * L^-1 and L^-T of A0 = L L^T instead and put the fixed side in pcg's coordinates first (whiten task, W = Y
+ * L^-T); their row objective is CG's (z^T z = x^T A0 x).
  */
 import { createSharedMemory, WASM_MAX_BYTES, type WasmMemory, type WasmModule } from '../../util/wasm.js';
 import type { Gram, HalfSweepSolver, Side, SolverFactory } from '../als-driver.js';

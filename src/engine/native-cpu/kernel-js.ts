@@ -8,7 +8,8 @@
  *   r = b - A x = -A0 x - e_u x + sum_{i in u} (c_ui - (c_ui - alpha0) y_i^T x) y_i
  *   A p = A0 p + e_u p + sum_{i in u} (c_ui - alpha0)(y_i^T p) y_i
  *
- * CG (`solveRows`) stops early once r^T r < 1e-20; the subspace pass (`subspaceRows`) solves each block
+ * CG (`cgRow`) stops early once r^T r < 1e-20; so does pcg (`pcgRow`, CG in the coordinates where A0 = I,
+ * hybrid's short rows solved exactly there by `exactRow`); the subspace pass (`subspaceRow`) solves each block
  * of coordinates exactly (float64 Cholesky); a row with no interactions gets x_u = 0 (its exact solution)
  * without a solve; the solvers' vectors are float64. A chunk writes two numbers: its loss part when
  * `withLoss` — for CG the rows' objective sum_u [x_u^T (A0 + e_u I) x_u + sum_{i in u} (c_ui (1 - s_ui)^2 -
@@ -397,7 +398,7 @@ function exactEligible(conf: Float32Array, e0: number, e1: number, exactMax: num
  * the derivation): G = Y_u W_u^T, v = c - (D^-1 + G)^-1 G c, x = W_u^T v, in `scratch` (2 n^2 + n + k
  * doubles). Writes x into s.solve at xo and
  * returns the row objective sum c - 2 c.s + v.s + sum d s^2 (s = G v), or undefined when the float64
- * Cholesky factor of D^-1 + G has a pivot <= 0 (cholesky.ts; the caller CG-solves the row).
+ * Cholesky factor of D^-1 + G has a pivot <= 0 (cholesky.ts; the caller pcg-solves the row).
  */
 function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: number, k: number, alpha0: number, scratch: Float64Array): number | undefined {
   const n = e1 - e0;

@@ -261,14 +261,15 @@ __attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, con
 
 /*
  * The exact solve of one row with n entries (kernel-js.ts exactRow, the same formula): with the row's fixed
- * rows Y_u (n x k), D = diag(c_j - alpha0) > 0 and W_u = Y_u A0^-1 (whiten_rows),
+ * rows Y_u (n x k), D = diag(c_j - alpha0) > 0 and W_u = Y_u A0^-1,
  *   A = A0 + Y_u^T D Y_u,  b = Y_u^T c,  G = Y_u A0^-1 Y_u^T = Y_u W_u^T  (n x n),
  *   x = A^-1 b = W_u^T v,  v = c - (D^-1 + G)^-1 G c   (Sherman-Morrison-Woodbury),
- * which costs ~n^2 k / 2 + n^3 / 6 instead of CG's (steps + 1)(k^2 + 2 n k). G, its float64 Cholesky factor
+ * which costs ~n^2 k / 2 + n^3 / 6 (exact-rows.ts). Solver hybrid calls it in pcg's coordinates, where
+ * A0 = I and so W = Y (= Y L^-T there, whiten_rows) and x is z = L^T x (pcg_rows). G, its float64 Cholesky factor
  *, three n-vectors and the rows' pointers live in `sc` (layout.ts exactScratchDoubles). With s = Y_u x = G v the row objective is
  *   x^T A0 x + sum_j [c_j (1 - s_j)^2 - alpha0 s_j^2] = sum_j c_j - 2 c.s + v.s + sum_j d_j s_j^2,
  * written to *loss. Returns 0 when the Cholesky factor of D^-1 + G has a pivot <= 0 (rounding: the caller
- * CG-solves the row instead).
+ * pcg-solves the row instead).
  */
 static int exact_row(const int *idx, const float *conf, int e0, int e1, const float *Y, const float *Wf, float *x, int k,
                      float alpha0, double *sc, const float *zeros, int with_loss, double *loss) {

@@ -17,11 +17,10 @@
  *   scratch (maxWorkers * scratchFloats(k, block) f32): per-worker CG vectors or subspace block system (wasm kernel)
  *   pred (maxWorkers * predFloats f32): per-worker room of the wasm subspace kernel (predictions of one row's
  *   entries and its transposed blocks, kernel.c subspace_rows; none for CG)
- *   with exact short-row solves only (solver hybrid; none otherwise): gramInv (k*k f32, A0^-1), W
- *   (max(m, n) * k f32, W[r] = A0^-1 y_r of the fixed side), exactScratch (maxWorkers * exactScratchDoubles
- *   f64: one row's small system)
- *   with solver pcg: gram holds L (A0 = L L^T), gramInv L^-T, cholInv (k*k f32) L^-1, W (max(m, n) * k f32)
- *   W[r] = L^-1 y_r of the fixed side
+ *   with solvers pcg and hybrid only (none otherwise): gram then holds L (A0 = L L^T), gramInv (k*k f32) L^-T,
+ *   cholInv (k*k f32) L^-1, W (max(m, n) * k f32) W[r] = L^-1 y_r of the fixed side (pcg's coordinates);
+ *   with hybrid's exact short-row solves also exactScratch (maxWorkers * exactScratchDoubles f64: one row's
+ *   small system)
  */
 
 export const GRAM_BLOCKS = 32;
@@ -83,7 +82,7 @@ export interface Layout {
   maxRow: number;
   /** whether uExtra / iExtra hold per-row regularization */
   perRowReg: boolean;
-  /** rows with at most this many entries may be solved exactly (solver hybrid); 0: none */
+  /** rows with at most this many entries may be solved exactly (solver hybrid, in pcg's coordinates); 0: none */
   exactMax: number;
   /** solver pcg: room for L^-1, L^-T and the fixed side in A0 = I coordinates */
   pcg: boolean;
