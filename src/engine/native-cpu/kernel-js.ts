@@ -157,51 +157,9 @@ export class JsKernel {
   /** CG-solves the row at xo (entries e0..e1) in place; returns its loss part (see above). */
   private cgRow(s: SideArrays, xo: number, e0: number, e1: number, eu: number, o: SolveParams): number {
     const k = this.k;
-    const { indices, conf, solve: X, fixed: Y, gram: A } = s;
-    const { steps, withLoss, alpha0 } = o;
-    const r = this.r, p = this.p, ap = this.ap;
-    // r = -A0 x - e x
-    for (let a = 0; a < k; a++) r[a] = -dotFX(A, a * k, X, xo, k);
-    if (eu !== 0) for (let a = 0; a < k; a++) r[a] -= eu * X[xo + a];
-    // r += (c - (c - alpha0) y.x) y
-    for (let j = e0; j < e1; j++) {
-      const c = conf[j];
-      const yo = indices[j] * k;
-      const d = dotFX(Y, yo, X, xo, k);
-      axpyF(c - (c - alpha0) * d, Y, yo, r, k);
-    }
-    let rs = 0;
-    for (let a = 0; a < k; a++) {
-      p[a] = r[a];
-      rs += r[a] * r[a];
-    }
-    if (rs >= 1e-20) {
-      for (let it = 0; it < steps; it++) {
-        // ap = A0 p + e p + sum (c - alpha0)(y.p) y
-        for (let a = 0; a < k; a++) ap[a] = dotFD(A, a * k, p, k);
-        if (eu !== 0) for (let a = 0; a < k; a++) ap[a] += eu * p[a];
-        for (let j = e0; j < e1; j++) {
-          const c1 = conf[j] - alpha0;
-          if (c1 === 0) continue;
-          const yo = indices[j] * k;
-          axpyF(c1 * dotFD(Y, yo, p, k), Y, yo, ap, k);
-        }
-        let pap = 0;
-        for (let a = 0; a < k; a++) pap += p[a] * ap[a];
-        const alpha = rs / pap;
-        let rsNew = 0;
-        for (let a = 0; a < k; a++) {
-          X[xo + a] += alpha * p[a];
-          const ra = r[a] - alpha * ap[a];
-          r[a] = ra;
-          rsNew += ra * ra;
-        }
-        if (rsNew < 1e-20) break;
-        const beta = rsNew / rs;
-        for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
-        rs = rsNew;
-      }
-    }
+    const { solve: X, gram: A } = s;
+    const { withLoss, alpha0 } = o;
+    this.cgSteps(s, e0, e1, o, X, xo, A, eu);
     if (withLoss) {
       // x^T (A0 + e I) x + sum_j c (1 - d)^2 - alpha0 d^2  (x is the freshly solved row; Y the fixed side)
       let q = 0;
@@ -231,18 +189,44 @@ export class JsKernel {
     const k = this.k;
     const { indices, conf, solve: X, fixed: Y, gram: L } = s;
     const Li = s.cholInv!;
-    const { steps, withLoss, alpha0 } = o;
-    const z = this.z, r = this.r, p = this.p, ap = this.ap;
+    const { withLoss, alpha0 } = o;
+    const z = this.z;
     for (let i = 0; i < k; i++) { // z = L^T x
       let t = 0;
       for (let a = i; a < k; a++) t += L[a * k + i] * X[xo + a];
       z[i] = t;
-      r[i] = -t;
     }
-    for (let j = e0; j < e1; j++) { // r += (c - (c - alpha0) y'.z) y'
+    this.cgSteps(s, e0, e1, o, z, 0, undefined, 0);
+    this.toX(Li, z, X, xo);
+    if (!withLoss) return 0;
+    // z^T z + sum_j c (1 - d)^2 - alpha0 d^2, d = y'.z (= y.x)
+    let t = 0;
+    for (let a = 0; a < k; a++) t += z[a] * z[a];
+    for (let j = e0; j < e1; j++) {
+      const d = dotFD(Y, indices[j] * k, z, k);
+      t += conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
+    }
+    return t;
+  }
+
+  /**
+   * Warm-started CG (`o.steps` steps, stopping once r^T r < 1e-20) on one row's system
+   *   (dense + sum_j (c_j - alpha0) y_j y_j^T) v = sum_j c_j y_j     (y_j: the fixed rows of its entries)
+   * with v[vo .. vo + k) updated in place: cgRow's x (float32, in the solved factors) with dense = A0 + e I (a0
+   * given), or pcgRow's z (float64) in the coordinates where A0 = I (a0 undefined: dense = I).
+   */
+  private cgSteps(s: SideArrays, e0: number, e1: number, o: SolveParams, v: Float32Array | Float64Array, vo: number, a0: Float32Array | undefined, eu: number): void {
+    const k = this.k;
+    const { indices, conf, fixed: Y } = s;
+    const { steps, alpha0 } = o;
+    const r = this.r, p = this.p, ap = this.ap;
+    // r = -(dense v) + sum_j (c - (c - alpha0) y.v) y
+    this.dense(a0, eu, v, vo, r);
+    for (let a = 0; a < k; a++) r[a] = -r[a];
+    for (let j = e0; j < e1; j++) {
       const c = conf[j];
       const yo = indices[j] * k;
-      axpyF(c - (c - alpha0) * dotFD(Y, yo, z, k), Y, yo, r, k);
+      axpyF(c - (c - alpha0) * dotFA(Y, yo, v, vo, k), Y, yo, r, k);
     }
     let rs = 0;
     for (let a = 0; a < k; a++) {
@@ -250,7 +234,8 @@ export class JsKernel {
       rs += r[a] * r[a];
     }
     for (let it = 0; it < steps && rs >= 1e-20; it++) {
-      for (let a = 0; a < k; a++) ap[a] = p[a]; // ap = p + sum (c - alpha0)(y'.p) y'
+      // ap = dense p + sum (c - alpha0)(y.p) y
+      this.dense(a0, eu, p, 0, ap);
       for (let j = e0; j < e1; j++) {
         const c1 = conf[j] - alpha0;
         if (c1 === 0) continue;
@@ -262,7 +247,7 @@ export class JsKernel {
       const alpha = rs / pap;
       let rsNew = 0;
       for (let a = 0; a < k; a++) {
-        z[a] += alpha * p[a];
+        v[vo + a] += alpha * p[a];
         const ra = r[a] - alpha * ap[a];
         r[a] = ra;
         rsNew += ra * ra;
@@ -272,16 +257,17 @@ export class JsKernel {
       for (let a = 0; a < k; a++) p[a] = r[a] + beta * p[a];
       rs = rsNew;
     }
-    this.toX(Li, z, X, xo);
-    if (!withLoss) return 0;
-    // z^T z + sum_j c (1 - d)^2 - alpha0 d^2, d = y'.z (= y.x)
-    let t = 0;
-    for (let a = 0; a < k; a++) t += z[a] * z[a];
-    for (let j = e0; j < e1; j++) {
-      const d = dotFD(Y, indices[j] * k, z, k);
-      t += conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
+  }
+
+  /** out = A0 v + e v (a0 given) or v (a0 undefined), v = src[so .. so + k) */
+  private dense(a0: Float32Array | undefined, eu: number, src: Float32Array | Float64Array, so: number, out: Float64Array): void {
+    const k = this.k;
+    if (!a0) {
+      for (let a = 0; a < k; a++) out[a] = src[so + a];
+      return;
     }
-    return t;
+    for (let a = 0; a < k; a++) out[a] = dotFA(a0, a * k, src, so, k);
+    if (eu !== 0) for (let a = 0; a < k; a++) out[a] += eu * src[so + a];
   }
 
   /** x = L^-T z into X at xo (Li = L^-1, lower triangular) */
@@ -303,7 +289,7 @@ export class JsKernel {
   /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */
   private sparseTerm(s: SideArrays, e0: number, e1: number, xo: number, alpha0: number, t = 0): number {
     for (let j = e0; j < e1; j++) {
-      const d = dotFX(s.fixed, s.indices[j] * this.k, s.solve, xo, this.k);
+      const d = dotFA(s.fixed, s.indices[j] * this.k, s.solve, xo, this.k);
       t += alpha0 === 1 ? s.conf[j] * (1 - d) * (1 - d) - d * d : s.conf[j] * (1 - d) * (1 - d) - alpha0 * d * d;
     }
     return t;
@@ -324,12 +310,12 @@ export class JsKernel {
     const h = this.h, r = this.hr;
     if (this.pred.length < e1 - e0) this.pred = new Float64Array(e1 - e0);
     const pred = this.pred;
-    for (let j = e0; j < e1; j++) pred[j - e0] = dotFX(Y, indices[j] * k, X, xo, k);
+    for (let j = e0; j < e1; j++) pred[j - e0] = dotFA(Y, indices[j] * k, X, xo, k);
     for (let q0 = 0; q0 < k; q0 += block) {
       const q = Math.min(block, k - q0);
       for (let a = 0; a < q; a++) {
         const ao = (q0 + a) * k;
-        r[a] = -dotFX(A, ao, X, xo, k) - eu * X[xo + q0 + a];
+        r[a] = -dotFA(A, ao, X, xo, k) - eu * X[xo + q0 + a];
         for (let b = 0; b < q; b++) h[a * q + b] = A[ao + q0 + b];
         h[a * q + a] += eu;
       }
@@ -405,7 +391,7 @@ function exactRow(s: SideArrays, W: Float32Array, xo: number, e0: number, e1: nu
   const { indices, conf, fixed: Y, solve: X } = s;
   const G = scratch.subarray(0, n * n), S = scratch.subarray(n * n, 2 * n * n), z = scratch.subarray(2 * n * n, 2 * n * n + n);
   for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) G[i * n + j] = G[j * n + i] = dotFX(W, indices[e0 + j] * k, Y, indices[e0 + i] * k, k);
+    for (let j = i; j < n; j++) G[i * n + j] = G[j * n + i] = dotFA(W, indices[e0 + j] * k, Y, indices[e0 + i] * k, k);
   }
   // z = (D^-1 + G)^-1 G c
   for (let i = 0; i < n; i++) {
@@ -436,15 +422,16 @@ function sumSquares(x: Float32Array, o: number, k: number): number {
   return t;
 }
 
-function dotFX(Y: Float32Array, yo: number, X: Float32Array, xo: number, k: number): number {
+/** Y[yo ..] . v[vo ..] over k (v float32 or float64), four partial sums */
+function dotFA(Y: Float32Array, yo: number, v: Float32Array | Float64Array, vo: number, k: number): number {
   let t0 = 0, t1 = 0, t2 = 0, t3 = 0, b = 0;
   for (; b + 3 < k; b += 4) {
-    t0 += Y[yo + b] * X[xo + b];
-    t1 += Y[yo + b + 1] * X[xo + b + 1];
-    t2 += Y[yo + b + 2] * X[xo + b + 2];
-    t3 += Y[yo + b + 3] * X[xo + b + 3];
+    t0 += Y[yo + b] * v[vo + b];
+    t1 += Y[yo + b + 1] * v[vo + b + 1];
+    t2 += Y[yo + b + 2] * v[vo + b + 2];
+    t3 += Y[yo + b + 3] * v[vo + b + 3];
   }
-  for (; b < k; b++) t0 += Y[yo + b] * X[xo + b];
+  for (; b < k; b++) t0 += Y[yo + b] * v[vo + b];
   return t0 + t1 + t2 + t3;
 }
 

@@ -238,6 +238,32 @@ static inline void hessian_data(const int *idx, const float *conf, int e0, int e
   }
 }
 
+/*
+ * One CG step of a row once ap = A p is in hand (solve_rows, pcg_rows): alpha = rs / p.ap, x += alpha p,
+ * r -= alpha ap, then p = r + (r.r / rs) p. Returns the new r.r, or 0 when it is below 1e-20 (the row is done;
+ * p is left). With with_loss, *xb = b.x follows x: x += alpha p changes it by alpha p.b = alpha (p.r0 + (A p).x0),
+ * since b = r0 + A x0 (r0, x0: the row's first residual and x).
+ */
+static inline float cg_step(float *x, float *r, float *p, const float *ap, float rs, int k, int with_loss, double *xb,
+                            const float *r0, const float *x0) {
+  float alpha = rs / dot(p, ap, k);
+  if (with_loss) *xb += (double)alpha * ((double)dot(p, r0, k) + (double)dot(ap, x0, k));
+  v av = wasm_f32x4_splat(alpha);
+  v acc = wasm_f32x4_splat(0);
+  for (int i = 0; i < k; i += 4) {
+    wasm_v128_store(x + i, MADD(av, wasm_v128_load(p + i), wasm_v128_load(x + i)));
+    v ri = wasm_f32x4_sub(wasm_v128_load(r + i), wasm_f32x4_mul(av, wasm_v128_load(ap + i)));
+    wasm_v128_store(r + i, ri);
+    acc = MADD(ri, ri, acc);
+  }
+  float rsn = hsum(acc);
+  if (rsn < 1e-20f) return 0;
+  v bv = wasm_f32x4_splat(rsn / rs);
+  for (int i = 0; i < k; i += 4)
+    wasm_v128_store(p + i, MADD(bv, wasm_v128_load(p + i), wasm_v128_load(r + i)));
+  return rsn;
+}
+
 /* ---- exact solves of short rows (Woodbury through the shared A0; solver hybrid, in pcg's coordinates) ---- */
 
 /*
@@ -443,25 +469,11 @@ __attribute__((export_name("solve_rows"))) void solve_rows(const int *indptr, co
         float *x = X + (long)rows[q] * k, *r = R[q], *p = P[q], *ap = AP[q];
         if (extra && extra[rows[q]] != 0) axpy(extra[rows[q]], p, ap, k);
         hessian_data(indices, conf, indptr[rows[q]], indptr[rows[q] + 1], Y, p, ap, k, alpha0);
-        float alpha = rs[q] / dot(p, ap, k);
-        /* x += alpha p changes b.x by alpha p.b = alpha (p.r0 + (A p).x0), since b = r0 + A x0 */
-        if (with_loss) xb[q] += (double)alpha * ((double)dot(p, R0[q], k) + (double)dot(ap, X0[q], k));
-        v av = wasm_f32x4_splat(alpha);
-        v acc = wasm_f32x4_splat(0);
-        for (int i = 0; i < k; i += 4) {
-          wasm_v128_store(x + i, MADD(av, wasm_v128_load(p + i), wasm_v128_load(x + i)));
-          v ri = wasm_f32x4_sub(wasm_v128_load(r + i), wasm_f32x4_mul(av, wasm_v128_load(ap + i)));
-          wasm_v128_store(r + i, ri);
-          acc = MADD(ri, ri, acc);
-        }
-        float rsn = hsum(acc);
-        if (rsn < 1e-20f) {
+        float rsn = cg_step(x, r, p, ap, rs[q], k, with_loss, &xb[q], R0[q], X0[q]);
+        if (rsn == 0) {
           done[q] = 1;
           continue;
         }
-        v bv = wasm_f32x4_splat(rsn / rs[q]);
-        for (int i = 0; i < k; i += 4)
-          wasm_v128_store(p + i, MADD(bv, wasm_v128_load(p + i), wasm_v128_load(r + i)));
         rs[q] = rsn;
       }
     }
@@ -563,23 +575,7 @@ __attribute__((export_name("pcg_rows"))) void pcg_rows(const int *indptr, const 
       for (int it = 0; it < steps && rs >= 1e-20f; it++) {
         for (int i = 0; i < k; i += 4) wasm_v128_store(ap + i, wasm_v128_load(p + i));
         hessian_data(indices, conf, e0, e1, Yt, p, ap, k, alpha0);
-        float alpha = rs / dot(p, ap, k);
-        /* z += alpha p changes b.z by alpha p.b = alpha (p.r0 + (A p).z0), since b = r0 + A z0 */
-        if (with_loss) zb += (double)alpha * ((double)dot(p, r0, k) + (double)dot(ap, z0, k));
-        v av = wasm_f32x4_splat(alpha);
-        v acc = wasm_f32x4_splat(0);
-        for (int i = 0; i < k; i += 4) {
-          wasm_v128_store(z + i, MADD(av, wasm_v128_load(p + i), wasm_v128_load(z + i)));
-          v ri = wasm_f32x4_sub(wasm_v128_load(r + i), wasm_f32x4_mul(av, wasm_v128_load(ap + i)));
-          wasm_v128_store(r + i, ri);
-          acc = MADD(ri, ri, acc);
-        }
-        float rsn = hsum(acc);
-        if (rsn < 1e-20f) break;
-        v bv = wasm_f32x4_splat(rsn / rs);
-        for (int i = 0; i < k; i += 4)
-          wasm_v128_store(p + i, MADD(bv, wasm_v128_load(p + i), wasm_v128_load(r + i)));
-        rs = rsn;
+        rs = cg_step(z, r, p, ap, rs, k, with_loss, &zb, r0, z0);
       }
       if (with_loss) {
         /* the row objective sum_j c_j - z.b - z.r (solve_rows' identity) */
