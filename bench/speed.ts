@@ -7,7 +7,8 @@
  *   npx tsx bench/speed.ts --sizes 1m,10m --factors 64,128,256 --iterations 15 --cg-steps 3 \
  *       --runs native-cpu:2/cg,native-cpu:2/subspace,implicit:2[,wasm:2/cg,native-cpu:2/subspace:8,wasm-stock:1/cg]
  * A run is `backend[:workers][/solver[:block_size]]` (solver default: the engine's; wasm-stock: the wasm backend
- * with tfjs's stock BatchMatMul, RECOMMENDER_WASM_BATCH_MATMUL=0), or `implicit[:threads]`.
+ * with tfjs's stock BatchMatMul, RECOMMENDER_WASM_BATCH_MATMUL=0), or `implicit[:threads]`; either may end in
+ * `@S`, that run's CG steps (default --cg-steps), e.g. `native-cpu:2/pcg@2` against `implicit:2` at 3 steps.
  *
  * Data: `--sizes` names the TRAINING interactions: 1m = 50k users x 20k items, 10m = 500k x 200k (100k:
  * 5k x 2k); 1.25x that many distinct pairs are drawn and a seeded 80/20 per-interaction split (the service's
@@ -126,22 +127,27 @@ async function child(): Promise<void> {
 const failed = (err: unknown): Measure => ({ sPerIter: NaN, cpuPerIter: NaN, peakRssMiB: NaN, perIter: [], error: String((err as Error).message).split('\n')[0]!.slice(0, 160) });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
-interface Run { name: string; kind: 'ours' | 'implicit'; backend: string; workers: number; solver?: string; block?: string }
+interface Run { name: string; kind: 'ours' | 'implicit'; backend: string; workers: number; solver?: string; block?: string; steps?: number }
 
-/** `backend[:workers][/solver[:block]]` or `implicit[:threads]`. */
+/** `backend[:workers][/solver[:block]][@steps]` or `implicit[:threads][@steps]` (@steps: this run's CG steps instead of --cg-steps). */
 function parseRun(spec: string): Run {
-  const [head, tail] = spec.split('/');
+  const [body, at] = spec.split('@');
+  const steps = at ? Number(at) : undefined;
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new Error(`bad @steps in run "${spec}"`);
+  const withSteps = steps ? `, ${steps} steps` : '';
+  const [head, tail] = body!.split('/');
   const [backend, w] = head!.split(':');
-  if (backend === 'implicit') return { name: `implicit ${w ?? 2} threads`, kind: 'implicit', backend, workers: Number(w ?? 2) };
+  if (backend === 'implicit') return { name: `implicit ${w ?? 2} threads${withSteps}`, kind: 'implicit', backend, workers: Number(w ?? 2), steps };
   const [solver, block] = (tail ?? '').split(':');
   const workers = Number(w ?? 2);
   return {
-    name: `${backend} ${workers} worker${workers === 1 ? '' : 's'}${solver ? `, ${solver}${block ? ` b=${block}` : ''}` : ''}`,
-    kind: 'ours', backend, workers, solver: solver || undefined, block: block || undefined,
+    name: `${backend} ${workers} worker${workers === 1 ? '' : 's'}${solver ? `, ${solver}${block ? ` b=${block}` : ''}` : ''}${withSteps}`,
+    kind: 'ours', backend, workers, solver: solver || undefined, block: block || undefined, steps,
   };
 }
 
-async function train(run: Run, dir: string, out: string, k: number, iters: number, steps: number): Promise<Measure> {
+async function train(run: Run, dir: string, out: string, k: number, iters: number, defaultSteps: number): Promise<Measure> {
+  const steps = run.steps ?? defaultSteps;
   try {
     if (run.kind === 'implicit') {
       const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
@@ -211,8 +217,9 @@ async function main(): Promise<void> {
           results.push([run, r, loss, p10]);
         }
         const peer = results.find(([run]) => run.kind === 'implicit')?.[1];
-        const flops = (steps + 1) * (2 * (m.rows + m.cols) * k * k + 8 * nnz * k);
+        const cgFlops = (s: number) => (s + 1) * (2 * (m.rows + m.cols) * k * k + 8 * nnz * k);
         for (const [run, r, loss, p10] of results) {
+          const flops = cgFlops(run.steps ?? steps);
           const cells = r.error
             ? [`failed: ${r.error}`, '', '', '', '', '', '', '']
             : [
