@@ -72,14 +72,22 @@ describe('native-cpu ALS', () => {
     }
   }
 
-  it('factors that are not a multiple of 4 (padded internally) match the reference too', async () => {
+  it('factors that are not a multiple of 4 (padded internally) match the reference too, with every CG solver and kernel', async () => {
     const o = { ...base, regularization: 1, factors: 6, iterations: 2, cgSteps: 12, workers: 1 };
     const ref = referenceAls(holes, compileAlsOptions(o), true);
-    const got = await train(holes, o);
-    expect(got.factors).toBe(6);
-    expect(got.sourceFactors.length).toBe(41 * 6);
-    expect(maxRelDiff(got.sourceFactors, ref.sourceFactors)).toBeLessThan(5e-5);
-    expect(maxRelDiff(got.targetFactors, ref.targetFactors)).toBeLessThan(5e-5);
+    for (const solver of ['cg', 'pcg', 'hybrid']) {
+      for (const settings of [{}, { nativeCpuKernel: 'js' as const }]) {
+        const got = await train(holes, { ...o, solver }, {}, settings);
+        expect(got.solver).toBe(solver);
+        expect(got.factors).toBe(6);
+        expect(got.sourceFactors.length).toBe(41 * 6);
+        expect(maxRelDiff(got.sourceFactors, ref.sourceFactors), `${solver} ${JSON.stringify(settings)}`).toBeLessThan(5e-5);
+        expect(maxRelDiff(got.targetFactors, ref.targetFactors), `${solver} ${JSON.stringify(settings)}`).toBeLessThan(5e-5);
+        // the empty row and column stay exactly 0
+        expect(Array.from(got.sourceFactors.subarray(40 * 6))).toEqual(new Array(6).fill(0));
+        expect(Array.from(got.targetFactors.subarray(30 * 6))).toEqual(new Array(6).fill(0));
+      }
+    }
   });
 
   const medium = skewedPairs(2000, 800, 24_000, 5);
