@@ -28,7 +28,8 @@ describe('compileAlsOptions', () => {
     expect(compileAlsOptions({}).solver).toBe('auto');
     expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS }), 'native-cpu')).toBe('hybrid');
     expect(resolveSolver(compileAlsOptions({ factors: 256 }), 'native-cpu')).toBe('hybrid');
-    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS - 1 }), 'native-cpu')).toBe('cg');
+    expect(resolveSolver(compileAlsOptions({ factors: HYBRID_MIN_FACTORS - 1 }), 'native-cpu')).toBe('pcg');
+    expect(resolveSolver(compileAlsOptions({}), 'native-cpu')).toBe('pcg');
     // with per-row regularization auto is cg at every rank
     expect(resolveSolver(compileAlsOptions({ factors: 256, regularizationExponent: 0.5 }), 'native-cpu')).toBe('cg');
     for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu']) expect(resolveSolver(compileAlsOptions({ factors: 256 }), backend)).toBe('cg');

@@ -43,8 +43,12 @@ describe('solver hyperparameters over gRPC', () => {
     // a model trained without them: the defaults, reported as such
     const st = await train({ model_id: 'plain', hyperparameters: { factors: 8, iterations: 2 }, data_tags: ['main'] });
     expect((await waitTerminal(srv.client, st.job_id)).status).toBe('COMPLETED');
-    // (solver auto: the one that ran is stored, CG at 8 factors)
-    expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg' });
+    // (solver auto: the one that ran is stored: CG on the tensor path (wasm, this server's default backend here),
+    // pcg at 8 factors on native-cpu)
+    expect((await getModel('plain')).hyperparameters).toMatchObject({ regularization_exponent: 0, unobserved_weight: 1, regularization_frequency_weight: 1, solver: 'cg', backend: 'wasm' });
+    const pn = await train({ model_id: 'plain-native', hyperparameters: { factors: 8, iterations: 2, backend: 'native-cpu' }, data_tags: ['main'] });
+    expect((await waitTerminal(srv.client, pn.job_id)).status).toBe('COMPLETED');
+    expect((await getModel('plain-native')).hyperparameters).toMatchObject({ solver: 'pcg', backend: 'native-cpu' });
     // solver hybrid: stored as such on native-cpu; the tensor path runs its pcg part and says so
     for (const [backend, ran] of [['native-cpu', 'hybrid'], ['wasm', 'pcg']] as const) {
       const h = await train({ model_id: `hybrid-${backend}`, hyperparameters: { factors: 8, iterations: 2, solver: 'hybrid', backend }, data_tags: ['main'] });

@@ -28,10 +28,10 @@ export const HYBRID_MIN_FACTORS = 96;
 /**
  * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed"): on native-cpu
  * hybrid (pcg with exact short rows) from 96 factors up (CPU time against CG's: at 1M 0.69x at k = 128 and 0.60x
- * at 256, at 10M 0.77x and 0.75x; never slower than pcg: 0.88-1.00x pcg's) and CG below (at k = 64 two runs
- * disagree on pcg against CG, 1.12x and 0.79x; the default k = 64 models stay the ones trained before, bit for
- * bit); CG with per-row regularization (pcg needs the one shared A0) and on the tensor path (pcg not measured
- * faster there on wasm; not yet timed on a GPU).
+ * at 256, at 10M 0.77x and 0.75x; never slower than pcg: 0.88-1.00x pcg's) and pcg below (k = 64: 0.74-0.82x
+ * CG's CPU time in four of five runs, where hybrid's exact rows do not pay: 0.87-1.07x CG's); CG with per-row
+ * regularization (pcg needs the one shared A0) and on the tensor path (pcg not measured faster there on wasm;
+ * not yet timed on a GPU).
  */
 export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' | 'regularizationExponent'>, backend: string): RowSolver {
   // hybrid is pcg with native-cpu's exact short-row solves: the tensor path runs its pcg part (and says so)
@@ -39,7 +39,8 @@ export function resolveSolver(o: Pick<CompiledAlsOptions, 'solver' | 'factors' |
   // pcg's change of coordinates needs the one shared A0 (no per-row regularization); every backend runs it
   if (o.solver === 'pcg') return o.regularizationExponent === 0 ? 'pcg' : 'cg';
   if (o.solver !== 'auto') return o.solver;
-  return backend === 'native-cpu' && o.factors >= HYBRID_MIN_FACTORS && o.regularizationExponent === 0 ? 'hybrid' : 'cg';
+  if (backend !== 'native-cpu' || o.regularizationExponent !== 0) return 'cg';
+  return o.factors >= HYBRID_MIN_FACTORS ? 'hybrid' : 'pcg';
 }
 
 export interface AlsOptions {
