@@ -31,7 +31,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** No work left in the Connect server: nothing runs, and no new job starts (a fit left running there starts several a second). */
 async function expectIdle(server: ConnectServer): Promise<void> {
-  await waitFor(async () => (await server.jobs()).running === 0, 60_000, 'no Spark job running in the Connect server');
+  // Idle: no job running and none started for 5 s. (`running` alone also reads 0 for a moment between two jobs of a
+  // plan the server is still finishing; a fit that was not interrupted keeps starting jobs and times this out.)
+  let seen = -1, since = 0;
+  await waitFor(async () => {
+    const j = await server.jobs();
+    if (j.running !== 0 || j.total !== seen) {
+      seen = j.running === 0 ? j.total : -1;
+      since = Date.now();
+      return false;
+    }
+    return Date.now() - since >= 5000;
+  }, 60_000, 'no Spark job running in the Connect server, and none started for 5 s');
   const after = (await server.jobs()).total;
   await sleep(5000);
   expect(await server.jobs()).toEqual({ total: after, running: 0 });
