@@ -29,7 +29,8 @@ export const HYBRID_MIN_FACTORS = 96;
  * The solver `auto` means on a backend (measured side by side, bench/README.md "Training speed"): on native-cpu
  * hybrid (pcg with exact short rows) from 96 factors up (CPU time against CG's: at 1M 0.69x at k = 128 and 0.60x
  * at 256, at 10M 0.77x and 0.75x; never slower than pcg: 0.88-1.00x pcg's) and pcg below (k = 64: 0.74-0.82x
- * CG's CPU time in four of five runs, where hybrid's exact rows do not pay: 0.87-1.07x CG's); CG with per-row
+ * CG's CPU time in four of six runs, 1.12x and 1.16x in the other two; hybrid's exact rows do not pay there:
+ * 0.87-1.07x CG's); CG with per-row
  * regularization (pcg needs the one shared A0) and on the tensor path (pcg not measured faster there on wasm;
  * not yet timed on a GPU).
  */
