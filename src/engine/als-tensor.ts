@@ -82,9 +82,7 @@ export interface PcgMaps { l: Float32Array; lInv: Float32Array; lInvT: Float32Ar
 export function pcgMaps(g: Gram, k: number, alpha0: number, base: number): PcgMaps | undefined {
   const f = pcgFactors(g, k, alpha0, base);
   if (!f) return undefined;
-  const lInvT = new Float32Array(k * k);
-  for (let r = 0; r < k; r++) for (let c = 0; c <= r; c++) lInvT[c * k + r] = f.lInv[r * k + c]!;
-  return { l: Float32Array.from(f.l), lInv: Float32Array.from(f.lInv), lInvT };
+  return { l: Float32Array.from(f.l), lInv: Float32Array.from(f.lInv), lInvT: Float32Array.from(f.lInvT) };
 }
 
 /** A SharedSystem of solver pcg from its host maps. */

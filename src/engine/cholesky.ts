@@ -41,8 +41,11 @@ export function choleskySolve(a: Float64Array, b: Float64Array, n: number): bool
   return true;
 }
 
-/** L^-1 of the lower triangular L in the lower triangle of `l` (n x n; its upper triangle is ignored), lower triangular. */
-export function lowerInverse(l: Float64Array, n: number): Float64Array {
+/**
+ * L^-1 of the lower triangular L in the lower triangle of `l` (n x n; its upper triangle is ignored): `inv`
+ * (lower triangular) and its transpose `invT` = L^-T (upper triangular), which the computation forms first.
+ */
+export function lowerInverse(l: Float64Array, n: number): { inv: Float64Array; invT: Float64Array } {
   // column c of L^-1 by forward substitution of L x = e_c (x_i = 0 for i < c), kept as row c of t = (L^-1)^T so
   // that the inner sum runs along contiguous rows of both l and t
   const t = new Float64Array(n * n);
@@ -58,7 +61,7 @@ export function lowerInverse(l: Float64Array, n: number): Float64Array {
   }
   const inv = new Float64Array(n * n);
   for (let r = 0; r < n; r++) for (let c = 0; c <= r; c++) inv[r * n + c] = t[c * n + r]!;
-  return inv;
+  return { inv, invT: t };
 }
 
 /** The smallest pivot^2 of A0's Cholesky factor, relative to A0's largest diagonal entry, that solver pcg takes. */
@@ -66,12 +69,12 @@ export const PCG_MIN_PIVOT = 1e-8;
 
 /**
  * Solver pcg's change of coordinates: A0 = alpha0 G + base I = L L^T (G: k x k row-major, e.g. a side's
- * Gram; float64), returning L (lower triangular, upper triangle 0) and L^-1 (lower triangular); undefined
+ * Gram; float64), returning L (lower triangular, upper triangle 0), L^-1 (lower triangular) and L^-T; undefined
  * when A0 is not positive definite or a pivot^2 is below PCG_MIN_PIVOT of A0's largest diagonal entry,
  * where the half-sweep runs plain CG instead (float32 factors in those coordinates would lose too much).
  * The one place of that test: native-cpu and the tensor path both take it.
  */
-export function pcgFactors(g: ArrayLike<number>, k: number, alpha0: number, base: number): { l: Float64Array; lInv: Float64Array } | undefined {
+export function pcgFactors(g: ArrayLike<number>, k: number, alpha0: number, base: number): { l: Float64Array; lInv: Float64Array; lInvT: Float64Array } | undefined {
   const a = new Float64Array(k * k);
   for (let q = 0; q < k * k; q++) a[q] = alpha0 * g[q]!;
   let most = 0;
@@ -79,5 +82,6 @@ export function pcgFactors(g: ArrayLike<number>, k: number, alpha0: number, base
   if (!choleskyFactor(a, k)) return undefined;
   for (let d = 0; d < k; d++) if (!(a[d * k + d]! * a[d * k + d]! >= PCG_MIN_PIVOT * most)) return undefined;
   for (let r = 0; r < k; r++) for (let c = r + 1; c < k; c++) a[r * k + c] = 0;
-  return { l: a, lInv: lowerInverse(a, k) };
+  const { inv, invT } = lowerInverse(a, k);
+  return { l: a, lInv: inv, lInvT: invT };
 }

@@ -193,18 +193,11 @@ function writeA0(g: Gram, k0: number, alpha0: number, base: number, a0: Float32A
 function writeCholesky(g: Gram, k0: number, alpha0: number, base: number, v: Pick<Views, 'gram' | 'cholInv' | 'gramInv'>, k: number): boolean {
   const f = pcgFactors(g, k0, alpha0, base);
   if (!f) return false;
-  const { l: a, lInv: inv } = f;
-  v.gram.fill(0);
-  v.cholInv.fill(0);
-  v.gramInv.fill(0);
-  for (let r = 0; r < k0; r++) {
-    for (let c = 0; c <= r; c++) {
-      v.gram[r * k + c] = a[r * k0 + c]!;
-      v.cholInv[r * k + c] = inv[r * k0 + c]!;
-      v.gramInv[c * k + r] = inv[r * k0 + c]!;
-    }
+  for (const [src, dst] of [[f.l, v.gram], [f.lInv, v.cholInv], [f.lInvT, v.gramInv]] as const) {
+    dst.fill(0);
+    for (let r = 0; r < k0; r++) dst.set(src.subarray(r * k0, r * k0 + k0), r * k);
+    for (let d = k0; d < k; d++) dst[d * k + d] = 1;
   }
-  for (let d = k0; d < k; d++) v.gram[d * k + d] = v.cholInv[d * k + d] = v.gramInv[d * k + d] = 1;
   return true;
 }
 

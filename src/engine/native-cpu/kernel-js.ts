@@ -191,13 +191,9 @@ export class JsKernel {
     const Li = s.cholInv!;
     const { withLoss, alpha0 } = o;
     const z = this.z;
-    for (let i = 0; i < k; i++) { // z = L^T x
-      let t = 0;
-      for (let a = i; a < k; a++) t += L[a * k + i] * X[xo + a];
-      z[i] = t;
-    }
+    this.lowerT(L, X, xo, z, 0); // z = L^T x
     this.cgSteps(s, e0, e1, o, z, 0, undefined, 0);
-    this.toX(Li, z, X, xo);
+    this.lowerT(Li, z, 0, X, xo); // x = L^-T z
     if (!withLoss) return 0;
     // z^T z + sum_j c (1 - d)^2 - alpha0 d^2, d = y'.z (= y.x)
     let t = 0;
@@ -270,20 +266,20 @@ export class JsKernel {
     if (eu !== 0) for (let a = 0; a < k; a++) out[a] += eu * src[so + a];
   }
 
-  /** x = L^-T z into X at xo (Li = L^-1, lower triangular) */
-  private toX(Li: Float32Array, z: Float64Array, X: Float32Array, xo: number): void {
+  /** dst[d0 ..] = M^T src[so ..] for a lower triangular M (k x k): dst_i = sum_{a >= i} M[a][i] src_a */
+  private lowerT(M: Float32Array, src: Float32Array | Float64Array, so: number, dst: Float32Array | Float64Array, d0: number): void {
     const k = this.k;
     for (let i = 0; i < k; i++) {
       let t = 0;
-      for (let a = i; a < k; a++) t += Li[a * k + i] * z[a];
-      X[xo + i] = t;
+      for (let a = i; a < k; a++) t += M[a * k + i] * src[so + a];
+      dst[d0 + i] = t;
     }
   }
 
   /** the row at xo, written in pcg's coordinates (z), back to x = L^-T z */
   private fromPcgCoordinates(s: SideArrays, xo: number): void {
     for (let a = 0; a < this.k; a++) this.z[a] = s.solve[xo + a];
-    this.toX(s.cholInv!, this.z, s.solve, xo);
+    this.lowerT(s.cholInv!, this.z, 0, s.solve, xo);
   }
 
   /** `t` + sum_j c_j (1 - s_j)^2 - alpha0 s_j^2 over a row's entries, s_j = y_j . x with the row's current x. */

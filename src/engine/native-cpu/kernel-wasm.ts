@@ -36,15 +36,12 @@ type PcgFn = (
   k: number, start: number, end: number, steps: number, alpha0: number, withLoss: number, scratch: number, out: number,
   exactMax: number, exactScratch: number,
 ) => void;
-type WhitenFn = (Y: number, M: number, k: number, start: number, end: number, W: number, tri: number) => void;
+type WhitenFn = (Y: number, Lt: number, k: number, start: number, end: number, W: number) => void;
 type SubspaceFn = (
   indptr: number, indices: number, conf: number, X: number, Y: number, A: number,
   k: number, start: number, end: number, block: number, alpha0: number, extra: number, withLoss: number, scratch: number,
   pred: number, srows: number, cap: number, out: number,
 ) => void;
-
-/** kernel.c's matvec4 `tri` value of an upper triangular matrix */
-const TRI_UPPER = 2;
 
 /** The WebAssembly SIMD kernel of one worker: same interface as JsKernel, arguments become byte offsets. */
 export class WasmKernel {
@@ -82,7 +79,7 @@ export class WasmKernel {
   }
 
   whiten(fixed: Float32Array, lt: Float32Array, start: number, end: number, out: Float32Array): void {
-    this.whitenRows(fixed.byteOffset, lt.byteOffset, this.k, start, end, out.byteOffset, TRI_UPPER);
+    this.whitenRows(fixed.byteOffset, lt.byteOffset, this.k, start, end, out.byteOffset);
   }
 
   /** Writes the chunk's loss part and penalty to out[at], out[at + 1] (kernel.c). */

@@ -267,21 +267,21 @@ static inline float cg_step(float *x, float *r, float *p, const float *ap, float
 /* ---- exact solves of short rows (Woodbury through the shared A0; solver hybrid, in pcg's coordinates) ---- */
 
 /*
- * W[r] = M^T y_r for the fixed side's rows [start, end), four rows per pass over M (matvec4; tri: FULL, or
- * UPPER for an upper triangular M). Solvers pcg and hybrid: M = L^-T, so W[r] = L^-1 y_r (A0 = L L^T).
+ * W[r] = L^-1 y_r = Lt^T y_r for the fixed side's rows [start, end) (Lt = L^-T, upper triangular, A0 = L L^T:
+ * the fixed side in pcg's coordinates), four rows per pass over Lt (matvec4).
  */
-__attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Ainv, int k, int start, int end, float *W, int tri) {
+__attribute__((export_name("whiten_rows"))) void whiten_rows(const float *Y, const float *Lt, int k, int start, int end, float *W) {
   int r = start;
   for (; r + 4 <= end; r += 4) {
     const float *xs[4] = {Y + (long)r * k, Y + (long)(r + 1) * k, Y + (long)(r + 2) * k, Y + (long)(r + 3) * k};
     float *os[4] = {W + (long)r * k, W + (long)(r + 1) * k, W + (long)(r + 2) * k, W + (long)(r + 3) * k};
-    matvec4(Ainv, xs, os, k, tri);
+    matvec4(Lt, xs, os, k, UPPER);
   }
   for (; r < end; r++) {
     const float *y = Y + (long)r * k;
     float *w = W + (long)r * k;
     for (int a = 0; a < k; a += 4) wasm_v128_store(w + a, wasm_f32x4_splat(0));
-    for (int a = 0; a < k; a++) axpy(y[a], Ainv + (long)a * k, w, k);
+    for (int a = 0; a < k; a++) axpy(y[a], Lt + (long)a * k, w, k);
   }
 }
 

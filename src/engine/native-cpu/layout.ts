@@ -84,7 +84,7 @@ export interface Layout {
   perRowReg: boolean;
   /** rows with at most this many entries may be solved exactly (solver hybrid, in pcg's coordinates); 0: none */
   exactMax: number;
-  /** solver pcg: room for L^-1, L^-T and the fixed side in A0 = I coordinates */
+  /** solvers pcg and hybrid (exactMax > 0 only with it): room for L^-1, L^-T and the fixed side in A0 = I coordinates */
   pcg: boolean;
   uIndptr: Region;
   uIndices: Region;
@@ -151,9 +151,9 @@ export function planLayout(p: LayoutParams, base = 0): Layout {
     control: take(CONTROL_INTS, 4),
     scratch: take(p.maxWorkers * scratchFloats(k, p.block), 4),
     pred: take(p.maxWorkers * predRoom(p.maxRow, p.block, k).floats, 4),
-    gramInv: take(p.exactMax || p.pcg ? k * k : 0, 4),
+    gramInv: take(p.pcg ? k * k : 0, 4),
     cholInv: take(p.pcg ? k * k : 0, 4),
-    W: take(p.exactMax || p.pcg ? Math.max(m, n) * k : 0, 4),
+    W: take(p.pcg ? Math.max(m, n) * k : 0, 4),
     exactScratch: take(p.maxWorkers * exactScratchDoubles(p.exactMax), 8),
     stacks: take(p.maxWorkers * STACK_BYTES, 1),
   };
