@@ -209,6 +209,8 @@ export async function runAls(matrix: CsrMatrix, o: CompiledAlsOptions, hooks: Tr
   const report = progressReporter(hooks.onProgress, o.iterations, started);
   report({ fraction: 0, iteration: 0, phase: 'setup' });
   const problem = prepareProblem(matrix, o);
+  // pcg's (and hybrid's) change of coordinates needs the one A0 every row shares; resolveSolver runs cg instead
+  if ((o.solver === 'pcg' || o.solver === 'hybrid') && problem.reg.extra) throw new Error(`solver ${o.solver} takes no per-row regularization (resolveSolver runs cg there)`);
   const { rows: m, cols: n } = matrix;
   let totalConfidence = o.unobservedWeight * (m * n - matrix.indices.length);
   for (const c of problem.conf.targets) totalConfidence += c;

@@ -87,7 +87,6 @@ export function shardedTensorSolver(backend: EngineBackend, device: string, shar
     const losses = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, plans.targets.chunks.length)));
 
     const pool = Array.from({ length: shards }, () => WorkerClient.start<TensorShardProtocol>(import.meta.url, 'tensor-shard-worker', { label: 'tensor shard' }));
-    if (o.solver === 'pcg' && p.reg.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), p.reg.base) as tf.Tensor2D);
     const dispose = async () => {
       lambdaEye.dispose();

@@ -112,7 +112,6 @@ export function solveChunk(
   const g = tf.reshape(tf.gatherND(fixed, c.cols), [c.batch, c.length, k]) as tf.Tensor3D;
   let xs: tf.Tensor2D, gx: tf.Tensor3D | undefined;
   if (!('areg' in sys)) {
-    if (c.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     const z = cgSolveChunk(g, tf.matMul(x0, sys.l), c.conf, c.w, undefined, o.cgSteps, withLoss);
     xs = tf.matMul(z.x, sys.lInv);
     gx = z.gx;
@@ -170,7 +169,6 @@ export function tensorSolver(device: string): SolverFactory {
     const plans = planProblem(p);
     const sides: Partial<Record<Side, DeviceSide>> = {};
     const f: Partial<Record<Side, tf.Tensor2D>> = {};
-    if (o.solver === 'pcg' && p.reg.extra) throw new Error('tensor path: solver pcg takes no per-row regularization (resolveSolver runs cg there)');
     const lambdaEye = tf.tidy(() => tf.mul(tf.eye(k), p.reg.base) as tf.Tensor2D);
     const dispose = async () => {
       for (const side of SIDES) disposeSide(sides[side]);

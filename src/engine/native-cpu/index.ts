@@ -42,7 +42,6 @@ export function nativeCpuSolver(settings: Pick<EngineSettings, 'nativeCpuKernel'
     // solver pcg: CG preconditioned by A0, in the coordinates where A0 = I (kernel-js.ts pcgRow); hybrid: pcg,
     // with the rows short enough for it solved exactly there instead (exact-rows.ts)
     const pcg = o.solver === 'pcg' || o.solver === 'hybrid';
-    if (pcg && extra) throw new Error(`native-cpu: solver ${o.solver} takes no per-row regularization (resolveSolver runs cg there)`);
     const exactMax = o.solver === 'hybrid' ? exactMaxFor(k, o.cgSteps) : 0;
     const block = subspace ? Math.min(o.blockSize, k) : 0;
     const maxRow = subspace ? Math.max(longestRow(U.indptr), longestRow(I.indptr)) : 0;
