@@ -39,7 +39,7 @@ import { evaluateRanking, splitHoldout } from '../src/service/evaluation/evaluat
 const exec = promisify(execFile);
 const args = process.argv.slice(2);
 // --regularization R (default 0.01) for every run, ours and implicit's
-const REG = Number(flag(process.argv.slice(2), 'regularization', '0.01')), ALPHA = 1, SEED = 1, HOLDOUT = 0.2;
+const REG = Number(flag(args, 'regularization', '0.01')), ALPHA = 1, SEED = 1, HOLDOUT = 0.2;
 
 const SIZES: Record<string, { users: number; items: number; nnz: number }> = {
   '100k': { users: 5_000, items: 2_000, nnz: 100_000 },
